@@ -1,0 +1,23 @@
+import type { OutputKind } from './probe.js';
+
+export type StoppedBy = 'deadline' | 'cancel' | 'error' | 'interrupted';
+
+/** The result envelope, the same for every probe. */
+export interface ResultEnvelope<D = unknown> {
+  jobId: string;
+  probe: string;
+  probeVersion: string;
+  params: unknown;
+  host: { hostname: string; kernel: string };
+  /** the hook variant that ran, e.g. 'tp_btf' */
+  variant: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  stoppedBy: StoppedBy;
+  kind: OutputKind;
+  data: D | null;
+  stats: { events: number; lost: number; dropped: number; truncated: boolean };
+  warnings: string[];
+  error?: { type: string; message: string; details?: Record<string, unknown> };
+}

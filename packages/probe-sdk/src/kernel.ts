@@ -1,0 +1,96 @@
+/**
+ * The kernel-facing view a probe gets from the loader. Probes never import the native addon:
+ * the loader implements these interfaces over it, so a probe stays plain TypeScript.
+ */
+
+/** A kernel capability a hook variant needs; the loader checks them by feature probing. */
+export type FeatureNeed =
+  | { kind: 'btf' }
+  /** `tp_btf/<event>`: the kernel BTF has `btf_trace_<event>`. No tracefs needed. */
+  | { kind: 'tp_btf'; event: string }
+  /** classic `tracepoint/<category>/<event>`: needs tracefs mounted (the loader mounts it if it can). */
+  | { kind: 'tracepoint'; category: string; event: string }
+  /** a BPF program type loads on this kernel, e.g. 'tracing', 'raw_tracepoint'. */
+  | { kind: 'prog_type'; type: string }
+  /** a kernel BTF type (struct/enum/…) exists, e.g. to gate a CO-RE path. */
+  | { kind: 'btf_type'; name: string };
+
+/** One way of hooking the kernel; the first variant whose needs all hold is the one that runs. */
+export interface HookVariant {
+  /** short name recorded in the result, e.g. 'tp_btf' or 'tracepoint' */
+  name: string;
+  /** BPF program (function) names this variant loads and attaches; the rest are not loaded */
+  programs: string[];
+  needs: FeatureNeed[];
+}
+
+export interface BpfSpec {
+  /** absolute path of the compiled `<probe>.bpf.o` shipped in the probe package's dist/ */
+  object: string;
+  /** in order of preference */
+  variants: HookVariant[];
+}
+
+/**
+ * A `const volatile` global value. Numbers and bigints are written little-endian in the
+ * variable's own size; byte arrays are copied and must not exceed it (the rest is zeroed).
+ */
+export type GlobalValue = number | bigint | boolean | Uint8Array;
+
+export interface LoadOptions {
+  /** `const volatile targ_*` globals in .rodata, set before load */
+  globals?: Record<string, GlobalValue>;
+  /** map name -> max_entries, set before load */
+  maxEntries?: Record<string, number>;
+}
+
+/** All entries of a map, read with one batch lookup: key i is keys[i*keySize ..]. */
+export interface MapDump {
+  keys: Buffer;
+  values: Buffer;
+  count: number;
+  keySize: number;
+  valueSize: number;
+}
+
+/**
+ * A ring buffer drained in bounded batches: one native crossing per batch.
+ * Records in the returned buffer are laid out as `u32 length` followed by the sample bytes,
+ * padded to 8 bytes; `records` says how many there are.
+ */
+export interface RingReader {
+  consume(maxBytes?: number): { buf: Buffer; records: number; bytes: number };
+}
+
+export interface LoadedBpf {
+  /** the hook variant that was loaded and attached */
+  readonly variant: string;
+  readMap(name: string): MapDump;
+  clearMap(name: string): void;
+  ringbuf(name: string): RingReader;
+  /** run an `iter/*` program to the end and return everything it wrote */
+  runIter(program: string): Buffer;
+  /** the instruction pointers of one stack id in a stack-trace map (zeros removed) */
+  stack(map: string, id: number): bigint[];
+}
+
+export interface ProbeContext {
+  readonly jobId: string;
+  /** aborted when the job is stopped early or reaches its deadline */
+  readonly signal: AbortSignal;
+  /** epoch ms at which the job ends by itself */
+  readonly deadline: number;
+  /** open the probe's object, pick the hook variant, set globals, load and attach. Once per job. */
+  load(opts?: LoadOptions): Promise<LoadedBpf>;
+  /**
+   * Sleep until `ms` passes or the job ends, whichever is first (no ms: until the job ends).
+   * Resolves true when the time passed with the job still running, false once it has ended.
+   */
+  wait(ms?: number): Promise<boolean>;
+  /** stream decoded events to subscribers; the loader batches them */
+  emit(events: unknown[]): void;
+  /** count events the kernel reported lost (ring buffer full) */
+  lost(n: number): void;
+  /** a note for the result's `warnings` */
+  warn(message: string): void;
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { z } from 'zod';
+import type { BpfSpec, ProbeContext } from './kernel.js';
+
+/** The SDK major version probes declare in `package.json` → `sonde.sdk`. */
+export const SDK_VERSION = '1.0.0';
+
+export type OutputKind = 'histogram' | 'events' | 'report';
+
+export interface ProbeDefinition<S extends z.ZodType = z.ZodType, D = unknown> {
+  name: string;
+  version: string;
+  summary: string;
+  output: OutputKind;
+  /** zod schema of the job's `params`; each key maps to one `targ_*` global or a map */
+  params: S;
+  bpf: BpfSpec;
+  /** attach, collect until `ctx.signal` aborts, read the final state and return the result's `data` */
+  run(ctx: ProbeContext, params: z.output<S>): Promise<D>;
+  /** the upstream text layout of a result's data */
+  render(data: D, params: z.output<S>): string;
+}
+
+/** Identity with type inference; marks a module's default export as a probe. */
+export function defineProbe<S extends z.ZodType, D>(def: ProbeDefinition<S, D>): ProbeDefinition<S, D> {
+  return Object.freeze({ ...def, [PROBE_MARK]: true }) as ProbeDefinition<S, D>;
+}
+
+export const PROBE_MARK = Symbol.for('sonde.probe');
+
+export function isProbe(x: unknown): x is ProbeDefinition {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[PROBE_MARK] === true;
+}
+
+/**
+ * A probe module's own package directory, from its `import.meta.url` (dist/index.js → package root).
+ * Probes use it to find their `.bpf.o` and their version.
+ */
+export function packageDir(moduleUrl: string): string {
+  return dirname(dirname(fileURLToPath(moduleUrl)));
+}
+
+export function packageVersion(moduleUrl: string): string {
+  const pkg = JSON.parse(readFileSync(join(packageDir(moduleUrl), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Path of a file in the probe's dist/ directory (where the build copies `<probe>.bpf.o`). */
+export function distFile(moduleUrl: string, name: string): string {
+  return join(dirname(fileURLToPath(moduleUrl)), name);
+}

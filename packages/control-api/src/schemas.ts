@@ -1,0 +1,146 @@
+/** Request and response schemas; each `.openapi('Name')` becomes a named component in openapi.json. */
+import { z } from '@hono/zod-openapi';
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'stopped', 'failed', 'interrupted'] as const;
+export const OUTPUT_KINDS = ['histogram', 'events', 'report'] as const;
+
+export const DEFAULT_DURATION_MS = 10_000;
+export const MIN_DURATION_MS = 100;
+export const MAX_DURATION_MS = 600_000;
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'https://sonde.dev/problems/bad-params' }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string().openapi({ example: '/v1/jobs' }),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: 'bad-params: one entry per offending field, e.g. `params.rport`' }),
+    hint: z.string().optional().openapi({ description: 'not-permitted: what would make it work' }),
+  })
+  .catchall(z.unknown())
+  .openapi('Problem', { description: 'RFC 9457 problem document (application/problem+json)' });
+
+export const JobStatusSchema = z.enum(JOB_STATUSES).openapi('JobStatus');
+export const OutputKindSchema = z.enum(OUTPUT_KINDS).openapi('OutputKind');
+
+export const ProbeInfoSchema = z
+  .object({
+    name: z.string().openapi({ example: 'tcprtt' }),
+    version: z.string().openapi({ example: '0.1.0' }),
+    summary: z.string(),
+    output: OutputKindSchema.nullable(),
+    paramsSchema: z.record(z.string(), z.unknown()).openapi({ description: "JSON schema of the probe's params" }),
+    available: z.boolean(),
+    reason: z.string().optional().openapi({ description: 'why the probe cannot run here' }),
+    variant: z.string().optional().openapi({ description: 'the hook variant that would run here', example: 'tp_btf' }),
+    packageName: z.string().openapi({ example: '@sonde/probes-tcprtt' }),
+  })
+  .openapi('ProbeInfo');
+
+export const ProbeListSchema = z.object({ probes: z.array(ProbeInfoSchema) }).openapi('ProbeList');
+
+const JobErrorSchema = z
+  .object({ type: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+  .openapi('JobError');
+
+export const ResultEnvelopeSchema = z
+  .object({
+    jobId: z.string(),
+    probe: z.string(),
+    probeVersion: z.string(),
+    params: z.unknown(),
+    host: z.object({ hostname: z.string(), kernel: z.string() }),
+    variant: z.string().nullable(),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    durationMs: z.number(),
+    stoppedBy: z.enum(['deadline', 'cancel', 'error', 'interrupted']),
+    kind: OutputKindSchema,
+    data: z.unknown().openapi({ description: 'the probe output (histogram, events or report); null when none' }),
+    stats: z.object({ events: z.number(), lost: z.number(), dropped: z.number(), truncated: z.boolean() }),
+    warnings: z.array(z.string()),
+    error: JobErrorSchema.optional(),
+  })
+  .openapi('ResultEnvelope');
+
+export const JobSchema = z
+  .object({
+    id: z.string().openapi({ example: 'j_01JDQ7ZK3M6W8X9Y0A1B2C3D4E', description: '`j_` + ULID: sorts by creation time' }),
+    probe: z.string(),
+    probeVersion: z.string(),
+    params: z.unknown().openapi({ description: "params after the probe's schema applied its defaults" }),
+    durationMs: z.int(),
+    status: JobStatusSchema,
+    createdAt: z.string(),
+    attachedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    variant: z.string().nullable(),
+    result: ResultEnvelopeSchema.nullable(),
+    error: JobErrorSchema.nullable(),
+  })
+  .openapi('Job');
+
+export const JobListSchema = z
+  .object({
+    jobs: z.array(JobSchema),
+    nextCursor: z.string().nullable().openapi({ description: 'pass as `cursor` for the next page; null on the last' }),
+  })
+  .openapi('JobList');
+
+export const CreateJobSchema = z
+  .strictObject({
+    probe: z.string().min(1).openapi({ example: 'tcprtt' }),
+    durationMs: z.int().min(MIN_DURATION_MS).max(MAX_DURATION_MS).default(DEFAULT_DURATION_MS),
+    params: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .openapi({ description: "checked against the probe's paramsSchema", example: { rport: [443] } }),
+  })
+  .openapi('CreateJob');
+
+export const JobIdParamSchema = z.object({
+  id: z.string().min(1).openapi({ param: { name: 'id', in: 'path' }, example: 'j_01JDQ7ZK3M6W8X9Y0A1B2C3D4E' }),
+});
+
+export const ProbeNameParamSchema = z.object({
+  name: z.string().min(1).openapi({ param: { name: 'name', in: 'path' }, example: 'tcprtt' }),
+});
+
+export const JobListQuerySchema = z.object({
+  status: JobStatusSchema.optional().openapi({ param: { name: 'status', in: 'query' } }),
+  probe: z.string().min(1).optional().openapi({ param: { name: 'probe', in: 'query' } }),
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  cursor: z
+    .string()
+    .regex(/^j_[0-9A-HJKMNP-TV-Z]{26}$/, 'not a cursor from a previous page')
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' } }),
+});
+
+export const JobGetQuerySchema = z.object({
+  format: z
+    .enum(['json', 'text'])
+    .default('json')
+    .openapi({ param: { name: 'format', in: 'query', description: '`text`: the upstream tool layout of the result' } }),
+});
+
+export const HealthSchema = z
+  .object({
+    status: z.literal('ok'),
+    uptimeS: z.number(),
+    running: z.int(),
+    version: z.string(),
+    kernel: z.string(),
+  })
+  .openapi('Health');
+
+/** Problem responses, for `createRoute({ responses })`. */
+export function problems(...codes: Array<[number, string]>): Record<number, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }> {
+  return Object.fromEntries(
+    codes.map(([code, description]) => [code, { description, content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+  );
+}

@@ -1,0 +1,172 @@
+/**
+ * Probe discovery: every `packages/probes-*` directory with a `sonde` manifest in its package.json.
+ * A broken or kernel-incompatible probe becomes a catalogue entry with the reason; it never throws.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import semver from 'semver';
+import { z } from 'zod';
+import {
+  BadParamsError,
+  isProbe,
+  ProbeUnavailableError,
+  SDK_VERSION,
+  UnknownProbeError,
+  type ProbeDefinition,
+} from '@sonde/probe-sdk';
+import type { CatalogApi, ProbeInfo } from './api.js';
+import { chooseVariant } from './features.js';
+
+const Manifest = z.object({
+  name: z.string().min(1),
+  version: z.string().refine((v) => semver.valid(v) !== null, 'not a semver version'),
+  sonde: z.object({
+    probe: z.string().min(1),
+    sdk: z.string().refine((r) => semver.validRange(r) !== null, 'not a semver range'),
+  }),
+});
+
+export interface CatalogEntry extends ProbeInfo {
+  /** absolute path of the module whose default export is the probe (what workers import) */
+  modulePath?: string;
+  definition?: ProbeDefinition;
+}
+
+export interface DiscoverOptions {
+  /** workspace root holding packages/probes-*; default: this repository, or $SONDE_PROBES_DIR */
+  root?: string;
+  /** directories to scan for probes-* packages (overrides root) */
+  dirs?: string[];
+}
+
+/** packages/core-loader/dist → the workspace root */
+export function workspaceRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+}
+
+export class Catalog implements CatalogApi {
+  private constructor(private readonly entries: Map<string, CatalogEntry>) {}
+
+  static async discover(opts: DiscoverOptions = {}): Promise<Catalog> {
+    const dirs = opts.dirs ?? [
+      process.env.SONDE_PROBES_DIR ?? join(opts.root ?? workspaceRoot(), 'packages'),
+    ];
+    const entries = new Map<string, CatalogEntry>();
+    for (const dir of dirs) {
+      if (!existsSync(dir)) continue;
+      for (const name of readdirSync(dir).sort()) {
+        if (!name.startsWith('probes-')) continue;
+        const entry = await inspect(join(dir, name));
+        if (!entries.has(entry.name)) entries.set(entry.name, entry);
+      }
+    }
+    return new Catalog(entries);
+  }
+
+  list(): ProbeInfo[] {
+    return [...this.entries.values()].map(publicInfo);
+  }
+
+  get(name: string): ProbeInfo | undefined {
+    const e = this.entries.get(name);
+    return e && publicInfo(e);
+  }
+
+  /** the full entry, with the module path and definition (loader-internal) */
+  entry(name: string): CatalogEntry {
+    const e = this.entries.get(name);
+    if (!e) throw new UnknownProbeError(name);
+    return e;
+  }
+
+  validateParams(name: string, params: unknown): unknown {
+    const e = this.entry(name);
+    if (!e.available || !e.definition) throw new ProbeUnavailableError(name, e.reason ?? 'unavailable');
+    const parsed = e.definition.params.safeParse(params ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({
+        field: ['params', ...i.path.map(String)].join('.'),
+        message: i.message,
+      }));
+      const first = issues[0];
+      throw new BadParamsError(first ? `${first.field}: ${first.message}` : 'invalid params', issues);
+    }
+    return parsed.data;
+  }
+
+  render(name: string, data: unknown, params: unknown): string {
+    const e = this.entry(name);
+    if (!e.definition) throw new ProbeUnavailableError(name, e.reason ?? 'unavailable');
+    return e.definition.render(data, params);
+  }
+}
+
+function publicInfo(e: CatalogEntry): ProbeInfo {
+  const { modulePath: _m, definition: _d, ...info } = e;
+  return info;
+}
+
+async function inspect(dir: string): Promise<CatalogEntry> {
+  const dirName = dir.split('/').pop() ?? dir;
+  const fallbackName = dirName.replace(/^probes-/, '');
+  const broken = (reason: string, extra: Partial<CatalogEntry> = {}): CatalogEntry => ({
+    name: fallbackName,
+    version: '0.0.0',
+    summary: '',
+    output: null,
+    paramsSchema: {},
+    available: false,
+    reason,
+    packageName: dirName,
+    ...extra,
+  });
+
+  let manifest: z.infer<typeof Manifest>;
+  try {
+    const raw: unknown = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const parsed = Manifest.safeParse(raw);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      return broken(`invalid manifest: ${i ? `${i.path.join('.') || 'package.json'}: ${i.message}` : 'unknown'}`);
+    }
+    manifest = parsed.data;
+  } catch (err) {
+    return broken(`unreadable package.json: ${(err as Error).message}`);
+  }
+  const base = { version: manifest.version, packageName: manifest.name };
+  if (!semver.satisfies(SDK_VERSION, manifest.sonde.sdk)) {
+    return broken(`needs probe SDK ${manifest.sonde.sdk}, this loader has ${SDK_VERSION}`, base);
+  }
+  const modulePath = resolve(dir, manifest.sonde.probe);
+  if (!existsSync(modulePath)) return broken(`${manifest.sonde.probe} missing (package not built?)`, base);
+  let def: unknown;
+  try {
+    def = ((await import(pathToFileURL(modulePath).href)) as { default?: unknown }).default;
+  } catch (err) {
+    return broken(`cannot import ${manifest.sonde.probe}: ${(err as Error).message.split('\n')[0]}`, base);
+  }
+  if (!isProbe(def)) return broken('the module does not default-export a defineProbe() value', base);
+  if (def.name !== fallbackName) return broken(`probe is named '${def.name}' but lives in ${dirName}`, base);
+  let paramsSchema: Record<string, unknown>;
+  try {
+    paramsSchema = z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  } catch (err) {
+    return broken(`params schema not representable: ${(err as Error).message}`, base);
+  }
+  const entry: CatalogEntry = {
+    name: def.name,
+    version: def.version,
+    summary: def.summary,
+    output: def.output,
+    paramsSchema,
+    available: false,
+    packageName: manifest.name,
+    modulePath,
+    definition: def,
+  };
+  if (!existsSync(def.bpf.object)) return { ...entry, reason: `BPF object ${def.bpf.object} missing (package not built?)` };
+  const choice = chooseVariant(def.bpf.variants);
+  if (!choice.variant) return { ...entry, reason: choice.reason ?? 'no hook variant fits this kernel' };
+  return { ...entry, available: true, variant: choice.variant.name };
+}

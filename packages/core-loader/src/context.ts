@@ -1,0 +1,188 @@
+/**
+ * ProbeContext over the native addon: what a probe's run() sees inside a worker (or inline).
+ * It owns the job's BpfObject and guarantees it is closed when the job ends, however it ends.
+ */
+import type { BpfSpec, LoadOptions, LoadedBpf, MapDump, ProbeContext, RingReader } from '@sonde/probe-sdk';
+import { ProbeLoadError } from '@sonde/probe-sdk';
+import { chooseVariant, permissionProblem } from './features.js';
+import { encodeGlobal } from './globals.js';
+import { asProbeError, native, type BpfObject } from './native.js';
+
+export interface ContextHooks {
+  attached(variant: string, at: number): void;
+  events(batch: unknown[]): void;
+}
+
+/** Longest a probe may take from job start to attached before the job fails. */
+const LOAD_TIMEOUT_MS = 30_000;
+const EVENT_FLUSH_MS = 50;
+const EVENT_FLUSH_COUNT = 2048;
+
+export class JobContext implements ProbeContext {
+  readonly signal: AbortSignal;
+  deadline: number;
+  variant: string | null = null;
+  readonly warnings: string[] = [];
+  events = 0;
+  lostEvents = 0;
+  stopReason: 'deadline' | 'cancel' | null = null;
+
+  private readonly ac = new AbortController();
+  private obj: BpfObject | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private pending: unknown[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly jobId: string,
+    private readonly spec: BpfSpec,
+    private readonly durationMs: number,
+    private readonly hooks: ContextHooks,
+  ) {
+    this.signal = this.ac.signal;
+    // until attached, the clock guards the load itself; the measuring window starts at attach
+    this.deadline = Date.now() + durationMs + LOAD_TIMEOUT_MS;
+    this.arm(this.deadline);
+  }
+
+  /** stop early (DELETE /v1/jobs/{id}, SIGTERM) */
+  stop(): void {
+    this.end('cancel');
+  }
+
+  private end(reason: 'deadline' | 'cancel'): void {
+    if (this.signal.aborted) return;
+    this.stopReason = reason;
+    this.ac.abort(reason);
+  }
+
+  private arm(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.end('deadline'), Math.max(0, at - Date.now()));
+    this.timer.unref?.();
+  }
+
+  async load(opts: LoadOptions = {}): Promise<LoadedBpf> {
+    if (this.obj) throw new ProbeLoadError('load() called twice in one job', 'load');
+    const perm = permissionProblem();
+    if (perm) throw new ProbeLoadError(`cannot load BPF programs: ${perm}`, 'load', 'EPERM', perm);
+    const choice = chooseVariant(this.spec.variants);
+    if (!choice.variant) throw new ProbeLoadError(choice.reason ?? 'no hook variant fits', 'load', 'ENOTSUP');
+    const variant = choice.variant;
+    const n = native();
+    let obj: BpfObject;
+    try {
+      obj = n.BpfObject.open(this.spec.object);
+    } catch (err) {
+      throw asProbeError(err, 'open');
+    }
+    this.obj = obj;
+    try {
+      const wanted = new Set(variant.programs);
+      for (const p of obj.programs()) obj.setAutoload(p.name, wanted.has(p.name));
+      const sizes = new Map(obj.globals().map((g) => [g.name, g.size]));
+      for (const [name, value] of Object.entries(opts.globals ?? {})) {
+        const size = sizes.get(name);
+        if (size === undefined) throw new ProbeLoadError(`the BPF object has no global named ${name}`, 'load', 'ENOENT');
+        obj.setGlobal(name, encodeGlobal(name, value, size));
+      }
+      for (const [map, entries] of Object.entries(opts.maxEntries ?? {})) obj.setMaxEntries(map, entries);
+      obj.load();
+      for (const p of variant.programs) obj.attach(p);
+    } catch (err) {
+      this.close();
+      throw asProbeError(err, 'load');
+    }
+    this.variant = variant.name;
+    const at = Date.now();
+    this.deadline = at + this.durationMs;
+    if (!this.signal.aborted) this.arm(this.deadline);
+    this.hooks.attached(variant.name, at);
+    return new Loaded(obj, variant.name);
+  }
+
+  wait(ms?: number): Promise<boolean> {
+    if (this.signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        if (t) clearTimeout(t);
+        resolve(false);
+      };
+      const t =
+        ms === undefined
+          ? null
+          : setTimeout(() => {
+              this.signal.removeEventListener('abort', onAbort);
+              resolve(!this.signal.aborted);
+            }, Math.max(0, ms));
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  emit(events: unknown[]): void {
+    if (events.length === 0) return;
+    this.events += events.length;
+    for (const e of events) this.pending.push(e);
+    if (this.pending.length >= EVENT_FLUSH_COUNT) this.flush();
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), EVENT_FLUSH_MS);
+  }
+
+  lost(n: number): void {
+    this.lostEvents += n;
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.hooks.events(batch);
+  }
+
+  /** Release everything in the kernel. Idempotent; called on every ending. */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flush();
+    const obj = this.obj;
+    this.obj = null;
+    obj?.close();
+  }
+}
+
+class Loaded implements LoadedBpf {
+  constructor(
+    private readonly obj: BpfObject,
+    readonly variant: string,
+  ) {}
+
+  private guard<T>(stage: ProbeLoadError['stage'], fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw asProbeError(err, stage);
+    }
+  }
+
+  readMap(name: string): MapDump {
+    return this.guard('read', () => this.obj.lookupBatch(name));
+  }
+  clearMap(name: string): void {
+    this.guard('read', () => this.obj.clear(name));
+  }
+  ringbuf(name: string): RingReader {
+    const rb = this.guard('attach', () => this.obj.ringBuffer(name));
+    return { consume: (maxBytes?: number) => this.guard('read', () => rb.consume(maxBytes)) };
+  }
+  runIter(program: string): Buffer {
+    return this.guard('run', () => this.obj.runIter(program));
+  }
+  stack(map: string, id: number): bigint[] {
+    return this.guard('read', () => Array.from(this.obj.stack(map, id)));
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Feature probing: decide which hook variant of a probe fits this kernel, with a reason when none does.
+ */
+import { readFileSync } from 'node:fs';
+import type { FeatureNeed, HookVariant } from '@sonde/probe-sdk';
+import { loadNative } from './native.js';
+
+const memo = new Map<string, boolean>();
+
+function describe(need: FeatureNeed): string {
+  switch (need.kind) {
+    case 'btf':
+      return 'kernel BTF (/sys/kernel/btf/vmlinux)';
+    case 'tp_btf':
+      return `tp_btf/${need.event}`;
+    case 'tracepoint':
+      return `tracepoint ${need.category}/${need.event} (needs tracefs at /sys/kernel/tracing)`;
+    case 'prog_type':
+      return `BPF program type ${need.type}`;
+    case 'btf_type':
+      return `kernel type ${need.name}`;
+  }
+}
+
+export function hasFeature(need: FeatureNeed): boolean {
+  const key = JSON.stringify(need);
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const { mod } = loadNative();
+  if (!mod) return false;
+  const f = mod.features;
+  let ok: boolean;
+  try {
+    switch (need.kind) {
+      case 'btf':
+        ok = f.btf();
+        break;
+      case 'tp_btf':
+        ok = f.btf() && f.tpBtf(need.event);
+        break;
+      case 'tracepoint':
+        ok = f.tracepoint(need.category, need.event);
+        break;
+      case 'prog_type':
+        ok = f.progType(need.type);
+        break;
+      case 'btf_type':
+        ok = f.btfType(need.name);
+        break;
+    }
+  } catch {
+    ok = false;
+  }
+  // tracefs can be mounted later; only remember positive tracepoint answers
+  if (ok || need.kind !== 'tracepoint') memo.set(key, ok);
+  return ok;
+}
+
+export interface VariantChoice {
+  variant?: HookVariant;
+  /** why no variant fits, naming what each one lacks */
+  reason?: string;
+}
+
+export function chooseVariant(variants: HookVariant[]): VariantChoice {
+  const native = loadNative();
+  if (!native.mod) return { reason: native.error ?? 'native addon missing' };
+  const missing: string[] = [];
+  for (const v of variants) {
+    const lacks = v.needs.filter((n) => !hasFeature(n));
+    if (lacks.length === 0) return { variant: v };
+    missing.push(`${v.name}: no ${lacks.map(describe).join(', ')}`);
+  }
+  return { reason: missing.length ? `no hook variant fits this kernel (${missing.join('; ')})` : 'probe declares no hook variants' };
+}
+
+/** Root or CAP_BPF+CAP_PERFMON: the effective capability set, read from /proc (no extra deps). */
+export function permissionProblem(): string | undefined {
+  if (process.geteuid?.() === 0) return undefined;
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const m = /CapEff:\s*([0-9a-f]+)/.exec(status);
+    if (m) {
+      const caps = BigInt('0x' + m[1]);
+      const CAP_SYS_ADMIN = 21n, CAP_PERFMON = 38n, CAP_BPF = 39n;
+      const has = (c: bigint) => ((caps >> c) & 1n) === 1n;
+      if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) return undefined;
+    }
+  } catch {
+    /* fall through */
+  }
+  return 'needs root or CAP_BPF+CAP_PERFMON';
+}
+

@@ -1,0 +1,184 @@
+/**
+ * JobRunner: runs jobs in a piscina pool of worker threads, one job per worker at a time.
+ *
+ * Every ending goes through finish(): deadline and early stop end inside the worker (which closes its
+ * BPF object before answering); a worker that does not answer within the grace period is terminated,
+ * and the addon's environment cleanup hook releases its kernel objects with the thread.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import {
+  NotPermittedError,
+  ProbeUnavailableError,
+  TooManyJobsError,
+  type ResultEnvelope,
+} from '@sonde/probe-sdk';
+import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
+import type { Catalog, CatalogEntry } from './catalog.js';
+import { outcomeEnvelope } from './envelope.js';
+import type { JobOutcome } from './execute.js';
+import { permissionProblem } from './features.js';
+import type { WorkerTask } from './worker.js';
+
+export interface RunnerOptions {
+  catalog: Catalog;
+  hooks: JobEvents;
+  /** global limit on running jobs (default 8) */
+  maxRunning?: number;
+  /** workers kept warm while idle (default 2) */
+  minThreads?: number;
+  /** time a stopped or finished-by-deadline worker gets to answer before it is terminated */
+  graceMs?: number;
+  /** extra time a job may spend loading before its deadline clock starts (matches JobContext) */
+  loadTimeoutMs?: number;
+}
+
+interface Running {
+  spec: JobSpec;
+  entry: CatalogEntry;
+  port: MessageChannel['port1'];
+  abort: AbortController;
+  startedAt: number;
+  variant: string | null;
+  events: number;
+  killTimer: NodeJS.Timeout;
+  stopping: boolean;
+  finished: boolean;
+}
+
+export class JobRunner implements RunnerApi {
+  readonly maxRunning: number;
+  private readonly pool: Piscina;
+  private readonly jobs = new Map<string, Running>();
+  private readonly graceMs: number;
+  private readonly loadTimeoutMs: number;
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.maxRunning = opts.maxRunning ?? 8;
+    this.graceMs = opts.graceMs ?? 3000;
+    this.loadTimeoutMs = opts.loadTimeoutMs ?? 30_000;
+    this.pool = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: Math.min(opts.minThreads ?? 2, this.maxRunning),
+      maxThreads: this.maxRunning,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 10 * 60_000,
+      atomics: 'disabled',
+    });
+  }
+
+  running(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  start(spec: JobSpec): void {
+    if (this.jobs.size >= this.maxRunning) throw new TooManyJobsError(this.maxRunning);
+    const entry = this.opts.catalog.entry(spec.probe);
+    if (!entry.available || !entry.modulePath) throw new ProbeUnavailableError(spec.probe, entry.reason ?? 'unavailable');
+    const perm = permissionProblem();
+    if (perm) throw new NotPermittedError(`cannot load BPF programs as uid ${process.geteuid?.()}`, perm);
+
+    const { port1, port2 } = new MessageChannel();
+    const abort = new AbortController();
+    const job: Running = {
+      spec,
+      entry,
+      port: port1,
+      abort,
+      startedAt: Date.now(),
+      variant: null,
+      events: 0,
+      stopping: false,
+      finished: false,
+      killTimer: setTimeout(
+        () => this.kill(spec.id, 'the job overran its deadline and its worker was terminated'),
+        spec.durationMs + this.loadTimeoutMs + this.graceMs,
+      ),
+    };
+    this.jobs.set(spec.id, job);
+    port1.on('message', (m: { t: string; variant?: string; at?: number; batch?: unknown[]; outcome?: JobOutcome }) => {
+      if (m.t === 'attached') {
+        job.variant = m.variant ?? null;
+        this.opts.hooks.attached(spec.id, { variant: m.variant ?? '', at: m.at ?? Date.now() });
+      } else if (m.t === 'events' && m.batch) {
+        job.events += m.batch.length;
+        this.opts.hooks.events(spec.id, m.batch);
+      } else if (m.t === 'done' && m.outcome) {
+        this.finish(job, m.outcome);
+      }
+    });
+    const task: WorkerTask = {
+      jobId: spec.id,
+      modulePath: entry.modulePath,
+      params: spec.params,
+      durationMs: spec.durationMs,
+      port: port2,
+    };
+    this.pool.run(task, { transferList: [port2] as never, signal: abort.signal }).then(
+      (outcome: JobOutcome) => {
+        // 'done' normally arrives first on the port (ordered after the events); this is the backstop
+        setTimeout(() => this.finish(job, outcome), 200).unref();
+      },
+      (err: Error) => {
+        const killed = abort.signal.aborted;
+        this.finish(job, {
+          data: null,
+          variant: job.variant,
+          warnings: [],
+          events: job.events,
+          lost: 0,
+          stoppedBy: 'error',
+          error: {
+            type: 'internal',
+            message: killed ? String(abort.signal.reason ?? 'worker terminated') : `worker failed: ${err.message}`,
+          },
+          startedAt: job.startedAt,
+          endedAt: Date.now(),
+        });
+      },
+    );
+  }
+
+  stop(id: string): boolean {
+    const job = this.jobs.get(id);
+    if (!job || job.finished) return false;
+    if (!job.stopping) {
+      job.stopping = true;
+      job.port.postMessage({ t: 'stop' });
+      clearTimeout(job.killTimer);
+      job.killTimer = setTimeout(() => this.kill(id, 'the job did not stop in time and its worker was terminated'), this.graceMs);
+    }
+    return true;
+  }
+
+  /** Terminate a job's worker thread outright (its kernel objects go with the thread). */
+  kill(id: string, reason = 'worker terminated'): boolean {
+    const job = this.jobs.get(id);
+    if (!job || job.finished) return false;
+    job.abort.abort(reason);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    const pending = [...this.jobs.keys()];
+    for (const id of pending) this.stop(id);
+    const until = Date.now() + this.graceMs + 1000;
+    while (this.jobs.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await this.pool.destroy();
+  }
+
+  private finish(job: Running, o: JobOutcome): void {
+    if (job.finished) return;
+    job.finished = true;
+    clearTimeout(job.killTimer);
+    job.port.close();
+    this.jobs.delete(job.spec.id);
+    const result: ResultEnvelope = outcomeEnvelope(
+      { jobId: job.spec.id, probe: job.spec.probe, params: job.spec.params },
+      job.entry,
+      { ...o, variant: o.variant ?? job.variant },
+    );
+    const status: JobStatus = o.stoppedBy === 'error' ? 'failed' : o.stoppedBy === 'cancel' ? 'stopped' : 'succeeded';
+    this.opts.hooks.done(job.spec.id, status, result);
+  }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command: build everything (Nx caches), then run every test file once, one file at a time
+# (kernel tests check that nothing of ours stays loaded, so they must not overlap).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx vitest run "$@"

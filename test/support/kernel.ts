@@ -1,0 +1,28 @@
+/**
+ * Kernel tests run for real. Without root they skip with the reason — except where
+ * SONDE_REQUIRE_KERNEL=1 (CI), where a skip would hide a regression, so it fails instead.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe } from 'vitest';
+import { permissionProblem } from '@sonde/core-loader';
+
+const problem = permissionProblem();
+
+export const kernelSkipReason = problem ? `kernel tests need privileges: ${problem}` : undefined;
+
+export function describeKernel(name: string, fn: () => void): void {
+  if (!problem) return describe(name, fn);
+  if (process.env.SONDE_REQUIRE_KERNEL === '1') {
+    return describe(name, () => {
+      throw new Error(`${kernelSkipReason} (SONDE_REQUIRE_KERNEL=1 makes this a failure)`);
+    });
+  }
+  return describe.skip(`${name} — skipped: ${kernelSkipReason}`, fn);
+}
+
+/** Names of loaded BPF programs whose name starts with one of the prefixes (the project's). */
+export function loadedPrograms(prefixes: string[] = ['tcprtt_', 'sonde']): string[] {
+  const out = execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' });
+  const progs = JSON.parse(out) as Array<{ name?: string }>;
+  return progs.map((p) => p.name ?? '').filter((n) => prefixes.some((p) => n.startsWith(p)));
+}

@@ -1,0 +1,38 @@
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { UnknownProbeError } from '@sonde/probe-sdk';
+import type { AppDeps } from '../deps.js';
+import { ProbeInfoSchema, ProbeListSchema, ProbeNameParamSchema, problems } from '../schemas.js';
+
+const listProbes = createRoute({
+  method: 'get',
+  path: '/v1/probes',
+  tags: ['probes'],
+  summary: 'List the probe catalogue, including probes that cannot run here and why',
+  responses: {
+    200: { description: 'the catalogue', content: { 'application/json': { schema: ProbeListSchema } } },
+  },
+});
+
+const getProbe = createRoute({
+  method: 'get',
+  path: '/v1/probes/{name}',
+  tags: ['probes'],
+  summary: 'One probe: params JSON schema, output kind, availability on this kernel',
+  request: { params: ProbeNameParamSchema },
+  responses: {
+    200: { description: 'the probe', content: { 'application/json': { schema: ProbeInfoSchema } } },
+    ...problems([404, 'unknown-probe']),
+  },
+});
+
+export function probesRoutes({ catalog }: AppDeps): OpenAPIHono {
+  const app = new OpenAPIHono();
+  app.openapi(listProbes, (c) => c.json({ probes: catalog.list() }, 200));
+  app.openapi(getProbe, (c) => {
+    const { name } = c.req.valid('param');
+    const info = catalog.get(name);
+    if (!info) throw new UnknownProbeError(name);
+    return c.json(info, 200);
+  });
+  return app;
+}

@@ -1,0 +1,113 @@
+/**
+ * The job runner against the real kernel with the real tcprtt probe: every way a job can end
+ * leaves nothing loaded, and the pool keeps serving.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { describeKernel, loadedPrograms } from './support/kernel.js';
+
+interface Ended {
+  status: JobStatus;
+  result: ResultEnvelope;
+  at: number;
+}
+
+describeKernel('JobRunner on the real kernel', () => {
+  let runner: JobRunner;
+  let catalog: Catalog;
+  const attached = new Map<string, number>();
+  const ended = new Map<string, (e: Ended) => void>();
+  const endings = new Map<string, Promise<Ended>>();
+  let seq = 0;
+
+  function start(durationMs: number, params: Record<string, unknown> = {}): { id: string; done: Promise<Ended> } {
+    const id = `rt-${++seq}`;
+    const done = new Promise<Ended>((resolve) => ended.set(id, resolve));
+    endings.set(id, done);
+    runner.start({ id, probe: 'tcprtt', params: catalog.validateParams('tcprtt', params), durationMs });
+    return { id, done };
+  }
+
+  async function untilAttached(id: string, ms = 10_000): Promise<number> {
+    const until = Date.now() + ms;
+    while (!attached.has(id) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    return attached.get(id) ?? -1;
+  }
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get('tcprtt')?.available, catalog.get('tcprtt')?.reason).toBe(true);
+    runner = new JobRunner({
+      catalog,
+      maxRunning: 2,
+      graceMs: 1500,
+      hooks: {
+        attached: (id, info) => attached.set(id, info.at),
+        events: () => {},
+        done: (id, status, result) => ended.get(id)?.({ status, result, at: Date.now() }),
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await runner?.close();
+    expect(loadedPrograms()).toEqual([]);
+  });
+
+  it('ends at the deadline with a result envelope and nothing left attached', async () => {
+    const { id, done } = start(400, {});
+    expect(await untilAttached(id)).toBeGreaterThan(0);
+    expect(loadedPrograms()).toContain('tcprtt_tp_btf');
+    const e = await done;
+    expect(e.status).toBe('succeeded');
+    expect(e.result.stoppedBy).toBe('deadline');
+    expect(e.result.variant).toBe('tp_btf');
+    expect(e.result.probe).toBe('tcprtt');
+    expect(e.result.probeVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(e.result.durationMs).toBeGreaterThanOrEqual(400);
+    expect(e.result.data).not.toBeNull();
+    expect(loadedPrograms()).toEqual([]);
+  });
+
+  it('stops early with the partial result within 200 ms', async () => {
+    const { id, done } = start(30_000);
+    await untilAttached(id);
+    const t0 = Date.now();
+    expect(runner.stop(id)).toBe(true);
+    const e = await done;
+    expect(e.at - t0).toBeLessThan(200);
+    expect(e.status).toBe('stopped');
+    expect(e.result.stoppedBy).toBe('cancel');
+    expect(e.result.data).not.toBeNull();
+    expect(loadedPrograms()).toEqual([]);
+  });
+
+  it('refuses a job over the global limit', async () => {
+    const a = start(30_000);
+    const b = start(30_000);
+    expect(() => start(30_000)).toThrow(/maximum of 2 jobs/);
+    await Promise.all([untilAttached(a.id), untilAttached(b.id)]);
+    runner.stop(a.id);
+    runner.stop(b.id);
+    await Promise.all([a.done, b.done]);
+    expect(loadedPrograms()).toEqual([]);
+  });
+
+  it('releases kernel objects when the worker thread is terminated, and keeps serving', async () => {
+    const { id, done } = start(30_000);
+    await untilAttached(id);
+    expect(loadedPrograms()).toContain('tcprtt_tp_btf');
+    expect(runner.kill(id, 'test terminated the worker')).toBe(true);
+    const e = await done;
+    expect(e.status).toBe('failed');
+    expect(e.result.error?.message).toMatch(/test terminated the worker/);
+    // the thread's teardown closes its objects; give the kernel a moment to free them
+    const until = Date.now() + 3000;
+    while (loadedPrograms().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(loadedPrograms()).toEqual([]);
+    const next = start(300);
+    expect((await next.done).status).toBe('succeeded');
+    expect(loadedPrograms()).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hook } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import type { ParamIssue } from '@sonde/probe-sdk';
+import type { AppDeps } from './deps.js';
+import { badParams, instanceOf, PROBLEM_BASE, sendProblem, toProblem } from './problem.js';
+import { docsRoutes } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { jobsRoutes } from './routes/jobs.js';
+import { probesRoutes } from './routes/probes.js';
+import { ProblemSchema } from './schemas.js';
+import { VERSION } from './version.js';
+
+export type { AppDeps } from './deps.js';
+
+interface ZodLikeIssue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  keys?: string[];
+}
+
+/** zod issues → `{field, message}`; body fields keep their own path (`params.rport`), unknown keys are named. */
+export function zodIssues(issues: readonly ZodLikeIssue[], where: string): ParamIssue[] {
+  return issues.flatMap((i) => {
+    const path = i.path.map(String);
+    if (i.code === 'unrecognized_keys' && i.keys) {
+      return i.keys.map((k) => ({ field: [...path, k].join('.'), message: 'unknown field' }));
+    }
+    return [{ field: path.length ? path.join('.') : where, message: i.message }];
+  });
+}
+
+/** The one validation hook: any request that fails its zod schema becomes a 400 bad-params problem. */
+export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) => {
+  if (result.success) return;
+  const where = result.target === 'json' ? 'body' : result.target;
+  const errors = zodIssues(result.error.issues as ZodLikeIssue[], where);
+  const detail = `invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
+  return sendProblem(c, badParams(detail, errors, instanceOf(c)));
+};
+
+/** Build the HTTP app. Tests drive it with `app.request()`; main.ts serves it. */
+export function createApp(deps: AppDeps): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.openAPIRegistry.register('Problem', ProblemSchema);
+  app.route('/', healthRoutes(deps));
+  app.route('/', probesRoutes(deps));
+  app.route('/', jobsRoutes(deps));
+  app.route('/', docsRoutes(() => openApiDocument(app)));
+  app.onError((err, c) => sendProblem(c, toProblem(err, instanceOf(c))));
+  app.notFound((c) =>
+    sendProblem(c, toProblem(Object.assign(new Error(), { type: 'not-found', message: `no route for ${c.req.method} ${instanceOf(c)}`, details: {} }), instanceOf(c))),
+  );
+  return app;
+}
+
+/** The OpenAPI 3.1 document of an app built by createApp. */
+export function openApiDocument(app: OpenAPIHono): Record<string, unknown> {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'sonde',
+      version: VERSION,
+      description:
+        'On-demand eBPF TCP tracers run as bounded jobs. Errors are RFC 9457 problem documents whose ' +
+        `\`type\` is ${PROBLEM_BASE}<type>.`,
+    },
+    tags: [
+      { name: 'jobs', description: 'bounded tracing jobs and their results' },
+      { name: 'probes', description: 'the probe catalogue' },
+      { name: 'health', description: 'liveness' },
+    ],
+  }) as unknown as Record<string, unknown>;
+}

@@ -1,0 +1,160 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { NotFoundError, SondeError, TooManyJobsError } from '@sonde/probe-sdk';
+import type { AppDeps } from '../deps.js';
+import { newJobId } from '../ids.js';
+import {
+  CreateJobSchema,
+  JobGetQuerySchema,
+  JobIdParamSchema,
+  JobListQuerySchema,
+  JobListSchema,
+  JobSchema,
+  problems,
+} from '../schemas.js';
+import { isFinished, type Job, type JobStore } from '../store.js';
+
+const json = <S>(schema: S) => ({ 'application/json': { schema } });
+
+const createJob = createRoute({
+  method: 'post',
+  path: '/v1/jobs',
+  tags: ['jobs'],
+  summary: 'Start a bounded job: one probe, for durationMs, with params',
+  request: { body: { required: true, content: json(CreateJobSchema) } },
+  responses: {
+    202: {
+      description: 'accepted; poll the job at Location',
+      headers: z.object({ Location: z.string().openapi({ example: '/v1/jobs/j_01JDQ7ZK3M6W8X9Y0A1B2C3D4E' }) }),
+      content: json(JobSchema),
+    },
+    ...problems(
+      [400, 'bad-params: invalid body or params (each field named in `errors`)'],
+      [404, 'unknown-probe'],
+      [415, 'unsupported-media-type: the body must be application/json'],
+      [422, 'probe-unavailable-on-this-kernel'],
+      [429, 'too-many-jobs (see Retry-After)'],
+    ),
+  },
+});
+
+const listJobs = createRoute({
+  method: 'get',
+  path: '/v1/jobs',
+  tags: ['jobs'],
+  summary: 'Jobs, newest first, filtered by status and probe; page with nextCursor',
+  request: { query: JobListQuerySchema },
+  responses: {
+    200: { description: 'a page of jobs', content: json(JobListSchema) },
+    ...problems([400, 'bad-params: invalid query']),
+  },
+});
+
+const getJob = createRoute({
+  method: 'get',
+  path: '/v1/jobs/{id}',
+  tags: ['jobs'],
+  summary: 'A job with its status and, once ended, its result envelope',
+  request: { params: JobIdParamSchema, query: JobGetQuerySchema },
+  responses: {
+    200: {
+      description: 'the job (format=json) or its result in the upstream text layout (format=text)',
+      content: { ...json(JobSchema), 'text/plain': { schema: z.string() } },
+    },
+    ...problems([404, 'not-found'], [409, 'conflict: format=text on a job without a result']),
+  },
+});
+
+const stopJob = createRoute({
+  method: 'delete',
+  path: '/v1/jobs/{id}',
+  tags: ['jobs'],
+  summary: "Stop a job early; it ends 'stopped' with its partial result",
+  request: { params: JobIdParamSchema },
+  responses: {
+    202: { description: 'stop requested; the job turns stopped when its partial result is in', content: json(JobSchema) },
+    ...problems([404, 'not-found'], [409, 'conflict: the job already ended']),
+  },
+});
+
+function mustGet(store: JobStore, id: string): Job {
+  const job = store.get(id);
+  if (!job) throw new NotFoundError(`job '${id}'`);
+  return job;
+}
+
+/** Seconds until the soonest running job reaches its deadline: a fair Retry-After. */
+function retryAfterS(deps: AppDeps, now = Date.now()): number {
+  let soonest = Infinity;
+  for (const id of deps.runner.running()) {
+    const job = deps.store.get(id);
+    if (!job) continue;
+    const start = Date.parse(job.attachedAt ?? job.createdAt);
+    soonest = Math.min(soonest, start + job.durationMs - now);
+  }
+  return Number.isFinite(soonest) ? Math.min(600, Math.max(1, Math.ceil(soonest / 1000))) : 5;
+}
+
+export function jobsRoutes(deps: AppDeps): OpenAPIHono {
+  const { catalog, runner, store } = deps;
+  const app = new OpenAPIHono();
+
+  app.openapi(createJob, (c) => {
+    const body = c.req.valid('json');
+    // throws UnknownProbeError (404), ProbeUnavailableError (422), BadParamsError naming params.<field> (400)
+    const params = catalog.validateParams(body.probe, body.params);
+    const info = catalog.get(body.probe);
+    if (runner.running().length >= runner.maxRunning) {
+      throw new TooManyJobsError(runner.maxRunning, retryAfterS(deps));
+    }
+    const id = newJobId();
+    store.insert({
+      id,
+      probe: body.probe,
+      probeVersion: info?.version ?? 'unknown',
+      kind: info?.output ?? null,
+      params,
+      durationMs: body.durationMs,
+      createdAt: Date.now(),
+    });
+    try {
+      runner.start({ id, probe: body.probe, params, durationMs: body.durationMs });
+    } catch (err) {
+      // never started: leave no row behind (a 429 race with another request, or a runner fault)
+      store.remove(id);
+      throw err;
+    }
+    c.header('Location', `/v1/jobs/${id}`);
+    return c.json(mustGet(store, id), 202);
+  });
+
+  app.openapi(listJobs, (c) => {
+    const q = c.req.valid('query');
+    return c.json(store.list(q), 200);
+  });
+
+  app.openapi(getJob, (c) => {
+    const { id } = c.req.valid('param');
+    const { format } = c.req.valid('query');
+    const job = mustGet(store, id);
+    if (format === 'text') {
+      if (!job.result || job.result.data === null || job.result.data === undefined) {
+        throw new SondeError('conflict', `job '${id}' has no result to render (status ${job.status})`, { status: job.status });
+      }
+      return c.text(catalog.render(job.probe, job.result.data, job.params), 200);
+    }
+    return c.json(job, 200);
+  });
+
+  app.openapi(stopJob, (c) => {
+    const { id } = c.req.valid('param');
+    const job = mustGet(store, id);
+    if (isFinished(job.status)) {
+      throw new SondeError('conflict', `job '${id}' already ended (${job.status})`, { status: job.status });
+    }
+    runner.stop(id);
+    // the runner may have delivered `done` already (or the job ended just now): show what is stored
+    return c.json(mustGet(store, id), 202);
+  });
+
+  return app;
+}

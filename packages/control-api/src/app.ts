@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import type { ParamIssue } from '@sonde/probe-sdk';
+import { NotFoundError } from '@sonde/probe-sdk';
 import type { AppDeps } from './deps.js';
 import { badParams, instanceOf, PROBLEM_BASE, sendProblem, toProblem } from './problem.js';
 import { docsRoutes } from './routes/docs.js';
@@ -49,9 +50,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', jobsRoutes(deps));
   app.route('/', docsRoutes(() => openApiDocument(app)));
   app.onError((err, c) => sendProblem(c, toProblem(err, instanceOf(c))));
-  app.notFound((c) =>
-    sendProblem(c, toProblem(Object.assign(new Error(), { type: 'not-found', message: `no route for ${c.req.method} ${instanceOf(c)}`, details: {} }), instanceOf(c))),
-  );
+  app.notFound((c) => sendProblem(c, toProblem(new NotFoundError(`route ${c.req.method} ${instanceOf(c)}`), instanceOf(c))));
   return app;
 }
 

@@ -1,0 +1,79 @@
+/**
+ * `npm start`: serve the control plane. Wiring: the job store first (it marks jobs a dead
+ * process left behind as interrupted), then the probe catalogue, then the runner whose hooks
+ * write to the store, then the HTTP app over all three.
+ */
+import { serve } from '@hono/node-server';
+import { Catalog, JobRunner } from '@sonde/core-loader';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { jobHooks } from './hooks.js';
+import { JobStore } from './store.js';
+import { VERSION } from './version.js';
+
+/** how long a shutdown may take before we give up on partial results */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`sonde: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const cfg = config();
+  const startedAt = Date.now();
+
+  const store = JobStore.open(cfg.dataDir);
+  if (store.interrupted > 0) console.warn(`sonde: ${store.interrupted} job(s) from a previous run marked interrupted`);
+
+  const catalog = await Catalog.discover();
+  for (const p of catalog.list()) {
+    console.log(`sonde: probe ${p.name}@${p.version} ${p.available ? `ready (${p.variant ?? '?'})` : `unavailable: ${p.reason ?? '?'}`}`);
+  }
+
+  const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, hooks: jobHooks(store) });
+  const app = createApp({ catalog, runner, store, startedAt });
+
+  const server = serve({ fetch: app.fetch, hostname: cfg.host, port: cfg.port }, (info) => {
+    console.log(`sonde ${VERSION}: listening on http://${info.address}:${info.port} (data ${cfg.dataDir}, max ${cfg.maxJobs} jobs)`);
+  });
+
+  let closing = false;
+  const shutdown = async (why: string, code: number): Promise<void> => {
+    if (closing) {
+      console.error('sonde: second signal, exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    console.log(`sonde: ${why}: stopping jobs (partial results are saved)`);
+    const force = setTimeout(() => {
+      console.error(`sonde: shutdown took over ${SHUTDOWN_TIMEOUT_MS} ms, exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    server.close();
+    try {
+      await runner.close(); // each running job's `done` arrives and is stored before this resolves
+    } catch (err) {
+      console.error('sonde: runner shutdown failed', err);
+      code = 1;
+    }
+    store.close();
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  server.on('error', (err) => {
+    console.error(`sonde: cannot listen on ${cfg.host}:${cfg.port}: ${err.message}`);
+    void shutdown('server error', 1);
+  });
+}
+
+await main();

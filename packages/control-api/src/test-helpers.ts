@@ -1,0 +1,48 @@
+/** Test-only: an app over fakes, and small polling helpers. */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createApp } from './app.js';
+import { jobHooks } from './hooks.js';
+import { JobStore } from './store.js';
+import { FakeCatalog, FakeRunner, type FakeRunnerOptions } from './test-fakes.js';
+
+export interface TestApp {
+  app: OpenAPIHono;
+  store: JobStore;
+  runner: FakeRunner;
+  catalog: FakeCatalog;
+}
+
+export function testApp(opts: Omit<FakeRunnerOptions, 'hooks'> = {}, file = ':memory:'): TestApp {
+  const store = new JobStore(file);
+  const catalog = new FakeCatalog();
+  const runner = new FakeRunner({ hooks: jobHooks(store), ...opts });
+  return { app: createApp({ catalog, runner, store }), store, runner, catalog };
+}
+
+export function postJob(app: OpenAPIHono, body: unknown): Promise<Response> {
+  return Promise.resolve(
+    app.request('/v1/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+}
+
+export async function waitFor<T>(fn: () => T | undefined | false, ms = 3000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('waitFor: timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** poll the store until the job reaches one of `statuses` */
+export function waitStatus(store: JobStore, id: string, ...statuses: string[]) {
+  return waitFor(() => {
+    const j = store.get(id);
+    return j && statuses.includes(j.status) ? j : undefined;
+  });
+}

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JOB_ID_RE } from './ids.js';
 import type { Job } from './store.js';
 import { postJob, testApp, waitStatus, type TestApp } from './test-helpers.js';
@@ -158,7 +158,7 @@ describe('POST /v1/jobs', () => {
 
   it('removes the row when the runner refuses the start', async () => {
     t = testApp({ maxRunning: 1 });
-    // the runner believes it is full although running() said otherwise (a race)
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const start = t.runner.start.bind(t.runner);
     t.runner.start = () => {
       throw Object.assign(new Error('pool is gone'), {});
@@ -166,6 +166,8 @@ describe('POST /v1/jobs', () => {
     const body = await problem(await postJob(t.app, { probe: 'tcprtt' }), 500, 'internal');
     expect(JSON.stringify(body)).not.toMatch(/pool is gone|at /);
     expect(t.store.list({ limit: 10 }).jobs).toEqual([]);
+    expect(logged).toHaveBeenCalledOnce();
+    logged.mockRestore();
     t.runner.start = start;
   });
 });

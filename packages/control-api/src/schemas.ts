@@ -32,7 +32,7 @@ export const ProbeInfoSchema = z
     name: z.string().openapi({ example: 'tcprtt' }),
     version: z.string().openapi({ example: '0.1.0' }),
     summary: z.string(),
-    output: OutputKindSchema.nullable(),
+    output: z.union([OutputKindSchema, z.null()]).openapi({ description: 'null when the manifest could not be read' }),
     paramsSchema: z.record(z.string(), z.unknown()).openapi({ description: "JSON schema of the probe's params" }),
     available: z.boolean(),
     reason: z.string().optional().openapi({ description: 'why the probe cannot run here' }),
@@ -79,8 +79,9 @@ export const JobSchema = z
     attachedAt: z.string().nullable(),
     endedAt: z.string().nullable(),
     variant: z.string().nullable(),
-    result: ResultEnvelopeSchema.nullable(),
-    error: JobErrorSchema.nullable(),
+    // a union, not .nullable(): a nullable $ref loses its null in the generated 3.1 document
+    result: z.union([ResultEnvelopeSchema, z.null()]),
+    error: z.union([JobErrorSchema, z.null()]),
   })
   .openapi('Job');
 
@@ -98,7 +99,7 @@ export const CreateJobSchema = z
     params: z
       .record(z.string(), z.unknown())
       .default({})
-      .openapi({ description: "checked against the probe's paramsSchema", example: { rport: [443] } }),
+      .openapi({ description: "checked against the probe's paramsSchema", example: { rport: 443 } }),
   })
   .openapi('CreateJob');
 

@@ -135,6 +135,13 @@ describe('POST /v1/jobs', () => {
     expect(body.detail).toMatch(/application\/json/);
   });
 
+  it('413 for an oversized body', async () => {
+    t = testApp();
+    const body = JSON.stringify({ probe: 'tcprtt', params: { comm: 'x'.repeat(70_000) } });
+    await problem(await postJob(t.app, body), 413, 'payload-too-large');
+    expect(t.runner.started).toEqual([]);
+  });
+
   it('404 for an unknown probe, 422 for one this kernel cannot run', async () => {
     t = testApp();
     const unknown = await problem(await postJob(t.app, { probe: 'nope' }), 404, 'unknown-probe');

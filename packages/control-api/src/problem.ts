@@ -12,8 +12,8 @@ import { SondeError } from '@sonde/probe-sdk';
 export const PROBLEM_BASE = 'https://sonde.dev/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** Problem types this API answers with: the SDK's error types plus two HTTP-level ones. */
-export type ProblemType = ErrorType | 'unsupported-media-type' | 'method-not-allowed';
+/** Problem types this API answers with: the SDK's error types plus a few HTTP-level ones. */
+export type ProblemType = ErrorType | 'unsupported-media-type' | 'method-not-allowed' | 'payload-too-large';
 
 const CATALOGUE: Record<ProblemType, { status: ContentfulStatusCode; title: string }> = {
   'bad-params': { status: 400, title: 'Invalid request parameters' },
@@ -23,6 +23,7 @@ const CATALOGUE: Record<ProblemType, { status: ContentfulStatusCode; title: stri
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'probe-unavailable-on-this-kernel': { status: 422, title: 'Probe unavailable on this kernel' },
   'too-many-jobs': { status: 429, title: 'Too many jobs' },
@@ -106,6 +107,8 @@ export function toProblem(err: unknown, instance: string): ProblemResult {
         return build('not-found', msg, instance);
       case 405:
         return build('method-not-allowed', msg, instance);
+      case 413:
+        return build('payload-too-large', 'the request body is larger than this API accepts', instance);
       case 415:
         return build('unsupported-media-type', `${msg}: send application/json`, instance);
       default:

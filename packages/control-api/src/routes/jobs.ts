@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import { NotFoundError, SondeError, TooManyJobsError } from '@sonde/probe-sdk';
 import type { AppDeps } from '../deps.js';
 import { newJobId } from '../ids.js';
@@ -15,11 +16,15 @@ import { isFinished, type Job, type JobStore } from '../store.js';
 
 const json = <S>(schema: S) => ({ 'application/json': { schema } });
 
+/** a job request is a few hundred bytes; anything near this is a mistake or abuse */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 const createJob = createRoute({
   method: 'post',
   path: '/v1/jobs',
   tags: ['jobs'],
   summary: 'Start a bounded job: one probe, for durationMs, with params',
+  middleware: [bodyLimit({ maxSize: MAX_BODY_BYTES })] as const,
   request: { body: { required: true, content: json(CreateJobSchema) } },
   responses: {
     202: {
@@ -30,6 +35,7 @@ const createJob = createRoute({
     ...problems(
       [400, 'bad-params: invalid body or params (each field named in `errors`)'],
       [404, 'unknown-probe'],
+      [413, 'payload-too-large'],
       [415, 'unsupported-media-type: the body must be application/json'],
       [422, 'probe-unavailable-on-this-kernel'],
       [429, 'too-many-jobs (see Retry-After)'],

@@ -47,12 +47,15 @@ export interface MapBatch {
   count: number;
   keySize: number;
   valueSize: number;
+  /** per-CPU maps: number of possible CPUs; each value is `cpus` slots of roundup(value_size, 8) bytes (valueSize is the whole stride). 1 otherwise. */
+  cpus?: number;
 }
 
 export interface ConsumeResult {
   /** records laid out as u32 length, then the sample, padded to 8 bytes */
   buf: Buffer;
   records: number;
+  /** bytes used in buf (headers and padding included) */
   bytes: number;
 }
 
@@ -109,6 +112,9 @@ export declare const features: {
   /** the enumerators of a vmlinux BTF enum, e.g. 'skb_drop_reason' */
   enumValues(name: string): Array<{ name: string; value: number }>;
 };
+
+/** the samples of a consume()/poll() result (or its buf), as views into the buffer */
+export declare function splitRecords(res: ConsumeResult | Buffer): Buffer[];
 
 /** how many BpfObjects this JS environment still holds open (for leak tests) */
 export declare function openObjectCount(): number;

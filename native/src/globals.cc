@@ -48,7 +48,8 @@ std::vector<GlobalVar> CollectGlobals(bpf_object* obj) {
       const btf_type* v = btf__type_by_id(b, vsi->type);
       if (!v || !btf_is_var(v)) continue;
       const char* name = btf__name_by_offset(b, v->name_off);
-      if (!name || !*name) continue;
+      // "func.var": a function-scope static the compiler placed there (format strings, ...)
+      if (!name || !*name || strchr(name, '.')) continue;
       out.push_back({name, sec, vsi->offset, vsi->size, map});
     }
   }

@@ -65,8 +65,9 @@ function asSondeError(err: unknown): SondeError | undefined {
 
 function build(type: ProblemType, detail: string, instance: string, extra: Record<string, unknown> = {}): ProblemResult {
   const { status, title } = CATALOGUE[type];
-  // the fixed members win over any detail of the same name
-  const body: Problem = { ...extra, type: problemType(type), title, status, detail, instance };
+  const body: Problem = { type: problemType(type), title, status, detail, instance };
+  // extension members follow; the fixed ones win over a detail of the same name
+  for (const [k, v] of Object.entries(extra)) if (!(k in body)) body[k] = v;
   return { status, body, headers: {} };
 }
 

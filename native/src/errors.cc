@@ -84,7 +84,10 @@ Napi::Error BpfErrorHint(Napi::Env env, Stage stage, int err, const std::string&
   if (err == 0) err = EINVAL;
   std::string code = ErrnoName(err);
   const char* desc = err == 524 ? "Operation not supported" : strerror(err);
-  std::string msg = what + ": " + desc + " (" + code + ")";
+  // "what\ndetail" (a log tail) reads better as "what: reason (CODE)\ndetail"
+  size_t nl = what.find('\n');
+  std::string msg = what.substr(0, nl) + ": " + desc + " (" + code + ")";
+  if (nl != std::string::npos) msg += what.substr(nl);
   Napi::Error e = Napi::Error::New(env, msg);
   Napi::Object o = e.Value();
   o.Set("name", "BpfError");

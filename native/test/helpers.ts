@@ -52,13 +52,15 @@ export const kernelSkipReason =
 
 /** describe() for tests that load programs: skipped with the reason without root, failing in CI. */
 export function describeKernel(name: string, fn: () => void): void {
-  if (!kernelSkipReason) return describe(name, fn);
-  if (process.env.SONDE_REQUIRE_KERNEL === '1') {
-    return describe(name, () => {
+  if (!kernelSkipReason) {
+    describe(name, fn);
+  } else if (process.env.SONDE_REQUIRE_KERNEL === '1') {
+    describe(name, () => {
       throw new Error(`${kernelSkipReason} (SONDE_REQUIRE_KERNEL=1 makes this a failure)`);
     });
+  } else {
+    describe.skip(`${name} — skipped: ${kernelSkipReason}`, fn);
   }
-  return describe.skip(`${name} — skipped: ${kernelSkipReason}`, fn);
 }
 
 export interface ProgShow {

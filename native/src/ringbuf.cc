@@ -73,10 +73,10 @@ Napi::Function RingBuffer::Init(Napi::Env env) {
 }
 
 Napi::Object RingBuffer::New(Napi::Env env, std::shared_ptr<RingState> state, Napi::Object owner) {
-  auto* holder = new std::shared_ptr<RingState>(std::move(state));
+  // the constructor copies the shared_ptr out of the External; holder only lives for the call
+  auto holder = std::make_unique<std::shared_ptr<RingState>>(std::move(state));
   Napi::Object obj = GetEnvData(env)->ringCtor.New(
-      {Napi::External<std::shared_ptr<RingState>>::New(env, holder)});
-  delete holder;
+      {Napi::External<std::shared_ptr<RingState>>::New(env, holder.get())});
   // Keeps the BpfObject alive (not garbage collected, so not closed) while the ring is in use.
   obj.DefineProperty(Napi::PropertyDescriptor::Value("owner", owner, napi_default));
   return obj;

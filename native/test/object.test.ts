@@ -150,6 +150,12 @@ describeKernel('BpfObject', () => {
     const r = rb.consume();
     expect(r.records).toBeGreaterThanOrEqual(300);
     expect(r.records).toBeLessThan(400);
+    // a record larger than maxBytes still comes out, alone
+    getppid(2);
+    const one = rb.consume(8);
+    expect(one.records).toBe(1);
+    expect(one.bytes).toBe(32);
+    expect(rb.consume().records).toBeGreaterThanOrEqual(1);
     const t0 = Date.now();
     const empty = rb.poll(50);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(40);
@@ -174,6 +180,12 @@ describeKernel('BpfObject', () => {
     expect(ips.length).toBeGreaterThan(0);
     for (const ip of ips) expect(ip >= 0xffff800000000000n).toBe(true); // kernel half
     expect(obj.stack('stacks', -14).length).toBe(0); // a bpf_get_stackid() error
+    // stack maps have no batch lookup: lookupBatch falls back to iterating
+    const all = obj.lookupBatch('stacks');
+    expect(all.count).toBeGreaterThan(0);
+    expect(all.valueSize).toBe(127 * 8);
+    const ids = Array.from({ length: all.count }, (_, i) => all.keys.readUInt32LE(i * 4));
+    expect(ids).toContain(withStack[0]!.stackId);
   });
 
   it('runs the tcp iterator and sees a loopback listener of this test', async () => {

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -41,10 +42,26 @@ std::string AttachHint(bpf_program* prog, int err) {
   return "";
 }
 
-std::string LoadHint(int err, const std::string& log) {
+bool HasAutoloadedFentry(bpf_object* obj) {
+  bpf_program* p;
+  bpf_object__for_each_program(p, obj) {
+    const char* sec = bpf_program__section_name(p);
+    if (bpf_program__autoload(p) &&
+        (StartsWith(sec, "fentry") || StartsWith(sec, "fexit") || StartsWith(sec, "fmod_ret")))
+      return true;
+  }
+  return false;
+}
+
+std::string LoadHint(bpf_object* obj, int err, const std::string& log) {
   bool verifier = log.find("BEGIN PROG LOAD LOG") != std::string::npos;
   if (verifier && (err == EACCES || err == EINVAL || err == E2BIG || err == ENOSPC))
     return "the verifier rejected a program: its log tail is in the message";
+  // As root, EPERM is the kernel refusing the program kind (fentry on some kernels, lockdown).
+  if (err == EPERM && geteuid() == 0 && HasAutoloadedFentry(obj))
+    return "fentry/fexit programs are not permitted on this kernel: use a tp_btf variant";
+  if (err == EPERM && geteuid() == 0)
+    return "refused although running as root: kernel lockdown or an unsupported program kind";
   if (err == EPERM || err == EACCES) return "needs root or CAP_BPF+CAP_PERFMON";
   if (err == ESRCH || err == ENOENT)
     return "a hook or type the object names is missing from this kernel's BTF: check features.tpBtf/btfType";
@@ -241,7 +258,7 @@ Napi::Value BpfObject::Load(const Napi::CallbackInfo& info) {
     std::string what = "load '" + path_ + "'";
     if (!log.empty()) what += "\n--- libbpf log (tail) ---\n" + log;
     int e = err < 0 ? -err : err;
-    std::string hint = LoadHint(e, log);
+    std::string hint = LoadHint(obj_, e, log);
     Napi::Error x = hint.empty() ? BpfError(env, Stage::Load, err, what)
                                  : BpfErrorHint(env, Stage::Load, err, what, hint);
     // libbpf cannot load an object twice; close it so nothing it created stays in the kernel.

@@ -92,4 +92,28 @@ describeKernel('BpfError', () => {
       obj.close();
     }
   });
+
+  it('fentry refused by the kernel points to tp_btf', () => {
+    const obj = openFixture();
+    try {
+      obj.setAutoload('sondefix_fentry', true);
+      let err: (Record<string, unknown> & Error) | undefined;
+      try {
+        obj.load();
+      } catch (e) {
+        err = e as Record<string, unknown> & Error;
+      }
+      // kernels that allow fentry load it; the test kernel refuses it with EPERM even for root
+      if (err) {
+        expect(err).toMatchObject({
+          name: 'BpfError', code: 'EPERM', stage: 'load',
+          hint: 'fentry/fexit programs are not permitted on this kernel: use a tp_btf variant',
+        });
+      } else {
+        expect(obj.programs().find((p) => p.name === 'sondefix_fentry')?.autoload).toBe(true);
+      }
+    } finally {
+      obj.close();
+    }
+  });
 });

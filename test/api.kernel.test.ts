@@ -3,7 +3,7 @@
  * traffic on a port the test chose, early stop, problem+json errors, and crash recovery.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeKernel, loadedPrograms } from './support/kernel.js';
+import { describeKernel, programsLeft } from './support/kernel.js';
 import { json, startServer, waitJob, type Server } from './support/server.js';
 import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
 
@@ -21,7 +21,7 @@ describeKernel('control plane over HTTP with real jobs', () => {
   afterAll(async () => {
     await echo?.close();
     await server?.stop();
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   it('lists tcprtt as available with its params schema', async () => {
@@ -45,7 +45,7 @@ describeKernel('control plane over HTTP with real jobs', () => {
     expect(done.result.data.total.count).toBeGreaterThanOrEqual(traffic.rounds);
     const text = await (await fetch(`${server.url}/v1/jobs/${job.id}?format=text`)).text();
     expect(text).toMatch(/usecs\s+: count\s+distribution/);
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   it('stops a job early and keeps the partial result', async () => {
@@ -56,7 +56,7 @@ describeKernel('control plane over HTTP with real jobs', () => {
     const done = await waitJob(server.url, job.id, ['stopped'], 5000);
     expect(done.result.stoppedBy).toBe('cancel');
     expect(done.result.data).not.toBeNull();
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   it('answers bad input with problem+json', async () => {
@@ -75,9 +75,7 @@ describeKernel('control plane over HTTP with real jobs', () => {
     await waitJob(server.url, running.id, ['running']);
     await server.stop('SIGKILL');
     // the kernel frees a dead process's programs with its file descriptors
-    const until = Date.now() + 3000;
-    while (loadedPrograms().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft(3000)).toEqual([]);
     server = await startServer({ dataDir: server.dataDir });
     const again = await json(await fetch(`${server.url}/v1/jobs/${finished.id}`));
     expect(again.status).toBe('succeeded');

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, loadedPrograms } from './support/kernel.js';
+import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
 
 interface Ended {
   status: JobStatus;
@@ -52,7 +52,7 @@ describeKernel('JobRunner on the real kernel', () => {
 
   afterAll(async () => {
     await runner?.close();
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   it('ends at the deadline with a result envelope and nothing left attached', async () => {
@@ -67,7 +67,7 @@ describeKernel('JobRunner on the real kernel', () => {
     expect(e.result.probeVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(e.result.durationMs).toBeGreaterThanOrEqual(400);
     expect(e.result.data).not.toBeNull();
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   it('stops early with the partial result within 200 ms', async () => {
@@ -80,7 +80,7 @@ describeKernel('JobRunner on the real kernel', () => {
     expect(e.status).toBe('stopped');
     expect(e.result.stoppedBy).toBe('cancel');
     expect(e.result.data).not.toBeNull();
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   it('refuses a job over the global limit', async () => {
@@ -91,7 +91,7 @@ describeKernel('JobRunner on the real kernel', () => {
     runner.stop(a.id);
     runner.stop(b.id);
     await Promise.all([a.done, b.done]);
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   it('releases kernel objects when the worker thread is terminated, and keeps serving', async () => {
@@ -103,11 +103,9 @@ describeKernel('JobRunner on the real kernel', () => {
     expect(e.status).toBe('failed');
     expect(e.result.error?.message).toMatch(/test terminated the worker/);
     // the thread's teardown closes its objects; give the kernel a moment to free them
-    const until = Date.now() + 3000;
-    while (loadedPrograms().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft(3000)).toEqual([]);
     const next = start(300);
     expect((await next.done).status).toBe('succeeded');
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 });

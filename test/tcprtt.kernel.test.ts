@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, loadedPrograms } from './support/kernel.js';
+import { describeKernel, programsLeft } from './support/kernel.js';
 import { echoServer, pingPong, ssRtt, type EchoServer } from './support/traffic.js';
 
 interface RttData {
@@ -29,7 +29,7 @@ describeKernel('tcprtt on real traffic', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    expect(loadedPrograms()).toEqual([]);
+    expect(await programsLeft()).toEqual([]);
   });
 
   /** run a job while ping-pong traffic flows on both servers; traffic starts after attach */

@@ -26,3 +26,16 @@ export function loadedPrograms(prefixes: string[] = ['tcprtt_', 'sonde']): strin
   const progs = JSON.parse(out) as Array<{ name?: string }>;
   return progs.map((p) => p.name ?? '').filter((n) => prefixes.some((p) => n.startsWith(p)));
 }
+
+/**
+ * The project's programs still loaded after up to `ms`: the kernel frees a closed program's memory
+ * asynchronously (RCU), so a leak check retries briefly before it counts anything as a leak.
+ */
+export async function programsLeft(ms = 2000, prefixes?: string[]): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = loadedPrograms(prefixes);
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Bench of the job path: POST /v1/jobs → "attached" (p50/p95, cold and warm pool) and the server's RSS
+// idle and with 8 running jobs. Baselines measured in the same run: `bpftool prog loadall` of the same
+// object (the kernel's own load+verify cost, no sonde) and a bare Node process's RSS.
+// Bounded: a fixed number of short jobs, each stopped at once.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const WARM_JOBS = Number(process.env.BENCH_WARM_JOBS ?? 60);
+const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 6);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const p = s.address().port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+async function startServer() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'sonde-bench-'));
+  const proc = spawn(process.execPath, [join(root, 'packages/control-api/dist/main.js')], {
+    env: { ...process.env, SONDE_PORT: String(port), SONDE_DATA_DIR: dataDir, SONDE_MAX_JOBS: '8' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, proc, dataDir };
+    } catch {}
+    await sleep(25);
+  }
+  throw new Error('server did not start');
+}
+
+async function stopServer(s) {
+  s.proc.kill('SIGTERM');
+  await new Promise((r) => s.proc.once('exit', r));
+  rmSync(s.dataDir, { recursive: true, force: true });
+}
+
+/** POST a job, return ms from just before the POST to the server's attachedAt, then stop it. */
+async function oneJob(url) {
+  const t0 = Date.now();
+  const res = await fetch(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ probe: 'tcprtt', durationMs: 60000, params: { rport: 443 } }),
+  });
+  if (res.status !== 202) throw new Error(`POST ${res.status}: ${await res.text()}`);
+  const { id } = await res.json();
+  let job;
+  for (let i = 0; i < 2000; i++) {
+    job = await (await fetch(`${url}/v1/jobs/${id}`)).json();
+    if (job.attachedAt || ['failed', 'stopped', 'succeeded'].includes(job.status)) break;
+    await sleep(2);
+  }
+  if (!job.attachedAt) throw new Error(`job never attached: ${JSON.stringify(job)}`);
+  await fetch(`${url}/v1/jobs/${id}`, { method: 'DELETE' });
+  for (let i = 0; i < 500; i++) {
+    job = await (await fetch(`${url}/v1/jobs/${id}`)).json();
+    if (job.status !== 'running' && job.status !== 'queued') break;
+    await sleep(5);
+  }
+  return Date.parse(job.attachedAt) - t0;
+}
+
+function bpftoolBaseline(n = 10) {
+  const obj = join(root, 'packages/probes-tcprtt/dist/tcprtt.bpf.o');
+  try {
+    execFileSync('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf'], { stdio: 'ignore' });
+  } catch {}
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const pin = `/sys/fs/bpf/sonde_bench_${process.pid}_${i}`;
+    const t0 = process.hrtime.bigint();
+    execFileSync('bpftool', ['prog', 'loadall', obj, pin], { stdio: 'ignore' });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    rmSync(pin, { recursive: true, force: true });
+  }
+  return times;
+}
+
+async function bareNodeRss() {
+  const p = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
+  await sleep(500);
+  const r = rssMb(p.pid);
+  p.kill();
+  return r;
+}
+
+const fmt = (x) => x.toFixed(1);
+const baseline = bpftoolBaseline();
+const baseP50 = pct(baseline, 0.5);
+
+// cold: a fresh server each time, its first job
+const cold = [];
+for (let i = 0; i < COLD_STARTS; i++) {
+  const s = await startServer();
+  cold.push(await oneJob(s.url));
+  await stopServer(s);
+}
+
+const s = await startServer();
+await sleep(500);
+const rssIdle = rssMb(s.proc.pid);
+for (let i = 0; i < 5; i++) await oneJob(s.url); // warm up every path once
+const warm = [];
+for (let i = 0; i < WARM_JOBS; i++) warm.push(await oneJob(s.url));
+
+const ids = [];
+for (let i = 0; i < 8; i++) {
+  const r = await fetch(`${s.url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ probe: 'tcprtt', durationMs: 60000, params: {} }),
+  });
+  ids.push((await r.json()).id);
+}
+await sleep(1500);
+const rss8 = rssMb(s.proc.pid);
+for (const id of ids) await fetch(`${s.url}/v1/jobs/${id}`, { method: 'DELETE' });
+await sleep(500);
+await stopServer(s);
+const bare = await bareNodeRss();
+
+console.log('sonde job-path bench (tcprtt, one host)');
+console.log(`baseline  bpftool prog loadall tcprtt.bpf.o  p50 ${fmt(baseP50)} ms  p95 ${fmt(pct(baseline, 0.95))} ms  (n=${baseline.length})`);
+console.log(`cold      POST→attached  p50 ${fmt(pct(cold, 0.5))} ms  p95 ${fmt(pct(cold, 0.95))} ms  (n=${cold.length}, fresh server each)  ${fmt(pct(cold, 0.5) / baseP50)}x baseline`);
+console.log(`warm      POST→attached  p50 ${fmt(pct(warm, 0.5))} ms  p95 ${fmt(pct(warm, 0.95))} ms  (n=${warm.length})  ${fmt(pct(warm, 0.5) / baseP50)}x baseline  goal p50 < 30 ms`);
+console.log(`rss       idle ${fmt(rssIdle)} MB  with 8 running jobs ${fmt(rss8)} MB  bare node ${fmt(bare)} MB  (${fmt(rssIdle / bare)}x bare; goal idle < 120 MB)`);

@@ -1,0 +1,115 @@
+/**
+ * Decoding of the `hists` map of bpf/tcprtt.bpf.c (layouts in bpf/tcprtt.h) into histograms.
+ *
+ *   struct hist_key { __u8 family; __u8 pad[3]; __u8 addr[16]; }             20 bytes
+ *   struct hist { __u64 slots[27]; __u64 latency, cnt, min, max; }           248 bytes
+ */
+import {
+  afToFamily,
+  formatAddr,
+  log2Histogram,
+  ProbeLoadError,
+  readU64,
+  readU64Array,
+  readU8,
+  subtractSlots,
+  type Histogram,
+  type IpFamily,
+  type MapDump,
+} from '@sonde/probe-sdk';
+
+export const MAX_SLOTS = 27;
+export const KEY_SIZE = 20;
+export const VALUE_SIZE = 8 * (MAX_SLOTS + 4);
+/** TCPRTT_MAX_ENTRIES: keys the kernel map holds; beyond it new addresses are not counted */
+export const MAX_ENTRIES = 10240;
+const U64_MAX = 2n ** 64n - 1n;
+
+/** One map entry, still in kernel units and integers. */
+export interface RawHist {
+  /** null when not grouped by address */
+  family: IpFamily | null;
+  addr: Uint8Array;
+  slots: bigint[];
+  sum: bigint;
+  count: bigint;
+  /** null before the first sample */
+  min: bigint | null;
+  max: bigint | null;
+}
+
+export interface KeyedHistogram {
+  /** the local or remote address, or null when not grouped */
+  key: string | null;
+  family?: IpFamily;
+  hist: Histogram;
+}
+
+export function decodeHists(dump: MapDump): RawHist[] {
+  if (dump.keySize !== KEY_SIZE || dump.valueSize !== VALUE_SIZE) {
+    throw new ProbeLoadError(
+      `tcprtt: hists map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${KEY_SIZE}/${VALUE_SIZE}: object and decoder disagree`,
+      'read',
+    );
+  }
+  const out: RawHist[] = [];
+  for (let i = 0; i < dump.count; i++) {
+    const k = dump.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
+    const v = dump.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
+    const count = readU64(v, 8 * (MAX_SLOTS + 1));
+    const min = readU64(v, 8 * (MAX_SLOTS + 2));
+    out.push({
+      family: afToFamily(readU8(k, 0)),
+      addr: Uint8Array.from(k.subarray(4, 20)),
+      slots: readU64Array(v, 0, MAX_SLOTS),
+      sum: readU64(v, 8 * MAX_SLOTS),
+      count,
+      min: count === 0n || min === U64_MAX ? null : min,
+      max: count === 0n ? null : readU64(v, 8 * (MAX_SLOTS + 3)),
+    });
+  }
+  return out;
+}
+
+/** identity of an entry across snapshots */
+export function entryId(r: RawHist): string {
+  return r.family === null ? '*' : `${r.family}/${Buffer.from(r.addr).toString('hex')}`;
+}
+
+export function keyOf(r: RawHist): Pick<KeyedHistogram, 'key' | 'family'> {
+  return r.family === null ? { key: null } : { key: formatAddr(r.family, r.addr), family: r.family };
+}
+
+/** Histograms of a snapshot, busiest first (then by address), without empty entries. */
+export function toKeyed(raw: readonly RawHist[], unit: string): KeyedHistogram[] {
+  return sortKeyed(
+    raw.map((r) => ({ ...keyOf(r), hist: log2Histogram(r.slots, { unit, sum: r.sum, min: r.min, max: r.max }) })),
+  );
+}
+
+/**
+ * What happened between two snapshots of the cumulative map. Counts and sums are exact; min
+ * (max) is known only when it moved in the interval, because the kernel keeps the job's
+ * extremes: then it is that interval's value, otherwise null.
+ */
+export function deltaKeyed(now: readonly RawHist[], before: ReadonlyMap<string, RawHist>, unit: string): KeyedHistogram[] {
+  return sortKeyed(
+    now.map((r) => {
+      const b = before.get(entryId(r));
+      const sum = b && r.sum >= b.sum ? r.sum - b.sum : r.sum;
+      const min = !b || b.min === null ? r.min : r.min !== null && r.min < b.min ? r.min : null;
+      const max = !b || b.max === null ? r.max : r.max !== null && r.max > b.max ? r.max : null;
+      return { ...keyOf(r), hist: log2Histogram(subtractSlots(r.slots, b?.slots), { unit, sum, min, max }) };
+    }),
+  );
+}
+
+export function indexById(raw: readonly RawHist[]): Map<string, RawHist> {
+  return new Map(raw.map((r) => [entryId(r), r]));
+}
+
+function sortKeyed(hs: KeyedHistogram[]): KeyedHistogram[] {
+  return hs
+    .filter((h) => h.hist.count > 0)
+    .sort((a, b) => b.hist.count - a.hist.count || (a.key ?? '').localeCompare(b.key ?? ''));
+}

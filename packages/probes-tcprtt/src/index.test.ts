@@ -1,0 +1,49 @@
+/**
+ * The probe definition and its contract with bpf/tcprtt.bpf.c / tcprtt.h, checked against the C
+ * source text (no kernel here: the real-kernel test lives in test/tcprtt.kernel.test.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isProbe } from '@sonde/probe-sdk';
+import probe, { globalsFor, params } from './index.js';
+import { KEY_SIZE, MAX_ENTRIES, MAX_SLOTS, VALUE_SIZE } from './decode.js';
+
+const bpfDir = fileURLToPath(new URL('../../../bpf/', import.meta.url));
+const source = readFileSync(`${bpfDir}tcprtt.bpf.c`, 'utf8');
+const header = readFileSync(`${bpfDir}tcprtt.h`, 'utf8');
+
+describe('tcprtt probe definition', () => {
+  it('is a probe with both hook variants, tp_btf first', () => {
+    expect(isProbe(probe)).toBe(true);
+    expect(probe).toMatchObject({ name: 'tcprtt', output: 'histogram', version: '0.1.0' });
+    expect(probe.bpf.object).toMatch(/probes-tcprtt\/src\/tcprtt\.bpf\.o$/);
+    expect(probe.bpf.variants.map((v) => [v.name, v.programs])).toEqual([
+      ['tp_btf', ['tcprtt_tp_btf']],
+      ['tracepoint', ['tcprtt_tp']],
+    ]);
+  });
+
+  it('names programs that exist in the object source, on the hooks the variants need', () => {
+    expect(source).toMatch(/SEC\("tp_btf\/tcp_probe"\)\s*\nint BPF_PROG\(tcprtt_tp_btf,/);
+    expect(source).toMatch(/SEC\("tracepoint\/tcp\/tcp_probe"\)\s*\nint tcprtt_tp\(/);
+  });
+
+  it('sets exactly the const volatile globals the object declares', () => {
+    const declared = [...source.matchAll(/^const volatile [\w ]+?(targ_\w+)/gm)].map((m) => m[1]).sort();
+    expect(Object.keys(globalsFor(params.parse({}))).sort()).toEqual(declared);
+  });
+
+  it('decodes the layout tcprtt.h declares', () => {
+    expect(header).toContain(`#define TCPRTT_MAX_SLOTS   ${MAX_SLOTS}`);
+    expect(header).toContain(`#define TCPRTT_MAX_ENTRIES ${MAX_ENTRIES}`);
+    expect(header).toMatch(/20 bytes/);
+    expect(KEY_SIZE).toBe(20);
+    expect(VALUE_SIZE).toBe(248);
+  });
+
+  it('renders through the definition', () => {
+    const total = { unit: 'usecs', buckets: [], count: 0, sum: 0, avg: null, min: null, max: null, p50: null, p90: null, p99: null };
+    expect(probe.render({ unit: 'usecs', by: 'none', histograms: [], total }, params.parse({}))).toBe('no TCP RTT samples matched\n');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * tcprtt: log2 histograms of TCP smoothed round-trip time, sampled by the kernel on every
+ * segment received on an established connection (the tcp_probe tracepoint at the top of
+ * tcp_rcv_established), aggregated in the kernel; optionally one per local or remote address
+ * and a series per interval.
+ */
+import { defineProbe, distFile, emptyHistogram, mergeHistograms, packageVersion, type Histogram } from '@sonde/probe-sdk';
+import { decodeHists, deltaKeyed, indexById, MAX_ENTRIES, toKeyed, type KeyedHistogram, type RawHist } from './decode.js';
+import { globalsFor, params } from './params.js';
+import { renderTcprtt } from './render.js';
+
+export type { KeyedHistogram } from './decode.js';
+export { params, globalsFor, type TcprttParams } from './params.js';
+
+export interface TcprttData {
+  unit: 'usecs' | 'msecs';
+  by: 'none' | 'laddr' | 'raddr';
+  /** the whole job, busiest first; one entry (key null) when not grouped; none without samples */
+  histograms: KeyedHistogram[];
+  /** all histograms merged */
+  total: Histogram;
+  /** with intervalMs: what each interval added (the last one may be shorter) */
+  series?: Array<{ at: string; histograms: KeyedHistogram[] }>;
+}
+
+export default defineProbe({
+  name: 'tcprtt',
+  version: packageVersion(import.meta.url),
+  summary: 'TCP round-trip time (kernel smoothed RTT) as log2 histograms, overall or per local/remote address',
+  output: 'histogram',
+  params,
+  bpf: {
+    object: distFile(import.meta.url, 'tcprtt.bpf.o'),
+    variants: [
+      { name: 'tp_btf', programs: ['tcprtt_tp_btf'], needs: [{ kind: 'tp_btf', event: 'tcp_probe' }] },
+      { name: 'tracepoint', programs: ['tcprtt_tp'], needs: [{ kind: 'tracepoint', category: 'tcp', event: 'tcp_probe' }] },
+    ],
+  },
+
+  async run(ctx, p): Promise<TcprttData> {
+    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const unit = p.units === 'ms' ? 'msecs' : 'usecs';
+    const snapshot = () => decodeHists(bpf.readMap('hists'));
+    let series: TcprttData['series'];
+
+    let before = new Map<string, RawHist>();
+    const interval = (now: RawHist[]) => {
+      const entry = { at: new Date().toISOString(), histograms: deltaKeyed(now, before, unit) };
+      before = indexById(now);
+      return entry;
+    };
+
+    if (p.intervalMs) {
+      series = [];
+      while (await ctx.wait(p.intervalMs)) {
+        const entry = interval(snapshot());
+        series.push(entry);
+        ctx.emit([entry]);
+      }
+    } else {
+      await ctx.wait();
+    }
+
+    // the programs stay attached until run() returns: this read includes everything
+    const final = snapshot();
+    if (series) {
+      const last = interval(final);
+      if (last.histograms.length > 0) series.push(last);
+    }
+    if (p.by !== 'none' && final.length >= MAX_ENTRIES) {
+      ctx.warn(`hists map full (${MAX_ENTRIES} addresses): samples from further addresses were not counted`);
+    }
+    const histograms = toKeyed(final, unit);
+    const total = histograms.length > 0 ? mergeHistograms(histograms.map((h) => h.hist)) : emptyHistogram(unit);
+    return { unit, by: p.by, histograms, total, ...(series ? { series } : {}) };
+  },
+
+  render: (data, p) => renderTcprtt(data, p),
+});

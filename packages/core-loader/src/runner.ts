@@ -25,7 +25,7 @@ export interface RunnerOptions {
   hooks: JobEvents;
   /** global limit on running jobs (default 8) */
   maxRunning?: number;
-  /** workers kept warm while idle (default 2) */
+  /** workers kept warm while idle (default 1) */
   minThreads?: number;
   /** time a stopped or finished-by-deadline worker gets to answer before it is terminated */
   graceMs?: number;
@@ -59,7 +59,7 @@ export class JobRunner implements RunnerApi {
     this.loadTimeoutMs = opts.loadTimeoutMs ?? 30_000;
     this.pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
-      minThreads: Math.min(opts.minThreads ?? 2, this.maxRunning),
+      minThreads: Math.min(opts.minThreads ?? 1, this.maxRunning),
       maxThreads: this.maxRunning,
       concurrentTasksPerWorker: 1,
       idleTimeout: 10 * 60_000,

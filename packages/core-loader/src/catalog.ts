@@ -13,6 +13,7 @@ import {
   ProbeUnavailableError,
   SDK_VERSION,
   UnknownProbeError,
+  type ParamIssue,
   type ProbeDefinition,
 } from '@sonde/probe-sdk';
 import type { CatalogApi, ProbeInfo } from './api.js';
@@ -83,6 +84,8 @@ export class Catalog implements CatalogApi {
   validateParams(name: string, params: unknown): unknown {
     const e = this.entry(name);
     if (!e.available || !e.definition) throw new ProbeUnavailableError(name, e.reason ?? 'unavailable');
+    const refused = unsupportedFilterIssues(e.definition, params);
+    if (refused.length > 0) throw new BadParamsError(`${refused[0]!.field}: ${refused[0]!.message}`, refused);
     const parsed = e.definition.params.safeParse(params ?? {});
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({
@@ -100,6 +103,14 @@ export class Catalog implements CatalogApi {
     if (!e.definition) throw new ProbeUnavailableError(name, e.reason ?? 'unavailable');
     return e.definition.render(data, params);
   }
+}
+
+/** a common filter the probe cannot honour is refused by name, with the probe's reason */
+function unsupportedFilterIssues(def: ProbeDefinition, params: unknown): ParamIssue[] {
+  if (!def.unsupportedFilters || params === null || typeof params !== 'object') return [];
+  return Object.entries(def.unsupportedFilters)
+    .filter(([k]) => (params as Record<string, unknown>)[k] !== undefined)
+    .map(([k, why]) => ({ field: `params.${k}`, message: `${def.name} cannot filter by ${k}: ${why}` }));
 }
 
 function publicInfo(e: CatalogEntry): ProbeInfo {

@@ -156,6 +156,8 @@ export class JobContext implements ProbeContext {
 }
 
 class Loaded implements LoadedBpf {
+  private globalsByName: Map<string, { section: string; offset: number; size: number }> | undefined;
+
   constructor(
     private readonly obj: BpfObject,
     readonly variant: string,
@@ -184,5 +186,13 @@ class Loaded implements LoadedBpf {
   }
   stack(map: string, id: number): bigint[] {
     return this.guard('read', () => Array.from(this.obj.stack(map, id)));
+  }
+  readGlobal(name: string): Buffer {
+    this.globalsByName ??= new Map(this.obj.globals().map((g) => [g.name, g]));
+    const g = this.globalsByName.get(name);
+    if (!g) throw new ProbeLoadError(`the BPF object has no global named ${name}`, 'read', 'ENOENT');
+    const section = this.guard('read', () => this.obj.lookup(g.section, new Uint8Array(4)));
+    if (!section) throw new ProbeLoadError(`cannot read section ${g.section}`, 'read', 'ENOENT');
+    return section.subarray(g.offset, g.offset + g.size);
   }
 }

@@ -1,5 +1,6 @@
 /** Build the common result envelope from what a job's worker reported. */
 import type { OutputKind, ResultEnvelope, StoppedBy } from '@sonde/probe-sdk';
+import type { EventKeeper } from './event-keeper.js';
 import type { JobOutcome } from './execute.js';
 import { hostInfo } from './host.js';
 
@@ -51,7 +52,9 @@ export function outcomeEnvelope(
   job: { jobId: string; probe: string; params: unknown },
   probe: { version: string; output: OutputKind | null },
   o: JobOutcome,
+  keeper?: EventKeeper,
 ): ResultEnvelope {
+  const streams = probe.output === 'events' && keeper !== undefined;
   return buildEnvelope({
     ...job,
     probeVersion: probe.version,
@@ -60,9 +63,11 @@ export function outcomeEnvelope(
     startedAt: o.startedAt,
     endedAt: o.endedAt,
     stoppedBy: o.stoppedBy,
-    data: o.data,
-    events: o.events,
+    data: streams ? keeper.attach(o.data) : o.data,
+    events: Math.max(o.events, keeper?.seen ?? 0),
     lost: o.lost,
+    dropped: streams ? keeper.dropped : 0,
+    truncated: streams ? keeper.dropped > 0 : false,
     warnings: o.warnings,
     ...(o.error ? { error: o.error } : {}),
   });

@@ -1,7 +1,8 @@
 /**
  * Feature probing: decide which hook variant of a probe fits this kernel, with a reason when none does.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import type { FeatureNeed, HookVariant } from '@sonde/probe-sdk';
 import { loadNative } from './native.js';
 
@@ -39,7 +40,7 @@ export function hasFeature(need: FeatureNeed): boolean {
         ok = f.btf() && f.tpBtf(need.event);
         break;
       case 'tracepoint':
-        ok = f.tracepoint(need.category, need.event);
+        ok = ensureTracefs() && f.tracepoint(need.category, need.event);
         break;
       case 'prog_type':
         ok = f.progType(need.type);
@@ -92,3 +93,20 @@ export function permissionProblem(): string | undefined {
   return 'needs root or CAP_BPF+CAP_PERFMON';
 }
 
+
+const TRACEFS = '/sys/kernel/tracing';
+
+/**
+ * Classic tracepoints attach through tracefs, which is not always mounted (tp_btf needs none).
+ * As root, mount it once, as `mount -t tracefs nodev /sys/kernel/tracing` would; otherwise say no.
+ */
+export function ensureTracefs(): boolean {
+  if (existsSync(`${TRACEFS}/events`)) return true;
+  if (permissionProblem()) return false;
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: 'ignore', timeout: 5000 });
+  } catch {
+    return false;
+  }
+  return existsSync(`${TRACEFS}/events`);
+}

@@ -16,6 +16,7 @@ import {
 import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
 import type { Catalog, CatalogEntry } from './catalog.js';
 import { outcomeEnvelope } from './envelope.js';
+import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import type { JobOutcome } from './execute.js';
 import { permissionProblem } from './features.js';
 import type { WorkerTask } from './worker.js';
@@ -31,6 +32,8 @@ export interface RunnerOptions {
   graceMs?: number;
   /** extra time a job may spend loading before its deadline clock starts (matches JobContext) */
   loadTimeoutMs?: number;
+  /** events kept in a stored result (default 100 000); counts stay exact past it */
+  maxEvents?: number;
 }
 
 interface Running {
@@ -40,7 +43,7 @@ interface Running {
   abort: AbortController;
   startedAt: number;
   variant: string | null;
-  events: number;
+  keeper: EventKeeper;
   killTimer: NodeJS.Timeout;
   stopping: boolean;
   finished: boolean;
@@ -87,7 +90,7 @@ export class JobRunner implements RunnerApi {
       abort,
       startedAt: Date.now(),
       variant: null,
-      events: 0,
+      keeper: new EventKeeper(this.opts.maxEvents ?? DEFAULT_MAX_EVENTS),
       stopping: false,
       finished: false,
       killTimer: setTimeout(
@@ -101,7 +104,7 @@ export class JobRunner implements RunnerApi {
         job.variant = m.variant ?? null;
         this.opts.hooks.attached(spec.id, { variant: m.variant ?? '', at: m.at ?? Date.now() });
       } else if (m.t === 'events' && m.batch) {
-        job.events += m.batch.length;
+        job.keeper.add(m.batch);
         this.opts.hooks.events(spec.id, m.batch);
       } else if (m.t === 'done' && m.outcome) {
         this.finish(job, m.outcome);
@@ -125,7 +128,7 @@ export class JobRunner implements RunnerApi {
           data: null,
           variant: job.variant,
           warnings: [],
-          events: job.events,
+          events: job.keeper.seen,
           lost: 0,
           stoppedBy: 'error',
           error: {
@@ -177,6 +180,7 @@ export class JobRunner implements RunnerApi {
       { jobId: job.spec.id, probe: job.spec.probe, params: job.spec.params },
       job.entry,
       { ...o, variant: o.variant ?? job.variant },
+      job.keeper,
     );
     const status: JobStatus = o.stoppedBy === 'error' ? 'failed' : o.stoppedBy === 'cancel' ? 'stopped' : 'succeeded';
     this.opts.hooks.done(job.spec.id, status, result);

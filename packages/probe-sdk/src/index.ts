@@ -6,3 +6,6 @@ export * from './histogram.js';
 export * from './address.js';
 export * from './filters.js';
 export * from './render.js';
+export * from './task-filters.js';
+export * from './events.js';
+export * from './sk-event.js';

@@ -72,6 +72,8 @@ export interface LoadedBpf {
   runIter(program: string): Buffer;
   /** the instruction pointers of one stack id in a stack-trace map (zeros removed) */
   stack(map: string, id: number): bigint[];
+  /** the current bytes of a global in .bss/.data (e.g. a counter the programs update) */
+  readGlobal(name: string): Buffer;
 }
 
 export interface ProbeContext {

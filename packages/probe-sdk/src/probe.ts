@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import type { BpfSpec, ProbeContext } from './kernel.js';
+import type { CommonFilter } from './task-filters.js';
 
 /** The SDK major version probes declare in `package.json` → `sonde.sdk`. */
 export const SDK_VERSION = '1.0.0';
@@ -21,6 +22,11 @@ export interface ProbeDefinition<S extends z.ZodType = z.ZodType, D = unknown> {
   run(ctx: ProbeContext, params: z.output<S>): Promise<D>;
   /** the upstream text layout of a result's data */
   render(data: D, params: z.output<S>): string;
+  /**
+   * Common filters (DESIGN.md) this probe cannot honour, each with the reason; asking for one is a
+   * 400 that says so instead of a silently ignored filter.
+   */
+  unsupportedFilters?: Partial<Record<CommonFilter, string>>;
 }
 
 /** Identity with type inference; marks a module's default export as a probe. */

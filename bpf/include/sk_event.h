@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The head every per-socket event starts with: when, which socket, whose, where. Probe-specific
+ * fields follow it in the probe's own struct (`struct tcpstates_event { struct sk_event_head h; ...}`).
+ * probe-sdk sk-event.ts decodes it (SK_EVENT_HEAD_SIZE = 96 bytes, little-endian).
+ */
+#ifndef __SONDE_SK_EVENT_H
+#define __SONDE_SK_EVENT_H
+
+#include <vmlinux.h>
+#include "sock.h"
+#include "task.h"
+
+struct sk_event_head {
+	__u64 ts_ns;   /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 skaddr;  /* the struct sock pointer: an opaque id that ties events of one socket */
+	__u32 pid;     /* owner (0 when unknown) */
+	__u32 tid;
+	__u32 uid;
+	__u32 netns;
+	__u64 cgroup;
+	char comm[SONDE_COMM_LEN];
+	struct sock_tuple t; /* 40 bytes */
+};
+
+/* fill the head from a socket, its tuple `t` (already read) and an owner (NULL = unknown) */
+static __always_inline void sk_event_head_fill(struct sk_event_head *h, const struct sock *sk,
+					       const struct sock_tuple *t, const struct owner *o)
+{
+	h->ts_ns = bpf_ktime_get_ns();
+	h->skaddr = (__u64)sk;
+	h->netns = sk_netns(sk);
+	if (o) {
+		h->pid = o->pid;
+		h->tid = o->tid;
+		h->uid = o->uid;
+		h->cgroup = o->cgroup;
+		__builtin_memcpy(h->comm, o->comm, sizeof(h->comm));
+	} else {
+		h->pid = 0;
+		h->tid = 0;
+		h->uid = 0;
+		h->cgroup = 0;
+		__builtin_memset(h->comm, 0, sizeof(h->comm));
+	}
+	__builtin_memcpy(&h->t, t, sizeof(h->t));
+}
+
+#endif /* __SONDE_SK_EVENT_H */

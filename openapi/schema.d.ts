@@ -269,6 +269,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A job's events, live: replay from the start (or after Last-Event-ID), then live, then `end`
+         * @description Server-Sent Events by default: `id:` is the event sequence number (0-based, the index in `result.data.events`), event names `event` (data: one probe event), `lost` (data: `{count, reason}`; `slow-subscriber` when this reader fell behind and its queued events were dropped, `replay-truncated` for events past the kept maximum) and `end` (data: `{status, stoppedBy, stats}`); a comment every 15 s keeps the connection open. With `Accept: application/x-ndjson`: one JSON object per line, `{type: "event", seq, event}`, `{type: "lost", count, reason}`, `{type: "heartbeat"}`, `{type: "end", ...}`. A finished job streams the events stored in its result, then `end`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description resume after this sequence number */
+                    "last-event-id"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": string;
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description not-found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/probes": {
         parameters: {
             query?: never;

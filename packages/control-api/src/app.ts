@@ -6,6 +6,7 @@ import { NotFoundError } from '@sonde/probe-sdk';
 import type { AppDeps } from './deps.js';
 import { badParams, instanceOf, PROBLEM_BASE, sendProblem, toProblem } from './problem.js';
 import { docsRoutes } from './routes/docs.js';
+import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { probesRoutes } from './routes/probes.js';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   app.route('/', healthRoutes(deps));
   app.route('/', probesRoutes(deps));
   app.route('/', jobsRoutes(deps));
+  app.route('/', eventsRoutes(deps));
   app.route('/', docsRoutes(() => openApiDocument(app)));
   app.onError((err, c) => sendProblem(c, toProblem(err, instanceOf(c))));
   app.notFound((c) => sendProblem(c, toProblem(new NotFoundError(`route ${c.req.method} ${instanceOf(c)}`), instanceOf(c))));

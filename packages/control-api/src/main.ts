@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { Catalog, JobRunner } from '@sonde/core-loader';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { EventHub } from './events-hub.js';
 import { jobHooks } from './hooks.js';
 import { JobStore } from './store.js';
 import { VERSION } from './version.js';
@@ -38,8 +39,9 @@ async function main(): Promise<void> {
     console.log(`sonde: probe ${p.name}@${p.version} ${p.available ? `ready (${p.variant ?? '?'})` : `unavailable: ${p.reason ?? '?'}`}`);
   }
 
-  const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, hooks: jobHooks(store) });
-  const app = createApp({ catalog, runner, store, startedAt });
+  const events = new EventHub({ maxEvents: cfg.maxEvents });
+  const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, maxEvents: cfg.maxEvents, hooks: jobHooks(store, events) });
+  const app = createApp({ catalog, runner, store, startedAt, events });
 
   const server = serve({ fetch: app.fetch, hostname: cfg.host, port: cfg.port }, (info) => {
     console.log(`sonde ${VERSION}: listening on http://${info.address}:${info.port} (data ${cfg.dataDir}, max ${cfg.maxJobs} jobs)`);

@@ -20,6 +20,12 @@ export const tcprttParams = z.strictObject({
   byRemote: z.boolean().default(false),
 });
 
+export const fakeEventsParams = z.strictObject({
+  count: z.int().min(0).max(1_000_000).default(20),
+  batch: z.int().min(1).max(10_000).default(5),
+  everyMs: z.int().min(0).max(10_000).default(2),
+});
+
 interface FakeProbe {
   info: ProbeInfo;
   schema: z.ZodType;
@@ -53,6 +59,15 @@ export class FakeCatalog implements CatalogApi {
       },
       z.object({}),
     );
+  }
+
+  /** an event probe whose fake run emits `count` events, `batch` at a time, every `everyMs` */
+  addFakeEvents(): this {
+    this.add(
+      { name: 'fakeevents', version: '0.1.0', summary: 'fake event stream', output: 'events', available: true, variant: 'tp_btf', packageName: '@sonde/probes-fakeevents' },
+      fakeEventsParams,
+    );
+    return this;
   }
 
   add(info: Omit<ProbeInfo, 'paramsSchema'>, schema: z.ZodType): void {
@@ -100,6 +115,8 @@ export interface FakeRunnerOptions {
   timeScale?: number;
   /** make every job end 'failed' with this error */
   failWith?: { type: string; message: string };
+  /** events kept in a 'fakeevents' result (SONDE_MAX_EVENTS) */
+  maxEvents?: number;
 }
 
 interface Running {
@@ -107,6 +124,8 @@ interface Running {
   startedAt: number;
   variant: string | null;
   timers: NodeJS.Timeout[];
+  /** 'fakeevents': the events emitted so far */
+  emitted: unknown[];
   ended: Promise<void>;
   end: () => void;
 }
@@ -125,13 +144,14 @@ export class FakeRunner implements RunnerApi {
     if (this.jobs.size >= this.maxRunning) throw new TooManyJobsError(this.maxRunning);
     let end!: () => void;
     const ended = new Promise<void>((r) => (end = r));
-    const job: Running = { spec, startedAt: Date.now(), variant: null, timers: [], ended, end };
+    const job: Running = { spec, startedAt: Date.now(), variant: null, timers: [], emitted: [], ended, end };
     this.jobs.set(spec.id, job);
     this.started.push(spec);
     job.timers.push(
       setTimeout(() => {
         job.variant = 'tp_btf';
         this.opts.hooks.attached(spec.id, { variant: 'tp_btf', at: Date.now() });
+        if (spec.probe === 'fakeevents') this.emitEvents(job);
       }, this.opts.attachAfterMs ?? 5),
       setTimeout(
         () => this.finish(spec.id, this.opts.failWith ? 'failed' : 'succeeded'),
@@ -157,6 +177,20 @@ export class FakeRunner implements RunnerApi {
     await Promise.all(pending);
   }
 
+  /** batches of `{i, pid, comm}` on a timer, in order, through the `events` hook */
+  private emitEvents(job: Running): void {
+    const { count, batch, everyMs } = job.spec.params as z.infer<typeof fakeEventsParams>;
+    const tick = () => {
+      if (!this.jobs.has(job.spec.id)) return;
+      const n = Math.min(batch, count - job.emitted.length);
+      const out = Array.from({ length: n }, (_, k) => ({ i: job.emitted.length + k, pid: 1000 + k, comm: 'fake' }));
+      job.emitted.push(...out);
+      if (out.length) this.opts.hooks.events(job.spec.id, out);
+      if (job.emitted.length < count) job.timers.push(setTimeout(tick, everyMs));
+    };
+    tick();
+  }
+
   private finish(id: string, status: JobStatus): void {
     const job = this.jobs.get(id);
     if (!job) return;
@@ -176,11 +210,13 @@ export class FakeRunner implements RunnerApi {
       endedAt: new Date(now).toISOString(),
       durationMs: elapsed,
       stoppedBy: status === 'stopped' ? 'cancel' : status === 'failed' ? 'error' : 'deadline',
-      kind: 'histogram',
+      kind: job.spec.probe === 'fakeevents' ? 'events' : 'histogram',
       data:
         status === 'failed'
           ? null
-          : {
+          : job.spec.probe === 'fakeevents'
+            ? { events: job.emitted.slice(0, this.opts.maxEvents ?? 100_000) }
+            : {
               unit: 'usecs',
               buckets: [
                 { lo: 0, hi: 1, count: 0 },
@@ -189,7 +225,13 @@ export class FakeRunner implements RunnerApi {
               ],
               count: events,
             },
-      stats: { events, lost: 0, dropped: 0, truncated: false },
+      stats:
+        job.spec.probe === 'fakeevents'
+          ? (() => {
+              const kept = Math.min(job.emitted.length, this.opts.maxEvents ?? 100_000);
+              return { events: job.emitted.length, lost: 0, dropped: job.emitted.length - kept, truncated: kept < job.emitted.length };
+            })()
+          : { events, lost: 0, dropped: 0, truncated: false },
       warnings: [],
       ...(this.opts.failWith ? { error: this.opts.failWith } : {}),
     };

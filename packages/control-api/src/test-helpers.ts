@@ -1,6 +1,7 @@
 /** Test-only: an app over fakes, and small polling helpers. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from './app.js';
+import { EventHub, type HubOptions } from './events-hub.js';
 import { jobHooks } from './hooks.js';
 import { JobStore } from './store.js';
 import { FakeCatalog, FakeRunner, type FakeRunnerOptions } from './test-fakes.js';
@@ -10,13 +11,19 @@ export interface TestApp {
   store: JobStore;
   runner: FakeRunner;
   catalog: FakeCatalog;
+  events: EventHub;
 }
 
-export function testApp(opts: Omit<FakeRunnerOptions, 'hooks'> = {}, file = ':memory:'): TestApp {
+export function testApp(
+  opts: Omit<FakeRunnerOptions, 'hooks'> = {},
+  file = ':memory:',
+  hub: Partial<HubOptions> = {},
+): TestApp {
   const store = new JobStore(file);
   const catalog = new FakeCatalog();
-  const runner = new FakeRunner({ hooks: jobHooks(store), ...opts });
-  return { app: createApp({ catalog, runner, store }), store, runner, catalog };
+  const events = new EventHub(hub);
+  const runner = new FakeRunner({ hooks: jobHooks(store, events), ...opts });
+  return { app: createApp({ catalog, runner, store, events }), store, runner, catalog, events };
 }
 
 export function postJob(app: OpenAPIHono, body: unknown): Promise<Response> {

@@ -135,6 +135,10 @@ export class JobContext implements ProbeContext {
     if (!this.warnings.includes(message)) this.warnings.push(message);
   }
 
+  kernelEnum(name: string): Array<{ name: string; value: number }> {
+    return native().features.enumValues(name);
+  }
+
   flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;

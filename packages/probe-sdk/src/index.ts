@@ -9,3 +9,5 @@ export * from './render.js';
 export * from './task-filters.js';
 export * from './events.js';
 export * from './sk-event.js';
+export * from './kallsyms.js';
+export * from './drop-reasons.js';

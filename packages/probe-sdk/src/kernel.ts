@@ -95,4 +95,6 @@ export interface ProbeContext {
   lost(n: number): void;
   /** a note for the result's `warnings` */
   warn(message: string): void;
+  /** the enumerators of a kernel BTF enum, e.g. 'skb_drop_reason' ([] when the kernel has no such enum) */
+  kernelEnum(name: string): Array<{ name: string; value: number }>;
 }

@@ -11,3 +11,4 @@ export * from './events.js';
 export * from './sk-event.js';
 export * from './kallsyms.js';
 export * from './drop-reasons.js';
+export * from './intervals.js';

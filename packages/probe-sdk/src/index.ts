@@ -12,3 +12,4 @@ export * from './sk-event.js';
 export * from './kallsyms.js';
 export * from './drop-reasons.js';
 export * from './intervals.js';
+export * from './tuple.js';

@@ -1,0 +1,33 @@
+/**
+ * Decoding of bpf/include/sock.h's `struct sock_tuple` (40 bytes) when it sits inside a map key
+ * or a record on its own: family u16, lport u16, rport u16 (host order), pad, laddr[16], raddr[16].
+ */
+import { formatAddr, type IpFamily } from './address.js';
+import { AF_INET6 } from './filters.js';
+
+export const SOCK_TUPLE_SIZE = 40;
+
+export interface SockTuple {
+  family: IpFamily;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+}
+
+export function decodeSockTuple(b: Uint8Array, off = 0): SockTuple {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const family: IpFamily = buf.readUInt16LE(off) === AF_INET6 ? 6 : 4;
+  return {
+    family,
+    lport: buf.readUInt16LE(off + 2),
+    rport: buf.readUInt16LE(off + 4),
+    laddr: formatAddr(family, buf.subarray(off + 8, off + 24)),
+    raddr: formatAddr(family, buf.subarray(off + 24, off + 40)),
+  };
+}
+
+/** `addr:port`, with IPv6 addresses in brackets (`[::1]:443`) */
+export function formatEndpoint(family: IpFamily, addr: string, port: number): string {
+  return family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+}

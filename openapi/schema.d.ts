@@ -40,6 +40,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The effective limits and token names and roles (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the configuration */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigView"];
+                    };
+                };
+                /** @description unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not-permitted: needs the admin role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not-found: started without a configuration */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs": {
         parameters: {
             query?: never;
@@ -116,6 +179,24 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description unauthorized: a bearer token is required */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not-permitted: the token is not an operator */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description unknown-probe */
                 404: {
                     headers: {
@@ -152,7 +233,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description too-many-jobs (see Retry-After) */
+                /** @description too-many-jobs: at the global or per-probe limit; rate-limited: over the token's request rate (see Retry-After) */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -180,8 +261,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description `text`: the upstream tool layout of the result */
-                    format?: "json" | "text";
+                    /** @description `text`: the upstream tool layout of the result; `markdown`: headline, stats, compact histogram, top-N tables; `slack`: a Block Kit message (`{text, blocks}`) */
+                    format?: "json" | "text" | "markdown" | "slack";
                 };
                 header?: never;
                 path: {
@@ -191,13 +272,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description the job (format=json) or its result in the upstream text layout (format=text) */
+                /** @description the job (format=json or slack), the upstream text layout (format=text) or Markdown (format=markdown) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Job"];
+                        "text/markdown": string;
                         "text/plain": string;
                     };
                 };
@@ -242,6 +324,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Job"];
+                    };
+                };
+                /** @description unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not-permitted: the token is not an operator */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description not-found */
@@ -306,6 +406,65 @@ export interface paths {
                 };
                 /** @description not-found */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/histogram.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The result's histogram as SVG: one bar per non-empty bucket */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description one keyed histogram (e.g. an address with `by`); default: all merged */
+                    key?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description an SVG image */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": string;
+                    };
+                };
+                /** @description not-found: no such job, or no histogram with that key */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description conflict: the job has no histogram result (yet) */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -410,8 +569,56 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description kernel CPU budget: measured from the programs' run_time_ns (kernel.bpf_stats_enabled, turned on while budgeted jobs run); over it, the job stops with stoppedBy "budget" and result.budget says by how much */
+        Budget: {
+            /**
+             * @description stop the job when its BPF programs' total run time exceeds this many ms
+             * @example 200
+             */
+            cpuMs?: number;
+            /**
+             * @description stop the job when its BPF programs use more than this % of one CPU over a 1 s window
+             * @example 5
+             */
+            cpuPercent?: number;
+        };
+        /** @description the effective settings; token secrets are never shown */
+        ConfigView: {
+            auth: {
+                /** @description no tokens configured: every loopback caller is admin */
+                open: boolean;
+                tokens: {
+                    name: string;
+                    /** @enum {string} */
+                    role: "viewer" | "operator" | "admin";
+                }[];
+            };
+            host: string;
+            maxDurationMs: number;
+            maxEvents: number;
+            maxJobs: number;
+            maxJobsPerProbe: {
+                byProbe: {
+                    [key: string]: number;
+                };
+                default: number;
+            };
+            port: number;
+            rateLimit: {
+                burst: number;
+                perSecond: number;
+            };
+            retention: {
+                days: number;
+                jobs: number;
+            };
+        };
         CreateJob: {
-            /** @default 10000 */
+            budget?: components["schemas"]["Budget"];
+            /**
+             * @description the server's limit applies (SONDE_MAX_DURATION_MS, default 600000)
+             * @default 10000
+             */
             durationMs: number;
             /**
              * @description checked against the probe's paramsSchema
@@ -515,6 +722,22 @@ export interface components {
             [key: string]: unknown;
         };
         ResultEnvelope: {
+            /** @description jobs started with a budget: the limit and what the programs used */
+            budget?: {
+                /** @enum {string|null} */
+                exceeded: "cpuPercent" | "cpuMs" | null;
+                limit: {
+                    cpuMs?: number;
+                    cpuPercent?: number;
+                };
+                used: {
+                    /** @description the programs' total run time (ms) */
+                    cpuMs: number;
+                    /** @description the highest 1 s-window share of one CPU */
+                    peakCpuPercent: number;
+                    runCount: number;
+                };
+            };
             /** @description the probe output (histogram, events or report); null when none */
             data?: unknown;
             durationMs: number;
@@ -537,7 +760,7 @@ export interface components {
                 truncated: boolean;
             };
             /** @enum {string} */
-            stoppedBy: "deadline" | "cancel" | "error" | "interrupted";
+            stoppedBy: "deadline" | "cancel" | "error" | "interrupted" | "budget";
             variant: string | null;
             warnings: string[];
         };

@@ -70,7 +70,7 @@ describe('health and docs', () => {
       expect.arrayContaining(['Problem', 'Job', 'JobList', 'JobStatus', 'CreateJob', 'ProbeInfo', 'ProbeList', 'ResultEnvelope', 'Health']),
     );
     const post = doc.paths['/v1/jobs']?.post as { responses: Record<string, { content: Record<string, unknown> }> };
-    expect(Object.keys(post.responses).sort()).toEqual(['202', '400', '404', '413', '415', '422', '429']);
+    expect(Object.keys(post.responses).sort()).toEqual(['202', '400', '401', '403', '404', '413', '415', '422', '429']);
     expect(Object.keys(post.responses['429']?.content ?? {})).toEqual(['application/problem+json']);
   });
 

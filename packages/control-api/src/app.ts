@@ -3,8 +3,10 @@ import type { Hook } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import type { ParamIssue } from '@sonde/probe-sdk';
 import { NotFoundError } from '@sonde/probe-sdk';
+import { authMiddleware } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { badParams, instanceOf, PROBLEM_BASE, sendProblem, toProblem } from './problem.js';
+import { configRoutes } from './routes/config.js';
 import { docsRoutes } from './routes/docs.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -46,10 +48,17 @@ export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) =
 export function createApp(deps: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.openAPIRegistry.register('Problem', ProblemSchema);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'required on /v1/* when the server has tokens (always when it listens beyond loopback); roles viewer < operator < admin',
+  });
+  if (deps.auth) app.use('/v1/*', authMiddleware(deps.auth));
   app.route('/', healthRoutes(deps));
   app.route('/', probesRoutes(deps));
   app.route('/', jobsRoutes(deps));
   app.route('/', eventsRoutes(deps));
+  app.route('/', configRoutes(deps));
   app.route('/', docsRoutes(() => openApiDocument(app)));
   app.onError((err, c) => sendProblem(c, toProblem(err, instanceOf(c))));
   app.notFound((c) => sendProblem(c, toProblem(new NotFoundError(`route ${c.req.method} ${instanceOf(c)}`), instanceOf(c))));
@@ -72,5 +81,6 @@ export function openApiDocument(app: OpenAPIHono): Record<string, unknown> {
       { name: 'probes', description: 'the probe catalogue' },
       { name: 'health', description: 'liveness' },
     ],
+    security: [{ bearer: [] }],
   }) as unknown as Record<string, unknown>;
 }

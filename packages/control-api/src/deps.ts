@@ -1,4 +1,7 @@
 import type { CatalogApi, RunnerApi } from '@sonde/core-loader';
+import type { AuditSink } from './audit.js';
+import type { AuthOptions } from './auth.js';
+import type { Config } from './config.js';
 import type { EventHub } from './events-hub.js';
 import type { JobStore } from './store.js';
 
@@ -11,4 +14,19 @@ export interface AppDeps {
   startedAt?: number;
   /** live event streams; the runner's hooks publish into the same hub (see jobHooks) */
   events?: EventHub;
+  /** bearer tokens and the per-token rate limit on /v1/*; absent: open, no limit (tests, loopback) */
+  auth?: AuthOptions;
+  /** job limits beyond the runner's global one */
+  limits?: JobLimits;
+  /** where job starts and stops are recorded */
+  audit?: AuditSink;
+  /** the effective configuration, shown to admins at GET /v1/config (token secrets left out) */
+  config?: Config;
+}
+
+export interface JobLimits {
+  /** longest durationMs a job may ask for (default 600 000) */
+  maxDurationMs?: number;
+  /** running jobs per probe: a default and per-name overrides */
+  maxJobsPerProbe?: { default: number; byProbe: Record<string, number> };
 }

@@ -6,6 +6,7 @@
 import { serve } from '@hono/node-server';
 import { Catalog, JobRunner } from '@sonde/core-loader';
 import { createApp } from './app.js';
+import { AuditLog } from './audit.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { EventHub } from './events-hub.js';
 import { jobHooks } from './hooks.js';
@@ -14,6 +15,8 @@ import { VERSION } from './version.js';
 
 /** how long a shutdown may take before we give up on partial results */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
+/** how often finished jobs past their retention are pruned (also once at start) */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 function config(): Config {
   try {
@@ -33,6 +36,17 @@ async function main(): Promise<void> {
 
   const store = JobStore.open(cfg.dataDir);
   if (store.interrupted > 0) console.warn(`sonde: ${store.interrupted} job(s) from a previous run marked interrupted`);
+  const prune = (): void => {
+    try {
+      const n = store.prune({ maxAgeMs: cfg.retention.days * 86_400_000, maxJobs: cfg.retention.jobs });
+      if (n > 0) console.log(`sonde: pruned ${n} finished job(s) past retention (${cfg.retention.days} days, ${cfg.retention.jobs} jobs)`);
+    } catch (err) {
+      console.error('sonde: pruning failed', err);
+    }
+  };
+  prune();
+  setInterval(prune, PRUNE_EVERY_MS).unref();
+  const audit = new AuditLog(cfg.auditFile);
 
   const catalog = await Catalog.discover();
   for (const p of catalog.list()) {
@@ -41,10 +55,25 @@ async function main(): Promise<void> {
 
   const events = new EventHub({ maxEvents: cfg.maxEvents });
   const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, maxEvents: cfg.maxEvents, hooks: jobHooks(store, events) });
-  const app = createApp({ catalog, runner, store, startedAt, events });
+  const app = createApp({
+    catalog,
+    runner,
+    store,
+    startedAt,
+    events,
+    auth: { tokens: cfg.tokens, rateLimit: cfg.rateLimit },
+    limits: { maxDurationMs: cfg.maxDurationMs, maxJobsPerProbe: cfg.maxJobsPerProbe },
+    audit,
+    config: cfg,
+  });
 
   const server = serve({ fetch: app.fetch, hostname: cfg.host, port: cfg.port }, (info) => {
     console.log(`sonde ${VERSION}: listening on http://${info.address}:${info.port} (data ${cfg.dataDir}, max ${cfg.maxJobs} jobs)`);
+    console.log(
+      cfg.tokens.length
+        ? `sonde: bearer tokens required on /v1/* (${cfg.tokens.map((t) => `${t.name}:${t.role}`).join(', ')})`
+        : 'sonde: no tokens configured: open to loopback callers',
+    );
   });
 
   let closing = false;
@@ -68,6 +97,7 @@ async function main(): Promise<void> {
       code = 1;
     }
     store.close();
+    audit.close();
     process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));

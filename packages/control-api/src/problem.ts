@@ -13,7 +13,19 @@ export const PROBLEM_BASE = 'https://sonde.dev/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** Problem types this API answers with: the SDK's error types plus a few HTTP-level ones. */
-export type ProblemType = ErrorType | 'unsupported-media-type' | 'method-not-allowed' | 'payload-too-large';
+export type ProblemType = ErrorType | 'unsupported-media-type' | 'method-not-allowed' | 'payload-too-large' | 'rate-limited';
+
+/** A problem of the HTTP layer that the SDK's errors do not cover (rate limits, auth); thrown like a SondeError. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly type: ProblemType,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiProblem';
+  }
+}
 
 const CATALOGUE: Record<ProblemType, { status: ContentfulStatusCode; title: string }> = {
   'bad-params': { status: 400, title: 'Invalid request parameters' },
@@ -27,6 +39,7 @@ const CATALOGUE: Record<ProblemType, { status: ContentfulStatusCode; title: stri
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'probe-unavailable-on-this-kernel': { status: 422, title: 'Probe unavailable on this kernel' },
   'too-many-jobs': { status: 429, title: 'Too many jobs' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
   'probe-load-failed': { status: 500, title: 'Probe failed to load' },
   internal: { status: 500, title: 'Internal error' },
 };
@@ -88,7 +101,8 @@ export function toProblem(err: unknown, instance: string): ProblemResult {
     }
     if (se.type === 'internal') console.error(err);
     const p = build(se.type, se.message, instance, details);
-    if (se.type === 'too-many-jobs') {
+    if (se.type === 'unauthorized') p.headers['WWW-Authenticate'] = 'Bearer realm="sonde"';
+    if (se.type === 'too-many-jobs' || (se.type as ProblemType) === 'rate-limited') {
       const after = Number(details.retryAfter ?? 5);
       p.headers['Retry-After'] = String(Number.isFinite(after) && after > 0 ? Math.ceil(after) : 5);
     }

@@ -6,7 +6,9 @@ export const OUTPUT_KINDS = ['histogram', 'events', 'report'] as const;
 
 export const DEFAULT_DURATION_MS = 10_000;
 export const MIN_DURATION_MS = 100;
-export const MAX_DURATION_MS = 600_000;
+/** the schema's ceiling; the configured limit (SONDE_MAX_DURATION_MS, default 600 000) is checked by the route */
+export const MAX_DURATION_MS = 86_400_000;
+export const DEFAULT_MAX_DURATION_MS = 600_000;
 
 export const ProblemSchema = z
   .object({
@@ -58,12 +60,24 @@ export const ResultEnvelopeSchema = z
     startedAt: z.string(),
     endedAt: z.string(),
     durationMs: z.number(),
-    stoppedBy: z.enum(['deadline', 'cancel', 'error', 'interrupted']),
+    stoppedBy: z.enum(['deadline', 'cancel', 'error', 'interrupted', 'budget']),
     kind: OutputKindSchema,
     data: z.unknown().openapi({ description: 'the probe output (histogram, events or report); null when none' }),
     stats: z.object({ events: z.number(), lost: z.number(), dropped: z.number(), truncated: z.boolean() }),
     warnings: z.array(z.string()),
     error: JobErrorSchema.optional(),
+    budget: z
+      .object({
+        limit: z.object({ cpuPercent: z.number().optional(), cpuMs: z.number().optional() }),
+        used: z.object({
+          cpuMs: z.number().openapi({ description: "the programs' total run time (ms)" }),
+          peakCpuPercent: z.number().openapi({ description: 'the highest 1 s-window share of one CPU' }),
+          runCount: z.number(),
+        }),
+        exceeded: z.enum(['cpuPercent', 'cpuMs']).nullable(),
+      })
+      .optional()
+      .openapi({ description: 'jobs started with a budget: the limit and what the programs used' }),
   })
   .openapi('ResultEnvelope');
 
@@ -92,14 +106,42 @@ export const JobListSchema = z
   })
   .openapi('JobList');
 
+export const BudgetSchema = z
+  .strictObject({
+    cpuPercent: z
+      .number()
+      .gt(0)
+      .max(6400)
+      .optional()
+      .openapi({ description: "stop the job when its BPF programs use more than this % of one CPU over a 1 s window", example: 5 }),
+    cpuMs: z
+      .number()
+      .gt(0)
+      .max(86_400_000)
+      .optional()
+      .openapi({ description: "stop the job when its BPF programs' total run time exceeds this many ms", example: 200 }),
+  })
+  .refine((b) => b.cpuPercent !== undefined || b.cpuMs !== undefined, { message: 'set cpuPercent, cpuMs or both' })
+  .openapi('Budget', {
+    description:
+      'kernel CPU budget: measured from the programs\' run_time_ns (kernel.bpf_stats_enabled, turned on while ' +
+      'budgeted jobs run); over it, the job stops with stoppedBy "budget" and result.budget says by how much',
+  });
+
 export const CreateJobSchema = z
   .strictObject({
     probe: z.string().min(1).openapi({ example: 'tcprtt' }),
-    durationMs: z.int().min(MIN_DURATION_MS).max(MAX_DURATION_MS).default(DEFAULT_DURATION_MS),
+    durationMs: z
+      .int()
+      .min(MIN_DURATION_MS)
+      .max(MAX_DURATION_MS)
+      .default(DEFAULT_DURATION_MS)
+      .openapi({ description: `the server's limit applies (SONDE_MAX_DURATION_MS, default ${DEFAULT_MAX_DURATION_MS})` }),
     params: z
       .record(z.string(), z.unknown())
       .default({})
       .openapi({ description: "checked against the probe's paramsSchema", example: { rport: 443 } }),
+    budget: BudgetSchema.optional(),
   })
   .openapi('CreateJob');
 
@@ -124,9 +166,17 @@ export const JobListQuerySchema = z.object({
 
 export const JobGetQuerySchema = z.object({
   format: z
-    .enum(['json', 'text'])
+    .enum(['json', 'text', 'markdown', 'slack'])
     .default('json')
-    .openapi({ param: { name: 'format', in: 'query', description: '`text`: the upstream tool layout of the result' } }),
+    .openapi({
+      param: {
+        name: 'format',
+        in: 'query',
+        description:
+          '`text`: the upstream tool layout of the result; `markdown`: headline, stats, compact histogram, top-N tables; ' +
+          '`slack`: a Block Kit message (`{text, blocks}`)',
+      },
+    }),
 });
 
 export const HealthSchema = z

@@ -140,6 +140,15 @@ export class JobStore {
       ),
       remove: this.db.prepare('DELETE FROM jobs WHERE id = ?'),
       active: this.db.prepare<[], Row>(`SELECT * FROM jobs WHERE status IN ('queued', 'running')`),
+      pruneAge: this.db.prepare(
+        `DELETE FROM jobs WHERE status NOT IN ('queued', 'running') AND COALESCE(ended_at, created_at) < @cutoff`,
+      ),
+      // the newest `keep` jobs stay (ids sort by creation); older finished ones go
+      pruneCount: this.db.prepare(
+        `DELETE FROM jobs WHERE status NOT IN ('queued', 'running')
+           AND id < (SELECT id FROM jobs ORDER BY id DESC LIMIT 1 OFFSET @skip)`,
+      ),
+      count: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM jobs'),
       countActive: this.db.prepare<[], { n: number }>(
         `SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')`,
       ),
@@ -176,6 +185,33 @@ export class JobStore {
   /** Remove a row that never started (the runner refused it). */
   remove(id: string): void {
     this.stmts.remove.run(id);
+  }
+
+  /**
+   * Retention: delete finished jobs that ended more than `maxAgeMs` ago (0 = no age limit) and
+   * all but the newest `maxJobs` jobs. Queued and running jobs are never pruned. Returns rows deleted.
+   */
+  prune(opts: { maxAgeMs: number; maxJobs: number; now?: number }): number {
+    const now = opts.now ?? Date.now();
+    const run = this.db.transaction(() => {
+      let n = 0;
+      if (opts.maxAgeMs > 0) n += this.stmts.pruneAge.run({ cutoff: now - opts.maxAgeMs }).changes;
+      n += this.stmts.pruneCount.run({ skip: Math.max(0, opts.maxJobs - 1) }).changes;
+      return n;
+    });
+    const n = run();
+    // give the freed pages back to the file system's view of the WAL
+    if (n > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return n;
+  }
+
+  count(): number {
+    return this.stmts.count.get()?.n ?? 0;
+  }
+
+  /** `PRAGMA integrity_check`: 'ok' when the file is sound */
+  integrity(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
   }
 
   countActive(): number {

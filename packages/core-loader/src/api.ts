@@ -28,6 +28,15 @@ export interface JobSpec {
   /** already validated by `catalog.validateParams` */
   params: unknown;
   durationMs: number;
+  /** kernel CPU budget for the job's BPF programs (see budget.ts) */
+  budget?: JobBudget;
+}
+
+export interface JobBudget {
+  /** % of one CPU over a 1 s window */
+  cpuPercent?: number;
+  /** total run time of the programs, ms */
+  cpuMs?: number;
 }
 
 /** What the runner tells its owner as a job moves along. */

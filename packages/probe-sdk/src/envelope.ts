@@ -1,6 +1,14 @@
 import type { OutputKind } from './probe.js';
 
-export type StoppedBy = 'deadline' | 'cancel' | 'error' | 'interrupted';
+export type StoppedBy = 'deadline' | 'cancel' | 'error' | 'interrupted' | 'budget';
+
+/** A job's kernel CPU budget and what its BPF programs used (run_time_ns with kernel.bpf_stats_enabled). */
+export interface BudgetReport {
+  limit: { cpuPercent?: number; cpuMs?: number };
+  used: { cpuMs: number; peakCpuPercent: number; runCount: number };
+  /** which limit stopped the job, null when it stayed within budget */
+  exceeded: 'cpuPercent' | 'cpuMs' | null;
+}
 
 /** The result envelope, the same for every probe. */
 export interface ResultEnvelope<D = unknown> {
@@ -20,4 +28,6 @@ export interface ResultEnvelope<D = unknown> {
   stats: { events: number; lost: number; dropped: number; truncated: boolean };
   warnings: string[];
   error?: { type: string; message: string; details?: Record<string, unknown> };
+  /** jobs started with a budget */
+  budget?: BudgetReport;
 }

@@ -1,10 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { NotFoundError, SondeError, TooManyJobsError } from '@sonde/probe-sdk';
+import { BadParamsError, NotFoundError, SondeError, TooManyJobsError } from '@sonde/probe-sdk';
+import { ANONYMOUS } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { newJobId } from '../ids.js';
 import {
   CreateJobSchema,
+  DEFAULT_MAX_DURATION_MS,
   JobGetQuerySchema,
   JobIdParamSchema,
   JobListQuerySchema,
@@ -13,6 +15,7 @@ import {
   problems,
 } from '../schemas.js';
 import { isFinished, type Job, type JobStore } from '../store.js';
+import { chatFormat } from './formats.js';
 
 const json = <S>(schema: S) => ({ 'application/json': { schema } });
 
@@ -37,8 +40,10 @@ const createJob = createRoute({
       [404, 'unknown-probe'],
       [413, 'payload-too-large'],
       [415, 'unsupported-media-type: the body must be application/json'],
+      [401, 'unauthorized: a bearer token is required'],
+      [403, 'not-permitted: the token is not an operator'],
       [422, 'probe-unavailable-on-this-kernel'],
-      [429, 'too-many-jobs (see Retry-After)'],
+      [429, 'too-many-jobs: at the global or per-probe limit; rate-limited: over the token\'s request rate (see Retry-After)'],
     ),
   },
 });
@@ -63,8 +68,8 @@ const getJob = createRoute({
   request: { params: JobIdParamSchema, query: JobGetQuerySchema },
   responses: {
     200: {
-      description: 'the job (format=json) or its result in the upstream text layout (format=text)',
-      content: { ...json(JobSchema), 'text/plain': { schema: z.string() } },
+      description: 'the job (format=json or slack), the upstream text layout (format=text) or Markdown (format=markdown)',
+      content: { ...json(JobSchema), 'text/plain': { schema: z.string() }, 'text/markdown': { schema: z.string() } },
     },
     ...problems([404, 'not-found'], [409, 'conflict: format=text on a job without a result']),
   },
@@ -78,7 +83,7 @@ const stopJob = createRoute({
   request: { params: JobIdParamSchema },
   responses: {
     202: { description: 'stop requested; the job turns stopped when its partial result is in', content: json(JobSchema) },
-    ...problems([404, 'not-found'], [409, 'conflict: the job already ended']),
+    ...problems([401, 'unauthorized'], [403, 'not-permitted: the token is not an operator'], [404, 'not-found'], [409, 'conflict: the job already ended']),
   },
 });
 
@@ -88,12 +93,12 @@ function mustGet(store: JobStore, id: string): Job {
   return job;
 }
 
-/** Seconds until the soonest running job reaches its deadline: a fair Retry-After. */
-function retryAfterS(deps: AppDeps, now = Date.now()): number {
+/** Seconds until the soonest running job (of `probe`, when given) reaches its deadline: a fair Retry-After. */
+function retryAfterS(deps: AppDeps, now = Date.now(), probe?: string): number {
   let soonest = Infinity;
   for (const id of deps.runner.running()) {
     const job = deps.store.get(id);
-    if (!job) continue;
+    if (!job || (probe !== undefined && job.probe !== probe)) continue;
     const start = Date.parse(job.attachedAt ?? job.createdAt);
     soonest = Math.min(soonest, start + job.durationMs - now);
   }
@@ -102,15 +107,33 @@ function retryAfterS(deps: AppDeps, now = Date.now()): number {
 
 export function jobsRoutes(deps: AppDeps): OpenAPIHono {
   const { catalog, runner, store } = deps;
+  const maxDurationMs = deps.limits?.maxDurationMs ?? DEFAULT_MAX_DURATION_MS;
+  const perProbe = deps.limits?.maxJobsPerProbe;
   const app = new OpenAPIHono();
 
   app.openapi(createJob, (c) => {
     const body = c.req.valid('json');
+    if (body.durationMs > maxDurationMs) {
+      const message = `at most ${maxDurationMs} ms on this server (SONDE_MAX_DURATION_MS)`;
+      throw new BadParamsError(`durationMs: ${message}`, [{ field: 'durationMs', message }]);
+    }
     // throws UnknownProbeError (404), ProbeUnavailableError (422), BadParamsError naming params.<field> (400)
     const params = catalog.validateParams(body.probe, body.params);
     const info = catalog.get(body.probe);
-    if (runner.running().length >= runner.maxRunning) {
+    const running = runner.running();
+    if (running.length >= runner.maxRunning) {
       throw new TooManyJobsError(runner.maxRunning, retryAfterS(deps));
+    }
+    if (perProbe) {
+      const limit = perProbe.byProbe[body.probe] ?? perProbe.default;
+      const same = running.filter((id) => store.get(id)?.probe === body.probe).length;
+      if (same >= limit) {
+        throw new SondeError('too-many-jobs', `already running the maximum of ${limit} '${body.probe}' jobs`, {
+          limit,
+          probe: body.probe,
+          retryAfter: retryAfterS(deps, Date.now(), body.probe),
+        });
+      }
     }
     const id = newJobId();
     store.insert({
@@ -122,13 +145,25 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
       durationMs: body.durationMs,
       createdAt: Date.now(),
     });
+    const budget = body.budget ? { ...body.budget } : undefined;
     try {
-      runner.start({ id, probe: body.probe, params, durationMs: body.durationMs });
+      runner.start({ id, probe: body.probe, params, durationMs: body.durationMs, ...(budget ? { budget } : {}) });
     } catch (err) {
       // never started: leave no row behind (a 429 race with another request, or a runner fault)
       store.remove(id);
       throw err;
     }
+    const who = c.get('principal') ?? ANONYMOUS;
+    deps.audit?.write({
+      action: 'job.start',
+      who: who.name,
+      role: who.role,
+      job: id,
+      probe: body.probe,
+      params,
+      durationMs: body.durationMs,
+      ...(budget ? { budget } : {}),
+    });
     c.header('Location', `/v1/jobs/${id}`);
     return c.json(mustGet(store, id), 202);
   });
@@ -148,6 +183,7 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
       }
       return c.text(catalog.render(job.probe, job.result.data, job.params), 200);
     }
+    if (format !== 'json') return chatFormat(c, job, format, catalog);
     return c.json(job, 200);
   });
 
@@ -158,6 +194,8 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
       throw new SondeError('conflict', `job '${id}' already ended (${job.status})`, { status: job.status });
     }
     runner.stop(id);
+    const who = c.get('principal') ?? ANONYMOUS;
+    deps.audit?.write({ action: 'job.stop', who: who.name, role: who.role, job: id, probe: job.probe, params: job.params });
     // the runner may have delivered `done` already (or the job ended just now): show what is stored
     return c.json(mustGet(store, id), 202);
   });

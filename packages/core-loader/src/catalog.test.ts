@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ function probeDir(root: string, name: string, pkg: unknown, files: Record<string
 }
 
 const sdkUrl = new URL('../../probe-sdk/dist/index.js', import.meta.url).href;
+/** a real, built BPF object (the tcprtt probe's), for the probes that should load */
+const realObject = readFileSync(new URL('../../../bpf/build/tcprtt.bpf.o', import.meta.url)).toString('latin1');
 
 describe('Catalog.discover', () => {
   const root = mkdtempSync(join(tmpdir(), 'sonde-catalog-'));
@@ -53,8 +55,24 @@ describe('Catalog.discover', () => {
     root,
     'good',
     { name: '@x/probes-good', version: '1.2.3', sonde: { probe: './dist/index.js', sdk: '^1' } },
-    { 'dist/index.js': probeSrc('good', `[{ name: 'tp_btf', programs: ['p'], needs: [{ kind: 'btf' }] }]`), 'dist/x.bpf.o': '' },
+    { 'dist/index.js': probeSrc('good', `[{ name: 'tp_btf', programs: ['tcprtt_tp_btf'], needs: [{ kind: 'btf' }] }]`) },
   );
+  writeFileSync(join(root, 'probes-good', 'dist', 'x.bpf.o'), realObject, 'latin1');
+  // a truncated ELF, and a valid object without the variant's program
+  probeDir(
+    root,
+    'corrupt',
+    { name: '@x/probes-corrupt', version: '1.2.3', sonde: { probe: './dist/index.js', sdk: '^1' } },
+    { 'dist/index.js': probeSrc('corrupt', `[{ name: 'tp_btf', programs: ['tcprtt_tp_btf'], needs: [{ kind: 'btf' }] }]`) },
+  );
+  writeFileSync(join(root, 'probes-corrupt', 'dist', 'x.bpf.o'), realObject.slice(0, 700), 'latin1');
+  probeDir(
+    root,
+    'mismatch',
+    { name: '@x/probes-mismatch', version: '1.2.3', sonde: { probe: './dist/index.js', sdk: '^1' } },
+    { 'dist/index.js': probeSrc('mismatch', `[{ name: 'tp_btf', programs: ['no_such_prog'], needs: [{ kind: 'btf' }] }]`) },
+  );
+  writeFileSync(join(root, 'probes-mismatch', 'dist', 'x.bpf.o'), realObject, 'latin1');
   // zod must resolve from the temp dir's modules: link the workspace's node_modules
   const { symlinkSync } = requireFs();
   symlinkSync(new URL('../../../node_modules', import.meta.url).pathname, join(root, 'node_modules'));
@@ -63,8 +81,10 @@ describe('Catalog.discover', () => {
     const cat = await Catalog.discover({ dirs: [root] });
     const byName = Object.fromEntries(cat.list().map((p) => [p.name, p]));
     expect(Object.keys(byName).sort()).toEqual(
-      ['futuresdk', 'good', 'nojson', 'nokernel', 'nomanifest', 'notaprobe', 'notbuilt', 'throws'].sort(),
+      ['corrupt', 'futuresdk', 'good', 'mismatch', 'nojson', 'nokernel', 'nomanifest', 'notaprobe', 'notbuilt', 'throws'].sort(),
     );
+    expect(byName.corrupt).toMatchObject({ available: false, reason: expect.stringMatching(/not a valid BPF ELF object/) });
+    expect(byName.mismatch).toMatchObject({ available: false, reason: expect.stringMatching(/lacks program\(s\) no_such_prog/) });
     expect(byName.nojson!.reason).toMatch(/unreadable package.json/);
     expect(byName.nomanifest!.reason).toMatch(/invalid manifest: sonde/);
     expect(byName.futuresdk!.reason).toMatch(/needs probe SDK \^9/);

@@ -18,6 +18,7 @@ import {
 } from '@sonde/probe-sdk';
 import type { CatalogApi, ProbeInfo } from './api.js';
 import { chooseVariant } from './features.js';
+import { native } from './native.js';
 
 const Manifest = z.object({
   name: z.string().min(1),
@@ -179,5 +180,26 @@ async function inspect(dir: string): Promise<CatalogEntry> {
   if (!existsSync(def.bpf.object)) return { ...entry, reason: `BPF object ${def.bpf.object} missing (package not built?)` };
   const choice = chooseVariant(def.bpf.variants);
   if (!choice.variant) return { ...entry, reason: choice.reason ?? 'no hook variant fits this kernel' };
+  const bad = objectProblem(def.bpf.object, choice.variant.programs);
+  if (bad) return { ...entry, reason: bad };
   return { ...entry, available: true, variant: choice.variant.name };
+}
+
+/**
+ * A corrupt or mismatched BPF object is a catalogue reason, not a failure at the first job: libbpf
+ * parses the ELF (nothing is loaded into the kernel) and the variant's programs must be in it.
+ */
+function objectProblem(path: string, programs: readonly string[]): string | undefined {
+  let obj: ReturnType<ReturnType<typeof native>['BpfObject']['open']> | undefined;
+  try {
+    obj = native().BpfObject.open(path);
+    const have = new Set(obj.programs().map((p) => p.name));
+    const missing = programs.filter((p) => !have.has(p));
+    if (missing.length) return `BPF object ${path} lacks program(s) ${missing.join(', ')}`;
+    return undefined;
+  } catch (err) {
+    return `BPF object ${path} is not a valid BPF ELF object: ${(err as Error).message.split('\n')[0]}`;
+  } finally {
+    obj?.close();
+  }
 }

@@ -12,4 +12,6 @@ export * from './sk-event.js';
 export * from './kallsyms.js';
 export * from './drop-reasons.js';
 export * from './intervals.js';
+export * from './conn-filters.js';
+export * from './errno.js';
 export * from './tuple.js';

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpconnlat: the time from SYN sent to the end of the handshake of every active TCP open, with
+ * who made it; refused (RST) and failed handshakes too, which upstream drops. Events, plus log2
+ * histograms in microseconds aggregated here (one for established, one for failed handshakes).
+ *
+ *   tcpconnlat_sk  tp_btf/inet_sock_set_state:
+ *                  CLOSE->SYN_SENT (caller's context): connect.h connect_begin fills connect_starts
+ *                  (owner, start time);
+ *                  SYN_SENT->ESTABLISHED, SYN_SENT->CLOSE: the end (a RST in SYN_SENT is tcp_reset ->
+ *                  tcp_done_with_error: sk_err = ECONNREFUSED, then CLOSE, so no receive_reset hook is
+ *                  needed); emits, counts and empties the connect_starts entry. Every SYN_SENT socket
+ *                  leaves SYN_SENT through one of these two (tcp_destroy_sock only runs after CLOSE),
+ *                  and the LRU bounds entries of sockets that were mid-handshake at attach.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "sk_event.h"
+#include "events.h"
+#include "filters.h"
+#include "connect.h"
+#include "log2.h"
+#include "tcpconnlat.h"
+
+const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
+const volatile __u32 targ_lports_cnt = 0;
+const volatile __u16 targ_rports[SONDE_MAX_PORTS] = {};
+const volatile __u32 targ_rports_cnt = 0;
+const volatile __u8 targ_laddr[16] = {};
+const volatile __u16 targ_laddr_family = 0;
+const volatile __u32 targ_laddr_prefix = 0;
+const volatile __u8 targ_raddr[16] = {};
+const volatile __u16 targ_raddr_family = 0;
+const volatile __u32 targ_raddr_prefix = 0;
+const volatile __u16 targ_family = 0;
+const volatile __u64 targ_min_us = 0; /* events only at or above this latency (upstream -m); hists count all */
+
+/* Filled at the end of each handshake; read (never emptied) by user space at the end of the job. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct tcpconnlat_hist);
+} hists SEC(".maps");
+
+static __always_inline bool tuple_wanted(const struct sock_tuple *t, bool with_lport)
+{
+	return family_ok(targ_family, t->family) &&
+	       (!with_lport || port_in_list(targ_lports, targ_lports_cnt, t->lport)) &&
+	       port_in_list(targ_rports, targ_rports_cnt, t->rport) &&
+	       addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t->family, t->laddr) &&
+	       addr_in_cidr(targ_raddr, targ_raddr_family, targ_raddr_prefix, t->family, t->raddr);
+}
+
+static __always_inline void record(__u32 idx, __u64 us)
+{
+	struct tcpconnlat_hist *h = bpf_map_lookup_elem(&hists, &idx);
+
+	if (!h)
+		return;
+	__sync_fetch_and_add(&h->slots[log2_slot(us, TCPCONNLAT_MAX_SLOTS)], 1);
+	__sync_fetch_and_add(&h->sum, us);
+	__sync_fetch_and_add(&h->cnt, 1);
+	/* min/max: read-compare-write, see tcprtt.bpf.c. The array starts zeroed, so min1 holds min + 1
+	 * (0 = no sample yet) */
+	if (!h->min1 || us + 1 < h->min1)
+		h->min1 = us + 1;
+	if (us > h->max)
+		h->max = us;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcpconnlat_sk, struct sock *sk, int oldstate, int newstate)
+{
+	struct tcpconnlat_event *e;
+	struct connect_start *s;
+	__u64 lat_ns, us;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+
+	if (oldstate == SONDE_TCP_CLOSE && newstate == SONDE_TCP_SYN_SENT) {
+		struct sock_tuple t;
+		struct owner o;
+
+		owner_current(&o);
+		if (!owner_allowed(&o) || !netns_allowed(sk))
+			return 0;
+		if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t, false))
+			return 0;
+		connect_begin(sk, &o, &t, false);
+		return 0;
+	}
+
+	if (oldstate != SONDE_TCP_SYN_SENT)
+		return 0;
+	s = connect_lookup(sk);
+	if (!s)
+		return 0;
+	connect_resolve(s, sk, newstate);
+	if (!tuple_wanted(&s->t, true))
+		goto out;
+
+	lat_ns = s->end_ns - s->ts_ns;
+	us = lat_ns / 1000;
+	record(newstate == SONDE_TCP_ESTABLISHED ? TCPCONNLAT_HIST_OK : TCPCONNLAT_HIST_FAILED, us);
+	if (us < targ_min_us)
+		goto out;
+
+	e = event_reserve(sizeof(*e));
+	if (!e)
+		goto out;
+	sk_event_head_fill(&e->h, sk, &s->t, &s->o);
+	e->lat_ns = lat_ns;
+	e->err = s->err;
+	e->state = newstate;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	event_submit(e);
+out:
+	connect_forget(sk);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tcpconnlat: structs and constants shared by bpf/tcpconnlat.bpf.c and the user side
+ * (packages/probes-tcpconnlat/src/decode.ts mirrors these layouts byte for byte).
+ */
+#ifndef __TCPCONNLAT_H
+#define __TCPCONNLAT_H
+
+#define TCPCONNLAT_MAX_SLOTS 27
+
+/* index into `hists` */
+#define TCPCONNLAT_HIST_OK     0 /* handshakes that reached ESTABLISHED */
+#define TCPCONNLAT_HIST_FAILED 1 /* handshakes that ended in CLOSE (refused, timed out, ...) */
+
+/* 112 bytes: struct sk_event_head (96) + these */
+struct tcpconnlat_event {
+	struct sk_event_head h; /* owner = the connecting task; ts = end of the handshake */
+	__u64 lat_ns; /* CLOSE->SYN_SENT to SYN_SENT->ESTABLISHED/CLOSE */
+	__s32 err;    /* sk_err when it ended in CLOSE: ECONNREFUSED after a RST, ETIMEDOUT, ... */
+	__u8 state;   /* ESTABLISHED (1) or CLOSE (7) */
+	__u8 pad[3];
+};
+
+/* 248 bytes, microseconds */
+struct tcpconnlat_hist {
+	__u64 slots[TCPCONNLAT_MAX_SLOTS];
+	__u64 sum;
+	__u64 cnt;
+	__u64 min1; /* smallest sample + 1; 0 = no sample yet (array maps start zeroed) */
+	__u64 max;
+};
+
+#endif /* __TCPCONNLAT_H */

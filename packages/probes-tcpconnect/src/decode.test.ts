@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { MapDump } from '@sonde/probe-sdk';
+import { decodeCounts, decodeEvent, EVENT_SIZE, KEY_SIZE, VALUE_SIZE } from './decode.js';
+
+/** struct tcpconnect_event exactly as bpf/tcpconnect.h lays it out (head from sk_event.h) */
+interface Ev {
+  pid: number;
+  comm: string;
+  af: number;
+  lport: number;
+  rport: number;
+  laddr: number[];
+  raddr: number[];
+  latNs: bigint;
+  ret: number;
+  err: number;
+  state: number;
+  via: number;
+}
+
+function event(e: Ev): Buffer {
+  const b = Buffer.alloc(EVENT_SIZE);
+  b.writeBigUInt64LE(1_000_000n, 0);
+  b.writeBigUInt64LE(0xffff888104361280n, 8);
+  b.writeUInt32LE(e.pid, 16);
+  b.writeUInt32LE(e.pid, 20);
+  b.writeUInt32LE(1000, 24);
+  b.writeUInt32LE(4026531833, 28);
+  b.writeBigUInt64LE(1n, 32);
+  b.write(e.comm, 40, 'utf8');
+  b.writeUInt16LE(e.af, 56);
+  b.writeUInt16LE(e.lport, 58);
+  b.writeUInt16LE(e.rport, 60);
+  Buffer.from(e.laddr).copy(b, 64);
+  Buffer.from(e.raddr).copy(b, 80);
+  b.writeBigUInt64LE(e.latNs, 96);
+  b.writeInt32LE(e.ret, 104);
+  b.writeInt32LE(e.err, 108);
+  b.writeUInt8(e.state, 112);
+  b.writeUInt8(e.via, 113);
+  return b;
+}
+
+const v6 = (...tail: number[]) => [...new Array(16 - tail.length).fill(0), ...tail];
+const base = { pid: 4242, comm: 'curl', af: 2, lport: 40000, rport: 443, laddr: [10, 0, 0, 1], raddr: [10, 0, 0, 2] };
+
+describe('decodeEvent', () => {
+  it.each([
+    {
+      name: 'blocking connect that succeeded',
+      ev: { ...base, latNs: 12_345n, ret: 0, err: 0, state: 1, via: 0 },
+      want: { outcome: 'established', error: '', ret: 0, latUs: 12.345, via: 'connect', laddr: '10.0.0.1', raddr: '10.0.0.2', family: 4 },
+    },
+    {
+      name: 'refused (RST), reported by connect(2)',
+      ev: { ...base, latNs: 9_000n, ret: -111, err: 111, state: 7, via: 0 },
+      want: { outcome: 'refused', error: 'ECONNREFUSED', ret: -111, latUs: 9, via: 'connect' },
+    },
+    {
+      name: 'non-blocking IPv6 connect that timed out, seen at the state change',
+      ev: { ...base, af: 10, laddr: v6(1), raddr: v6(2), latNs: 127_000_000_000n, ret: 0, err: 110, state: 7, via: 1 },
+      want: { outcome: 'timeout', error: 'ETIMEDOUT', ret: null, latUs: 127_000_000, via: 'state', laddr: '::1', raddr: '::2', family: 6 },
+    },
+    {
+      name: 'no free source port',
+      ev: { ...base, lport: 0, latNs: 0n, ret: -99, err: 99, state: 7, via: 0 },
+      want: { outcome: 'error', error: 'EADDRNOTAVAIL', latUs: null, lport: 0 },
+    },
+  ])('$name', ({ ev, want }) => {
+    const e = decodeEvent(event(ev));
+    expect(e).toMatchObject({ pid: 4242, comm: 'curl', uid: 1000, rport: ev.rport, lport: ev.lport, ...want });
+  });
+
+  it('refuses a short record', () => {
+    expect(() => decodeEvent(Buffer.alloc(EVENT_SIZE - 8))).toThrow(/120 bytes/);
+  });
+});
+
+describe('decodeCounts', () => {
+  function dump(rows: Array<{ af: number; rport: number; laddr: number[]; raddr: number[]; connects: bigint; failed: bigint }>): MapDump {
+    const keys = Buffer.alloc(rows.length * KEY_SIZE);
+    const values = Buffer.alloc(rows.length * VALUE_SIZE);
+    rows.forEach((r, i) => {
+      keys.writeUInt16LE(r.af, i * KEY_SIZE);
+      keys.writeUInt16LE(r.rport, i * KEY_SIZE + 2);
+      Buffer.from(r.laddr).copy(keys, i * KEY_SIZE + 4);
+      Buffer.from(r.raddr).copy(keys, i * KEY_SIZE + 20);
+      values.writeBigUInt64LE(r.connects, i * VALUE_SIZE);
+      values.writeBigUInt64LE(r.failed, i * VALUE_SIZE + 8);
+    });
+    return { keys, values, count: rows.length, keySize: KEY_SIZE, valueSize: VALUE_SIZE };
+  }
+
+  it('decodes keys of both families, busiest first', () => {
+    const got = decodeCounts(
+      dump([
+        { af: 2, rport: 80, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], connects: 3n, failed: 1n },
+        { af: 10, rport: 443, laddr: v6(1), raddr: v6(1), connects: 7n, failed: 0n },
+      ]),
+    );
+    expect(got).toEqual([
+      { family: 6, laddr: '::1', raddr: '::1', rport: 443, connects: 7, failed: 0 },
+      { family: 4, laddr: '127.0.0.1', raddr: '127.0.0.1', rport: 80, connects: 3, failed: 1 },
+    ]);
+  });
+
+  it('refuses a map of another layout', () => {
+    expect(() => decodeCounts({ ...dump([{ af: 2, rport: 1, laddr: [], raddr: [], connects: 1n, failed: 0n }]), keySize: 40 })).toThrow(/36\/16/);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * tcpconnect: every active TCP open (connect) with the process that made it, the full tuple and how
+ * it ended — established, refused, timed out, unreachable — or, in count mode, connects per
+ * (laddr, raddr, rport) counted in the kernel. Upstream reports only that a SYN left.
+ */
+import { defineProbe, distFile, drainEvents, packageVersion, type ConnectOutcome } from '@sonde/probe-sdk';
+import { decodeCounts, decodeEvent, MAX_COUNTS, type ConnectCount, type TcpconnectEvent } from './decode.js';
+import { globalsFor, params } from './params.js';
+import { renderTcpconnect } from './render.js';
+
+export type { TcpconnectEvent, ConnectCount } from './decode.js';
+export { params, globalsFor, type TcpconnectParams } from './params.js';
+
+export interface TcpconnectData {
+  mode: 'events' | 'count';
+  /** every connect seen (also past the stored-events cap); failed = did not reach ESTABLISHED */
+  totals: { connects: number; failed: number };
+  /** events mode: connects by outcome */
+  outcomes: Partial<Record<ConnectOutcome, number>>;
+  /** count mode: per (laddr, raddr, rport), busiest first */
+  counts?: ConnectCount[];
+  /** the loader adds the kept events here (events mode) */
+  events?: TcpconnectEvent[];
+}
+
+export default defineProbe({
+  name: 'tcpconnect',
+  version: packageVersion(import.meta.url),
+  summary: 'Active TCP connects with pid, comm, tuple and outcome (established/refused/timeout), or counts per destination',
+  output: 'events',
+  params,
+  bpf: {
+    object: distFile(import.meta.url, 'tcpconnect.bpf.o'),
+    variants: [
+      {
+        name: 'tp_btf+syscall',
+        programs: ['tcpconnect_sk', 'tcpconnect_exit'],
+        needs: [
+          { kind: 'tp_btf', event: 'inet_sock_set_state' },
+          { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },
+        ],
+      },
+    ],
+  },
+
+  async run(ctx, p): Promise<TcpconnectData> {
+    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const outcomes: TcpconnectData['outcomes'] = {};
+    if (p.count) {
+      await ctx.wait();
+      // still attached until run() returns: this read has everything
+      const counts = decodeCounts(bpf.readMap('counts'));
+      if (counts.length >= MAX_COUNTS) ctx.warn(`counts map full (${MAX_COUNTS} keys): connects to further destinations were not counted`);
+      const totals = { connects: 0, failed: 0 };
+      for (const c of counts) {
+        totals.connects += c.connects;
+        totals.failed += c.failed;
+      }
+      return { mode: 'count', totals, outcomes, counts };
+    }
+    const totals = { connects: 0, failed: 0 };
+    await drainEvents(ctx, bpf, {
+      decode: decodeEvent,
+      onEvent: (e) => {
+        totals.connects++;
+        if (e.outcome !== 'established') totals.failed++;
+        outcomes[e.outcome] = (outcomes[e.outcome] ?? 0) + 1;
+      },
+    });
+    return { mode: 'events', totals, outcomes };
+  },
+
+  render: (data, p) => renderTcpconnect(data, p),
+});

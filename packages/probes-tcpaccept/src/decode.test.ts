@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, EVENT_SIZE } from './decode.js';
+
+function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; fd: number; syscall: number }): Buffer {
+  const b = Buffer.alloc(EVENT_SIZE);
+  b.writeBigUInt64LE(5_000_000n, 0);
+  b.writeBigUInt64LE(0xffff888104365000n, 8);
+  b.writeUInt32LE(812, 16);
+  b.writeUInt32LE(813, 20);
+  b.writeUInt32LE(33, 24);
+  b.writeUInt32LE(4026532000, 28);
+  b.writeBigUInt64LE(9876n, 32);
+  b.write('nginx', 40);
+  b.writeUInt16LE(o.af, 56);
+  b.writeUInt16LE(o.lport, 58);
+  b.writeUInt16LE(o.rport, 60);
+  Buffer.from(o.laddr).copy(b, 64);
+  Buffer.from(o.raddr).copy(b, 80);
+  b.writeInt32LE(o.fd, 96);
+  b.writeUInt8(o.syscall, 100);
+  return b;
+}
+
+describe('decodeEvent', () => {
+  it.each([
+    {
+      name: 'IPv4 through accept4',
+      o: { af: 2, laddr: [10, 231, 7, 2], raddr: [10, 231, 7, 1], lport: 8080, rport: 51234, fd: 7, syscall: 0 },
+      want: { family: 4, laddr: '10.231.7.2', raddr: '10.231.7.1', fd: 7, syscall: 'accept4' },
+    },
+    {
+      name: 'IPv6 through accept',
+      o: { af: 10, laddr: [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1], raddr: [...new Array(15).fill(0), 1], lport: 443, rport: 40000, fd: 12, syscall: 1 },
+      want: { family: 6, laddr: '2001:db8::1', raddr: '::1', fd: 12, syscall: 'accept' },
+    },
+  ])('$name', ({ o, want }) => {
+    expect(decodeEvent(event(o))).toMatchObject({
+      pid: 812,
+      tid: 813,
+      uid: 33,
+      comm: 'nginx',
+      cgroup: '9876',
+      netns: 4026532000,
+      lport: o.lport,
+      rport: o.rport,
+      ...want,
+    });
+  });
+
+  it('refuses a short record', () => expect(() => decodeEvent(Buffer.alloc(100))).toThrow(/104 bytes/));
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { MapDump } from '@sonde/probe-sdk';
+import { decodeEvent, decodeHists, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
+
+function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; latNs: bigint; err: number; state: number }): Buffer {
+  const b = Buffer.alloc(EVENT_SIZE);
+  b.writeBigUInt64LE(5_000_000n, 0);
+  b.writeBigUInt64LE(0xffff888104365000n, 8);
+  b.writeUInt32LE(7164, 16);
+  b.writeUInt32LE(7165, 20);
+  b.write('python3', 40);
+  b.writeUInt16LE(o.af, 56);
+  b.writeUInt16LE(o.lport, 58);
+  b.writeUInt16LE(o.rport, 60);
+  Buffer.from(o.laddr).copy(b, 64);
+  Buffer.from(o.raddr).copy(b, 80);
+  b.writeBigUInt64LE(o.latNs, 96);
+  b.writeInt32LE(o.err, 104);
+  b.writeUInt8(o.state, 108);
+  return b;
+}
+
+describe('decodeEvent', () => {
+  it.each([
+    {
+      name: 'established IPv4',
+      o: { af: 2, laddr: [10, 231, 7, 1], raddr: [10, 231, 7, 2], lport: 45174, rport: 8080, latNs: 51_293n, err: 0, state: 1 },
+      want: { latUs: 51.293, outcome: 'established', error: '', laddr: '10.231.7.1', raddr: '10.231.7.2', family: 4 },
+    },
+    {
+      name: 'refused IPv6',
+      o: { af: 10, laddr: [...new Array(15).fill(0), 1], raddr: [...new Array(15).fill(0), 1], lport: 45952, rport: 1, latNs: 11_469n, err: 111, state: 7 },
+      want: { latUs: 11.469, outcome: 'refused', error: 'ECONNREFUSED', laddr: '::1', raddr: '::1', family: 6 },
+    },
+    {
+      name: 'timed out after 127 s',
+      o: { af: 2, laddr: [10, 0, 0, 1], raddr: [192, 0, 2, 1], lport: 40000, rport: 443, latNs: 127_012_000_000n, err: 110, state: 7 },
+      want: { latUs: 127_012_000, outcome: 'timeout', error: 'ETIMEDOUT' },
+    },
+  ])('$name', ({ o, want }) => {
+    expect(decodeEvent(event(o))).toMatchObject({ pid: 7164, tid: 7165, comm: 'python3', lport: o.lport, rport: o.rport, ...want });
+  });
+
+  it('refuses a short record', () => expect(() => decodeEvent(Buffer.alloc(96))).toThrow(/112 bytes/));
+});
+
+describe('decodeHists', () => {
+  function dump(entries: Array<{ slots: Record<number, bigint>; sum: bigint; min1: bigint; max: bigint }>): MapDump {
+    const keys = Buffer.alloc(4 * entries.length);
+    const values = Buffer.alloc(HIST_SIZE * entries.length);
+    entries.forEach((e, i) => {
+      keys.writeUInt32LE(i, 4 * i);
+      let cnt = 0n;
+      for (const [s, n] of Object.entries(e.slots)) {
+        values.writeBigUInt64LE(n, i * HIST_SIZE + 8 * Number(s));
+        cnt += n;
+      }
+      values.writeBigUInt64LE(e.sum, i * HIST_SIZE + 8 * MAX_SLOTS);
+      values.writeBigUInt64LE(cnt, i * HIST_SIZE + 8 * (MAX_SLOTS + 1));
+      values.writeBigUInt64LE(e.min1, i * HIST_SIZE + 8 * (MAX_SLOTS + 2));
+      values.writeBigUInt64LE(e.max, i * HIST_SIZE + 8 * (MAX_SLOTS + 3));
+    });
+    return { keys, values, count: entries.length, keySize: 4, valueSize: HIST_SIZE };
+  }
+
+  it('decodes established and failed, min stored + 1', () => {
+    const { established, failed } = decodeHists(
+      dump([
+        { slots: { 2: 1n, 5: 3n }, sum: 160n, min1: 5n, max: 51n },
+        { slots: { 0: 1n }, sum: 0n, min1: 1n, max: 0n },
+      ]),
+    );
+    expect(established).toMatchObject({ unit: 'usecs', count: 4, sum: 160, min: 4, max: 51 });
+    expect(established.buckets[5]).toEqual({ lo: 32, hi: 63, count: 3 });
+    expect(failed).toMatchObject({ count: 1, sum: 0, min: 0, max: 0 });
+  });
+
+  it('gives empty histograms when nothing was counted', () => {
+    const { established, failed } = decodeHists(dump([{ slots: {}, sum: 0n, min1: 0n, max: 0n }, { slots: {}, sum: 0n, min1: 0n, max: 0n }]));
+    expect(established.count).toBe(0);
+    expect(established.min).toBeNull();
+    expect(failed.buckets).toEqual([]);
+  });
+});

@@ -67,6 +67,14 @@ static __always_inline bool sock_tuple_read(struct sock_tuple *t, const struct s
 	t->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	t->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	t->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/*
+	 * tcp_set_state(TCP_CLOSE) calls inet_put_port(), which zeroes inet_num, before the
+	 * inet_sock_set_state tracepoint fires: at ->CLOSE only inet_sport still holds the local
+	 * port (it is what the classic tracepoint record reports). Request and timewait socks
+	 * always have skc_num set, so this read of a full-sock field only happens on full socks.
+	 */
+	if (!t->lport)
+		t->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 
 	if (t->family == AF_INET) {
 		/* bpf_core_read with an explicit size: BPF_CORE_READ_INTO would use sizeof(laddr) = 16 */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tcpstates: structs shared by bpf/tcpstates.bpf.c and packages/probes-tcpstates/src/decode.ts,
+ * which mirrors these layouts byte for byte.
+ */
+#ifndef __TCPSTATES_H
+#define __TCPSTATES_H
+
+#define TCPSTATES_NSTATES  13 /* state numbers 0..12 (0 unused) */
+#define TCPSTATES_MAX_SLOTS 32
+#define TCPSTATES_MAX_SOCKS 65536
+
+/* 112 bytes: struct sk_event_head (96) then: */
+struct tcpstates_event {
+	struct sk_event_head h;
+	__u64 delta_ns; /* time spent in oldstate; 0 when its start was not seen */
+	__u8 oldstate;
+	__u8 newstate;
+	__u8 known;     /* 1 when delta_ns was measured */
+	__u8 pad[5];
+};
+
+/* 272 bytes, `dwell` array index = the state left; values in usecs */
+struct tcpstates_dwell {
+	__u64 slots[TCPSTATES_MAX_SLOTS];
+	__u64 sum;
+	__u64 cnt;
+};
+
+#endif /* __TCPSTATES_H */

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
+import { decodeDwell, decodeEvent, decodeTransitions, DWELL_SIZE, EVENT_SIZE, MAX_SLOTS } from './decode.js';
+
+/** struct tcpstates_event as bpf/tcpstates.h lays it out */
+function event(f: { pid: number; comm: string; af: number; l: number[]; r: number[]; lport: number; rport: number; old: number; new: number; deltaNs: bigint; known: number }): Buffer {
+  const b = Buffer.alloc(EVENT_SIZE);
+  b.writeBigUInt64LE(process.hrtime.bigint(), 0);
+  b.writeBigUInt64LE(0xffff88800abcd000n, 8);
+  b.writeUInt32LE(f.pid, 16);
+  b.writeUInt32LE(f.pid, 20);
+  b.writeUInt32LE(0, 24);
+  b.writeUInt32LE(4026531840, 28);
+  b.write(f.comm, 40);
+  b.writeUInt16LE(f.af, 56);
+  b.writeUInt16LE(f.lport, 58);
+  b.writeUInt16LE(f.rport, 60);
+  Buffer.from(f.l).copy(b, 64);
+  Buffer.from(f.r).copy(b, 80);
+  b.writeBigUInt64LE(f.deltaNs, SK_EVENT_HEAD_SIZE);
+  b[SK_EVENT_HEAD_SIZE + 8] = f.old;
+  b[SK_EVENT_HEAD_SIZE + 9] = f.new;
+  b[SK_EVENT_HEAD_SIZE + 10] = f.known;
+  b.fill(0xee, SK_EVENT_HEAD_SIZE + 11); // padding is ignored
+  return b;
+}
+
+const lo4 = [127, 0, 0, 1];
+const v6 = [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 7];
+
+describe('decodeEvent', () => {
+  it.each([
+    [{ pid: 100, comm: 'curl', af: 2, l: lo4, r: lo4, lport: 0, rport: 8080, old: 7, new: 2, deltaNs: 0n, known: 0 }, { oldstate: 'CLOSE', newstate: 'SYN_SENT', ms: null, family: 4, laddr: '127.0.0.1', rport: 8080 }],
+    [{ pid: 100, comm: 'curl', af: 2, l: lo4, r: lo4, lport: 40000, rport: 8080, old: 2, new: 1, deltaNs: 52_345n, known: 1 }, { oldstate: 'SYN_SENT', newstate: 'ESTABLISHED', ms: 0.052, lport: 40000 }],
+    [{ pid: 0, comm: '', af: 10, l: v6, r: v6, lport: 443, rport: 50000, old: 9, new: 7, deltaNs: 1_500_000_000n, known: 1 }, { oldstate: 'LAST_ACK', newstate: 'CLOSE', ms: 1500, family: 6, laddr: '2001:db8::7', pid: 0, comm: '' }],
+    [{ pid: 1, comm: 'x', af: 2, l: lo4, r: lo4, lport: 1, rport: 2, old: 12, new: 13, deltaNs: 0n, known: 1 }, { oldstate: 'NEW_SYN_RECV', newstate: 'STATE_13', ms: 0 }],
+  ] as const)('decodes %o', (f, want) => {
+    expect(decodeEvent(event(f))).toMatchObject({ ...want, skaddr: '0xffff88800abcd000', netns: 4026531840 });
+  });
+
+  it('refuses a short record', () => {
+    expect(() => decodeEvent(Buffer.alloc(100))).toThrow(/112/);
+  });
+});
+
+function arrayDump(values: Buffer[], valueSize: number): MapDump {
+  const keys = Buffer.alloc(4 * values.length);
+  values.forEach((_, i) => keys.writeUInt32LE(i, 4 * i));
+  return { keys, values: Buffer.concat(values), count: values.length, keySize: 4, valueSize };
+}
+
+describe('summary maps', () => {
+  it('keeps non-zero transitions, most frequent first', () => {
+    const vals = Array.from({ length: 169 }, () => Buffer.alloc(8));
+    vals[7 * 13 + 2]!.writeBigUInt64LE(5n); // CLOSE -> SYN_SENT
+    vals[2 * 13 + 1]!.writeBigUInt64LE(9n); // SYN_SENT -> ESTABLISHED
+    expect(decodeTransitions(arrayDump(vals, 8))).toEqual([
+      { from: 'SYN_SENT', to: 'ESTABLISHED', count: 9 },
+      { from: 'CLOSE', to: 'SYN_SENT', count: 5 },
+    ]);
+  });
+
+  it('turns dwell slots into usec histograms per state', () => {
+    const vals = Array.from({ length: 13 }, () => Buffer.alloc(DWELL_SIZE));
+    const est = vals[1]!;
+    est.writeBigUInt64LE(2n, 8 * 3); // two samples in 8..15 us
+    est.writeBigUInt64LE(1n, 8 * 10); // one in 1024..2047
+    est.writeBigUInt64LE(1050n, 8 * MAX_SLOTS);
+    est.writeBigUInt64LE(3n, 8 * (MAX_SLOTS + 1));
+    const d = decodeDwell(arrayDump(vals, DWELL_SIZE));
+    expect(d.map((x) => x.state)).toEqual(['ESTABLISHED']);
+    expect(d[0]!.hist).toMatchObject({ unit: 'usecs', count: 3, sum: 1050, avg: 350 });
+    expect(d[0]!.hist.buckets[3]).toEqual({ lo: 8, hi: 15, count: 2 });
+  });
+
+  it('refuses maps whose layout disagrees', () => {
+    expect(() => decodeDwell(arrayDump([Buffer.alloc(8)], 8))).toThrow(/disagree/);
+  });
+});

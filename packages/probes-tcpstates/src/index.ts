@@ -1,0 +1,62 @@
+/**
+ * tcpstates: every TCP state change as an event — socket, owner process, tuple, old -> new state,
+ * ms spent in the old state — like bcc's tcpstates, from the inet_sock_set_state tracepoint.
+ * Beyond upstream: owners carried from process context to softirq changes (connect, listen,
+ * accept, close), task filters in the kernel, and a summary aggregated in the kernel: dwell-time
+ * histograms per state and counts per transition, exact even when the event list is truncated.
+ */
+import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { decodeDwell, decodeEvent, decodeTransitions, type StateDwell, type TcpstatesEvent, type Transition } from './decode.js';
+import { globalsFor, params } from './params.js';
+import { renderTcpstates } from './render.js';
+
+export type { TcpstatesEvent, Transition, StateDwell } from './decode.js';
+export { decodeEvent } from './decode.js';
+export { params, globalsFor, type TcpstatesParams } from './params.js';
+
+export interface TcpstatesData {
+  /** (filled in by the loader) the first events, in order */
+  events?: TcpstatesEvent[];
+  /** state changes that passed the filters, by transition, most frequent first */
+  transitions: Transition[];
+  /** per state left: how long sockets stayed in it (usecs), when the entry into it was seen */
+  dwell: StateDwell[];
+}
+
+const accept = [
+  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept4' },
+  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept' },
+] as const;
+
+export default defineProbe({
+  name: 'tcpstates',
+  version: packageVersion(import.meta.url),
+  summary: 'TCP state changes with the time spent in each state, owner process and tuple; dwell-time histograms per state',
+  output: 'events',
+  params,
+  bpf: {
+    object: distFile(import.meta.url, 'tcpstates.bpf.o'),
+    variants: [
+      {
+        name: 'tp_btf',
+        programs: ['tcpstates_btf', 'tcpstates_acc4', 'tcpstates_acc'],
+        needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...accept],
+      },
+      {
+        name: 'tracepoint',
+        programs: ['tcpstates_tp', 'tcpstates_acc4', 'tcpstates_acc'],
+        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...accept],
+      },
+      // without tracefs: no accept hooks, so accepted sockets get an owner only when they close
+      { name: 'tp_btf_only', programs: ['tcpstates_btf'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },
+    ],
+  },
+
+  async run(ctx, p): Promise<TcpstatesData> {
+    const bpf = await ctx.load({ globals: globalsFor(p) });
+    await drainEvents(ctx, bpf, { decode: decodeEvent });
+    return { transitions: decodeTransitions(bpf.readMap('transitions')), dwell: decodeDwell(bpf.readMap('dwell')) };
+  },
+
+  render: (data, p) => renderTcpstates(data, p),
+});

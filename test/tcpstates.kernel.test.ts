@@ -1,0 +1,143 @@
+/**
+ * tcpstates against connections made by child processes with known pids and comms: every state
+ * change of every connection is an event with the right owner, tuple and states; port, task and
+ * netns filters keep exactly what they should; the in-kernel summary agrees with the events.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { describeKernel, programsLeft } from './support/kernel.js';
+import { converse } from './support/conns.js';
+import { netnsPair, type NetnsPair } from './support/netns.js';
+
+interface Ev {
+  pid: number;
+  comm: string;
+  skaddr: string;
+  family: number;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  netns: number;
+  oldstate: string;
+  newstate: string;
+  ms: number | null;
+}
+interface Data {
+  events: Ev[];
+  transitions: Array<{ from: string; to: string; count: number }>;
+  dwell: Array<{ state: string; hist: { count: number } }>;
+}
+
+const CLIENT_PATH = ['CLOSE>SYN_SENT', 'SYN_SENT>ESTABLISHED', 'ESTABLISHED>FIN_WAIT1', 'FIN_WAIT1>FIN_WAIT2', 'FIN_WAIT2>CLOSE'];
+const SERVER_PATH = ['LISTEN>SYN_RECV', 'SYN_RECV>ESTABLISHED', 'ESTABLISHED>CLOSE_WAIT', 'CLOSE_WAIT>LAST_ACK', 'LAST_ACK>CLOSE'];
+const path = (evs: Ev[]) => evs.map((e) => `${e.oldstate}>${e.newstate}`);
+
+/** the events of one socket's life around `at`: socket memory is reused, so skaddr alone is not enough */
+function lifeOf(evs: Ev[], at: Ev): Ev[] {
+  const same = evs.filter((e) => e.skaddr === at.skaddr);
+  let i = same.indexOf(at);
+  while (i > 0 && same[i]!.oldstate !== 'CLOSE') i--;
+  let j = same.indexOf(at);
+  while (j < same.length - 1 && same[j]!.newstate !== 'CLOSE') j++;
+  return same.slice(i, j + 1);
+}
+
+describeKernel('tcpstates on real connections', () => {
+  let catalog: Catalog;
+  let ns: NetnsPair | undefined;
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get('tcpstates')?.available, catalog.get('tcpstates')?.reason).toBe(true);
+  });
+  afterAll(async () => {
+    ns?.destroy();
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  async function run(params: Record<string, unknown>, traffic: Parameters<typeof converse>[0], durationMs = 2500) {
+    let talk!: ReturnType<typeof converse>;
+    const result = (await runJobInline('tcpstates', params, {
+      catalog,
+      durationMs,
+      onAttached: () => (talk = converse(traffic)),
+    })) as ResultEnvelope<Data>;
+    const t = await talk;
+    expect(result.stoppedBy).toBe('deadline');
+    expect(result.stats.lost).toBe(0);
+    return { result, data: result.data!, ...t };
+  }
+
+  it('sees every state change of both ends with the right owner, tuple and times', async () => {
+    const { result, data, port, server, client, clientPorts, serverLines } = await run({}, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 3 });
+    expect(result.variant).toBe('tp_btf');
+    expect(clientPorts).toHaveLength(3);
+    const mine = data.events.filter((e) => e.lport === port || e.rport === port);
+    const listener = mine.filter((e) => e.rport === 0 && e.lport === port);
+    expect(path(listener)).toEqual(['CLOSE>LISTEN', 'LISTEN>CLOSE']);
+    expect(listener.every((e) => e.pid === server.pid && e.comm === 'st-srv')).toBe(true);
+
+    for (const cport of clientPorts) {
+      // client end: the SYN_SENT event still has local port 0 (not bound yet): tie it by skaddr
+      const est = mine.find((e) => e.lport === cport && e.rport === port && e.newstate === 'ESTABLISHED')!;
+      expect(est).toBeDefined();
+      const cl = lifeOf(mine, est);
+      expect(path(cl)).toEqual(CLIENT_PATH);
+      for (const e of cl) {
+        expect([e.pid, e.comm, e.laddr, e.raddr, e.rport]).toEqual([client.pid, 'st-cli', '127.0.0.1', '127.0.0.1', port]);
+        expect(e.lport).toBe(e.oldstate === 'CLOSE' ? 0 : cport);
+      }
+      expect(cl[0]!.ms).toBeNull(); // the CLOSE before connect() has no start
+      expect(cl.slice(1).every((e) => e.ms !== null && e.ms >= 0 && e.ms < 2000)).toBe(true);
+
+      // server end: softirq until accept(), then the acceptor's
+      const sv = mine.filter((e) => e.lport === port && e.rport === cport);
+      expect(path(sv)).toEqual(SERVER_PATH);
+      expect(sv.slice(0, 2).every((e) => e.pid === 0)).toBe(true);
+      expect(sv.slice(2).every((e) => e.pid === server.pid && e.comm === 'st-srv')).toBe(true);
+    }
+    expect(serverLines.map((l) => l.accepted)).toEqual(clientPorts);
+
+    // the kernel's summary counts at least our transitions and agrees with itself
+    const count = (from: string, to: string) => data.transitions.find((t) => t.from === from && t.to === to)?.count ?? 0;
+    expect(count('SYN_SENT', 'ESTABLISHED')).toBeGreaterThanOrEqual(3);
+    expect(count('CLOSE_WAIT', 'LAST_ACK')).toBeGreaterThanOrEqual(3);
+    const evCount = (from: string, to: string) => data.events.filter((e) => e.oldstate === from && e.newstate === to).length;
+    expect(count('SYN_SENT', 'ESTABLISHED')).toBe(evCount('SYN_SENT', 'ESTABLISHED'));
+    const dwellSynSent = data.dwell.find((d) => d.state === 'SYN_SENT')!.hist.count;
+    expect(dwellSynSent).toBe(data.events.filter((e) => e.oldstate === 'SYN_SENT' && e.ms !== null).length);
+  });
+
+  it('keeps only what the port, comm and pid filters select', async () => {
+    // remote port = the server's: client ends only (after connect), nothing of the server end
+    const serverPort = 40000 + (process.pid % 2000);
+    const byPort = await run({ rport: serverPort }, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 2, port: serverPort });
+    expect(byPort.data.events.length).toBeGreaterThanOrEqual(2 * CLIENT_PATH.length);
+    expect(byPort.data.events.every((e) => e.rport === serverPort && e.comm === 'st-cli')).toBe(true);
+
+    const byComm = await run({ comm: 'st-srv' }, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 2 });
+    expect(byComm.data.events.every((e) => e.comm === 'st-srv' && e.pid === byComm.server.pid)).toBe(true);
+    // listener (2) + per connection what happens after accept (3): the pre-accept softirq changes have no owner
+    expect(path(byComm.data.events).sort()).toEqual(
+      [...['CLOSE>LISTEN', 'LISTEN>CLOSE'], ...SERVER_PATH.slice(2), ...SERVER_PATH.slice(2)].sort(),
+    );
+
+    const byPid = await run({ pid: 1 }, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 1 }, 1500);
+    expect(byPid.data.events.filter((e) => e.lport === byPid.port || e.rport === byPid.port)).toEqual([]);
+    expect(byPid.data.transitions.every((t) => t.count >= 0)).toBe(true);
+  });
+
+  it('keeps only sockets of the chosen network namespace, IPv4 only', async () => {
+    ns = netnsPair('sst');
+    const exec = (n: string) => ['ip', 'netns', 'exec', n];
+    const { data, port, client } = await run(
+      { netns: ns.inoB, family: 4 },
+      { serverComm: 'st-srv', clientComm: 'st-cli', conns: 2, serverHost: ns.ipA, host: ns.ipA, serverPrefix: exec(ns.a), clientPrefix: exec(ns.b) },
+    );
+    expect(data.events.length).toBe(2 * CLIENT_PATH.length);
+    expect(data.events.every((e) => e.netns === ns!.inoB && e.pid === client.pid && e.raddr === ns!.ipA && e.rport === port)).toBe(true);
+    expect(data.events.filter((e) => e.newstate === 'ESTABLISHED').every((e) => e.laddr === ns!.ipB)).toBe(true);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Decoding of the `flows` map of bpf/tcptop.bpf.c (layouts in bpf/tcptop.h):
+ *
+ *   struct tcptop_key { struct sock_tuple t; __u32 pid; __u32 pad; char comm[16]; }   64 bytes
+ *   struct tcptop_val { __u64 sent, received, sends, recvs; }                          32 bytes
+ */
+import { cString, decodeSockTuple, deltaRows, ProbeLoadError, readU32, readU64Num, type MapDump, type SockTuple } from '@sonde/probe-sdk';
+
+export const KEY_SIZE = 64;
+export const VALUE_SIZE = 32;
+/** TCPTOP_MAX_FLOWS */
+export const MAX_FLOWS = 16384;
+
+/** one table row: a process on one connection and its bytes */
+export interface TopRow extends SockTuple {
+  pid: number;
+  comm: string;
+  /** bytes received (copied to the process) */
+  rxBytes: number;
+  /** bytes sent (accepted by TCP) */
+  txBytes: number;
+  /** successful receive / send calls */
+  recvs: number;
+  sends: number;
+}
+
+/** the cumulative rows of a snapshot, by map key */
+export function decodeFlows(dump: MapDump): Map<string, TopRow> {
+  if (dump.keySize !== KEY_SIZE || dump.valueSize !== VALUE_SIZE) {
+    throw new ProbeLoadError(
+      `tcptop: flows map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${KEY_SIZE}/${VALUE_SIZE}: object and decoder disagree`,
+      'read',
+    );
+  }
+  const out = new Map<string, TopRow>();
+  for (let i = 0; i < dump.count; i++) {
+    const k = dump.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
+    const v = dump.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
+    out.set(k.toString('hex'), {
+      pid: readU32(k, 40),
+      comm: cString(k.subarray(48, 64)),
+      ...decodeSockTuple(k, 0),
+      rxBytes: readU64Num(v, 8),
+      txBytes: readU64Num(v, 0),
+      recvs: readU64Num(v, 24),
+      sends: readU64Num(v, 16),
+    });
+  }
+  return out;
+}
+
+/** what each row added since `before` (all of it when before is undefined); idle rows dropped */
+export function deltaFlows(now: ReadonlyMap<string, TopRow>, before: ReadonlyMap<string, TopRow> | undefined): TopRow[] {
+  return deltaRows(now, before, ['rxBytes', 'txBytes', 'recvs', 'sends']);
+}
+
+export type SortKey = 'all' | 'sent' | 'received';
+
+/** largest first by the sort key; ties by pid, then endpoints, so tables are stable */
+export function sortRows(rows: TopRow[], by: SortKey): TopRow[] {
+  const key = (r: TopRow) => (by === 'sent' ? r.txBytes : by === 'received' ? r.rxBytes : r.txBytes + r.rxBytes);
+  return [...rows].sort(
+    (a, b) =>
+      key(b) - key(a) ||
+      a.pid - b.pid ||
+      a.laddr.localeCompare(b.laddr) ||
+      a.lport - b.lport ||
+      a.raddr.localeCompare(b.raddr) ||
+      a.rport - b.rport,
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * tcptop's parameters: upstream tcptop's options (libbpf-tools/tcptop.c, tools/tcptop.py) as a zod
+ * schema. Filters map to the `const volatile targ_*` globals of bpf/tcptop.bpf.c (tuple_filter.h +
+ * task.h, see `globalsFor`); sort, rows, intervalMs, count and noClear shape the report in user space.
+ * Upstream's positional interval/count are `intervalMs`/`count`; -C is `noClear`; -S is `sort`.
+ */
+import { z } from 'zod';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+
+export const params = z
+  .object({
+    ...connFilterShape,
+    sort: z
+      .enum(['all', 'sent', 'received'])
+      .default('all')
+      .describe('order rows by sent + received bytes (all), by sent or by received bytes, largest first (upstream -S)'),
+    rows: z.number().int().min(1).max(10_000).default(20).describe('rows per table, the top N after sorting (upstream -r)'),
+    intervalMs: z
+      .number()
+      .int()
+      .min(100, 'intervalMs is at least 100')
+      .default(1000)
+      .describe('one table per interval of this many ms (upstream interval, 1 s)'),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('stop after this many intervals (upstream count); absent = until the job ends'),
+    noClear: z
+      .boolean()
+      .default(false)
+      .describe('each table shows totals since the start instead of what the interval added (upstream -C)'),
+  })
+  .strict()
+  .superRefine(checkConnFilters);
+
+export type TcptopParams = z.output<typeof params>;
+
+export function globalsFor(p: TcptopParams): Record<string, GlobalValue> {
+  return connFilterGlobals(p);
+}

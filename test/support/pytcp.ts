@@ -1,0 +1,118 @@
+/**
+ * TCP peers as child processes with a known pid and comm (python3 renames itself through
+ * /proc/self/comm), moving exact byte counts — ground truth for byte-counting probes.
+ * Every socket has a 10 s timeout and every wait here is bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const SCRIPT = String.raw`
+import socket, sys, time, select
+role, comm, host, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+a = [int(x) for x in sys.argv[5:]]
+open('/proc/self/comm', 'w').write(comm)
+fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+def recv_exact(c, n):
+    got = 0
+    while got < n:
+        d = c.recv(min(65536, n - got))
+        if not d: break
+        got += len(d)
+    return got
+if role == 'server':
+    nrecv, nsend = a[0], a[1]
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port)); s.listen(8); s.settimeout(10)
+    print(s.getsockname()[1], flush=True)
+    c, _ = s.accept(); c.settimeout(10)
+    got = recv_exact(c, nrecv)
+    c.sendall(b's' * nsend)
+    c.shutdown(socket.SHUT_WR)
+    c.recv(1)
+    c.close()
+    print('done', got, flush=True)
+elif role == 'client':
+    nsend, nrecv, chunk = a[0], a[1], a[2]
+    c = socket.socket(fam, socket.SOCK_STREAM); c.settimeout(10)
+    c.connect((host, port))
+    print(c.getsockname()[1], flush=True)
+    sent = 0
+    while sent < nsend:
+        sent += c.send(b'c' * min(chunk, nsend - sent))
+    got = recv_exact(c, nrecv)
+    c.close()
+    print('done', got, flush=True)
+elif role == 'slowreader':
+    # one connection; for each of n messages: wait until it is readable (poll, not a read),
+    # sleep delay ms, read it whole, answer one byte
+    n, size, delay = a[0], a[1], a[2]
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port)); s.listen(8); s.settimeout(10)
+    print(s.getsockname()[1], flush=True)
+    c, _ = s.accept(); c.settimeout(10)
+    for i in range(n):
+        select.select([c], [], [], 10)
+        time.sleep(delay / 1000.0)
+        recv_exact(c, size)
+        c.sendall(b'k')
+    c.close()
+    print('done', n, flush=True)
+elif role == 'pinger':
+    # sends n messages of size bytes, each after the previous one's 1-byte answer
+    n, size = a[0], a[1]
+    c = socket.socket(fam, socket.SOCK_STREAM); c.settimeout(10)
+    c.connect((host, port))
+    print(c.getsockname()[1], flush=True)
+    for i in range(n):
+        c.sendall(b'p' * size)
+        recv_exact(c, 1)
+    c.close()
+    print('done', n, flush=True)
+`;
+
+export interface PyPeer {
+  proc: ChildProcess;
+  pid: number;
+  /** the port it printed first: the listening port (servers) or its local port (clients) */
+  port: Promise<number>;
+  /** resolves with its 'done <n>' count, rejects on a non-zero exit */
+  done: Promise<number>;
+  kill(): void;
+}
+
+/**
+ * Start a peer. `prefix` runs it under another command (e.g. ['ip', 'netns', 'exec', ns]); the
+ * pid stays the python process's, since `ip netns exec` execs it.
+ */
+export function pyPeer(role: 'server' | 'client' | 'slowreader' | 'pinger', comm: string, host: string, port: number, args: number[], prefix: string[] = []): PyPeer {
+  const cmd = [...prefix, 'python3', '-c', SCRIPT, role, comm, host, String(port), ...args.map(String)];
+  const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let onPort: (p: number) => void;
+  let onPortErr: (e: Error) => void;
+  const port$ = new Promise<number>((res, rej) => ((onPort = res), (onPortErr = rej)));
+  proc.stdout!.on('data', (d) => {
+    out += d;
+    const m = /^(\d+)\n/.exec(out);
+    if (m) onPort(Number(m[1]));
+  });
+  proc.stderr!.on('data', (d) => (err += d));
+  const done = new Promise<number>((res, rej) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      const m = /done (\d+)/.exec(out);
+      if (code === 0 && m) res(Number(m[1]));
+      else {
+        const e = new Error(`${role} ${comm} exited ${code}: ${err.trim()}`);
+        onPortErr(e);
+        rej(e);
+      }
+    });
+  });
+  done.catch(() => {});
+  port$.catch(() => {});
+  return { proc, pid: proc.pid!, port: port$, done, kill: () => proc.kill('SIGKILL') };
+}

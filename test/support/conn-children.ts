@@ -1,0 +1,131 @@
+/**
+ * Child processes with a known pid and comm that connect and accept, for ground truth on attribution:
+ * each runs `python3 -c`, renames itself (prctl PR_SET_NAME) so its comm is the test's, and prints one
+ * JSON line describing what it did. Optionally inside a network namespace (`ip netns exec` execs, so the
+ * pid printed is the pid the kernel sees). Every child is bounded in time.
+ */
+import { spawn } from 'node:child_process';
+
+export interface ConnectTarget {
+  host: string;
+  port: number;
+  /** non-blocking connect (connect_ex + poll) instead of a blocking one */
+  nonblocking?: boolean;
+}
+
+export interface ConnectResult extends ConnectTarget {
+  /** local port the socket got (getsockname before close; 0 if it never got one) */
+  lport: number;
+  /** 0 = connected, else errno */
+  errno: number;
+  /** wall-clock time of the connect in the child, µs */
+  us: number;
+}
+
+export interface ClientRun {
+  pid: number;
+  comm: string;
+  results: ConnectResult[];
+}
+
+const PRELUDE = `
+import ctypes, json, os, socket, sys, time, select, errno as E
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
+`;
+
+const CLIENT = `${PRELUDE}
+out = []
+for t in json.loads(sys.argv[2]):
+    fam = socket.AF_INET6 if ':' in t['host'] else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    t0 = time.perf_counter()
+    if t.get('nonblocking'):
+        s.setblocking(False)
+        rc = s.connect_ex((t['host'], t['port']))
+        if rc == E.EINPROGRESS:
+            select.select([], [s], [], 3)
+            rc = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    else:
+        s.settimeout(3)
+        rc = s.connect_ex((t['host'], t['port']))
+    us = (time.perf_counter() - t0) * 1e6
+    lport = s.getsockname()[1]
+    out.append(dict(t, lport=lport, errno=rc, us=us))
+    s.close()
+    time.sleep(0.005)
+print(json.dumps(dict(pid=os.getpid(), comm=sys.argv[1], results=out)), flush=True)
+`;
+
+const SERVER = `${PRELUDE}
+host, port, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+srv = socket.socket(fam, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((host, port)); srv.listen(64); srv.settimeout(8)
+print(json.dumps(dict(pid=os.getpid(), port=srv.getsockname()[1])), flush=True)
+got = []
+try:
+    for i in range(n):
+        c, peer = srv.accept()
+        got.append(dict(rport=peer[1], lport=c.getsockname()[1]))
+        c.close()
+except socket.timeout:
+    pass
+print(json.dumps(dict(accepted=got)), flush=True)
+`;
+
+function run(ns: string | null, args: string[]) {
+  const cmd = ns ? ['ip', 'netns', 'exec', ns, 'python3', ...args] : ['python3', ...args];
+  return spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+}
+
+/** connect to each target in turn from a child named `comm`; resolves when it has exited */
+export function connectFrom(comm: string, targets: ConnectTarget[], ns: string | null = null): Promise<ClientRun> {
+  const child = run(ns, ['-c', CLIENT, comm, JSON.stringify(targets)]);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`client ${comm} exited ${code}: ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as ClientRun);
+    });
+  });
+}
+
+export interface ServerChild {
+  pid: number;
+  port: number;
+  comm: string;
+  /** resolves once it accepted n connections (or gave up after 8 s) and exited */
+  done: Promise<Array<{ rport: number; lport: number }>>;
+}
+
+/** a child named `comm` listening on host:port (0 = any free port) that accepts n connections */
+export async function acceptIn(comm: string, host: string, n: number, ns: string | null = null, port = 0): Promise<ServerChild> {
+  const child = run(ns, ['-c', SERVER, comm, host, String(port), String(n)]);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const lines: string[] = [];
+  let first!: (v: { pid: number; port: number }) => void;
+  const ready = new Promise<{ pid: number; port: number }>((r) => (first = r));
+  child.stdout!.on('data', (d) => {
+    out += d;
+    while (out.includes('\n')) {
+      const i = out.indexOf('\n');
+      lines.push(out.slice(0, i));
+      out = out.slice(i + 1);
+      if (lines.length === 1) first(JSON.parse(lines[0]!));
+    }
+  });
+  const done = new Promise<Array<{ rport: number; lport: number }>>((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0 || lines.length < 2) return reject(new Error(`server ${comm} exited ${code}: ${err}`));
+      resolve((JSON.parse(lines[1]!) as { accepted: Array<{ rport: number; lport: number }> }).accepted);
+    });
+  });
+  const r = await Promise.race([ready, done.then(() => Promise.reject(new Error(`server ${comm} ended early: ${err}`)))]);
+  return { pid: r.pid, port: r.port, comm, done };
+}

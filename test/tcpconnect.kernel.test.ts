@@ -1,0 +1,247 @@
+/**
+ * tcpconnect against connects the test makes from child processes with known pid and comm: between
+ * two network namespaces (veth) and on loopback, blocking and non-blocking, to listening and to
+ * closed ports. Every connect appears once with the right pid, comm, addresses, ports and outcome —
+ * refused ones as 'refused' / ECONNREFUSED — and filters exclude the rest. Also: stopping a job
+ * through JobRunner mid-stream returns the partial result within 200 ms with nothing left attached.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, JobRunner, runJobInline, type JobStatus } from '@sonde/core-loader';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+import type { TcpconnectData, TcpconnectEvent } from '@sonde/probes-tcpconnect';
+import { acceptIn, connectFrom, type ClientRun, type ConnectTarget } from './support/conn-children.js';
+import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
+import { netnsPair, type NetnsPair } from './support/netns.js';
+import { echoServer, type EchoServer } from './support/traffic.js';
+
+const CLOSED = 9; // discard: nothing listens on it in the test's namespaces or on loopback here
+
+describeKernel('tcpconnect on real connects', () => {
+  let catalog: Catalog;
+  let pair: NetnsPair;
+  let echo: EchoServer;
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get('tcpconnect')?.available, catalog.get('tcpconnect')?.reason).toBe(true);
+    pair = netnsPair('stc');
+    echo = await echoServer();
+  });
+  afterAll(async () => {
+    await echo?.close();
+    pair?.destroy();
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  /** run a job; once attached, run `work` (the children); the job lasts until work is done + 300 ms */
+  async function traced<T>(params: Record<string, unknown>, work: () => Promise<T>) {
+    const ctl = new AbortController();
+    let out!: Promise<T>;
+    const job = runJobInline('tcpconnect', params, {
+      catalog,
+      durationMs: 15_000,
+      signal: ctl.signal,
+      onAttached: () => {
+        out = work().finally(() => setTimeout(() => ctl.abort(), 300));
+      },
+    });
+    const result = (await job) as ResultEnvelope<TcpconnectData & { events: TcpconnectEvent[] }>;
+    return { result, data: result.data!, work: await out };
+  }
+
+  function expectConnects(events: TcpconnectEvent[], run: ClientRun, laddr: string) {
+    const mine = events.filter((e) => e.pid === run.pid);
+    expect(mine.length).toBe(run.results.length);
+    const used = new Set<TcpconnectEvent>();
+    for (const r of run.results) {
+      // refused sockets lose their port before the child can ask: those pair up in order
+      const e = mine.find((x) => !used.has(x) && x.rport === r.port && x.raddr === r.host && (r.errno !== 0 || x.lport === r.lport));
+      if (e) used.add(e);
+      expect(e, `connect to ${r.host}:${r.port} from ${run.comm}`).toBeDefined();
+      expect(e!).toMatchObject({ comm: run.comm, tid: run.pid, laddr, family: 4 });
+      if (r.errno === 0) {
+        expect(e!).toMatchObject({ outcome: 'established', error: '', lport: r.lport });
+      } else {
+        expect(r.errno).toBe(111);
+        expect(e!).toMatchObject({ outcome: 'refused', error: 'ECONNREFUSED' });
+        expect(e!.lport).toBeGreaterThan(0); // the port it had when the RST came, which upstream never shows
+      }
+      // connect(2) itself reports it (blocking; loopback non-blocking ends inside connect) or the state change
+      if (!r.nonblocking) expect(e!.via).toBe('connect');
+      expect(e!.latUs).toBeGreaterThan(0);
+      expect(e!.latUs!).toBeLessThanOrEqual(r.us);
+    }
+  }
+
+  it('reports every connect between namespaces and on loopback, refused ones as refused', async () => {
+    const { data, work } = await traced({}, async () => {
+      const srv = await acceptIn('stc-srv', pair.ipB, 3, pair.b);
+      const remote: ConnectTarget[] = [
+        { host: pair.ipB, port: srv.port },
+        { host: pair.ipB, port: srv.port, nonblocking: true },
+        { host: pair.ipB, port: CLOSED },
+        { host: pair.ipB, port: CLOSED, nonblocking: true },
+        { host: pair.ipB, port: srv.port },
+      ];
+      const local: ConnectTarget[] = [
+        { host: '127.0.0.1', port: echo.port },
+        { host: '127.0.0.1', port: CLOSED },
+        { host: '127.0.0.1', port: echo.port, nonblocking: true },
+      ];
+      const [a, l] = await Promise.all([connectFrom('stc-cli-ns', remote, pair.a), connectFrom('stc-cli-lo', local)]);
+      await srv.done;
+      return { a, l };
+    });
+    const { a, l } = work;
+    expect(a.results.map((r) => r.errno)).toEqual([0, 0, 111, 111, 0]);
+    expect(l.results.map((r) => r.errno)).toEqual([0, 111, 0]);
+    expectConnects(data.events, a, pair.ipA);
+    expectConnects(data.events, l, '127.0.0.1');
+    expect(data.events.filter((e) => e.pid === a.pid).every((e) => e.netns === pair.inoA)).toBe(true);
+    expect(data.totals.connects).toBeGreaterThanOrEqual(8);
+    expect(data.outcomes.refused).toBeGreaterThanOrEqual(3);
+  });
+
+  /** connect from this test process (its pid is known before the job); resolves with the local port or errno */
+  async function nodeConnect(port: number): Promise<{ lport: number; errno: number }> {
+    const net = await import('node:net');
+    return new Promise((resolve) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => {
+        const lport = s.localPort!;
+        s.destroy();
+        resolve({ lport, errno: 0 });
+      });
+      s.on('error', (e: NodeJS.ErrnoException) => resolve({ lport: 0, errno: e.code === 'ECONNREFUSED' ? 111 : -1 }));
+    });
+  }
+
+  it('keeps only what the filters allow: pid + rport, comm, netns', async () => {
+    const targets = (port: number): ConnectTarget[] => [{ host: '127.0.0.1', port }, { host: '127.0.0.1', port: CLOSED }];
+    const byPid = await traced({ pid: process.pid, rport: [echo.port] }, async () => {
+      const mine = [await nodeConnect(echo.port), await nodeConnect(CLOSED), await nodeConnect(echo.port)];
+      const other = await connectFrom('stc-other', targets(echo.port));
+      return { mine, other };
+    });
+    expect(byPid.work.mine.map((m) => m.errno)).toEqual([0, 111, 0]);
+    expect(byPid.work.other.results.map((r) => r.errno)).toEqual([0, 111]);
+    expect(byPid.data.events.map((e) => [e.pid, e.rport, e.outcome, e.via])).toEqual([
+      [process.pid, echo.port, 'established', 'connect'],
+      [process.pid, echo.port, 'established', 'connect'],
+    ]);
+    expect(byPid.data.events.map((e) => e.lport)).toEqual([byPid.work.mine[0]!.lport, byPid.work.mine[2]!.lport]);
+
+    const byComm = await traced({ comm: 'stc-f1' }, async () => {
+      const [x, y] = await Promise.all([connectFrom('stc-f1', targets(echo.port)), connectFrom('stc-f2', targets(echo.port))]);
+      return { x, y };
+    });
+    expect(byComm.data.events.map((e) => [e.pid, e.comm, e.rport, e.outcome])).toEqual([
+      [byComm.work.x.pid, 'stc-f1', echo.port, 'established'],
+      [byComm.work.x.pid, 'stc-f1', CLOSED, 'refused'],
+    ]);
+
+    const byNs = await traced({ netns: pair.inoA }, async () => {
+      const srv = await acceptIn('stc-srv2', pair.ipB, 1, pair.b);
+      const [n, lo] = await Promise.all([
+        connectFrom('stc-ns', [{ host: pair.ipB, port: srv.port }, { host: pair.ipB, port: CLOSED }], pair.a),
+        connectFrom('stc-lo', targets(echo.port)),
+      ]);
+      await srv.done;
+      return { n, lo };
+    });
+    expect(byNs.data.events.length).toBe(2);
+    expect(byNs.data.events.every((e) => e.pid === byNs.work.n.pid && e.netns === pair.inoA)).toBe(true);
+    expect(byNs.data.events.map((e) => e.outcome).sort()).toEqual(['established', 'refused']);
+  });
+
+  it('counts connects per (laddr, raddr, rport) in the kernel, failed ones too', async () => {
+    const { data } = await traced({ count: true, comm: 'stc-count' }, async () => {
+      const srv = await acceptIn('stc-srv3', pair.ipB, 4, pair.b);
+      const run = await connectFrom(
+        'stc-count',
+        [...Array(4)].map(() => ({ host: pair.ipB, port: srv.port })).concat([{ host: pair.ipB, port: CLOSED }, { host: pair.ipB, port: CLOSED }]),
+        pair.a,
+      );
+      await srv.done;
+      return run;
+    });
+    expect(data.mode).toBe('count');
+    expect(data.events).toEqual([]);
+    const rows = data.counts!.map((c) => [c.laddr, c.raddr, c.rport, c.connects, c.failed]);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toEqual([pair.ipA, pair.ipB, expect.any(Number), 4, 0]);
+    expect(rows[1]).toEqual([pair.ipA, pair.ipB, CLOSED, 2, 2]);
+    expect(data.totals).toEqual({ connects: 6, failed: 2 });
+  });
+});
+
+describeKernel('tcpconnect through JobRunner', () => {
+  let catalog: Catalog;
+  let runner: JobRunner;
+  let echo: EchoServer;
+  let got = 0;
+  let attachedAt = 0;
+  let finish!: (e: { status: JobStatus; result: ResultEnvelope; at: number }) => void;
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    echo = await echoServer();
+    runner = new JobRunner({
+      catalog,
+      maxRunning: 1,
+      graceMs: 1500,
+      hooks: {
+        attached: () => (attachedAt = Date.now()),
+        events: (_id, batch) => (got += batch.length),
+        done: (_id, status, result) => finish({ status, result, at: Date.now() }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await runner?.close();
+    await echo?.close();
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  it('stops mid-stream with the partial result within 200 ms; nothing stays attached', async () => {
+    const done = new Promise<{ status: JobStatus; result: ResultEnvelope; at: number }>((r) => (finish = r));
+    runner.start({ id: 'tc-stop', probe: 'tcpconnect', params: catalog.validateParams('tcpconnect', { rport: [echo.port] }), durationMs: 30_000 });
+    const until = Date.now() + 10_000;
+    while (!attachedAt && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(loadedPrograms()).toEqual(expect.arrayContaining(['tcpconnect_sk', 'tcpconnect_exit']));
+
+    // a steady stream of connects (one every ~2 ms, bounded) until the job has ended
+    let stop = false;
+    let made = 0;
+    const net = await import('node:net');
+    const stream = (async () => {
+      while (!stop && made < 5000 && Date.now() < until) {
+        await new Promise<void>((resolve) => {
+          const s = net.connect({ port: echo.port, host: '127.0.0.1' }, () => s.destroy());
+          s.on('close', () => resolve());
+          s.on('error', () => resolve());
+        });
+        made++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    while (got < 50 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toBeGreaterThanOrEqual(50);
+
+    const t0 = Date.now();
+    expect(runner.stop('tc-stop')).toBe(true);
+    const e = await done;
+    const took = e.at - t0;
+    stop = true;
+    await stream;
+    expect(took).toBeLessThan(200);
+    expect(e.status).toBe('stopped');
+    expect(e.result.stoppedBy).toBe('cancel');
+    const data = e.result.data as TcpconnectData & { events: TcpconnectEvent[] };
+    expect(data.events.length).toBeGreaterThanOrEqual(50);
+    expect(data.events.length).toBeLessThanOrEqual(made);
+    expect(data.events.every((x) => x.pid === process.pid && x.rport === echo.port && x.outcome === 'established')).toBe(true);
+    expect(e.result.stats.events).toBe(data.events.length);
+    expect(await programsLeft()).toEqual([]);
+    console.log(`stop: ${took} ms after ${data.events.length} events (${made} connects made)`);
+  });
+});

@@ -40,6 +40,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a job with assertions (and an optional baseline) to evaluate when it ends */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateCheck"];
+                };
+            };
+            responses: {
+                /** @description accepted; GET Location once the job has ended */
+                202: {
+                    headers: {
+                        Location: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Check"];
+                    };
+                };
+                /** @description bad-params: an assertion does not parse (`errors[].field` = assertions.N), a bad baseline, or a bad job request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description unknown-probe */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description probe-unavailable-on-this-kernel */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too-many-jobs */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A check: pending while its job runs, then passed, failed or error with one result per assertion */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `junit`: JUnit XML; `markdown`: a summary for $GITHUB_STEP_SUMMARY */
+                    format?: "json" | "junit" | "markdown";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the check (json), or its report as JUnit XML or Markdown */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Check"];
+                        "application/xml": string;
+                        "text/markdown": string;
+                    };
+                };
+                /** @description not-found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description conflict: junit/markdown of a check whose job has not ended */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/config": {
         parameters: {
             query?: never;
@@ -569,6 +707,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AssertionResult: {
+            actual: string | null;
+            expected: string | null;
+            message: string;
+            name: string;
+            /** @enum {string} */
+            outcome: "pass" | "fail" | "error";
+        };
         /** @description kernel CPU budget: measured from the programs' run_time_ns (kernel.bpf_stats_enabled, turned on while budgeted jobs run); over it, the job stops with stoppedBy "budget" and result.budget says by how much */
         Budget: {
             /**
@@ -581,6 +727,29 @@ export interface components {
              * @example 5
              */
             cpuPercent?: number;
+        };
+        Check: {
+            assertions: string[];
+            id: string;
+            job: components["schemas"]["Job"];
+            report: components["schemas"]["CheckReport"] | null;
+            /**
+             * @description pending until the job ends
+             * @enum {string}
+             */
+            status: "pending" | "passed" | "failed" | "error";
+        };
+        CheckReport: {
+            durationMs: number;
+            error?: string;
+            errors: number;
+            failed: number;
+            jobId: string;
+            passed: number;
+            probe: string;
+            results: components["schemas"]["AssertionResult"][];
+            /** @enum {string} */
+            status: "passed" | "failed" | "error";
         };
         /** @description the effective settings; token secrets are never shown */
         ConfigView: {
@@ -612,6 +781,35 @@ export interface components {
                 days: number;
                 jobs: number;
             };
+        };
+        /** @description a job request (as for POST /v1/jobs: probe, durationMs, params, …) plus what it must satisfy */
+        CreateCheck: {
+            /**
+             * @description each `metric op value`: see the README for the grammar
+             * @example [
+             *       "p99 < 5ms",
+             *       "count > 0"
+             *     ]
+             */
+            assertions: string[];
+            /** @description a result envelope (or a job with one) to compare against */
+            baseline?: unknown;
+            /**
+             * @description allowed increase over the baseline
+             * @example 20%
+             */
+            maxRegression?: string | number;
+            /** @example tcprtt */
+            probe: string;
+            /**
+             * @description metrics compared with the baseline (default ['p99'])
+             * @example [
+             *       "p99"
+             *     ]
+             */
+            regressionMetrics?: string[];
+        } & {
+            [key: string]: unknown;
         };
         CreateJob: {
             budget?: components["schemas"]["Budget"];

@@ -6,3 +6,4 @@ export { newJobId, jobIdTime, JOB_ID_RE } from './ids.js';
 export { toProblem, sendProblem, problemType, PROBLEM_BASE, PROBLEM_CONTENT_TYPE, type Problem, type ProblemType } from './problem.js';
 export { JobStore, isFinished, type Job, type JobFilter, type JobError, type NewJob } from './store.js';
 export { VERSION } from './version.js';
+export { renderJobFormat, renderMarkdown, renderSlack, renderHistogramSvg, JOB_FORMATS, type JobFormat, type SlackMessage } from './formats/index.js';

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { log2Histogram, mergeHistograms, type ResultEnvelope } from '@sonde/probe-sdk';
+import { baselineFrom, evaluateCheck, parseAssertions, parsePercent } from './evaluate.js';
+import { toJUnit, toMarkdown } from './report.js';
+
+function env(data: unknown, extra: Partial<ResultEnvelope> = {}): ResultEnvelope {
+  return {
+    jobId: 'j_1', probe: 'tcprtt', probeVersion: '0.1.0', params: {}, host: { hostname: 'h', kernel: 'k' }, variant: 'tp_btf',
+    startedAt: '', endedAt: '', durationMs: 2000, stoppedBy: 'deadline', kind: 'histogram', data,
+    stats: { events: 10, lost: 2, dropped: 0, truncated: false }, warnings: [], ...extra,
+  };
+}
+
+// usecs: 23 samples in 4..7, 870 in 8..15, 12 in 16..31 (the README's session)
+const a = log2Histogram([0, 0, 23, 870, 12], { unit: 'usecs', sum: 8497, min: 7, max: 23 });
+const b = log2Histogram([0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 10], { unit: 'usecs', sum: 30000, min: 9, max: 3000 });
+const rtt = env({ unit: 'usecs', by: 'laddr', histograms: [{ key: '127.0.0.1', family: 4, hist: a }, { key: '::1', family: 6, hist: b }], total: mergeHistograms([a, b]) });
+
+function check(r: ResultEnvelope, ...src: string[]) {
+  return evaluateCheck(r, parseAssertions(src));
+}
+
+describe('evaluateCheck over a histogram result', () => {
+  it('compares time statistics across units', () => {
+    const rep = check(rtt, 'p50 < 1ms', 'p99 > 20us', 'max <= 3ms', 'min == 7us', 'count == 1015', 'count/s > 500', 'avg > p50');
+    expect(rep.results.map((r) => r.outcome)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
+    expect(rep.status).toBe('passed');
+    expect(rep.results[4]!.actual).toBe('1015');
+    expect(rep.results[5]!.actual).toBe('507.5');
+  });
+
+  it('fails with the actual value and picks keyed histograms with labels', () => {
+    const rep = check(rtt, 'p99{key=127.0.0.1} < 10us', 'count{family=6} == 110', 'max{key!=::1} == 23us');
+    expect(rep.results[0]).toMatchObject({ outcome: 'fail', actual: '19.688us', expected: '10us' });
+    expect(rep.results[1]!.outcome).toBe('pass');
+    expect(rep.results[2]!.outcome).toBe('pass');
+    expect(rep.status).toBe('failed');
+  });
+
+  it('errors on unknown metrics and unit mismatches, naming what exists', () => {
+    const rep = check(rtt, 'p99 < 5', 'count < 5ms', 'bogus > 1');
+    expect(rep.results.map((r) => r.outcome)).toEqual(['error', 'error', 'error']);
+    expect(rep.results[0]!.message).toContain("give '5' a unit");
+    expect(rep.results[1]!.message).toContain("'5ms' is a time and 'count' is not");
+    expect(rep.results[2]!.message).toMatch(/unknown metric 'bogus'.*p99.*events/);
+    expect(rep.status).toBe('error');
+  });
+
+  it('fails percentiles of an empty histogram instead of passing them', () => {
+    const empty = env({ unit: 'usecs', by: 'none', histograms: [], total: log2Histogram([], { unit: 'usecs' }) });
+    const rep = check(empty, 'p99 < 5ms', 'count == 0');
+    expect(rep.results[0]).toMatchObject({ outcome: 'fail', message: expect.stringContaining('empty') });
+    expect(rep.results[1]!.outcome).toBe('pass');
+  });
+
+  it('is an error when the job gave no data', () => {
+    const rep = check(env(null, { error: { type: 'probe-load-failed', message: 'verifier said no' } }), 'count > 0');
+    expect(rep.status).toBe('error');
+    expect(rep.error).toContain('verifier said no');
+  });
+});
+
+describe('reports and events', () => {
+  const drops = env({ drops: [{ reason: 'TCP_LISTEN_OVERFLOW', count: 3 }, { reason: 'NO_SOCKET', count: 4 }], byState: { SYN_RECV: 2, ESTABLISHED: 5 } }, { probe: 'tcpdrop', kind: 'report' });
+  it('sums counts of matching rows and keys', () => {
+    const rep = check(drops, 'drops{reason=TCP_LISTEN_OVERFLOW} == 0', 'drops == 7', 'byState{state=SYN_RECV} == 2', 'drops{reason!=NO_SOCKET}/s == 1.5', 'lost == 2');
+    expect(rep.results.map((r) => r.outcome)).toEqual(['fail', 'pass', 'pass', 'pass', 'pass']);
+    expect(rep.results[0]!.actual).toBe('3');
+  });
+  it('counts event rows; per-probe aliases such as retransmits for tcpretrans', () => {
+    const ev = env({ events: [{ state: 'LOSS' }, { state: 'LOSS' }, { state: 'RTO' }] }, { probe: 'tcpretrans', kind: 'events', durationMs: 4000 });
+    const rep = check(ev, 'retransmits/s < 1', 'events{state=LOSS} == 2');
+    expect(rep.results.map((r) => [r.outcome, r.actual])).toEqual([['pass', '0.75'], ['pass', '2']]);
+  });
+});
+
+describe('baselines', () => {
+  const slower = env({ ...(rtt.data as object), total: mergeHistograms([log2Histogram([0, 0, 0, 0, 0, 0, 900, 5], { unit: 'usecs', sum: 72000, min: 64, max: 200 })]) });
+  it('fails a statistic that grew past the allowed regression', () => {
+    const rep = evaluateCheck(slower, [], { baseline: baselineFrom({ result: rtt }), maxIncrease: parsePercent('20%'), metrics: ['p99', 'count'] });
+    expect(rep.results[0]).toMatchObject({ outcome: 'fail', name: 'p99 regression <= 20% over baseline' });
+    expect(rep.results[0]!.message).toMatch(/^p99 \d+(\.\d+)?us vs baseline 3\d(\.\d+)?us \(\+\d+(\.\d)?%\)$/);
+    expect(rep.results[1]!.outcome).toBe('pass'); // 905 < 1015
+  });
+  it('reads envelopes and jobs, refuses other JSON', () => {
+    expect(baselineFrom(rtt).jobId).toBe('j_1');
+    expect(() => baselineFrom({ hello: 1 })).toThrow(/not a sonde result/);
+    expect(parsePercent('0.2')).toBe(0.2);
+    expect(() => parsePercent('lots')).toThrow();
+  });
+});
+
+describe('JUnit and Markdown', () => {
+  it('counts tests, failures and errors', () => {
+    const rep = check(rtt, 'p99 < 5ms', 'count > 100000', 'nope > 1');
+    const x = toJUnit(rep, { permalink: 'http://h/v1/jobs/j_1' });
+    expect(x).toContain('<testsuites name="sonde" tests="3" failures="1" errors="1"');
+    expect(x).toContain('<testcase classname="sonde.tcprtt" name="p99 &lt; 5ms"');
+    expect(x).toMatch(/<failure message="count = 1015: does not hold"/);
+    const md = toMarkdown(rep, { permalink: 'http://h/v1/jobs/j_1' });
+    expect(md).toContain('### ⚠️ sonde check `tcprtt`: error (1/3 passed)');
+    expect(md).toContain('| ❌ | `count > 100000` | 1015 | 100000 |');
+    expect(md).toContain('[`j_1`](http://h/v1/jobs/j_1)');
+  });
+});

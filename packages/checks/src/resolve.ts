@@ -1,0 +1,192 @@
+/**
+ * What a metric means over a result envelope. In order of lookup:
+ *
+ * 1. histogram statistics — count, sum, avg (mean), min, max, p50, p90, p99 and any pNN / pNN.N —
+ *    of the result's overall histogram (`data.total`, or `data` itself when it is a histogram).
+ *    Labels pick keyed histograms (`p99{key=10.0.0.7}`; any field of `data.histograms[]` entries),
+ *    merged when several match. A dotted path names another histogram field: `latency.p99`.
+ * 2. a field of `data`: a number is itself; a list of rows counts the rows matching the labels, or
+ *    sums their `count` (or `value`) when rows carry one; an object of numbers sums the entries whose
+ *    key equals the (single) label value.
+ * 3. the envelope's stats: `events`, `lost`, `dropped`; and `duration` (seconds).
+ *
+ * `/s` divides by the job's duration in seconds. Time statistics carry the histogram's unit and
+ * compare in nanoseconds; everything else is a plain number.
+ */
+import { mergeHistograms, percentile, type Histogram, type ResultEnvelope } from '@sonde/probe-sdk';
+import type { Label, MetricRef } from './grammar.js';
+
+export type Dimension = 'time' | 'number';
+
+export interface Resolved {
+  /** null: the metric exists but has no value (e.g. p99 of an empty histogram) */
+  value: number | null;
+  /** 'time' values are nanoseconds */
+  dim: Dimension;
+  /** why value is null */
+  why?: string;
+}
+
+export class MetricError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MetricError';
+  }
+}
+
+const TIME_UNIT_NS: Record<string, number> = { nsecs: 1, ns: 1, usecs: 1e3, us: 1e3, msecs: 1e6, ms: 1e6, secs: 1e9, s: 1e9 };
+const STATS = ['count', 'sum', 'avg', 'mean', 'min', 'max', 'p50', 'p90', 'p99'];
+const PCT = /^p(\d{1,2})(?:_?(\d+))?$/;
+
+/** Metrics an event probe's users naturally write, per probe: name → the field it means. */
+const ALIASES: Record<string, Record<string, string>> = {
+  tcpretrans: { retransmits: 'events' },
+  tcpdrop: { drops: 'events' },
+  tcpconnect: { connects: 'events', connections: 'events' },
+  tcpaccept: { accepts: 'events' },
+};
+
+function isHistogram(x: unknown): x is Histogram {
+  const h = x as Histogram | null;
+  return !!h && typeof h === 'object' && Array.isArray(h.buckets) && typeof h.count === 'number' && typeof h.unit === 'string';
+}
+
+function isStat(name: string): boolean {
+  return STATS.includes(name) || PCT.test(name);
+}
+
+function labelMatch(row: Record<string, unknown>, labels: Label[]): boolean {
+  return labels.every((l) => {
+    const v = row[l.name];
+    const eq = v !== undefined && v !== null && String(v) === l.value;
+    return l.op === '=' ? eq : !eq;
+  });
+}
+
+function statOf(h: Histogram, stat: string): { value: number | null; time: boolean; why?: string } {
+  const ns = TIME_UNIT_NS[h.unit];
+  const scale = (v: number | null | undefined) => (v === null || v === undefined ? null : ns ? v * ns : v);
+  const empty = h.count === 0 ? `the histogram is empty (no samples)` : undefined;
+  switch (stat) {
+    case 'count':
+      return { value: h.count, time: false };
+    case 'sum':
+      return { value: scale(h.sum), time: !!ns };
+    case 'avg':
+    case 'mean':
+      return { value: scale(h.avg), time: !!ns, ...(empty ? { why: empty } : {}) };
+    case 'min':
+    case 'max':
+      return { value: scale(h[stat]), time: !!ns, ...(empty ? { why: empty } : { why: `${stat} not recorded` }) };
+    default: {
+      const m = PCT.exec(stat)!;
+      const q = Number(`${m[1]}${m[2] ? `.${m[2]}` : ''}`) / 100;
+      const p = percentile(h, q);
+      return { value: scale(p?.value), time: !!ns, ...(empty ? { why: empty } : {}) };
+    }
+  }
+}
+
+/** Names this result can answer, for error messages. */
+export function availableMetrics(r: ResultEnvelope): string[] {
+  const out: string[] = [];
+  const data = r.data as Record<string, unknown> | null;
+  if (data && (isHistogram(data) || isHistogram(data.total))) out.push(...STATS.filter((s) => s !== 'mean'));
+  if (data && typeof data === 'object') {
+    for (const [k, v] of Object.entries(data)) {
+      if (k === 'total') continue;
+      if (isHistogram(v)) out.push(`${k}.p99`);
+      else if (typeof v === 'number' || Array.isArray(v) || (v && typeof v === 'object')) out.push(k);
+    }
+  }
+  out.push('events', 'lost', 'dropped', 'duration');
+  return [...new Set(out)];
+}
+
+function histogramsOf(data: Record<string, unknown>, labels: Label[]): Histogram | undefined {
+  if (labels.length === 0) {
+    if (isHistogram(data.total)) return data.total;
+    if (isHistogram(data)) return data as unknown as Histogram;
+  }
+  const keyed = Array.isArray(data.histograms) ? (data.histograms as Array<Record<string, unknown>>) : undefined;
+  if (keyed && keyed.every((k) => isHistogram(k.hist))) {
+    const picked = keyed.filter((k) => labelMatch(k, labels)).map((k) => k.hist as Histogram);
+    const unit = typeof data.unit === 'string' ? data.unit : ((keyed[0]?.hist as Histogram | undefined)?.unit ?? 'usecs');
+    return mergeHistograms(picked, unit);
+  }
+  return undefined;
+}
+
+function fromData(value: unknown, labels: Label[], name: string): number | undefined {
+  if (typeof value === 'number') {
+    if (labels.length) throw new MetricError(`'${name}' is a single number; it takes no labels`);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const rows = value.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object');
+    const picked = rows.filter((r) => labelMatch(r, labels));
+    const field = rows.some((r) => typeof r.count === 'number') ? 'count' : rows.some((r) => typeof r.value === 'number') ? 'value' : null;
+    return field ? picked.reduce((s, r) => s + (typeof r[field] === 'number' ? (r[field] as number) : 0), 0) : picked.length;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => typeof v === 'number') as Array<[string, number]>;
+    if (entries.length === 0) return undefined;
+    if (labels.length > 1) throw new MetricError(`'${name}' is keyed by one label; got ${labels.length}`);
+    const l = labels[0];
+    return entries.filter(([k]) => !l || (l.op === '=' ? k === l.value : k !== l.value)).reduce((s, [, v]) => s + v, 0);
+  }
+  return undefined;
+}
+
+/** The value of a metric over a result; throws MetricError when the result has no such metric. */
+export function resolveMetric(m: MetricRef, r: ResultEnvelope): Resolved {
+  const data = (r.data && typeof r.data === 'object' ? r.data : {}) as Record<string, unknown>;
+  const seconds = r.durationMs / 1000;
+  const perSecond = (v: number | null, dim: Dimension): Resolved => {
+    if (!m.rate) return { value: v, dim };
+    if (dim === 'time') throw new MetricError(`'${m.text}': a rate (/s) applies to counts, not to times`);
+    if (!(seconds > 0)) return { value: null, dim, why: 'the job has no duration' };
+    return { value: v === null ? null : v / seconds, dim };
+  };
+  const unknown = () =>
+    new MetricError(`unknown metric '${m.path.join('.')}' for this ${r.probe} result; it has: ${availableMetrics(r).join(', ')}`);
+
+  let path = m.path;
+  const alias = path.length === 1 ? ALIASES[r.probe]?.[path[0]!] : undefined;
+  if (alias && !(path[0]! in data)) path = [alias];
+  const [head, ...rest] = path as [string, ...string[]];
+
+  // 1. statistics of the overall (or label-picked) histogram
+  if (rest.length === 0 && isStat(head)) {
+    const h = histogramsOf(data, m.labels);
+    if (h) {
+      const s = statOf(h, head);
+      const res = perSecond(s.value, s.time ? 'time' : 'number');
+      return s.value === null && s.why ? { ...res, why: s.why } : res;
+    }
+  }
+  // a named histogram field: latency.p99
+  if (rest.length === 1 && isStat(rest[0]!) && isHistogram(data[head])) {
+    if (m.labels.length) throw new MetricError(`'${m.text}': labels pick keyed histograms, not a named one`);
+    const s = statOf(data[head] as Histogram, rest[0]!);
+    const res = perSecond(s.value, s.time ? 'time' : 'number');
+    return s.value === null && s.why ? { ...res, why: s.why } : res;
+  }
+  if (rest.length > 0) throw unknown();
+
+  // 2. a field of data
+  if (head in data) {
+    const v = fromData(data[head], m.labels, head);
+    if (v !== undefined) return perSecond(v, 'number');
+  }
+  // 3. the envelope's stats
+  if (head === 'events' || head === 'lost' || head === 'dropped') {
+    if (m.labels.length) throw new MetricError(`'${head}' counts the whole job; labels apply to data fields`);
+    return perSecond(r.stats[head], 'number');
+  }
+  if (head === 'duration') {
+    if (m.rate || m.labels.length) throw new MetricError("'duration' takes no labels and no rate");
+    return { value: r.durationMs * 1e6, dim: 'time' };
+  }
+  throw unknown();
+}

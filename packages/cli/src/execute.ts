@@ -1,0 +1,173 @@
+/**
+ * Run one job to its end, in-process (core-loader's runJobInline: needs root) or through the API
+ * (the typed client), with progress on stderr and Ctrl-C stopping the job early: the partial
+ * result still comes back. A second Ctrl-C exits at once.
+ */
+import { ProblemError, stopJob, sondeClient, unwrap, waitForJob, type Job, type SondeClient } from '@sonde/client';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { CliError } from './args.js';
+import { Progress } from './progress.js';
+
+export interface JobRequest {
+  probe: string;
+  params: Record<string, unknown>;
+  durationMs: number;
+  /** server base URL; in-process when absent */
+  server?: string | undefined;
+  quiet?: boolean;
+  /** each streamed batch (in-process: from the probe; with a server: not streamed) */
+  onEvents?: (batch: unknown[]) => void;
+  onAttached?: (variant: string | null) => void;
+}
+
+export interface JobOutcome {
+  result: ResultEnvelope;
+  /** the job's final status */
+  status: string;
+  /** the upstream text layout */
+  text(): Promise<string>;
+  /** GET /v1/jobs/{id} on the server, when there is one */
+  permalink?: string;
+  /** with a server: the job as stored */
+  job?: Job;
+  /** the catalogue used in-process (to render other formats locally) */
+  render?: (format: string) => Promise<string>;
+}
+
+export function client(server: string): SondeClient {
+  return sondeClient(server, { token: process.env.SONDE_TOKEN || undefined });
+}
+
+/** Translate a transport failure or a problem into one line. */
+export function describeError(err: unknown, server?: string): string {
+  if (err instanceof ProblemError) return err.message;
+  const e = err as { cause?: { code?: string }; code?: string; message?: string };
+  const code = e?.cause?.code ?? e?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
+    return `cannot reach the sonde server at ${server ?? '?'} (${code}); is \`sonde serve\` running?`;
+  }
+  return e?.message ?? String(err);
+}
+
+/** SIGINT handling for the duration of one job: first stops, second exits. */
+function onInterrupt(stop: () => void): () => void {
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) stop();
+    else {
+      process.stderr.write('\nsonde: interrupted again, exiting without the result\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  return () => process.off('SIGINT', handler);
+}
+
+export async function runJob(req: JobRequest): Promise<JobOutcome> {
+  return req.server ? runRemote(req, req.server) : runLocal(req);
+}
+
+async function runLocal(req: JobRequest): Promise<JobOutcome> {
+  const { Catalog, permissionProblem, runJobInline } = await import('@sonde/core-loader');
+  const problem = permissionProblem();
+  if (problem) throw new CliError(`running probes in-process ${problem}: run as root, or use --server URL`);
+  const catalog = await Catalog.discover();
+  // refuses unknown probes and bad params before anything is loaded
+  const params = catalog.validateParams(req.probe, req.params);
+  const progress = new Progress({ probe: req.probe, durationMs: req.durationMs, quiet: !!req.quiet });
+  const ac = new AbortController();
+  const release = onInterrupt(() => {
+    progress.stopping();
+    ac.abort();
+  });
+  const ticker = setInterval(() => progress.tick(), 250);
+  progress.start();
+  let result: ResultEnvelope;
+  try {
+    result = await runJobInline(req.probe, params, {
+      durationMs: req.durationMs,
+      signal: ac.signal,
+      catalog,
+      jobId: `local-${Date.now().toString(36)}`,
+      onAttached: (v) => {
+        progress.attached(v);
+        req.onAttached?.(v);
+      },
+      onEvents: (b) => req.onEvents?.(b),
+    });
+  } finally {
+    clearInterval(ticker);
+    release();
+  }
+  const status = result.error ? 'failed' : result.stoppedBy === 'cancel' ? 'stopped' : 'succeeded';
+  progress.done(status);
+  const render = async (format: string): Promise<string> => {
+    if (format === 'text') return catalog.render(result.probe, result.data, result.params);
+    const { renderJobFormat } = await import('@sonde/control-api');
+    const job = localJob(result, status) as unknown as Parameters<typeof renderJobFormat>[0];
+    return renderJobFormat(job, format as 'markdown', { render: (d, p) => catalog.render(result.probe, d, p) });
+  };
+  return { result, status, text: () => render('text'), render };
+}
+
+/** a Job-shaped view of an in-process result, for the chat formats */
+function localJob(result: ResultEnvelope, status: string): Job {
+  return {
+    id: result.jobId,
+    probe: result.probe,
+    probeVersion: result.probeVersion,
+    params: result.params,
+    durationMs: result.durationMs,
+    status: status as Job['status'],
+    createdAt: result.startedAt,
+    attachedAt: result.startedAt,
+    endedAt: result.endedAt,
+    variant: result.variant,
+    result: result as Job['result'],
+    error: result.error ?? null,
+  };
+}
+
+async function runRemote(req: JobRequest, server: string): Promise<JobOutcome> {
+  const api = client(server);
+  const created = unwrap(
+    await api.POST('/v1/jobs', { body: { probe: req.probe, durationMs: req.durationMs, params: req.params } }),
+  ) as Job;
+  const progress = new Progress({ probe: req.probe, durationMs: req.durationMs, quiet: !!req.quiet });
+  let stopping: Promise<unknown> | undefined;
+  const release = onInterrupt(() => {
+    progress.stopping();
+    stopping = stopJob(api, created.id).catch(() => undefined);
+  });
+  progress.start(created.id);
+  let job: Job;
+  try {
+    job = await waitForJob(api, created.id, {
+      intervalMs: 200,
+      onPoll: (j) => {
+        if (j.attachedAt) {
+          progress.attached(j.variant, Date.parse(j.attachedAt));
+          req.onAttached?.(j.variant);
+        }
+        progress.tick();
+      },
+    });
+    await stopping;
+  } finally {
+    release();
+  }
+  progress.done(job.status);
+  if (!job.result) throw new CliError(`job ${job.id} ended ${job.status} without a result`);
+  const permalink = `${server}/v1/jobs/${job.id}`;
+  const render = async (format: string): Promise<string> => {
+    const r = await api.GET('/v1/jobs/{id}', {
+      params: { path: { id: job.id }, query: { format: format as 'text' } },
+      parseAs: 'text',
+    });
+    if (!r.response.ok) unwrap({ error: JSON.parse(String(r.error ?? '{}')) as unknown, response: r.response });
+    return r.data as unknown as string;
+  };
+  return { result: job.result as ResultEnvelope, status: job.status, job, permalink, text: () => render('text'), render };
+}
+

@@ -1,0 +1,293 @@
+// The sonde web page: catalogue, a job form generated from each probe's params JSON schema,
+// running jobs with live progress (polling, plus the events stream for event probes), and
+// finished results with the histogram SVG and tables. Plain DOM, no build step.
+
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
+  return e;
+};
+
+const FINISHED = ['succeeded', 'stopped', 'failed', 'interrupted'];
+let probes = [];
+let selected = null;
+const streams = new Map(); // job id → EventSource
+
+function token() {
+  return localStorage.getItem('sonde.token') || '';
+}
+
+async function api(path, init = {}) {
+  const headers = new Headers(init.headers || {});
+  if (token()) headers.set('authorization', `Bearer ${token()}`);
+  const res = await fetch(path, { ...init, headers });
+  if (res.status === 401) $('.token').hidden = false;
+  if (!res.ok) {
+    let detail = `HTTP ${res.status}`;
+    try {
+      const p = await res.json();
+      detail = p.detail || p.title || detail;
+    } catch {}
+    throw new Error(detail);
+  }
+  return res;
+}
+
+// ---- durations and params, as the CLI reads them -------------------------------------------
+
+export function parseDuration(s) {
+  const t = String(s).trim();
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  const unit = { ms: 1, s: 1000, m: 60000, h: 3600000 };
+  let total = 0, at = 0, m;
+  while (at < t.length && (m = re.exec(t))) { total += Number(m[1]) * unit[m[2]]; at = re.lastIndex; }
+  if (!t || at !== t.length) throw new Error(`invalid duration '${s}' (e.g. 500ms, 30s, 2m)`);
+  return Math.round(total);
+}
+
+function jsonOr(v) {
+  try { return JSON.parse(v); } catch { return v; }
+}
+
+function fieldValue(raw, schema) {
+  const v = jsonOr(raw);
+  if (typeof v === 'string' && raw.includes(',') && !/^\s*["[{]/.test(raw)) return raw.split(',').map((p) => jsonOr(p.trim()));
+  if (schema && schema.type === 'string' && typeof v !== 'string') return raw;
+  return v;
+}
+
+// ---- catalogue and form ------------------------------------------------------------------
+
+async function loadProbes() {
+  const { probes: list } = await (await api('/v1/probes')).json();
+  probes = list;
+  const ul = $('#probes');
+  ul.replaceChildren(
+    ...list.map((p) =>
+      el('li', {
+        class: p.available ? '' : 'unavailable',
+        'data-probe': p.name,
+        title: p.available ? p.summary : p.reason,
+        onclick: () => p.available && selectProbe(p.name),
+      },
+      el('div', { class: 'name' }, p.name, ' ', el('span', { class: 'meta' }, p.version, ' · ', p.output ?? '?', p.variant ? ` · ${p.variant}` : '')),
+      el('div', { class: 'meta' }, p.available ? p.summary : `unavailable: ${p.reason}`)),
+    ),
+  );
+}
+
+/** one input per property of the params JSON schema */
+function inputFor(name, s) {
+  const id = `param-${name}`;
+  const desc = s.description || '';
+  let input;
+  const enumVals = s.enum || (s.anyOf && s.anyOf.every((a) => 'const' in a) ? s.anyOf.map((a) => a.const) : null);
+  if (enumVals) {
+    input = el('select', { id, name, 'data-param': name },
+      el('option', { value: '' }, s.default !== undefined ? `(default ${s.default})` : '—'),
+      ...enumVals.map((v) => el('option', { value: JSON.stringify(v) }, String(v))));
+  } else if (s.type === 'boolean') {
+    input = el('input', { id, name, type: 'checkbox', 'data-param': name, 'data-kind': 'boolean' });
+    if (s.default === true) input.checked = true;
+  } else if (s.type === 'integer' || s.type === 'number') {
+    input = el('input', { id, name, type: 'number', 'data-param': name, min: s.minimum, max: s.maximum, placeholder: s.default ?? '' });
+  } else {
+    const hint = s.anyOf ? s.anyOf.map((a) => a.type === 'array' ? 'list a,b' : a.type || '').filter(Boolean).join(' or ') : s.type || '';
+    input = el('input', { id, name, type: 'text', 'data-param': name, placeholder: s.default !== undefined ? JSON.stringify(s.default) : hint });
+  }
+  return el('div', { class: 'field' }, el('label', { for: id }, name), input, desc ? el('small', {}, desc) : null);
+}
+
+function selectProbe(name) {
+  selected = probes.find((p) => p.name === name);
+  document.querySelectorAll('#probes li').forEach((li) => li.classList.toggle('selected', li.dataset.probe === name));
+  $('#form-panel').hidden = false;
+  $('#form-h').textContent = `New ${name} job`;
+  $('#form-summary').textContent = selected.summary;
+  const props = (selected.paramsSchema && selected.paramsSchema.properties) || {};
+  $('#fields').replaceChildren(
+    el('div', { class: 'field' }, el('label', { for: 'duration' }, 'duration'), el('input', { id: 'duration', type: 'text', value: '10s', required: true }), el('small', {}, 'e.g. 500ms, 30s, 2m')),
+    ...Object.entries(props).map(([k, s]) => inputFor(k, s)),
+  );
+  $('#form-error').textContent = '';
+}
+
+async function submitJob(ev) {
+  ev.preventDefault();
+  $('#form-error').textContent = '';
+  try {
+    const durationMs = parseDuration($('#duration').value);
+    const props = selected.paramsSchema.properties || {};
+    const params = {};
+    for (const input of document.querySelectorAll('[data-param]')) {
+      const name = input.dataset.param;
+      if (input.dataset.kind === 'boolean') {
+        if (input.checked !== (props[name].default === true)) params[name] = input.checked;
+      } else if (input.tagName === 'SELECT') {
+        if (input.value) params[name] = JSON.parse(input.value);
+      } else if (input.value.trim() !== '') {
+        params[name] = input.type === 'number' ? Number(input.value) : fieldValue(input.value.trim(), props[name]);
+      }
+    }
+    const res = await api('/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ probe: selected.name, durationMs, params }) });
+    const job = await res.json();
+    location.hash = `#/jobs/${job.id}`;
+    refreshJobs();
+  } catch (err) {
+    $('#form-error').textContent = err.message;
+  }
+}
+
+// ---- running and recent jobs --------------------------------------------------------------
+
+function progressOf(job) {
+  if (!job.attachedAt) return 0;
+  return Math.min(1, (Date.now() - Date.parse(job.attachedAt)) / job.durationMs);
+}
+
+function follow(job) {
+  if (streams.has(job.id) || typeof EventSource === 'undefined') return;
+  const src = new EventSource(`/v1/jobs/${job.id}/events`);
+  streams.set(job.id, src);
+  const lines = [];
+  src.addEventListener('event', (e) => {
+    lines.push(e.data);
+    if (lines.length > 50) lines.shift();
+    const box = document.querySelector(`[data-events="${job.id}"]`);
+    if (box) { box.textContent = lines.join('\n'); box.hidden = false; box.scrollTop = box.scrollHeight; }
+  });
+  const close = () => { src.close(); streams.delete(job.id); };
+  src.addEventListener('end', close);
+  src.onerror = close;
+}
+
+async function refreshJobs() {
+  try {
+    const { jobs } = await (await api('/v1/jobs?limit=20')).json();
+    const active = jobs.filter((j) => !FINISHED.includes(j.status));
+    $('#running').replaceChildren(
+      ...(active.length
+        ? active.map((j) => {
+            follow(j);
+            const pct = Math.round(progressOf(j) * 100);
+            return el('li', { 'data-job': j.id },
+              el('a', { href: `#/jobs/${j.id}` }, j.probe), ` ${j.status} ${pct}% of ${j.durationMs / 1000}s `,
+              el('button', { type: 'button', onclick: () => api(`/v1/jobs/${j.id}`, { method: 'DELETE' }).then(refreshJobs) }, 'stop'),
+              el('progress', { max: 100, value: pct }),
+              el('pre', { class: 'events', 'data-events': j.id, hidden: true }));
+          })
+        : [el('li', { class: 'empty' }, 'none')]),
+    );
+    $('#recent tbody').replaceChildren(
+      ...jobs.map((j) =>
+        el('tr', { onclick: () => (location.hash = `#/jobs/${j.id}`) },
+          el('td', {}, el('a', { href: `#/jobs/${j.id}` }, j.id)), el('td', {}, j.probe),
+          el('td', { class: `status-${j.status}` }, j.status), el('td', {}, new Date(j.createdAt).toLocaleTimeString()),
+          el('td', { class: 'num' }, `${(j.result ? j.result.durationMs : j.durationMs) / 1000}s`)),
+      ),
+    );
+  } catch (err) {
+    $('#running').replaceChildren(el('li', { class: 'error' }, err.message));
+  }
+}
+
+// ---- one job's result ---------------------------------------------------------------------
+
+function statsTable(h) {
+  const u = { usecs: 'us', msecs: 'ms', nsecs: 'ns' }[h.unit] || h.unit;
+  const v = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 1000) / 1000}`);
+  const cols = [['count', h.count], ['avg', v(h.avg)], ['p50', v(h.p50 && h.p50.value)], ['p90', v(h.p90 && h.p90.value)], ['p99', v(h.p99 && h.p99.value)], ['min', v(h.min)], ['max', v(h.max)]];
+  return el('table', { class: 'stats' },
+    el('thead', {}, el('tr', {}, ...cols.map(([k]) => el('th', { class: 'num' }, k === 'count' ? k : `${k} (${u})`)))),
+    el('tbody', {}, el('tr', {}, ...cols.map(([k, x]) => el('td', { class: 'num', 'data-stat': k }, x)))));
+}
+
+function rowsTable(name, rows) {
+  const cols = [];
+  for (const r of rows.slice(0, 20)) for (const [k, v] of Object.entries(r)) if (!cols.includes(k) && (v === null || typeof v !== 'object')) cols.push(k);
+  return el('div', {}, el('h3', {}, `${name} (${rows.length})`),
+    el('table', { 'data-table': name },
+      el('thead', {}, el('tr', {}, ...cols.map((c) => el('th', {}, c)))),
+      el('tbody', {}, ...rows.slice(0, 100).map((r) => el('tr', {}, ...cols.map((c) => el('td', {}, r[c] ?? '')))))));
+}
+
+let shown = null;
+
+async function showJob(id) {
+  shown = id;
+  const box = $('#result');
+  box.hidden = false;
+  let job;
+  try {
+    job = await (await api(`/v1/jobs/${id}`)).json();
+  } catch (err) {
+    box.replaceChildren(el('p', { class: 'error' }, err.message));
+    return;
+  }
+  if (shown !== id) return;
+  const head = el('h2', {}, `${job.probe} `, el('span', { class: `status-${job.status}`, id: 'result-status' }, job.status), ' ',
+    el('a', { href: `/v1/jobs/${job.id}` }, job.id));
+  if (!FINISHED.includes(job.status)) {
+    box.replaceChildren(head, el('progress', { max: 100, value: Math.round(progressOf(job) * 100) }), el('p', {}, `params ${JSON.stringify(job.params)}`));
+    setTimeout(() => shown === id && showJob(id), 500);
+    return;
+  }
+  const kids = [head, el('p', {}, `params ${JSON.stringify(job.params)} · ${job.result ? `${job.result.durationMs} ms on ${job.result.host.hostname}, stopped by ${job.result.stoppedBy}` : ''}`)];
+  if (job.error) kids.push(el('p', { class: 'error' }, `${job.error.type}: ${job.error.message}`));
+  const data = job.result && job.result.data;
+  if (data) {
+    const total = data.total || (data.buckets ? data : null);
+    if (total) {
+      kids.push(statsTable(total));
+      const chart = el('div', { class: 'chart', id: 'chart' });
+      kids.push(chart);
+      api(`/v1/jobs/${job.id}/histogram.svg`).then((r) => r.text()).then((svg) => { chart.innerHTML = svg; }).catch((e) => { chart.textContent = e.message; });
+    }
+    if (Array.isArray(data.histograms) && data.histograms.length > 1) {
+      kids.push(rowsTable('by key', data.histograms.map((k) => ({ key: k.key, count: k.hist.count, avg: k.hist.avg, p50: k.hist.p50 && k.hist.p50.value, p99: k.hist.p99 && k.hist.p99.value, max: k.hist.max }))));
+    }
+    for (const [k, v] of Object.entries(data)) {
+      if (k !== 'histograms' && k !== 'series' && Array.isArray(v) && v.length && typeof v[0] === 'object') kids.push(rowsTable(k, v));
+    }
+    try {
+      const text = await (await api(`/v1/jobs/${job.id}?format=text`)).text();
+      kids.push(el('details', {}, el('summary', {}, 'text'), el('pre', { id: 'result-text' }, text)));
+    } catch {}
+  }
+  if (shown === id) box.replaceChildren(...kids);
+}
+
+function route() {
+  const m = /^#\/jobs\/([\w-]+)/.exec(location.hash);
+  if (m) showJob(m[1]);
+  else { shown = null; $('#result').hidden = true; }
+}
+
+async function main() {
+  $('#token').value = token();
+  $('#token').addEventListener('change', (e) => { localStorage.setItem('sonde.token', e.target.value); start(); });
+  $('#job-form').addEventListener('submit', submitJob);
+  window.addEventListener('hashchange', route);
+  await start();
+  setInterval(refreshJobs, 1000);
+}
+
+async function start() {
+  try {
+    const h = await (await fetch('/healthz')).json();
+    $('#host').textContent = `${h.version} · kernel ${h.kernel} · ${h.running} running`;
+    await loadProbes();
+    await refreshJobs();
+    route();
+  } catch (err) {
+    $('#probes').replaceChildren(el('li', { class: 'error' }, err.message));
+  }
+}
+
+main();

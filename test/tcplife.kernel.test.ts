@@ -1,0 +1,91 @@
+/**
+ * tcplife against sessions made by child processes with known pids, comms and byte counts: one
+ * event per session and end, the owner of the passive end is the process that accepted it, and
+ * the byte counts are exactly what each side sent and received.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
+import { describeKernel, programsLeft } from './support/kernel.js';
+import { converse } from './support/conns.js';
+
+interface Ev {
+  pid: number;
+  comm: string;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  txBytes: number;
+  rxBytes: number;
+  ms: number;
+}
+interface Data {
+  events: Ev[];
+  sessions: number;
+  duration: Histogram;
+  txBytes: Histogram;
+  rxBytes: Histogram;
+}
+
+describeKernel('tcplife on real sessions', () => {
+  let catalog: Catalog;
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get('tcplife')?.available, catalog.get('tcplife')?.reason).toBe(true);
+  });
+  afterAll(async () => {
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  async function run(params: Record<string, unknown>, traffic: Parameters<typeof converse>[0], durationMs = 2500) {
+    let talk!: ReturnType<typeof converse>;
+    const result = (await runJobInline('tcplife', params, { catalog, durationMs, onAttached: () => (talk = converse(traffic)) })) as ResultEnvelope<Data>;
+    const t = await talk;
+    expect(result.stoppedBy).toBe('deadline');
+    expect(result.stats.lost).toBe(0);
+    return { result, data: result.data!, ...t };
+  }
+
+  it('reports each session at both ends with exact bytes, owner and lifetime', async () => {
+    const req = 123_457;
+    const resp = 54_321;
+    const { result, data, port, server, client, clientPorts } = await run({}, { serverComm: 'tl-srv', clientComm: 'tl-cli', conns: 3, req, resp });
+    expect(result.variant).toBe('tp_btf');
+    expect(clientPorts).toHaveLength(3);
+    for (const cport of clientPorts) {
+      const c = data.events.filter((e) => e.lport === cport && e.rport === port);
+      expect(c).toHaveLength(1);
+      expect(c[0]).toMatchObject({ pid: client.pid, comm: 'tl-cli', laddr: '127.0.0.1', raddr: '127.0.0.1', txBytes: req, rxBytes: resp });
+      const s = data.events.filter((e) => e.lport === port && e.rport === cport);
+      expect(s).toHaveLength(1);
+      // the passive end belongs to the process that accepted it (upstream: whoever was on the CPU)
+      expect(s[0]).toMatchObject({ pid: server.pid, comm: 'tl-srv', txBytes: resp, rxBytes: req });
+      for (const e of [...c, ...s]) expect(e.ms).toBeGreaterThan(0);
+    }
+    // the in-kernel summary covers every reported session
+    const mine = data.events.filter((e) => e.lport === port || e.rport === port);
+    expect(mine).toHaveLength(6);
+    expect(data.sessions).toBe(data.events.length);
+    expect(data.duration.count).toBe(data.sessions);
+    expect(data.txBytes.sum).toBe(data.events.reduce((s, e) => s + e.txBytes, 0));
+    expect(data.rxBytes.sum).toBe(data.events.reduce((s, e) => s + e.rxBytes, 0));
+  });
+
+  it('keeps only the sessions the filters select', async () => {
+    const byComm = await run({ comm: 'tl-srv' }, { serverComm: 'tl-srv', clientComm: 'tl-cli', conns: 2, req: 10, resp: 20 });
+    expect(byComm.data.events).toHaveLength(2);
+    expect(byComm.data.events.every((e) => e.pid === byComm.server.pid && e.lport === byComm.port && e.txBytes === 20 && e.rxBytes === 10)).toBe(true);
+    expect(byComm.data.sessions).toBe(2);
+
+    const serverPort = 41000 + (process.pid % 2000);
+    const byPort = await run({ rport: [serverPort], pid: 1 }, { serverComm: 'tl-srv', clientComm: 'tl-cli', conns: 1, port: serverPort });
+    expect(byPort.data.events).toEqual([]);
+    const byPort2 = await run({ rport: [serverPort] }, { serverComm: 'tl-srv', clientComm: 'tl-cli', conns: 2, port: serverPort, req: 5, resp: 7 });
+    expect(byPort2.data.events.map((e) => [e.pid, e.lport, e.txBytes, e.rxBytes])).toEqual(
+      byPort2.clientPorts.map((p) => [byPort2.client.pid, p, 5, 7]),
+    );
+  });
+});
+

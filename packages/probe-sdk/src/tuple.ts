@@ -1,6 +1,6 @@
 /**
- * Decoding of bpf/include/sock.h's `struct sock_tuple` (40 bytes) when it sits inside a map key
- * or a record on its own: family u16, lport u16, rport u16 (host order), pad, laddr[16], raddr[16].
+ * bpf/include/sock.h's `struct sock_tuple` (40 bytes: family u16, lport u16, rport u16, pad u16,
+ * laddr[16], raddr[16]; ports host order, addresses network order) as map keys and events carry it.
  */
 import { formatAddr, type IpFamily } from './address.js';
 import { AF_INET6 } from './filters.js';
@@ -27,7 +27,7 @@ export function decodeSockTuple(b: Uint8Array, off = 0): SockTuple {
   };
 }
 
-/** `addr:port`, with IPv6 addresses in brackets (`[::1]:443`) */
+/** `10.0.0.1:443`, `[2001:db8::1]:443` */
 export function formatEndpoint(family: IpFamily, addr: string, port: number): string {
   return family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
 }

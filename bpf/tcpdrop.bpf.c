@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpdrop: TCP segments the kernel frees as drops, counted in the kernel by drop reason, by flow and
+ * by kernel stack, plus the first targ_max_events drops as events (bcc's tcpdrop prints every one).
+ *
+ *   tcpdrop_kfree_skb  tp_btf/kfree_skb(skb, location, reason, rx_sk): every kfree_skb_reason() that
+ *                      is a drop (consume_skb has its own tracepoint). 6.11+ passes rx_sk, the socket
+ *                      of an inbound drop that skb->sk does not carry yet.
+ *
+ * TCP only: the skb's own socket is TCP, or its headers carry TCP (segments with no socket: a SYN to
+ * a closed port, drops at tc ingress, RSTs sent from the kernel's control socket).
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "tcpdrop.h"
+#include "filters.h"
+#include "maps.h"
+#include "skb.h"
+#include "sock.h"
+#include "states.h"
+#include "task.h"
+#include "events.h"
+
+/* common filters (filters.h); targ_netns comes from task.h */
+const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
+const volatile __u32 targ_lports_cnt = 0;
+const volatile __u16 targ_rports[SONDE_MAX_PORTS] = {};
+const volatile __u32 targ_rports_cnt = 0;
+const volatile __u8 targ_laddr[16] = {};
+const volatile __u16 targ_laddr_family = 0;
+const volatile __u32 targ_laddr_prefix = 0;
+const volatile __u8 targ_raddr[16] = {};
+const volatile __u16 targ_raddr_family = 0;
+const volatile __u32 targ_raddr_prefix = 0;
+const volatile __u16 targ_family = 0;
+/* a reason value not to count (NOT_SPECIFIED, resolved from BTF by user space); 0 = count all */
+const volatile __u32 targ_skip_reason = 0;
+/* drops sent as events; the rest are only counted */
+const volatile __u32 targ_max_events = 0;
+const volatile bool targ_stacks = true;
+
+/* every map below is filled here and only read (never emptied) by user space at the end */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPDROP_MAX_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} reasons SEC(".maps");
+
+/* a full map drops new flows (counted in flows_missed), never old ones */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPDROP_MAX_FLOWS);
+	__type(key, struct tcpdrop_flow_key);
+	__type(value, struct tcpdrop_flow_val);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, TCPDROP_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, TCPDROP_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPDROP_MAX_STACKS);
+	__type(key, struct tcpdrop_stack_key);
+	__type(value, __u64);
+} stack_counts SEC(".maps");
+
+__u64 drops_total = 0;
+__u64 flows_missed = 0;
+__u32 events_sent = 0;
+
+static const __u64 zero = 0;
+static const struct tcpdrop_flow_val flow_init = {};
+
+static __always_inline bool tuple_wanted(const struct sock_tuple *t)
+{
+	return family_ok(targ_family, t->family) &&
+	       port_in_list(targ_lports, targ_lports_cnt, t->lport) &&
+	       port_in_list(targ_rports, targ_rports_cnt, t->rport) &&
+	       addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t->family, t->laddr) &&
+	       addr_in_cidr(targ_raddr, targ_raddr_family, targ_raddr_prefix, t->family, t->raddr);
+}
+
+/*
+ * A TCP socket? timewait and request socks are TCP's own; a full socket must be SOCK_STREAM/TCP
+ * (the per-netns control socket that sends RSTs is a raw IPPROTO_TCP socket: not a connection).
+ * sk_type/sk_protocol exist only on full sockets, so the state is checked first.
+ */
+static __always_inline bool sk_is_tcp(const struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	if (state == SONDE_TCP_TIME_WAIT || state == SONDE_TCP_NEW_SYN_RECV)
+		return true;
+	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP && BPF_CORE_READ(sk, sk_type) == 1 /* SOCK_STREAM */;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcpdrop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	struct tcpdrop_flow_key fk = {};
+	struct tcpdrop_stack_key sk_key;
+	struct tcpdrop_flow_val *fv;
+	struct tcpdrop_event *e;
+	struct skb_tcp hdr;
+	struct sock *sk;
+	bool have_hdr, tcp_sk, outbound;
+	__u32 netns, dev_netns = 0;
+	__u8 state = 0;
+	__s32 stack_id = -1;
+	__u64 *cnt;
+
+	if (targ_skip_reason && reason == targ_skip_reason)
+		return 0;
+	sk = rx_sk ? rx_sk : BPF_CORE_READ(skb, sk);
+	have_hdr = skb_tcp_read(&hdr, skb);
+	/* a packet in flight has a device; an skb in a socket queue may keep a stale one: not read then */
+	if (have_hdr)
+		dev_netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	/*
+	 * veth keeps skb->sk across namespaces (since 5.x): a segment dropped at the receiving side's tc
+	 * ingress still carries the sender's socket. A socket from another namespace is not this drop's.
+	 */
+	if (!rx_sk && sk && dev_netns && sk_netns(sk) != dev_netns)
+		sk = NULL;
+	tcp_sk = sk && sk_is_tcp(sk);
+	if (!tcp_sk && !have_hdr)
+		return 0;
+
+	if (tcp_sk) {
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
+		netns = sk_netns(sk);
+		/* a listener's tuple has no remote side: a segment's headers name the peer (listen overflow) */
+		if (state == SONDE_TCP_LISTEN && have_hdr)
+			sock_tuple_from_skb_tcp(&fk.t, &hdr, true);
+		else if (!sock_tuple_read(&fk.t, sk))
+			return 0;
+	} else {
+		/* no socket: a received segment; a non-TCP socket (the RST control socket): one we send */
+		outbound = sk != NULL;
+		sock_tuple_from_skb_tcp(&fk.t, &hdr, !outbound);
+		netns = dev_netns ? dev_netns : (sk ? sk_netns(sk) : 0);
+	}
+	if (!tuple_wanted(&fk.t) || (targ_netns && netns != targ_netns))
+		return 0;
+
+	__sync_fetch_and_add(&drops_total, 1);
+	cnt = map_lookup_or_try_init(&reasons, &reason, &zero);
+	if (cnt)
+		__sync_fetch_and_add(cnt, 1);
+
+	fk.reason = reason;
+	fv = map_lookup_or_try_init(&flows, &fk, &flow_init);
+	if (fv) {
+		__sync_fetch_and_add(&fv->count, 1);
+		fv->state = state;
+		fv->flags |= have_hdr ? hdr.flags : 0;
+	} else {
+		__sync_fetch_and_add(&flows_missed, 1);
+	}
+
+	if (targ_stacks) {
+		/* ctx is the tracepoint's argument array; the stack starts in this program and the trampoline */
+		stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		sk_key.stack_id = stack_id;
+		sk_key.reason = reason;
+		cnt = map_lookup_or_try_init(&stack_counts, &sk_key, &zero);
+		if (cnt)
+			__sync_fetch_and_add(cnt, 1);
+	}
+
+	/*
+	 * The cap is checked before reserving, so the ring buffer never fills. Read-then-add, because
+	 * clang 14 without -mcpu=v3 cannot use the value an atomic add returns: CPUs racing here can go
+	 * a few over the cap, and user space keeps the first targ_max_events.
+	 */
+	if (events_sent >= targ_max_events)
+		return 0;
+	__sync_fetch_and_add(&events_sent, 1);
+	e = event_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	e->h.ts_ns = bpf_ktime_get_ns();
+	e->h.skaddr = tcp_sk ? (__u64)sk : 0;
+	e->h.pid = 0; /* softirq mostly: no reliable owner */
+	e->h.tid = 0;
+	e->h.uid = 0;
+	e->h.netns = netns;
+	e->h.cgroup = 0;
+	__builtin_memset(e->h.comm, 0, sizeof(e->h.comm));
+	__builtin_memcpy(&e->h.t, &fk.t, sizeof(e->h.t));
+	e->location = (__u64)location;
+	e->reason = reason;
+	e->stack_id = stack_id;
+	e->state = state;
+	e->flags = have_hdr ? hdr.flags : 0;
+	e->has_sk = tcp_sk;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	event_submit(e);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,115 @@
+/**
+ * Decoding of bpf/tcpdrop.bpf.c's maps and events (layouts in bpf/tcpdrop.h):
+ *
+ *   reasons       __u32 reason -> __u64 count
+ *   flows         struct tcpdrop_flow_key { sock_tuple t; __u32 reason, pad }      48 bytes
+ *                 -> struct tcpdrop_flow_val { __u64 count; __u8 state, flags, pad[6] } 16 bytes
+ *   stack_counts  struct tcpdrop_stack_key { __s32 stack_id; __u32 reason }        8 bytes -> __u64
+ *   events        struct tcpdrop_event { sk_event_head h; __u64 location; __u32 reason;
+ *                   __s32 stack_id; __u8 state, flags, has_sk, pad[5] }           120 bytes
+ */
+import {
+  decodeSkEventHead,
+  decodeSockTuple,
+  ProbeLoadError,
+  readU32,
+  readU64Num,
+  SK_EVENT_HEAD_SIZE,
+  tcpStateName,
+  type MapDump,
+  type SkEventHead,
+  type SockTuple,
+} from '@sonde/probe-sdk';
+
+export const FLOW_KEY_SIZE = 48;
+export const FLOW_VALUE_SIZE = 16;
+export const EVENT_SIZE = 120;
+/** TCPDROP_MAX_FLOWS: beyond it new flows are only counted in flows_missed */
+export const MAX_FLOWS = 10240;
+
+function checkSizes(name: string, dump: MapDump, key: number, value: number): void {
+  if (dump.keySize !== key || dump.valueSize !== value) {
+    throw new ProbeLoadError(
+      `tcpdrop: ${name} map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${key}/${value}: object and decoder disagree`,
+      'read',
+    );
+  }
+}
+
+const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
+
+/** TCP header flags as bcc's tcp.flags2str prints them: `SYN|ACK`; '' for none */
+export function tcpFlags(flags: number): string {
+  return FLAG_NAMES.filter((_, i) => flags & (1 << i)).join('|');
+}
+
+export function decodeReasonCounts(dump: MapDump): Array<{ value: number; count: number }> {
+  checkSizes('reasons', dump, 4, 8);
+  const out = [];
+  for (let i = 0; i < dump.count; i++) {
+    out.push({ value: readU32(dump.keys, 4 * i), count: readU64Num(dump.values, 8 * i) });
+  }
+  return out;
+}
+
+export interface RawFlow extends SockTuple {
+  reason: number;
+  count: number;
+  /** state at the last drop, 0 without a socket */
+  state: number;
+  /** flags of every dropped segment, or-ed */
+  flags: number;
+}
+
+export function decodeFlows(dump: MapDump): RawFlow[] {
+  checkSizes('flows', dump, FLOW_KEY_SIZE, FLOW_VALUE_SIZE);
+  const out: RawFlow[] = [];
+  for (let i = 0; i < dump.count; i++) {
+    const k = dump.keys.subarray(i * FLOW_KEY_SIZE, (i + 1) * FLOW_KEY_SIZE);
+    const v = dump.values.subarray(i * FLOW_VALUE_SIZE, (i + 1) * FLOW_VALUE_SIZE);
+    out.push({ ...decodeSockTuple(k, 0), reason: readU32(k, 40), count: readU64Num(v, 0), state: v[8]!, flags: v[9]! });
+  }
+  return out;
+}
+
+export function decodeStackCounts(dump: MapDump): Array<{ stackId: number; reason: number; count: number }> {
+  checkSizes('stack_counts', dump, 8, 8);
+  const out = [];
+  for (let i = 0; i < dump.count; i++) {
+    out.push({
+      stackId: dump.keys.readInt32LE(8 * i),
+      reason: readU32(dump.keys, 8 * i + 4),
+      count: readU64Num(dump.values, 8 * i),
+    });
+  }
+  return out;
+}
+
+export interface RawDropEvent extends SkEventHead {
+  location: bigint;
+  reason: number;
+  stackId: number;
+  state: number;
+  flags: number;
+  /** the tuple and state come from the socket (true) or from the packet's headers (false) */
+  hasSocket: boolean;
+}
+
+export function decodeEvent(b: Buffer): RawDropEvent {
+  if (b.length < EVENT_SIZE) throw new ProbeLoadError(`tcpdrop: event of ${b.length} bytes, expected ${EVENT_SIZE}`, 'read');
+  const o = SK_EVENT_HEAD_SIZE;
+  return {
+    ...decodeSkEventHead(b),
+    location: b.readBigUInt64LE(o),
+    reason: b.readUInt32LE(o + 8),
+    stackId: b.readInt32LE(o + 12),
+    state: b[o + 16]!,
+    flags: b[o + 17]!,
+    hasSocket: b[o + 18] === 1,
+  };
+}
+
+/** state name for a report: '-' when the drop had no socket */
+export function stateName(state: number): string {
+  return state === 0 ? '-' : tcpStateName(state);
+}

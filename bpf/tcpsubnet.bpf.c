@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpsubnet: bytes sent over TCP per destination subnet, like bcc's tcpsubnet. The subnets are the
+ * user's ordered list, matched here in the kernel, first match wins (a list ending in 0.0.0.0/0
+ * catches the rest). An LPM trie would pick the longest prefix instead, so the list is an ordered
+ * rodata array, tried in order.
+ *
+ * Hook: sock:sock_send_length, in the sender's context after sock_sendmsg(), with its real
+ * return value: only ret > 0 counts (failed sends are not bytes).
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "tcpsubnet.h"
+#include "filters.h"
+#include "sock.h"
+#include "states.h"
+#include "task.h"
+#include "tuple_filter.h"
+
+/* the user's list, in order: network (16 bytes, network order), prefix length, AF_INET/AF_INET6 */
+const volatile __u8 targ_nets[TCPSUBNET_MAX_NETS][16] = {};
+const volatile __u32 targ_net_prefix[TCPSUBNET_MAX_NETS] = {};
+const volatile __u16 targ_net_family[TCPSUBNET_MAX_NETS] = {};
+const volatile __u32 targ_nnets = 0;
+
+/*
+ * Filled by tcpsubnet_send: slot i = subnet i of the list, slot TCPSUBNET_MAX_NETS = no match.
+ * Never emptied in the kernel: user space diffs snapshots per interval.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCPSUBNET_MAX_NETS + 1);
+	__type(key, __u32);
+	__type(value, struct subnet_val);
+} subnet_bytes SEC(".maps");
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tcpsubnet_send, struct sock *sk, int ret, int flags)
+{
+	struct sock_tuple t;
+	struct owner o;
+	struct subnet_val *v;
+	__u32 slot = TCPSUBNET_MAX_NETS;
+
+	if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk))
+		return 0;
+	if (task_filter_on()) {
+		owner_current(&o);
+		if (!owner_allowed(&o))
+			return 0;
+	}
+	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t))
+		return 0;
+
+	/*
+	 * A bounded loop (not unrolled: 32 x the 16-byte unrolled CIDR compare would be large); the
+	 * variable index into the rodata arrays is bounded by the loop condition, which the verifier
+	 * tracks.
+	 */
+	for (__u32 i = 0; i < TCPSUBNET_MAX_NETS; i++) {
+		if (i >= targ_nnets)
+			break;
+		if (addr_in_cidr(targ_nets[i], targ_net_family[i], targ_net_prefix[i], t.family, t.raddr)) {
+			slot = i;
+			break;
+		}
+	}
+	v = bpf_map_lookup_elem(&subnet_bytes, &slot);
+	if (!v)
+		return 0;
+	__sync_fetch_and_add(&v->bytes, ret);
+	__sync_fetch_and_add(&v->sends, 1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* tcpsubnet: constants and structs shared by bpf/tcpsubnet.bpf.c and packages/probes-tcpsubnet. */
+#ifndef __TCPSUBNET_H
+#define __TCPSUBNET_H
+
+/* subnets in the user's list; slot TCPSUBNET_MAX_NETS of `subnet_bytes` counts sends matching none */
+#define TCPSUBNET_MAX_NETS 32
+
+/* 16 bytes, one per subnet slot, cumulative since attach */
+struct subnet_val {
+	__u64 bytes; /* bytes sendmsg() handed to TCP (ret > 0) towards the subnet */
+	__u64 sends; /* successful send calls */
+};
+
+#endif /* __TCPSUBNET_H */

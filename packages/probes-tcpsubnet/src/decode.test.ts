@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { MapDump } from '@sonde/probe-sdk';
+import { decodeSubnets, deltaSubnets, inUnit, VALUE_SIZE } from './decode.js';
+import { MAX_SUBNETS } from './params.js';
+
+/** an ARRAY map dump: every slot 0..MAX_SUBNETS, value struct subnet_val { bytes, sends } */
+function dump(slots: Record<number, [number, number]>, valueSize = VALUE_SIZE): MapDump {
+  const n = MAX_SUBNETS + 1;
+  const keys = Buffer.alloc(4 * n);
+  const values = Buffer.alloc(VALUE_SIZE * n);
+  for (let i = 0; i < n; i++) {
+    keys.writeUInt32LE(i, 4 * i);
+    const [b, s] = slots[i] ?? [0, 0];
+    values.writeBigUInt64LE(BigInt(b), VALUE_SIZE * i);
+    values.writeBigUInt64LE(BigInt(s), VALUE_SIZE * i + 8);
+  }
+  return { keys, values, count: n, keySize: 4, valueSize };
+}
+
+const LIST = ['127.0.0.1/32', '10.0.0.0/8', '0.0.0.0/0'];
+
+describe('decodeSubnets + deltaSubnets', () => {
+  it.each([
+    {
+      name: 'slots of the list and the no-match slot, most bytes first; slots past the list ignored',
+      slots: { 0: [36, 2], 2: [156, 1], 5: [999, 9], [MAX_SUBNETS]: [80, 1] } as Record<number, [number, number]>,
+      want: [
+        { subnet: '0.0.0.0/0', index: 2, bytes: 156, sends: 1 },
+        { subnet: null, index: MAX_SUBNETS, bytes: 80, sends: 1 },
+        { subnet: '127.0.0.1/32', index: 0, bytes: 36, sends: 2 },
+      ],
+    },
+    { name: 'no traffic', slots: {}, want: [] },
+  ])('$name', ({ slots, want }) => {
+    expect(deltaSubnets(decodeSubnets(dump(slots), LIST), undefined)).toEqual(want);
+  });
+
+  it('reports what an interval added', () => {
+    const t1 = decodeSubnets(dump({ 0: [100, 1], 1: [50, 1] }), LIST);
+    const t2 = decodeSubnets(dump({ 0: [100, 1], 1: [1074, 3] }), LIST);
+    expect(deltaSubnets(t2, t1)).toEqual([{ subnet: '10.0.0.0/8', index: 1, bytes: 1024, sends: 2 }]);
+  });
+
+  it('refuses a map whose layout is not the one it knows', () => {
+    expect(() => decodeSubnets(dump({}, 8), LIST)).toThrow(/expected 4\/16/);
+  });
+});
+
+describe('inUnit', () => {
+  it.each([
+    ['B', 1536, 1536],
+    ['K', 1536, 1.5],
+    ['M', 3 * 1024 * 1024, 3],
+    ['b', 10, 80],
+    ['k', 1024, 8],
+    ['m', 1024 * 1024, 8],
+  ] as const)('%s: %d bytes -> %d', (u, bytes, v) => {
+    expect(inUnit(bytes, u)).toBe(v);
+  });
+});

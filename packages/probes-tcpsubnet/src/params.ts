@@ -1,0 +1,80 @@
+/**
+ * tcpsubnet's parameters: upstream tcpsubnet's options (tools/tcpsubnet.py) as a zod schema. The
+ * subnet list becomes the ordered rodata arrays of bpf/tcpsubnet.bpf.c (`globalsFor`); the common
+ * filters map to tuple_filter.h + task.h. `units` is upstream -f, `intervalMs` -i, `json` -J.
+ */
+import { z } from 'zod';
+import { checkConnFilters, connFilterGlobals, connFilterShape, familyToAf, formatAddr, parseCidr, type GlobalValue } from '@sonde/probe-sdk';
+
+export const DEFAULT_SUBNETS = ['127.0.0.1/32', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '0.0.0.0/0'];
+/** TCPSUBNET_MAX_NETS */
+export const MAX_SUBNETS = 32;
+
+const subnetList = z
+  .union([z.string(), z.array(z.string())], { error: 'subnets is a comma-separated string or an array of CIDRs' })
+  .transform((v, ctx) => {
+    const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+    if (list.length === 0 || list.length > MAX_SUBNETS) {
+      ctx.issues.push({ code: 'custom', input: v, message: `give 1..${MAX_SUBNETS} subnets (the kernel-side list holds ${MAX_SUBNETS}), got ${list.length}` });
+      return z.NEVER;
+    }
+    const out: string[] = [];
+    for (const s of list) {
+      try {
+        const c = parseCidr(s);
+        out.push(`${formatAddr(c.family, c.addr)}/${c.prefix}`);
+      } catch (e) {
+        ctx.issues.push({ code: 'custom', input: v, message: (e as Error).message });
+        return z.NEVER;
+      }
+    }
+    return out;
+  });
+
+export const UNITS = { b: 'bits', k: 'Kbits', m: 'Mbits', B: 'bytes', K: 'KBytes', M: 'MBytes' } as const;
+export type UnitLetter = keyof typeof UNITS;
+
+export const params = z
+  .object({
+    subnets: subnetList
+      .default(DEFAULT_SUBNETS)
+      .describe(
+        `ordered list of destination subnets (CIDR, IPv4 or IPv6; array or comma-separated), up to ${MAX_SUBNETS}; ` +
+          'the first that contains the remote address counts the bytes (upstream positional subnets; default ' +
+          DEFAULT_SUBNETS.join(',') +
+          ')',
+      ),
+    units: z
+      .enum(['b', 'k', 'm', 'B', 'K', 'M'])
+      .default('B')
+      .describe('report in bits, Kbits, Mbits, bytes, KBytes or MBytes (b/k/m/B/K/M, upstream -f); JSON always keeps exact bytes too'),
+    intervalMs: z.number().int().min(100, 'intervalMs is at least 100').default(1000).describe('one report per interval of this many ms (upstream -i, 1 s)'),
+    json: z.boolean().default(false).describe('text output: one JSON line per interval, as upstream -J'),
+    ...connFilterShape,
+  })
+  .strict()
+  .superRefine(checkConnFilters);
+
+export type TcpsubnetParams = z.output<typeof params>;
+
+/** The rodata globals of bpf/tcpsubnet.bpf.c: the list as parallel arrays, then the common filters. */
+export function globalsFor(p: TcpsubnetParams): Record<string, GlobalValue> {
+  const nets = new Uint8Array(16 * MAX_SUBNETS);
+  const prefix = new Uint8Array(4 * MAX_SUBNETS);
+  const fam = new Uint8Array(2 * MAX_SUBNETS);
+  const pv = new DataView(prefix.buffer);
+  const fv = new DataView(fam.buffer);
+  p.subnets.forEach((s, i) => {
+    const c = parseCidr(s);
+    nets.set(c.addr, 16 * i);
+    pv.setUint32(4 * i, c.prefix, true);
+    fv.setUint16(2 * i, familyToAf(c.family), true);
+  });
+  return {
+    targ_nets: nets,
+    targ_net_prefix: prefix,
+    targ_net_family: fam,
+    targ_nnets: p.subnets.length,
+    ...connFilterGlobals(p),
+  };
+}

@@ -2,6 +2,10 @@
  * The README's path, for real: the built server as a child process, a tcprtt job over HTTP with
  * traffic on a port the test chose, early stop, problem+json errors, and crash recovery.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { json, startServer, waitJob, type Server } from './support/server.js';
@@ -82,5 +86,79 @@ describeKernel('control plane over HTTP with real jobs', () => {
     expect(again.result).toEqual(fin.result);
     const interrupted = await json(await fetch(`${server.url}/v1/jobs/${running.id}`));
     expect(interrupted.status).toBe('interrupted');
+    // the SQLite file is sound (read through a second connection while the server holds it)
+    const db = new Database(join(server.dataDir, 'sonde.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    // and the new process serves jobs again
+    const next = await json(await post(server.url, { probe: 'tcprtt', durationMs: 200, params: {} }));
+    expect((await waitJob(server.url, next.id, ['succeeded', 'failed'])).status).toBe('succeeded');
+  });
+
+  it('SIGTERM stops running jobs, saves their partial results and exits 0', async () => {
+    const a = await json(await post(server.url, { probe: 'tcprtt', durationMs: 60_000, params: {} }));
+    const b = await json(await post(server.url, { probe: 'tcprtt', durationMs: 60_000, params: { rport: echo.port } }));
+    await waitJob(server.url, a.id, ['running']);
+    await waitJob(server.url, b.id, ['running']);
+    const traffic = await pingPong(echo.port, { conns: 1, maxMs: 300 });
+    await traffic.stop();
+    const t0 = Date.now();
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(server.log()).toMatch(/SIGTERM: stopping jobs/);
+    expect(await programsLeft()).toEqual([]);
+    server = await startServer({ dataDir: server.dataDir });
+    for (const id of [a.id, b.id]) {
+      const j = await json(await fetch(`${server.url}/v1/jobs/${id}`));
+      expect(j.status).toBe('stopped');
+      expect(j.result.stoppedBy).toBe('cancel');
+      expect(j.result.data).not.toBeNull();
+    }
+    const withTraffic = await json(await fetch(`${server.url}/v1/jobs/${b.id}`));
+    expect(withTraffic.result.data.total.count).toBeGreaterThan(0);
+    // every start went to the audit log, with who and the params
+    const audit = readFileSync(join(server.dataDir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.filter((l) => l.audit === 'job.start').map((l) => l.job)).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(audit.find((l) => l.job === b.id)).toMatchObject({ who: 'anonymous', probe: 'tcprtt', params: { rport: [echo.port] } });
+  });
+
+  it('refuses to listen beyond loopback without tokens; with tokens, roles hold over HTTP', async () => {
+    const main = new URL('../packages/control-api/dist/main.js', import.meta.url).pathname;
+    const refused = spawnSync(process.execPath, [main], {
+      env: { ...process.env, SONDE_HOST: '0.0.0.0', SONDE_PORT: '1', SONDE_TOKENS: '', SONDE_CONFIG: '' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/not loopback and no tokens are configured/);
+    const op = 'op-token-0123456789abcdef0123';
+    const viewer = 'viewer-token-0123456789abcdef';
+    const guarded = await startServer({ env: { SONDE_TOKENS: `ci:operator:${op},dash:viewer:${viewer}` } });
+    try {
+      const health = await fetch(`${guarded.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect((await fetch(`${guarded.url}/v1/probes`)).status).toBe(401);
+      expect((await fetch(`${guarded.url}/v1/probes`, { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(200);
+      const denied = await fetch(`${guarded.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ probe: 'tcprtt', durationMs: 200 }),
+      });
+      expect(denied.status).toBe(403);
+      const ok = await fetch(`${guarded.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${op}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ probe: 'tcprtt', durationMs: 200 }),
+      });
+      expect(ok.status).toBe(202);
+      // tokens never reach the logs
+      expect(guarded.log()).not.toContain(op);
+      expect(guarded.log()).not.toContain(viewer);
+      const auditFile = join(guarded.dataDir, 'audit.log');
+      expect(existsSync(auditFile)).toBe(true);
+      expect(readFileSync(auditFile, 'utf8')).toMatch(/"who":"ci","role":"operator"/);
+    } finally {
+      await guarded.stop();
+    }
   });
 });

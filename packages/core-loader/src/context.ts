@@ -58,8 +58,8 @@ export class JobContext implements ProbeContext {
 
   private arm(at: number): void {
     if (this.timer) clearTimeout(this.timer);
+    // not unref'd: a job keeps its process alive until it ends (the CLI's local runs rely on it)
     this.timer = setTimeout(() => this.end('deadline'), Math.max(0, at - Date.now()));
-    this.timer.unref?.();
   }
 
   async load(opts: LoadOptions = {}): Promise<LoadedBpf> {

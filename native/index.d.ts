@@ -24,6 +24,13 @@ export interface ProgramInfo {
   autoload: boolean;
 }
 
+export interface ProgramStats {
+  id: number;
+  name: string;
+  runTimeNs: number;
+  runCount: number;
+}
+
 export interface MapInfo {
   name: string;
   /** libbpf's map type name, e.g. 'hash', 'ringbuf', 'stack_trace' */
@@ -93,6 +100,11 @@ export declare class BpfObject {
   stack(map: string, id: number): BigUint64Array;
   /** ids of the kernel programs this object loaded (for leak checks and bpf_stats) */
   programIds(): number[];
+  /**
+   * run time and run count of each loaded program (bpf_prog_info run_time_ns/run_cnt); the kernel
+   * counts them only while `kernel.bpf_stats_enabled` is 1, else they stay 0. Empty before load.
+   */
+  programStats(): ProgramStats[];
   /** detach links, free ring buffers, close the object; idempotent */
   close(): void;
   readonly closed: boolean;

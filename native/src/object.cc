@@ -90,6 +90,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod<&BpfObject::RunIter>("runIter"),
                          InstanceMethod<&BpfObject::Stack>("stack"),
                          InstanceMethod<&BpfObject::ProgramIds>("programIds"),
+                         InstanceMethod<&BpfObject::ProgramStats>("programStats"),
                          InstanceMethod<&BpfObject::Close>("close"),
                          InstanceAccessor<&BpfObject::Closed>("closed"),
                      });
@@ -331,6 +332,32 @@ Napi::Value BpfObject::ProgramIds(const Napi::CallbackInfo& info) {
     memset(&pi, 0, sizeof pi);
     uint32_t len = sizeof pi;
     if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0) arr.Set(i++, pi.id);
+  }
+  return arr;
+}
+
+// run_time_ns / run_cnt of each loaded program: the kernel counts them only while
+// kernel.bpf_stats_enabled is 1 (or a BPF_ENABLE_STATS fd is held), else they stay 0.
+// Numbers (not BigInt): 2^53 ns is over 104 days of CPU time.
+Napi::Value BpfObject::ProgramStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array arr = Napi::Array::New(env);
+  if (!obj_ || !loaded_) return arr;
+  bpf_program* p;
+  uint32_t i = 0;
+  bpf_object__for_each_program(p, obj_) {
+    int fd = bpf_program__fd(p);
+    if (fd < 0) continue;
+    bpf_prog_info pi;
+    memset(&pi, 0, sizeof pi);
+    uint32_t len = sizeof pi;
+    if (bpf_obj_get_info_by_fd(fd, &pi, &len) != 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", Napi::Number::New(env, pi.id));
+    o.Set("name", Napi::String::New(env, bpf_program__name(p)));
+    o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(pi.run_time_ns)));
+    o.Set("runCount", Napi::Number::New(env, static_cast<double>(pi.run_cnt)));
+    arr.Set(i++, o);
   }
   return arr;
 }

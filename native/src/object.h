@@ -57,6 +57,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value RunIter(const Napi::CallbackInfo& info);
   Napi::Value Stack(const Napi::CallbackInfo& info);
   Napi::Value ProgramIds(const Napi::CallbackInfo& info);
+  Napi::Value ProgramStats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Closed(const Napi::CallbackInfo& info);
 

@@ -100,3 +100,31 @@ describeKernel('lifecycle', () => {
     expect(await waitFor(() => loaded(ids).length === 0)).toBe(true);
   });
 });
+
+describeKernel('program stats', () => {
+  it('programStats() reports run time and count while kernel.bpf_stats_enabled is on', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const sysctl = '/proc/sys/kernel/bpf_stats_enabled';
+    const was = readFileSync(sysctl, 'utf8').trim();
+    const obj = openFixture();
+    try {
+      expect(obj.programStats()).toEqual([]); // not loaded yet
+      obj.load();
+      obj.attach();
+      writeFileSync(sysctl, '1');
+      // sys_enter runs on every syscall: make some
+      for (let i = 0; i < 200; i++) readFileSync('/proc/self/stat');
+      const stats = obj.programStats();
+      expect(stats.map((s) => s.id).sort()).toEqual([...obj.programIds()].sort());
+      const enter = stats.find((s) => s.name === 'sondefix_sys_enter')!;
+      expect(enter).toBeDefined();
+      expect(enter.runCount).toBeGreaterThan(200);
+      expect(enter.runTimeNs).toBeGreaterThan(0);
+      expect(Number.isInteger(enter.runTimeNs)).toBe(true);
+    } finally {
+      writeFileSync(sysctl, was);
+      obj.close();
+    }
+    expect(obj.programStats()).toEqual([]);
+  });
+});

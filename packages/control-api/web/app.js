@@ -249,7 +249,7 @@ async function showJob(id) {
       kids.push(chart);
       api(`/v1/jobs/${job.id}/histogram.svg`).then((r) => r.text()).then((svg) => { chart.innerHTML = svg; }).catch((e) => { chart.textContent = e.message; });
     }
-    if (Array.isArray(data.histograms) && data.histograms.length > 1) {
+    if (Array.isArray(data.histograms) && (data.histograms.length > 1 || (data.histograms.length === 1 && data.histograms[0].key !== null))) {
       kids.push(rowsTable('by key', data.histograms.map((k) => ({ key: k.key, count: k.hist.count, avg: k.hist.avg, p50: k.hist.p50 && k.hist.p50.value, p99: k.hist.p99 && k.hist.p99.value, max: k.hist.max }))));
     }
     for (const [k, v] of Object.entries(data)) {

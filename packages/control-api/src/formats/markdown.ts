@@ -33,7 +33,7 @@ export function renderMarkdown(job: Job, opts: { permalink?: string } = {}): str
     out += `| ${stats.map(([k]) => k).join(' | ')} |\n|${stats.map(() => '---:').join('|')}|\n| ${stats.map(([, v]) => v).join(' | ')} |\n\n`;
     out += '```\n' + compactHistogram(s.total) + '\n```\n\n';
   }
-  if (s.keyed.length > 1) {
+  if (s.keyed.length > 1 || (s.keyed.length === 1 && s.keyed[0]!.key !== 'all')) {
     const u = unitSuffix(s.keyed[0]!.hist.unit);
     const top = s.keyed.slice(0, TOP_N);
     out += `**Top ${top.length} of ${s.keyed.length} by count**\n\n| key | count | avg (${u}) | p50 (${u}) | p99 (${u}) | max (${u}) |\n|---|---:|---:|---:|---:|---:|\n`;

@@ -39,7 +39,7 @@ export function renderSlack(job: Job, opts: { permalink?: string } = {}): SlackM
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: code(compactHistogram(s.total, 20)) } });
       summary += ` — ${stats.filter(([k]) => ['count', 'p50', 'p99'].includes(k)).map(([k, v]) => `${k} ${v}`).join(', ')}`;
     }
-    if (s.keyed.length > 1) {
+    if (s.keyed.length > 1 || (s.keyed.length === 1 && s.keyed[0]!.key !== 'all')) {
       const top = s.keyed.slice(0, 10);
       const w = Math.max(3, ...top.map((k) => k.key.length));
       const lines = [`${'key'.padEnd(w)}  count  p99`, ...top.map((k) => `${k.key.padEnd(w)}  ${String(k.hist.count).padStart(5)}  ${k.hist.p99?.value ?? '—'}`)];

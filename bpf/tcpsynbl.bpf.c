@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpsynbl: the accept-queue (SYN backlog, upstream's name) length of TCP listeners each time a
+ * connection is added, as log2 histograms per listener and queue limit, plus the overflows.
+ *
+ *   tcpsynbl_state  tp_btf/inet_sock_set_state, LISTEN -> SYN_RECV: the child socket being created
+ *                   by inet_csk_clone_lock() is a copy of the listener, so its sk_ack_backlog and
+ *                   sk_max_ack_backlog are the listener's at that moment — the queue length before
+ *                   this connection joins it (upstream reads the same at tcp_v4_syn_recv_sock).
+ *   tcpsynbl_kfree  tp_btf/kfree_skb with reason TCP_LISTEN_OVERFLOW (value resolved from BTF by
+ *                   user space; 0 = not counted): a completing handshake found the queue full.
+ *                   rx_sk is the listener. SYNs refused while the queue is full are freed with
+ *                   consume_skb, not as drops: nstat's ListenOverflows also counts those.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "tcpsynbl.h"
+#include "filters.h"
+#include "log2.h"
+#include "maps.h"
+#include "skb.h"
+#include "sock.h"
+#include "states.h"
+
+const volatile __u16 targ_family = 0;
+const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
+const volatile __u32 targ_lports_cnt = 0;
+const volatile __u32 targ_netns = 0;
+const volatile __u32 targ_overflow_reason = 0;
+
+/* filled by both handlers; read (never emptied) by user space at each interval and at the end */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPSYNBL_MAX_ENTRIES);
+	__type(key, struct synbl_key);
+	__type(value, struct synbl_val);
+} backlogs SEC(".maps");
+
+static const struct synbl_val val_init = {};
+
+static __always_inline bool listener_wanted(const struct sock *sk, __u16 family, __u16 lport)
+{
+	if (targ_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != targ_netns)
+		return false;
+	return family_ok(targ_family, family) && port_in_list(targ_lports, targ_lports_cnt, lport);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcpsynbl_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct synbl_key key = {};
+	struct synbl_val *v;
+	struct sock_tuple t;
+	__u64 backlog;
+
+	if (oldstate != SONDE_TCP_LISTEN || newstate != SONDE_TCP_SYN_RECV)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	/* the child's tuple: its family is the connection's (v4 on a dual-stack listener folds to 4) */
+	if (!sock_tuple_read(&t, sk) || !listener_wanted(sk, t.family, t.lport))
+		return 0;
+	backlog = BPF_CORE_READ(sk, sk_ack_backlog);
+	key.max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	key.lport = t.lport;
+	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
+	if (!v)
+		return 0;
+	__sync_fetch_and_add(&v->slots[log2_slot(backlog, TCPSYNBL_MAX_SLOTS)], 1);
+	__sync_fetch_and_add(&v->count, 1);
+	__sync_fetch_and_add(&v->sum, backlog);
+	/* read-compare-write: two CPUs at once can keep the smaller of two maxima (rare, and never above the truth) */
+	if (backlog > v->max)
+		v->max = backlog;
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcpsynbl_kfree, struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk)
+{
+	struct synbl_key key = {};
+	struct synbl_val *v;
+	struct skb_tcp hdr;
+	__u16 family;
+
+	if (!targ_overflow_reason || reason != targ_overflow_reason || !rx_sk)
+		return 0;
+	/* the segment's IP version: a dual-stack listener is AF_INET6 for IPv4 clients too */
+	family = skb_tcp_read(&hdr, skb) ? hdr.family : BPF_CORE_READ(rx_sk, __sk_common.skc_family);
+	key.lport = BPF_CORE_READ(rx_sk, __sk_common.skc_num);
+	if (!listener_wanted(rx_sk, family, key.lport))
+		return 0;
+	key.max_backlog = BPF_CORE_READ(rx_sk, sk_max_ack_backlog);
+	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
+	if (v)
+		__sync_fetch_and_add(&v->overflows, 1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

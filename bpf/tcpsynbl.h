@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tcpsynbl: structs and constants shared by bpf/tcpsynbl.bpf.c and the user side
+ * (packages/probes-tcpsynbl/src/decode.ts mirrors these layouts byte for byte).
+ */
+#ifndef __TCPSYNBL_H
+#define __TCPSYNBL_H
+
+#define TCPSYNBL_MAX_SLOTS 32
+#define TCPSYNBL_MAX_ENTRIES 4096
+
+/* 8 bytes: one listener port and its accept-queue limit (listen()'s backlog, capped by somaxconn) */
+struct synbl_key {
+	__u32 max_backlog;
+	__u16 lport;
+	__u16 pad;
+};
+
+/* 288 bytes */
+struct synbl_val {
+	__u64 slots[TCPSYNBL_MAX_SLOTS]; /* log2 of the accept-queue length when a connection was added */
+	__u64 count;
+	__u64 sum;
+	__u64 max;                       /* the longest queue seen */
+	__u64 overflows;                 /* segments dropped because the queue was full (TCP_LISTEN_OVERFLOW) */
+};
+
+#endif /* __TCPSYNBL_H */

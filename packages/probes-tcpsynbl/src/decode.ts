@@ -1,0 +1,109 @@
+/**
+ * Decoding of bpf/tcpsynbl.bpf.c's `backlogs` map (layouts in bpf/tcpsynbl.h):
+ *
+ *   struct synbl_key { __u32 max_backlog; __u16 lport; __u16 pad; }                   8 bytes
+ *   struct synbl_val { __u64 slots[32]; __u64 count, sum, max, overflows; }         288 bytes
+ */
+import { log2Histogram, ProbeLoadError, readU16, readU32, readU64Array, readU64Num, subtractSlots, type Histogram, type MapDump } from '@sonde/probe-sdk';
+
+export const MAX_SLOTS = 32;
+export const KEY_SIZE = 8;
+export const VALUE_SIZE = 8 * (MAX_SLOTS + 4);
+
+export interface RawBacklog {
+  maxBacklog: number;
+  lport: number;
+  slots: number[];
+  count: number;
+  sum: number;
+  max: number;
+  overflows: number;
+}
+
+export function decodeBacklogs(dump: MapDump): RawBacklog[] {
+  if (dump.keySize !== KEY_SIZE || dump.valueSize !== VALUE_SIZE) {
+    throw new ProbeLoadError(
+      `tcpsynbl: backlogs map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${KEY_SIZE}/${VALUE_SIZE}: object and decoder disagree`,
+      'read',
+    );
+  }
+  const out: RawBacklog[] = [];
+  for (let i = 0; i < dump.count; i++) {
+    const k = dump.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
+    const v = dump.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
+    out.push({
+      maxBacklog: readU32(k, 0),
+      lport: readU16(k, 4),
+      slots: readU64Array(v, 0, MAX_SLOTS).map(Number),
+      count: readU64Num(v, 8 * MAX_SLOTS),
+      sum: readU64Num(v, 8 * (MAX_SLOTS + 1)),
+      max: readU64Num(v, 8 * (MAX_SLOTS + 2)),
+      overflows: readU64Num(v, 8 * (MAX_SLOTS + 3)),
+    });
+  }
+  return out;
+}
+
+export interface ListenerBacklog {
+  /** the listener's accept-queue limit: listen()'s backlog capped by net.core.somaxconn */
+  maxBacklog: number;
+  lport: number;
+  /** queue length when each connection was added (log2; unit "backlog") */
+  hist: Histogram;
+  /** the longest queue seen (null without samples, or in an interval where it did not grow) */
+  max: number | null;
+  overflows: number;
+}
+
+const id = (r: Pick<RawBacklog, 'maxBacklog' | 'lport'>) => `${r.maxBacklog}/${r.lport}`;
+
+function toListener(r: RawBacklog, slots: number[], sum: number, max: number | null, overflows: number): ListenerBacklog {
+  const count = slots.reduce((a, b) => a + b, 0);
+  return {
+    maxBacklog: r.maxBacklog,
+    lport: r.lport,
+    hist: log2Histogram(slots, { unit: 'backlog', sum, min: null, max: count > 0 ? max : null }),
+    max: count > 0 ? max : null,
+    overflows,
+  };
+}
+
+const order = (a: ListenerBacklog, b: ListenerBacklog) => a.maxBacklog - b.maxBacklog || a.lport - b.lport;
+
+export function toListeners(raw: readonly RawBacklog[]): ListenerBacklog[] {
+  return raw.map((r) => toListener(r, r.slots, r.sum, r.max, r.overflows)).sort(order);
+}
+
+/** what each listener added since `before` (a previous snapshot), without listeners that did nothing */
+export function deltaListeners(now: readonly RawBacklog[], before: readonly RawBacklog[]): ListenerBacklog[] {
+  const prev = new Map(before.map((r) => [id(r), r]));
+  return now
+    .map((r) => {
+      const b = prev.get(id(r));
+      const slots = subtractSlots(r.slots, b?.slots);
+      return toListener(r, slots, r.sum - (b?.sum ?? 0), !b || r.max > b.max ? r.max : null, r.overflows - (b?.overflows ?? 0));
+    })
+    .filter((l) => l.hist.count > 0 || l.overflows > 0)
+    .sort(order);
+}
+
+/** upstream's grouping: one histogram per accept-queue limit, all listeners with that limit merged */
+export function byMaxBacklog(ls: readonly ListenerBacklog[]): Array<{ maxBacklog: number; hist: Histogram; max: number | null; overflows: number }> {
+  const groups = new Map<number, ListenerBacklog[]>();
+  for (const l of ls) groups.set(l.maxBacklog, [...(groups.get(l.maxBacklog) ?? []), l]);
+  return [...groups.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([maxBacklog, g]) => {
+      const slots = new Array<number>(MAX_SLOTS).fill(0);
+      for (const l of g) l.hist.buckets.forEach((b, i) => (slots[i]! += b.count));
+      const maxes = g.map((l) => l.max).filter((m): m is number => m !== null);
+      const max = maxes.length > 0 ? Math.max(...maxes) : null;
+      const count = slots.reduce((a, b) => a + b, 0);
+      return {
+        maxBacklog,
+        hist: log2Histogram(slots, { unit: 'backlog', sum: g.reduce((s, l) => s + l.hist.sum, 0), min: null, max: count > 0 ? max : null }),
+        max,
+        overflows: g.reduce((s, l) => s + l.overflows, 0),
+      };
+    });
+}

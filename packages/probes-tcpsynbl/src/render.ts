@@ -1,0 +1,38 @@
+/**
+ * Upstream tcpsynbl's text (libbpf-tools/tcpsynbl.c): per accept-queue limit a line
+ * `backlog_max = N` and the log2 histogram labelled `backlog`. Interval runs print each interval
+ * after its time (HH:MM:SS, UTC). Beyond upstream: the longest queue and the overflow count under
+ * each histogram, and a per-listener table.
+ */
+import { renderLog2, renderTable } from '@sonde/probe-sdk';
+import { byMaxBacklog, type ListenerBacklog } from './decode.js';
+import type { TcpsynblData } from './index.js';
+
+function block(groups: TcpsynblData['byMaxBacklog']): string {
+  return groups
+    .map((g) => {
+      let out = `backlog_max = ${g.maxBacklog}\n`;
+      out += renderLog2(g.hist, 'backlog');
+      out += `     max backlog seen ${g.max ?? '-'}, overflows ${g.overflows}\n`;
+      return out;
+    })
+    .join('\n');
+}
+
+function listenersTable(ls: readonly ListenerBacklog[]): string {
+  return renderTable(
+    [{ header: 'LPORT', align: 'right' }, { header: 'BACKLOG_MAX', align: 'right' }, { header: 'ADDED', align: 'right' }, { header: 'MAX_SEEN', align: 'right' }, { header: 'OVERFLOWS', align: 'right' }],
+    ls.map((l) => [l.lport, l.maxBacklog, l.hist.count, l.max ?? '-', l.overflows]),
+  );
+}
+
+export function renderTcpsynbl(data: TcpsynblData): string {
+  if (data.series) {
+    return data.series.map((s) => `\n${s.at.slice(11, 19)}\n${block(byMaxBacklog(s.listeners))}`).join('');
+  }
+  if (data.listeners.length === 0) return 'no connections joined a matching accept queue\n';
+  let out = block(data.byMaxBacklog);
+  out += `\n${listenersTable(data.listeners)}`;
+  if (data.overflowReason === null) out += '(this kernel has no TCP_LISTEN_OVERFLOW drop reason: overflows not counted)\n';
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * tcpsynbl against listeners the test makes in its own namespace pair (server in b, clients in a):
+ *   - backlog N, TCP_DEFER_ACCEPT, never accepting: N clients join the queue (lengths 0..N-1), N+1
+ *     more complete the handshake while it has room and then send data: the first joins at length
+ *     N, the other N overflow, again at each retransmission — the overflow count is nstat's
+ *     TcpExtListenOverflows delta in b exactly;
+ *   - a plain listener with backlog N and 2N clients connecting without being accepted: samples
+ *     0..N; the SYNs refused while the queue is full are counted by nstat, not as drops (README).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
+import { describeKernel, programsLeft } from './support/kernel.js';
+import { netnsPair, type NetnsPair } from './support/netns.js';
+import { nstat } from './support/tc-drop.js';
+
+interface Listener { maxBacklog: number; lport: number; hist: Histogram; max: number | null; overflows: number }
+interface SynblData {
+  byMaxBacklog: Array<{ maxBacklog: number; hist: Histogram; max: number | null; overflows: number }>;
+  listeners: Listener[];
+  overflows: number;
+  overflowReason: string | null;
+  series?: Array<{ at: string; listeners: Listener[] }>;
+}
+
+const N = 4;
+
+const server = (port: number, backlog: number, defer: boolean) => `
+import socket, sys, time
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+${defer ? 'l.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 30)' : ''}
+l.bind((sys.argv[1], ${port}))
+l.listen(${backlog})
+print("ready", flush=True)
+time.sleep(30)
+`;
+
+const DEFER_CLIENTS = (port: number) => `
+import socket, sys, time
+ip = sys.argv[1]
+held = []
+def conn():
+    c = socket.socket(); c.settimeout(3); c.connect((ip, ${port})); held.append(c); return c
+for i in range(${N}):
+    conn().send(b'x')
+time.sleep(0.2)
+late = [conn() for i in range(${N} + 1)]
+time.sleep(0.2)
+for c in late:
+    c.send(b'y')
+time.sleep(1.3)
+`;
+
+const PLAIN_CLIENTS = (port: number) => `
+import socket, sys, time
+ip = sys.argv[1]
+held = []
+for i in range(${2 * N}):
+    c = socket.socket(); c.setblocking(False); c.connect_ex((ip, ${port})); held.append(c)
+    time.sleep(0.02)
+time.sleep(1.3)
+`;
+
+describeKernel('tcpsynbl on listeners the test fills', () => {
+  let catalog: Catalog;
+  let ns: NetnsPair;
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    ns = netnsPair('tsb');
+  });
+  afterAll(async () => {
+    ns?.destroy();
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  async function run(port: number, defer: boolean, clients: string, params: Record<string, unknown>, durationMs = 3500) {
+    const srv = ns.spawn(ns.b, ['python3', '-c', server(port, N, defer), ns.ipB]);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('server not ready')), 10_000);
+        srv.stdout!.on('data', (d: Buffer) => {
+          if (d.toString().includes('ready')) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      const before = nstat(ns.b, 'TcpExtListenOverflows');
+      let done!: Promise<void>;
+      const result = (await runJobInline('tcpsynbl', params, {
+        catalog,
+        durationMs,
+        onAttached: () => {
+          // spawned, not exec'd: the job runs inline on this thread and its interval timers must tick
+          done = new Promise((resolve, reject) => {
+            const c = ns.spawn(ns.a, ['python3', '-c', clients, ns.ipB]);
+            const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
+            c.on('exit', (code) => {
+              clearTimeout(t);
+              if (code === 0) resolve();
+              else reject(new Error(`clients exited with ${code}`));
+            });
+          });
+        },
+      })) as ResultEnvelope<SynblData>;
+      await done;
+      return { result, data: result.data!, overflows: nstat(ns.b, 'TcpExtListenOverflows') - before };
+    } finally {
+      srv.kill('SIGKILL');
+    }
+  }
+
+  it('shows queue lengths 0..N and counts every overflow nstat counts', async () => {
+    const { result, data, overflows } = await run(7100, true, DEFER_CLIENTS(7100), { netns: ns.inoB, intervalMs: 1000 });
+    expect(result.variant).toBe('tp_btf');
+    expect(data.overflowReason).toBe('TCP_LISTEN_OVERFLOW');
+    expect(data.listeners).toHaveLength(1);
+    const l = data.listeners[0]!;
+    expect(l).toMatchObject({ lport: 7100, maxBacklog: N, max: N });
+    // lengths 0, 1, 2, 3 (first round) and 4 (the one late client that fit)
+    expect(l.hist.count).toBe(N + 1);
+    expect(l.hist.sum).toBe((N * (N + 1)) / 2);
+    expect(overflows).toBeGreaterThanOrEqual(N);
+    expect(l.overflows).toBe(overflows);
+    expect(data.overflows).toBe(overflows);
+    expect(data.byMaxBacklog).toEqual([{ maxBacklog: N, hist: l.hist, max: N, overflows }]);
+    // the series adds up to the whole run
+    const s = data.series!;
+    expect(s.length).toBeGreaterThanOrEqual(3); // 3.5 s in 1 s intervals, quiet ones included
+    const sum = (f: (x: Listener) => number) => s.reduce((a, e) => a + e.listeners.reduce((b, x) => b + f(x), 0), 0);
+    expect(sum((x) => x.hist.count)).toBe(N + 1);
+    expect(sum((x) => x.overflows)).toBe(overflows);
+  });
+
+  it('fills a plain listener up to N; filters by family and port', async () => {
+    const { data, overflows } = await run(7101, false, PLAIN_CLIENTS(7101), { netns: ns.inoB, lport: 7101 });
+    expect(data.listeners).toHaveLength(1);
+    const l = data.listeners[0]!;
+    expect(l).toMatchObject({ lport: 7101, maxBacklog: N, max: N });
+    expect(l.hist.count).toBe(N + 1);
+    // the other N-1 SYNs found the queue full: nstat counts them, the kernel frees them as consumed
+    expect(overflows).toBeGreaterThanOrEqual(N - 1);
+    expect(l.overflows).toBe(0);
+
+    const v6 = await run(7102, false, PLAIN_CLIENTS(7102), { netns: ns.inoB, family: 6 }, 2500);
+    expect(v6.data.listeners).toEqual([]);
+    const other = await run(7103, false, PLAIN_CLIENTS(7103), { netns: ns.inoB, lport: 7999 }, 2500);
+    expect(other.data.listeners).toEqual([]);
+  });
+});

@@ -16,21 +16,9 @@
 #include <bpf/bpf_tracing.h>
 #include "sk_event.h"
 #include "events.h"
-#include "filters.h"
+#include "tuple_filter.h"
 #include "states.h"
 #include "tcpaccept.h"
-
-const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_lports_cnt = 0;
-const volatile __u16 targ_rports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_rports_cnt = 0;
-const volatile __u8 targ_laddr[16] = {};
-const volatile __u16 targ_laddr_family = 0;
-const volatile __u32 targ_laddr_prefix = 0;
-const volatile __u8 targ_raddr[16] = {};
-const volatile __u16 targ_raddr_family = 0;
-const volatile __u32 targ_raddr_prefix = 0;
-const volatile __u16 targ_family = 0;
 
 static __always_inline int accepted(long ret, __u8 syscall)
 {
@@ -47,13 +35,7 @@ static __always_inline int accepted(long ret, __u8 syscall)
 	sk = sock_from_fd((int)ret);
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk))
 		return 0;
-	if (!sock_tuple_read(&t, sk))
-		return 0;
-	if (!family_ok(targ_family, t.family) ||
-	    !port_in_list(targ_lports, targ_lports_cnt, t.lport) ||
-	    !port_in_list(targ_rports, targ_rports_cnt, t.rport) ||
-	    !addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t.family, t.laddr) ||
-	    !addr_in_cidr(targ_raddr, targ_raddr_family, targ_raddr_prefix, t.family, t.raddr))
+	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t))
 		return 0;
 
 	e = event_reserve(sizeof(*e));

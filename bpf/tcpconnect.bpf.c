@@ -18,22 +18,11 @@
 #include <bpf/bpf_tracing.h>
 #include "sk_event.h"
 #include "events.h"
-#include "filters.h"
+#include "tuple_filter.h"
 #include "connect.h"
 #include "maps.h"
 #include "tcpconnect.h"
 
-const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_lports_cnt = 0;
-const volatile __u16 targ_rports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_rports_cnt = 0;
-const volatile __u8 targ_laddr[16] = {};
-const volatile __u16 targ_laddr_family = 0;
-const volatile __u32 targ_laddr_prefix = 0;
-const volatile __u8 targ_raddr[16] = {};
-const volatile __u16 targ_raddr_family = 0;
-const volatile __u32 targ_raddr_prefix = 0;
-const volatile __u16 targ_family = 0;
 const volatile bool targ_count = false; /* count mode: aggregate into `counts`, no events */
 
 /* Filled where an event would be emitted in count mode; read (never emptied) by user space at the end. */
@@ -46,21 +35,11 @@ struct {
 
 static const struct tcpconnect_count count_init = {};
 
-/* the local port is only known once the connect has hashed the socket: check it at emit time */
-static __always_inline bool tuple_wanted(const struct sock_tuple *t, bool with_lport)
-{
-	return family_ok(targ_family, t->family) &&
-	       (!with_lport || port_in_list(targ_lports, targ_lports_cnt, t->lport)) &&
-	       port_in_list(targ_rports, targ_rports_cnt, t->rport) &&
-	       addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t->family, t->laddr) &&
-	       addr_in_cidr(targ_raddr, targ_raddr_family, targ_raddr_prefix, t->family, t->raddr);
-}
-
 static __always_inline void emit(const struct sock *sk, struct connect_start *s, long ret, __u8 via)
 {
 	struct tcpconnect_event *e;
 
-	if (!tuple_wanted(&s->t, true))
+	if (!tuple_wanted(&s->t))
 		return;
 
 	if (targ_count) {
@@ -109,7 +88,7 @@ int BPF_PROG(tcpconnect_sk, struct sock *sk, int oldstate, int newstate)
 		owner_current(&o);
 		if (!owner_allowed(&o) || !netns_allowed(sk))
 			return 0;
-		if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t, false))
+		if (!sock_tuple_read(&t, sk) || !tuple_wanted_but_lport(&t))
 			return 0;
 		connect_begin(sk, &o, &t, true);
 		return 0;

@@ -19,22 +19,11 @@
 #include <bpf/bpf_tracing.h>
 #include "sk_event.h"
 #include "events.h"
-#include "filters.h"
+#include "tuple_filter.h"
 #include "connect.h"
 #include "log2.h"
 #include "tcpconnlat.h"
 
-const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_lports_cnt = 0;
-const volatile __u16 targ_rports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_rports_cnt = 0;
-const volatile __u8 targ_laddr[16] = {};
-const volatile __u16 targ_laddr_family = 0;
-const volatile __u32 targ_laddr_prefix = 0;
-const volatile __u8 targ_raddr[16] = {};
-const volatile __u16 targ_raddr_family = 0;
-const volatile __u32 targ_raddr_prefix = 0;
-const volatile __u16 targ_family = 0;
 const volatile __u64 targ_min_us = 0; /* events only at or above this latency (upstream -m); hists count all */
 
 /* Filled at the end of each handshake; read (never emptied) by user space at the end of the job. */
@@ -44,15 +33,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tcpconnlat_hist);
 } hists SEC(".maps");
-
-static __always_inline bool tuple_wanted(const struct sock_tuple *t, bool with_lport)
-{
-	return family_ok(targ_family, t->family) &&
-	       (!with_lport || port_in_list(targ_lports, targ_lports_cnt, t->lport)) &&
-	       port_in_list(targ_rports, targ_rports_cnt, t->rport) &&
-	       addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t->family, t->laddr) &&
-	       addr_in_cidr(targ_raddr, targ_raddr_family, targ_raddr_prefix, t->family, t->raddr);
-}
 
 static __always_inline void record(__u32 idx, __u64 us)
 {
@@ -88,7 +68,7 @@ int BPF_PROG(tcpconnlat_sk, struct sock *sk, int oldstate, int newstate)
 		owner_current(&o);
 		if (!owner_allowed(&o) || !netns_allowed(sk))
 			return 0;
-		if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t, false))
+		if (!sock_tuple_read(&t, sk) || !tuple_wanted_but_lport(&t))
 			return 0;
 		connect_begin(sk, &o, &t, false);
 		return 0;
@@ -100,7 +80,7 @@ int BPF_PROG(tcpconnlat_sk, struct sock *sk, int oldstate, int newstate)
 	if (!s)
 		return 0;
 	connect_resolve(s, sk, newstate);
-	if (!tuple_wanted(&s->t, true))
+	if (!tuple_wanted(&s->t))
 		goto out;
 
 	lat_ns = s->end_ns - s->ts_ns;

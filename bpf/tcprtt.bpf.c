@@ -17,21 +17,9 @@
 #include "log2.h"
 #include "maps.h"
 #include "sock.h"
-#include "filters.h"
+#include "tuple_filter.h"
 
-/* Filters (see filters.h for the encoding); all zero = trace everything. */
-const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_lports_cnt = 0;
-const volatile __u16 targ_rports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_rports_cnt = 0;
-const volatile __u8 targ_laddr[16] = {};
-const volatile __u16 targ_laddr_family = 0;
-const volatile __u32 targ_laddr_prefix = 0;
-const volatile __u8 targ_raddr[16] = {};
-const volatile __u16 targ_raddr_family = 0;
-const volatile __u32 targ_raddr_prefix = 0;
-const volatile __u16 targ_family = 0;
-/* Output shape */
+/* Filters: tuple_filter.h (all zero = trace everything). Output shape: */
 const volatile bool targ_ms = false;          /* histogram in msecs instead of usecs */
 const volatile __u8 targ_by = TCPRTT_BY_NONE; /* one histogram per local / remote address */
 
@@ -49,15 +37,6 @@ struct {
 
 /* the value a new key starts from; min starts at ~0 so the first sample always replaces it */
 static const struct hist hist_init = { .min = ~0ULL };
-
-static __always_inline bool tuple_wanted(const struct sock_tuple *t)
-{
-	return family_ok(targ_family, t->family) &&
-	       port_in_list(targ_lports, targ_lports_cnt, t->lport) &&
-	       port_in_list(targ_rports, targ_rports_cnt, t->rport) &&
-	       addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t->family, t->laddr) &&
-	       addr_in_cidr(targ_raddr, targ_raddr_family, targ_raddr_prefix, t->family, t->raddr);
-}
 
 static __always_inline int record(const struct sock_tuple *t, __u64 srtt)
 {

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* tcppktlat: structs shared by bpf/tcppktlat.bpf.c and packages/probes-tcppktlat/src/decode.ts. */
+#ifndef __TCPPKTLAT_H
+#define __TCPPKTLAT_H
+
+#include "sk_event.h"
+
+#define TCPPKTLAT_MAX_SLOTS 27
+#define TCPPKTLAT_MAX_SOCKS 16384
+
+/* 104 bytes: a read whose data waited at least targ_min_us */
+struct pktlat_event {
+	struct sk_event_head h; /* owner = the reading task */
+	__u64 delta_ns;         /* oldest unread segment's arrival -> this read */
+};
+
+/* 248 bytes: every read's wait in usecs (also those under targ_min_us) */
+struct pktlat_hist {
+	__u64 slots[TCPPKTLAT_MAX_SLOTS];
+	__u64 sum;
+	__u64 cnt;
+	__u64 min_inv; /* ~min (0 until the first sample: the map starts zeroed) */
+	__u64 max;
+};
+
+#endif /* __TCPPKTLAT_H */

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { MapDump } from '@sonde/probe-sdk';
+import { decodeEvent, decodeHist, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
+
+/** struct pktlat_event as bpf/tcppktlat.h lays it out (sk_event_head + delta_ns) */
+function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; pid: number; tid: number; comm: string; deltaNs: bigint }): Buffer {
+  const b = Buffer.alloc(EVENT_SIZE);
+  b.writeBigUInt64LE(123_456_789n, 0); // ts
+  b.writeBigUInt64LE(0xffff888012345678n, 8); // skaddr
+  b.writeUInt32LE(o.pid, 16);
+  b.writeUInt32LE(o.tid, 20);
+  b.writeUInt32LE(1000, 24); // uid
+  b.writeUInt32LE(4026531840, 28); // netns
+  b.writeBigUInt64LE(1234n, 32); // cgroup
+  b.write(o.comm, 40, 'utf8');
+  b.writeUInt16LE(o.af, 56);
+  b.writeUInt16LE(o.lport, 58);
+  b.writeUInt16LE(o.rport, 60);
+  Buffer.from(o.laddr).copy(b, 64);
+  Buffer.from(o.raddr).copy(b, 80);
+  b.writeBigUInt64LE(o.deltaNs, 96);
+  return b;
+}
+
+const v6 = (...tail: number[]) => [...new Array(16 - tail.length).fill(0), ...tail];
+
+describe('decodeEvent', () => {
+  it.each([
+    {
+      name: 'IPv4, 50 ms',
+      e: { af: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], lport: 8080, rport: 46442, pid: 1311, tid: 1312, comm: 'python3', deltaNs: 50_123_456n },
+      want: { pid: 1311, tid: 1312, comm: 'python3', family: 4, laddr: '127.0.0.1', lport: 8080, raddr: '127.0.0.1', rport: 46442, latencyUs: 50123.456, skaddr: '0xffff888012345678', uid: 1000 },
+    },
+    {
+      name: 'IPv6, a 0 µs read is kept',
+      e: { af: 10, laddr: v6(1), raddr: [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 7], lport: 443, rport: 5000, pid: 9, tid: 9, comm: 'nginx', deltaNs: 420n },
+      want: { family: 6, laddr: '::1', raddr: '2001:db8::7', latencyUs: 0.42 },
+    },
+  ])('$name', ({ e, want }) => {
+    expect(decodeEvent(event(e))).toMatchObject(want);
+  });
+
+  it('drops a short record', () => {
+    expect(decodeEvent(Buffer.alloc(EVENT_SIZE - 1))).toBeNull();
+  });
+});
+
+describe('decodeHist', () => {
+  const dump = (slots: Record<number, bigint>, sum: bigint, min: bigint | null, max: bigint, valueSize = HIST_SIZE): MapDump => {
+    const values = Buffer.alloc(HIST_SIZE);
+    let cnt = 0n;
+    for (const [i, n] of Object.entries(slots)) {
+      values.writeBigUInt64LE(n, 8 * Number(i));
+      cnt += n;
+    }
+    values.writeBigUInt64LE(sum, 8 * MAX_SLOTS);
+    values.writeBigUInt64LE(cnt, 8 * (MAX_SLOTS + 1));
+    values.writeBigUInt64LE(min === null ? 0n : ~min & (2n ** 64n - 1n), 8 * (MAX_SLOTS + 2));
+    values.writeBigUInt64LE(max, 8 * (MAX_SLOTS + 3));
+    return { keys: Buffer.alloc(4), values, count: 1, keySize: 4, valueSize };
+  };
+
+  it('reads slots, sum, and min stored inverted (0 = none yet)', () => {
+    const h = decodeHist(dump({ 0: 3n, 15: 2n }, 100_002n, 0n, 51_000n));
+    expect(h).toMatchObject({ unit: 'usecs', count: 5, sum: 100_002, min: 0, max: 51_000 });
+    expect(h.buckets.at(-1)).toEqual({ lo: 32768, hi: 65535, count: 2 });
+  });
+
+  it('is empty without samples', () => {
+    expect(decodeHist(dump({}, 0n, null, 0n))).toMatchObject({ count: 0, min: null, max: null, buckets: [] });
+  });
+
+  it('refuses a layout it does not know', () => {
+    expect(() => decodeHist(dump({}, 0n, null, 0n, 216))).toThrow(/expected 4\/248/);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * tcppktlat against a reader that, for each message, waits until it is readable, sleeps a known
+ * 50 ms, then reads it: every read of that server shows at least 50 ms, with its pid, comm and
+ * ports; the client's reads of the answers (it is blocked in recv) show little; port filters and
+ * minUs keep the rest out, while the histogram still counts every read.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
+import { describeKernel, programsLeft } from './support/kernel.js';
+import { pyPeer } from './support/pytcp.js';
+
+interface Ev {
+  pid: number;
+  tid: number;
+  comm: string;
+  family: number;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  latencyUs: number;
+}
+interface Data {
+  events: Ev[];
+  eventsSeen: number;
+  histogram: Histogram;
+}
+
+const N = 5;
+const DELAY_MS = 50;
+
+describeKernel('tcppktlat on real traffic', () => {
+  let catalog: Catalog;
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get('tcppktlat')?.available, catalog.get('tcppktlat')?.reason).toBe(true);
+  });
+  afterAll(async () => {
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  /** start the slow reader first (its port goes into the filter), the pinger once attached */
+  async function run(host: string, params: (port: number) => Record<string, unknown>, n = N) {
+    const srv = pyPeer('slowreader', 'tpl_slow', host, 0, [n, 1000, DELAY_MS]);
+    const port = await srv.port;
+    let cli!: ReturnType<typeof pyPeer>;
+    const result = (await runJobInline('tcppktlat', params(port), {
+      catalog,
+      durationMs: 600 + n * (DELAY_MS + 40),
+      onAttached: () => {
+        cli = pyPeer('pinger', 'tpl_ping', host, port, [n, 1000]);
+      },
+    })) as ResultEnvelope<Data>;
+    expect(await cli.done).toBe(n);
+    expect(await srv.done).toBe(n);
+    expect(result.error).toBeUndefined();
+    return { data: result.data!, port, srv: srv.pid, cli: cli.pid, cport: await cli.port, result };
+  }
+
+  it('shows every read of the sleeping reader at >= its sleep, with pid, comm and ports', async () => {
+    const { data, port, srv, cport, result } = await run('127.0.0.1', (port) => ({ lport: port }));
+    expect(result.variant).toBe('tp_btf');
+    expect(data.events).toHaveLength(N);
+    for (const e of data.events) {
+      expect(e).toMatchObject({ pid: srv, tid: srv, comm: 'tpl_slow', family: 4, laddr: '127.0.0.1', lport: port, raddr: '127.0.0.1', rport: cport });
+      expect(e.latencyUs).toBeGreaterThanOrEqual(DELAY_MS * 1000);
+      expect(e.latencyUs).toBeLessThan((DELAY_MS + 40) * 1000);
+    }
+    expect(data.histogram.count).toBe(N);
+    expect(data.histogram.min!).toBeGreaterThanOrEqual(DELAY_MS * 1000);
+  });
+
+  it('keeps fast reads (0 µs included) and filters by remote port; minUs leaves them in the histogram only', async () => {
+    const fast = await run('127.0.0.1', (port) => ({ rport: port }));
+    // the pinger reads the 1-byte answers while blocked in recv: fast, its own pid
+    expect(fast.data.events).toHaveLength(N);
+    for (const e of fast.data.events) {
+      expect(e).toMatchObject({ pid: fast.cli, comm: 'tpl_ping', lport: fast.cport, rport: fast.port });
+      expect(e.latencyUs).toBeLessThan(DELAY_MS * 1000);
+    }
+    const slowOnly = await run('127.0.0.1', (port) => ({ rport: port, minUs: 20_000 }));
+    expect(slowOnly.data.events).toEqual([]);
+    expect(slowOnly.data.histogram.count).toBe(N);
+  });
+
+  it('reports IPv6 connections', async () => {
+    const { data, port, srv } = await run('::1', (port) => ({ lport: port, family: 6 }), 2);
+    expect(data.events).toHaveLength(2);
+    for (const e of data.events) {
+      expect(e).toMatchObject({ pid: srv, family: 6, laddr: '::1', raddr: '::1', lport: port });
+      expect(e.latencyUs).toBeGreaterThanOrEqual(DELAY_MS * 1000);
+    }
+  });
+});

@@ -105,6 +105,11 @@ export declare class BpfObject {
    * counts them only while `kernel.bpf_stats_enabled` is 1, else they stay 0. Empty before load.
    */
   programStats(): ProgramStats[];
+  /**
+   * turn on run-time stats (BPF_ENABLE_STATS) for as long as this object is open: the kernel
+   * refcounts the request, so closing the object — or the process dying — restores the host.
+   */
+  enableStats(): boolean;
   /** detach links, free ring buffers, close the object; idempotent */
   close(): void;
   readonly closed: boolean;

@@ -91,6 +91,7 @@ Napi::Function BpfObject::Init(Napi::Env env) {
                          InstanceMethod<&BpfObject::Stack>("stack"),
                          InstanceMethod<&BpfObject::ProgramIds>("programIds"),
                          InstanceMethod<&BpfObject::ProgramStats>("programStats"),
+                         InstanceMethod<&BpfObject::EnableStats>("enableStats"),
                          InstanceMethod<&BpfObject::Close>("close"),
                          InstanceAccessor<&BpfObject::Closed>("closed"),
                      });
@@ -114,6 +115,8 @@ void BpfObject::CloseNative() {
   links_.clear();
   for (auto& [name, ring] : rings_) ring->Free();
   rings_.clear();
+  if (stats_fd_ >= 0) close(stats_fd_);
+  stats_fd_ = -1;
   if (obj_) bpf_object__close(obj_);
   obj_ = nullptr;
   if (registry_) registry_->open.erase(this);
@@ -360,6 +363,19 @@ Napi::Value BpfObject::ProgramStats(const Napi::CallbackInfo& info) {
     arr.Set(i++, o);
   }
   return arr;
+}
+
+// BPF_ENABLE_STATS(BPF_STATS_RUN_TIME): the kernel counts run time while the returned fd is open,
+// refcounted with everyone else's, so nothing needs restoring: closing the object (or the process
+// dying) puts the host back as it was. Idempotent.
+Napi::Value BpfObject::EnableStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!obj_) throw BpfError(env, Stage::Run, -EBADF, "enableStats on a closed object");
+  if (stats_fd_ >= 0) return Napi::Boolean::New(env, true);
+  int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (fd < 0) throw BpfError(env, Stage::Run, fd, "bpf_enable_stats(BPF_STATS_RUN_TIME)");
+  stats_fd_ = fd;
+  return Napi::Boolean::New(env, true);
 }
 
 Napi::Value BpfObject::Close(const Napi::CallbackInfo& info) {

@@ -58,6 +58,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   Napi::Value Stack(const Napi::CallbackInfo& info);
   Napi::Value ProgramIds(const Napi::CallbackInfo& info);
   Napi::Value ProgramStats(const Napi::CallbackInfo& info);
+  Napi::Value EnableStats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Closed(const Napi::CallbackInfo& info);
 
@@ -72,6 +73,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   bpf_object* obj_ = nullptr;
   std::string path_;
   bool loaded_ = false;
+  // BPF_ENABLE_STATS fd: run-time stats are on host-wide while any such fd is open
+  int stats_fd_ = -1;
   std::vector<bpf_link*> links_;
   std::map<std::string, std::shared_ptr<RingState>> rings_;
   std::shared_ptr<Registry> registry_;

@@ -102,7 +102,7 @@ describeKernel('lifecycle', () => {
 });
 
 describeKernel('program stats', () => {
-  it('programStats() reports run time and count while kernel.bpf_stats_enabled is on', async () => {
+  it('programStats() reports run time and count while enableStats() holds stats on', async () => {
     const { readFileSync, writeFileSync } = await import('node:fs');
     const sysctl = '/proc/sys/kernel/bpf_stats_enabled';
     const was = readFileSync(sysctl, 'utf8').trim();
@@ -111,7 +111,9 @@ describeKernel('program stats', () => {
       expect(obj.programStats()).toEqual([]); // not loaded yet
       obj.load();
       obj.attach();
-      writeFileSync(sysctl, '1');
+      writeFileSync(sysctl, '0');
+      obj.enableStats(); // BPF_ENABLE_STATS: on while the object is open, whatever the sysctl says
+      expect(obj.enableStats()).toBe(true); // idempotent
       // sys_enter runs on every syscall: make some
       for (let i = 0; i < 200; i++) readFileSync('/proc/self/stat');
       const stats = obj.programStats();
@@ -126,5 +128,17 @@ describeKernel('program stats', () => {
       obj.close();
     }
     expect(obj.programStats()).toEqual([]);
+    // closed: the stats request went with the object (another object's programs stay at 0)
+    const other = openFixture();
+    try {
+      writeFileSync(sysctl, '0');
+      other.load();
+      other.attach();
+      for (let i = 0; i < 50; i++) readFileSync('/proc/self/stat');
+      expect(other.programStats().every((s) => s.runTimeNs === 0)).toBe(true);
+    } finally {
+      writeFileSync(sysctl, was);
+      other.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape } from './conn-filters.js';
+import { checkConnFilters, connFilterGlobals, connFilterShape, tupleFilterGlobals, tupleFilterShape } from './conn-filters.js';
 
 const schema = z.object(connFilterShape).strict().superRefine(checkConnFilters);
 
@@ -32,5 +32,26 @@ describe('conn filters', () => {
     expect(r.error!.issues[0]!.path).toEqual(['raddr']);
     const f = schema.safeParse({ laddr: '10.0.0.1', family: 6 });
     expect(f.error!.issues[0]!.path).toEqual(['family']);
+  });
+});
+
+describe('tuple filters alone', () => {
+  const tuple = z.object(tupleFilterShape).strict().superRefine(checkConnFilters);
+
+  it('has only the tuple keys and encodes only the tuple_filter.h globals', () => {
+    const p = tuple.parse({ rport: [443, 80], laddr: '::1', family: 6 });
+    expect(p).toEqual({ lport: [], rport: [443, 80], laddr: '::1', family: 6 });
+    const g = tupleFilterGlobals(p);
+    expect(Object.keys(g).sort()).toEqual(
+      ['family', 'laddr', 'laddr_family', 'laddr_prefix', 'lports', 'lports_cnt', 'raddr', 'raddr_family', 'raddr_prefix', 'rports', 'rports_cnt'].map((k) => `targ_${k}`),
+    );
+    expect(g.targ_rports_cnt).toBe(2);
+    expect([g.targ_laddr_family, g.targ_laddr_prefix, g.targ_family]).toEqual([10, 128, 10]);
+    expect(tuple.safeParse({ pid: 1 }).success).toBe(false);
+  });
+
+  it('is the first half of the conn filters', () => {
+    const p = schema.parse({ lport: 22, raddr: '10.0.0.0/8', pid: 42 });
+    expect(connFilterGlobals(p)).toEqual({ ...tupleFilterGlobals(p), targ_pid: 42 });
   });
 });

@@ -2,7 +2,8 @@
  * Every common filter at once, for probes over connections that honour them all (tcpstates,
  * tcplife, tcptracer, tcpretrans, ...): the zod shape to spread into a probe's params, the
  * cross-field checks (laddr/raddr/family must agree), and the encoder into the globals of
- * bpf/include/tuple_filter.h + task.h.
+ * bpf/include/tuple_filter.h + task.h. The tuple part alone (tupleFilterShape, tupleFilterGlobals)
+ * is for probes whose hook has no owning task to filter on (tcprtt: softirq receive path).
  */
 import { z } from 'zod';
 import { parseCidr } from './address.js';
@@ -10,22 +11,29 @@ import { addrFilterGlobals, cidr, family, familyGlobal, portFilterGlobals, portL
 import type { GlobalValue } from './kernel.js';
 import { taskFilterGlobals, taskFilterShape, type TaskFilterParams } from './task-filters.js';
 
-export const connFilterShape = {
+/** the filters of bpf/include/tuple_filter.h: ports, addresses, family */
+export const tupleFilterShape = {
   lport: portList.default([]).describe('local port or list of up to 8; [] = every port'),
   rport: portList.default([]).describe('remote port or list of up to 8; [] = every port'),
   laddr: cidr.optional().describe('local address or CIDR, IPv4 or IPv6 (e.g. 10.0.0.0/8); absent = any'),
   raddr: cidr.optional().describe('remote address or CIDR, IPv4 or IPv6; absent = any'),
   family: family.optional().describe('only IPv4 (4) or IPv6 (6) sockets (upstream -4/-6); v4-mapped IPv6 counts as IPv4'),
+};
+
+export const connFilterShape = {
+  ...tupleFilterShape,
   ...taskFilterShape,
 };
 
-export interface ConnFilterParams extends TaskFilterParams {
+export interface TupleFilterParams {
   lport: number[];
   rport: number[];
   laddr?: string | undefined;
   raddr?: string | undefined;
   family?: 4 | 6 | undefined;
 }
+
+export interface ConnFilterParams extends TupleFilterParams, TaskFilterParams {}
 
 function cidrFamily(s: string | undefined): 4 | 6 | undefined {
   if (s === undefined) return undefined;
@@ -50,14 +58,18 @@ export function checkConnFilters(p: Pick<ConnFilterParams, 'laddr' | 'raddr' | '
   }
 }
 
-/** globals of tuple_filter.h and task.h */
-export function connFilterGlobals(p: ConnFilterParams): Record<string, GlobalValue> {
+/** globals of tuple_filter.h */
+export function tupleFilterGlobals(p: TupleFilterParams): Record<string, GlobalValue> {
   return {
     ...portFilterGlobals('lports', p.lport),
     ...portFilterGlobals('rports', p.rport),
     ...addrFilterGlobals('laddr', p.laddr),
     ...addrFilterGlobals('raddr', p.raddr),
     ...familyGlobal(p.family),
-    ...taskFilterGlobals(p),
   };
+}
+
+/** globals of tuple_filter.h and task.h */
+export function connFilterGlobals(p: ConnFilterParams): Record<string, GlobalValue> {
+  return { ...tupleFilterGlobals(p), ...taskFilterGlobals(p) };
 }

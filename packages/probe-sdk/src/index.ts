@@ -9,6 +9,7 @@ export * from './render.js';
 export * from './task-filters.js';
 export * from './events.js';
 export * from './sk-event.js';
+export * from './sk-event-encode.js';
 export * from './kallsyms.js';
 export * from './drop-reasons.js';
 export * from './intervals.js';

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { encodeSkEventHead } from '@sonde/probe-sdk';
 import { decodeEvent, EVENT_SIZE } from './decode.js';
 
 function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; fd: number; syscall: number }): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(5_000_000n, 0);
-  b.writeBigUInt64LE(0xffff888104365000n, 8);
-  b.writeUInt32LE(812, 16);
-  b.writeUInt32LE(813, 20);
-  b.writeUInt32LE(33, 24);
-  b.writeUInt32LE(4026532000, 28);
-  b.writeBigUInt64LE(9876n, 32);
-  b.write('nginx', 40);
-  b.writeUInt16LE(o.af, 56);
-  b.writeUInt16LE(o.lport, 58);
-  b.writeUInt16LE(o.rport, 60);
-  Buffer.from(o.laddr).copy(b, 64);
-  Buffer.from(o.raddr).copy(b, 80);
+  const head = { tsNs: 5_000_000n, skaddr: 0xffff888104365000n, pid: 812, tid: 813, uid: 33, netns: 4026532000, cgroup: 9876n, comm: 'nginx' };
+  const b = encodeSkEventHead({ ...head, ...o }, EVENT_SIZE);
   b.writeInt32LE(o.fd, 96);
   b.writeUInt8(o.syscall, 100);
   return b;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
+import { encodeSkEventHead, type MapDump } from '@sonde/probe-sdk';
 import { decodeCounts, decodeEvent, EVENT_SIZE, KEY_SIZE, VALUE_SIZE } from './decode.js';
 
 /** struct tcpconnect_event exactly as bpf/tcpconnect.h lays it out (head from sk_event.h) */
@@ -19,20 +19,8 @@ interface Ev {
 }
 
 function event(e: Ev): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(1_000_000n, 0);
-  b.writeBigUInt64LE(0xffff888104361280n, 8);
-  b.writeUInt32LE(e.pid, 16);
-  b.writeUInt32LE(e.pid, 20);
-  b.writeUInt32LE(1000, 24);
-  b.writeUInt32LE(4026531833, 28);
-  b.writeBigUInt64LE(1n, 32);
-  b.write(e.comm, 40, 'utf8');
-  b.writeUInt16LE(e.af, 56);
-  b.writeUInt16LE(e.lport, 58);
-  b.writeUInt16LE(e.rport, 60);
-  Buffer.from(e.laddr).copy(b, 64);
-  Buffer.from(e.raddr).copy(b, 80);
+  const head = { tsNs: 1_000_000n, skaddr: 0xffff888104361280n, tid: e.pid, uid: 1000, netns: 4026531833, cgroup: 1n };
+  const b = encodeSkEventHead({ ...head, ...e }, EVENT_SIZE);
   b.writeBigUInt64LE(e.latNs, 96);
   b.writeInt32LE(e.ret, 104);
   b.writeInt32LE(e.err, 108);

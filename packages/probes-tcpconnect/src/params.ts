@@ -1,38 +1,16 @@
 /**
  * tcpconnect's parameters: upstream tcpconnect's options (libbpf-tools/tcpconnect.c, tools/tcpconnect.py)
- * as a zod schema. Filters map to `const volatile targ_*` globals of bpf/tcpconnect.bpf.c and
- * bpf/include/task.h (see `globalsFor`); `count` switches the kernel to aggregation; `sourcePort`,
- * `printUid` and `timestamps` only shape the text output (the JSON always has every field).
+ * as a zod schema. The common filters (probe-sdk connFilterShape) map to the globals of
+ * bpf/include/tuple_filter.h and task.h (see `globalsFor`); `count` switches the kernel to aggregation;
+ * `sourcePort`, `printUid` and `timestamps` only shape the text output (the JSON always has every field).
  */
 import { z } from 'zod';
-import {
-  addrFilterGlobals,
-  cidr,
-  comm,
-  cgroup,
-  family,
-  familyGlobal,
-  netns,
-  pid,
-  portFilterGlobals,
-  portList,
-  taskFilterGlobals,
-  uid,
-  type GlobalValue,
-} from '@sonde/probe-sdk';
+import { connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
-    pid: pid.optional().describe('only connects made by this process (tgid) (upstream -p); absent = any'),
-    uid: uid.optional().describe('only connects made by this user id (upstream -u); absent = any'),
-    comm: comm.optional().describe('only connects made by tasks with exactly this name; absent = any'),
-    cgroup: cgroup.optional().describe('only connects made by tasks in this cgroup v2 path (upstream --cgroupmap); absent = any'),
-    netns: netns.optional().describe('only sockets in this network namespace: inode or "pid:<n>"; absent = any'),
-    rport: portList.default([]).describe('remote (destination) port or list of up to 8 (upstream -P); [] = every port'),
-    lport: portList.default([]).describe('local (source) port or list of up to 8; [] = every port'),
-    laddr: cidr.optional().describe('local address or CIDR, IPv4 or IPv6; absent = any'),
-    raddr: cidr.optional().describe('remote address or CIDR, IPv4 or IPv6; absent = any'),
-    family: family.optional().describe('only IPv4 (4) or IPv6 (6) connects (upstream -4/-6); v4-mapped IPv6 counts as IPv4'),
+    ...connFilterShape,
+    rport: connFilterShape.rport.describe('remote (destination) port or list of up to 8 (upstream -P); [] = every port'),
     count: z
       .boolean()
       .default(false)
@@ -45,15 +23,7 @@ export const params = z
 
 export type TcpconnectParams = z.output<typeof params>;
 
-/** The rodata globals of bpf/tcpconnect.bpf.c (and task.h) for these params. */
+/** The rodata globals of bpf/tcpconnect.bpf.c (tuple_filter.h, task.h) for these params. */
 export function globalsFor(p: TcpconnectParams): Record<string, GlobalValue> {
-  return {
-    ...taskFilterGlobals(p),
-    ...portFilterGlobals('lports', p.lport),
-    ...portFilterGlobals('rports', p.rport),
-    ...addrFilterGlobals('laddr', p.laddr),
-    ...addrFilterGlobals('raddr', p.raddr),
-    ...familyGlobal(p.family),
-    targ_count: p.count,
-  };
+  return { ...connFilterGlobals(p), targ_count: p.count };
 }

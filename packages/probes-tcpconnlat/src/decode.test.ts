@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
+import { encodeSkEventHead, type MapDump } from '@sonde/probe-sdk';
 import { decodeEvent, decodeHists, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
 
 function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; latNs: bigint; err: number; state: number }): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(5_000_000n, 0);
-  b.writeBigUInt64LE(0xffff888104365000n, 8);
-  b.writeUInt32LE(7164, 16);
-  b.writeUInt32LE(7165, 20);
-  b.write('python3', 40);
-  b.writeUInt16LE(o.af, 56);
-  b.writeUInt16LE(o.lport, 58);
-  b.writeUInt16LE(o.rport, 60);
-  Buffer.from(o.laddr).copy(b, 64);
-  Buffer.from(o.raddr).copy(b, 80);
+  const b = encodeSkEventHead({ tsNs: 5_000_000n, skaddr: 0xffff888104365000n, pid: 7164, tid: 7165, comm: 'python3', ...o }, EVENT_SIZE);
   b.writeBigUInt64LE(o.latNs, 96);
   b.writeInt32LE(o.err, 104);
   b.writeUInt8(o.state, 108);

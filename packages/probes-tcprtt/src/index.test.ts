@@ -2,7 +2,7 @@
  * The probe definition and its contract with bpf/tcprtt.bpf.c / tcprtt.h, checked against the C
  * source text (no kernel here: the real-kernel test lives in test/tcprtt.kernel.test.ts).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isProbe } from '@sonde/probe-sdk';
@@ -12,6 +12,16 @@ import { KEY_SIZE, MAX_ENTRIES, MAX_SLOTS, VALUE_SIZE } from './decode.js';
 const bpfDir = fileURLToPath(new URL('../../../bpf/', import.meta.url));
 const source = readFileSync(`${bpfDir}tcprtt.bpf.c`, 'utf8');
 const header = readFileSync(`${bpfDir}tcprtt.h`, 'utf8');
+
+/** tcprtt.bpf.c with the text of the local headers it includes (bpf/ or bpf/include/), each once */
+function objectSource(file = `${bpfDir}tcprtt.bpf.c`, seen = new Set<string>()): string {
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  const included = [...text.matchAll(/^#include "([\w.]+)"/gm)]
+    .map((m) => [`${bpfDir}${m[1]}`, `${bpfDir}include/${m[1]}`].find((f) => existsSync(f))!)
+    .filter((f) => f && !seen.has(f));
+  return [text, ...included.map((f) => (seen.has(f) ? '' : objectSource(f, seen)))].join('\n');
+}
 
 describe('tcprtt probe definition', () => {
   it('is a probe with both hook variants, tp_btf first', () => {
@@ -29,8 +39,8 @@ describe('tcprtt probe definition', () => {
     expect(source).toMatch(/SEC\("tracepoint\/tcp\/tcp_probe"\)\s*\nint tcprtt_tp\(/);
   });
 
-  it('sets exactly the const volatile globals the object declares', () => {
-    const declared = [...source.matchAll(/^const volatile [\w ]+?(targ_\w+)/gm)].map((m) => m[1]).sort();
+  it('sets exactly the const volatile globals the object declares (in tcprtt.bpf.c and the headers it includes)', () => {
+    const declared = [...objectSource().matchAll(/^const volatile [\w ]+?(targ_\w+)/gm)].map((m) => m[1]).sort();
     expect(Object.keys(globalsFor(params.parse({}))).sort()).toEqual(declared);
   });
 

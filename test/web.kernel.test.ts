@@ -1,0 +1,104 @@
+/**
+ * The web page in a real browser (Debian's chromium via playwright-core): pick tcprtt in the
+ * catalogue, fill the form generated from its params schema, start a REAL job against the real
+ * server, send loopback traffic while it runs, and see the histogram drawn with one bar per
+ * non-empty bucket of the stored result.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeKernel, programsLeft } from './support/kernel.js';
+import { json, startServer, waitJob, type Server } from './support/server.js';
+import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describeKernel('web page in headless Chromium', () => {
+  let server: Server;
+  let echo: EchoServer;
+  let browser: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+    echo = await echoServer();
+    profile = mkdtempSync(join(tmpdir(), 'sonde-chromium-'));
+    // a fresh profile directory each run (playwright passes it as --user-data-dir)
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync',
+      ],
+      timeout: 30_000,
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(profile, { recursive: true, force: true });
+    await echo?.close();
+    await server?.stop();
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  it('shows the catalogue and a form generated from the params schema', async () => {
+    await page.goto(server.url);
+    await page.locator('#probes li[data-probe="tcprtt"]').click();
+    await page.locator('#form-h', { hasText: 'New tcprtt job' }).waitFor({ timeout: 10_000 });
+    // one input per schema property: the enum becomes a select, the boolean a checkbox
+    const { probes } = await json(await fetch(`${server.url}/v1/probes`));
+    const props = Object.keys(probes.find((p: { name: string }) => p.name === 'tcprtt').paramsSchema.properties);
+    const inputs = await page.locator('[data-param]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.param));
+    expect(inputs).toEqual(props);
+    expect(await page.locator('select#param-units option').allTextContents()).toEqual(expect.arrayContaining(['us', 'ms']));
+    expect(await page.locator('#param-extended').getAttribute('type')).toBe('checkbox');
+  });
+
+  it('starts a real job from the form, shows it running, then draws its histogram', async () => {
+    await page.fill('#duration', '2s');
+    await page.fill('#param-rport', String(echo.port));
+    await page.check('#param-extended');
+    await page.click('#start');
+    await page.waitForURL(/#\/jobs\/j_\w+$/, { timeout: 5000 });
+    const id = /#\/jobs\/(j_\w+)$/.exec(page.url())![1]!;
+    const job = await waitJob(server.url, id, ['running']);
+    expect(job.params).toMatchObject({ rport: [echo.port], extended: true });
+    // live progress in the running list while the job runs
+    await page.locator(`#running li[data-job="${id}"] progress`).waitFor({ timeout: 5000 });
+    const traffic = await pingPong(echo.port, { conns: 2, maxMs: 800 });
+    await traffic.stop();
+    const done = await waitJob(server.url, id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+
+    await page.locator('#result-status', { hasText: 'succeeded' }).waitFor({ timeout: 10_000 });
+    await page.locator('#chart svg rect.bar').first().waitFor({ timeout: 10_000 });
+    const bars = await page.locator('#chart svg rect.bar').evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-lo')), Number(e.getAttribute('data-count'))]));
+    const nonEmpty = done.result.data.total.buckets.filter((b: { count: number }) => b.count > 0);
+    expect(bars).toEqual(nonEmpty.map((b: { lo: number; count: number }) => [b.lo, b.count]));
+    expect(await page.locator('td[data-stat="count"]').textContent()).toBe(String(done.result.data.total.count));
+    expect(done.result.data.total.count).toBeGreaterThanOrEqual(traffic.rounds);
+    expect(await page.locator('#result-text').textContent()).toMatch(/usecs\s+: count\s+distribution/);
+    // and it is listed among recent jobs
+    expect(await page.locator('#recent tbody').textContent()).toContain(id);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows the server\'s problem when the form is wrong', async () => {
+    await page.goto(`${server.url}/#/`);
+    await page.locator('#probes li[data-probe="tcprtt"]').click();
+    await page.locator('#form-h', { hasText: 'New tcprtt job' }).waitFor({ timeout: 10_000 });
+    await page.fill('#duration', '2s');
+    await page.fill('#param-rport', '70000');
+    await page.click('#start');
+    await page.locator('#form-error', { hasText: 'rport' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#form-error').textContent()).toMatch(/params\.rport/);
+  });
+});

@@ -11,6 +11,9 @@ export interface NetnsPair {
   b: string;
   ipA: string;
   ipB: string;
+  /** the veth ends: devA lives in a, devB in b */
+  devA: string;
+  devB: string;
   /** inode numbers of the namespaces (the `netns` filter value) */
   inoA: number;
   inoB: number;
@@ -53,6 +56,8 @@ export function netnsPair(tag = 'snd'): NetnsPair {
     b,
     ipA,
     ipB,
+    devA: va,
+    devB: vb,
     inoA: ino(a),
     inoB: ino(b),
     exec: (ns, cmd, timeoutMs = 15_000) =>

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpretrans: TCP retransmits as events (owner, tuple, state, sequence number, segments), like
+ * bcc's tcpretrans, plus per-flow counts aggregated here (upstream -c), always exact.
+ *
+ *   tcp:tcp_retransmit_skb     since 6.17 it also fires for attempts that failed (err != 0, e.g. the
+ *                              qdisc refused the skb): only err == 0 is a retransmit, as TcpRetransSegs
+ *                              counts it. tp_btf gives the skb, so TCP_SKB_CB(skb)->seq is readable.
+ *   tcp:tcp_retransmit_synack  SYN-ACK retransmits of a listener (upstream misses them).
+ *   inet_sock_set_state + sys_exit_accept4/accept: owners only (attrib.h), since retransmits run
+ *                              from timers and softirq, where `current` is not the socket's owner.
+ * Tail-loss probes (upstream -l) need a kprobe on tcp_send_loss_probe: no hook here.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "sk_event.h"
+#include "tuple_filter.h"
+#include "events.h"
+#include "attrib.h"
+#include "maps.h"
+#include "tcpretrans.h"
+
+const volatile bool targ_count = false; /* count mode: aggregate only, no events */
+
+/* tuple -> counts; filled by both retransmit hooks for what passes the filters; read by user space */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPRETRANS_MAX_FLOWS);
+	__type(key, struct sock_tuple);
+	__type(value, struct tcpretrans_count);
+} flows SEC(".maps");
+
+static const struct tcpretrans_count zero;
+
+static __always_inline int record(const struct sock *sk, const struct sock *tuple_sk, __u32 seq, __u32 segs,
+				  __u8 state, __u8 type)
+{
+	struct tcpretrans_event *e;
+	struct tcpretrans_count *c;
+	struct sock_tuple t;
+	struct owner *o;
+
+	if (!sock_tuple_read(&t, tuple_sk) || !tuple_wanted(&t) || !netns_allowed(tuple_sk))
+		return 0;
+	o = owner_lookup(sk);
+	if (task_filter_on() && (!o || !owner_allowed(o)))
+		return 0;
+
+	c = map_lookup_or_try_init(&flows, &t, &zero);
+	if (c) {
+		__sync_fetch_and_add(&c->retransmits, 1);
+		__sync_fetch_and_add(&c->segments, segs);
+	}
+	if (targ_count)
+		return 0;
+	e = event_reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	sk_event_head_fill(&e->h, tuple_sk, &t, o);
+	e->seq = seq;
+	e->segs = segs;
+	e->state = state;
+	e->type = type;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	event_submit(e);
+	return 0;
+}
+
+static __always_inline int on_retransmit(const struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)&skb->cb[0];
+	__u32 seq = BPF_CORE_READ(cb, seq);
+	__u16 segs = BPF_CORE_READ(cb, tcp_gso_segs);
+
+	return record(sk, sk, seq, segs ? segs : 1, BPF_CORE_READ(sk, __sk_common.skc_state), TCPRETRANS_TYPE_RETRANS);
+}
+
+static __always_inline int on_synack(const struct sock *sk, const struct request_sock *req)
+{
+	__u32 isn = BPF_CORE_READ((struct tcp_request_sock *)req, snt_isn);
+
+	/* the request sock carries the connection's tuple in its sock_common; the listener owns it */
+	return record(sk, (const struct sock *)req, isn, 1, SONDE_TCP_SYN_RECV, TCPRETRANS_TYPE_SYNACK);
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcpretrans_btf, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (err)
+		return 0;
+	return on_retransmit(sk, skb);
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int tcpretrans_tp(struct trace_event_raw_tcp_retransmit_skb *ctx)
+{
+	/* `err` exists since 6.17, when failed attempts started to fire the tracepoint */
+	if (bpf_core_field_exists(ctx->err) && BPF_CORE_READ(ctx, err))
+		return 0;
+	return on_retransmit((const struct sock *)ctx->skaddr, (const struct sk_buff *)ctx->skbaddr);
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(tcpretrans_syn, const struct sock *sk, const struct request_sock *req)
+{
+	return on_synack(sk, req);
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_synack")
+int tcpretrans_syntp(struct trace_event_raw_tcp_retransmit_synack *ctx)
+{
+	return on_synack((const struct sock *)ctx->skaddr, (const struct request_sock *)ctx->req);
+}
+
+/* owners: connect/listen/close learnt here, forgotten at CLOSE */
+static __always_inline int on_state(const struct sock *sk, int oldstate, int newstate)
+{
+	struct owner buf;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (newstate == SONDE_TCP_CLOSE)
+		owner_forget(sk);
+	else
+		owner_on_state(sk, oldstate, newstate, &buf);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcpretrans_st, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return on_state(sk, oldstate, newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tcpretrans_sttp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	return on_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int tcpretrans_ac4(struct trace_event_raw_sys_exit *ctx)
+{
+	struct owner buf;
+
+	owner_on_accept(ctx->ret, &buf);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int tcpretrans_acc(struct trace_event_raw_sys_exit *ctx)
+{
+	struct owner buf;
+
+	owner_on_accept(ctx->ret, &buf);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tcpretrans: structs shared by bpf/tcpretrans.bpf.c and packages/probes-tcpretrans/src/decode.ts,
+ * which mirrors these layouts byte for byte.
+ */
+#ifndef __TCPRETRANS_H
+#define __TCPRETRANS_H
+
+#define TCPRETRANS_MAX_FLOWS 10240
+
+#define TCPRETRANS_TYPE_RETRANS 1 /* tcp_retransmit_skb, err == 0 */
+#define TCPRETRANS_TYPE_SYNACK  2 /* tcp_retransmit_synack */
+
+/* 112 bytes: struct sk_event_head (96) then: */
+struct tcpretrans_event {
+	struct sk_event_head h;
+	__u32 seq;   /* TCP_SKB_CB(skb)->seq; for a SYN-ACK, the ISN it carries */
+	__u32 segs;  /* segments in the skb (tcp_skb_pcount), 1 for a SYN-ACK */
+	__u8 state;  /* the socket's TCP state */
+	__u8 type;   /* TCPRETRANS_TYPE_* */
+	__u8 pad[6];
+};
+
+/* `flows` value, key = struct sock_tuple (40 bytes) */
+struct tcpretrans_count {
+	__u64 retransmits; /* skbs retransmitted (and SYN-ACKs) */
+	__u64 segments;    /* segments in them: what TcpRetransSegs counts */
+};
+
+#endif /* __TCPRETRANS_H */

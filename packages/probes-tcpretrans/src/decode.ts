@@ -1,0 +1,63 @@
+/**
+ * Decoding of bpf/tcpretrans.h: ring-buffer records (struct tcpretrans_event, 112 bytes) and the
+ * `flows` map (struct sock_tuple, 40 bytes -> struct tcpretrans_count, 16 bytes).
+ */
+import { afToFamily, decodeSkEventHead, formatAddr, ProbeLoadError, SK_EVENT_HEAD_SIZE, tcpStateName, type MapDump, type SkEventHead } from '@sonde/probe-sdk';
+
+export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 16;
+export const FLOW_KEY_SIZE = 40;
+export const FLOW_VALUE_SIZE = 16;
+/** TCPRETRANS_MAX_FLOWS */
+export const MAX_FLOWS = 10240;
+
+export interface TcpretransEvent extends SkEventHead {
+  /** R: a retransmitted segment (upstream's R); S: a retransmitted SYN-ACK (beyond upstream) */
+  type: 'R' | 'S';
+  state: string;
+  /** sequence number of the first byte (of the SYN-ACK: its ISN) */
+  seq: number;
+  /** segments in the retransmitted skb (TSO/GSO); TcpRetransSegs counts these */
+  segs: number;
+}
+
+export function decodeEvent(b: Buffer): TcpretransEvent {
+  if (b.length < EVENT_SIZE) throw new ProbeLoadError(`tcpretrans: event of ${b.length} bytes, expected ${EVENT_SIZE}`, 'read');
+  const e = decodeSkEventHead(b) as TcpretransEvent;
+  e.seq = b.readUInt32LE(SK_EVENT_HEAD_SIZE);
+  e.segs = b.readUInt32LE(SK_EVENT_HEAD_SIZE + 4);
+  e.state = tcpStateName(b[SK_EVENT_HEAD_SIZE + 8]!);
+  e.type = b[SK_EVENT_HEAD_SIZE + 9] === 2 ? 'S' : 'R';
+  return e;
+}
+
+export interface Flow {
+  family: 4 | 6;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  retransmits: number;
+  segments: number;
+}
+
+/** flows, most retransmits first */
+export function decodeFlows(dump: MapDump): Flow[] {
+  if (dump.keySize !== FLOW_KEY_SIZE || dump.valueSize !== FLOW_VALUE_SIZE) {
+    throw new ProbeLoadError(`tcpretrans: flows map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected 40/16: object and decoder disagree`, 'read');
+  }
+  const out: Flow[] = [];
+  for (let i = 0; i < dump.count; i++) {
+    const k = dump.keys.subarray(i * FLOW_KEY_SIZE, (i + 1) * FLOW_KEY_SIZE);
+    const family = afToFamily(k.readUInt16LE(0)) ?? 4;
+    out.push({
+      family,
+      lport: k.readUInt16LE(2),
+      rport: k.readUInt16LE(4),
+      laddr: formatAddr(family, k.subarray(8, 24)),
+      raddr: formatAddr(family, k.subarray(24, 40)),
+      retransmits: Number(dump.values.readBigUInt64LE(i * FLOW_VALUE_SIZE)),
+      segments: Number(dump.values.readBigUInt64LE(i * FLOW_VALUE_SIZE + 8)),
+    });
+  }
+  return out.sort((a, b) => b.retransmits - a.retransmits || a.lport - b.lport || a.rport - b.rport);
+}

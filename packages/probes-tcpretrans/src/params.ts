@@ -1,0 +1,29 @@
+/**
+ * tcpretrans' parameters: upstream tcpretrans' options (bcc tools/tcpretrans.py) plus every common
+ * filter. Upstream -c is `count`, -s `sequence`, -4/-6 `family`, -l `tlp` (refused here: see below).
+ */
+import { z } from 'zod';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+
+export const TLP_UNAVAILABLE =
+  'tail-loss probes (upstream -l) are only visible from a kprobe on tcp_send_loss_probe (there is no tracepoint for them), and this kernel has no kprobes';
+
+export const params = z
+  .object({
+    ...connFilterShape,
+    count: z.boolean().default(false).describe('count mode (upstream -c): only the per-flow table, no events; the table is in every result anyway'),
+    sequence: z.boolean().default(false).describe('text output: a SEQ column with the sequence number of each retransmit (upstream -s)'),
+    tlp: z
+      .boolean()
+      .default(false)
+      .refine((v) => !v, TLP_UNAVAILABLE)
+      .describe('tail-loss probes too (upstream -l): unavailable without kprobes; true is refused with the reason'),
+  })
+  .strict()
+  .superRefine(checkConnFilters);
+
+export type TcpretransParams = z.output<typeof params>;
+
+export function globalsFor(p: TcpretransParams): Record<string, GlobalValue> {
+  return { ...connFilterGlobals(p), targ_count: p.count };
+}

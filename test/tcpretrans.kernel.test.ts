@@ -1,0 +1,103 @@
+/**
+ * tcpretrans against retransmits the test forces: a tc clsact program on the client namespace's
+ * veth ingress drops the first SYN-ACK and some data segments of the server port; the probe's
+ * segment count must equal the namespace's TcpRetransSegs delta (nstat) for the window, every event
+ * belongs to the server's socket and process, and `tlp` is refused with the reason.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { describeKernel, programsLeft } from './support/kernel.js';
+import { converse } from './support/conns.js';
+import { netnsPair, type NetnsPair } from './support/netns.js';
+import { attachDropper, compileDropper, retransSegs } from './support/retrans.js';
+
+interface Ev {
+  type: string;
+  pid: number;
+  comm: string;
+  netns: number;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+  state: string;
+  seq: number;
+  segs: number;
+}
+interface Data {
+  events: Ev[];
+  flows: Array<{ laddr: string; lport: number; raddr: string; rport: number; retransmits: number; segments: number }>;
+  total: { retransmits: number; segments: number };
+}
+
+describeKernel('tcpretrans on forced retransmits', () => {
+  let catalog: Catalog;
+  let ns: NetnsPair;
+  let detach = () => {};
+  const port = 42000 + (process.pid % 2000);
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get('tcpretrans')?.available, catalog.get('tcpretrans')?.reason).toBe(true);
+    ns = netnsPair('srt');
+    detach = attachDropper(ns.b, ns.devB, compileDropper(port), ns.a, ns.devA);
+  });
+  afterAll(async () => {
+    detach();
+    ns?.destroy();
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  it('counts exactly the segments TcpRetransSegs counts, with owner, tuple, state and sequence numbers', async () => {
+    const exec = (n: string) => ['ip', 'netns', 'exec', n];
+    const before = retransSegs(ns.a);
+    let talk!: ReturnType<typeof converse>;
+    const result = (await runJobInline(
+      'tcpretrans',
+      { netns: ns.inoA },
+      {
+        catalog,
+        durationMs: 6000,
+        onAttached: () =>
+          (talk = converse({ serverComm: 'rt-srv', clientComm: 'rt-cli', conns: 2, req: 100, resp: 400_000, port, serverHost: ns.ipA, host: ns.ipA, serverPrefix: exec(ns.a), clientPrefix: exec(ns.b) })),
+      },
+    )) as ResultEnvelope<Data>;
+    const { server, clientPorts, clientLines } = await talk;
+    const delta = retransSegs(ns.a) - before;
+    const data = result.data!;
+
+    expect(result.variant).toBe('tp_btf');
+    expect(clientLines.map((l) => l.got)).toEqual([400_000, 400_000]);
+    expect(delta).toBeGreaterThanOrEqual(11); // 10 data drops + 1 SYN-ACK, at least one retransmit each
+    expect(data.total.segments).toBe(delta);
+    expect(data.events.reduce((s, e) => s + e.segs, 0)).toBe(delta);
+    expect(data.events).toHaveLength(data.total.retransmits);
+
+    const synacks = data.events.filter((e) => e.type === 'S');
+    expect(synacks.length).toBeGreaterThanOrEqual(1);
+    expect(synacks[0]).toMatchObject({ state: 'SYN_RECV', lport: port, laddr: ns.ipA, raddr: ns.ipB, rport: clientPorts[0], pid: server.pid, comm: 'rt-srv' });
+
+    const data_ = data.events.filter((e) => e.type === 'R');
+    expect(data_.length).toBeGreaterThanOrEqual(10);
+    for (const e of data_) {
+      expect(e).toMatchObject({ pid: server.pid, comm: 'rt-srv', netns: ns.inoA, laddr: ns.ipA, lport: port, raddr: ns.ipB });
+      expect(clientPorts).toContain(e.rport);
+      expect(['ESTABLISHED', 'FIN_WAIT1', 'CLOSE_WAIT', 'LAST_ACK']).toContain(e.state);
+    }
+    // sequence numbers of one flow's retransmits move forward with the stream
+    const first = data_.filter((e) => e.rport === clientPorts[0]).map((e) => e.seq);
+    expect(new Set(first).size).toBeGreaterThan(1);
+    expect(data.flows.every((f) => f.lport === port && f.laddr === ns.ipA)).toBe(true);
+  }, 30_000);
+
+  it('count mode keeps the per-flow table and sends no events', async () => {
+    const r = (await runJobInline('tcpretrans', { netns: ns.inoA, count: true }, { catalog, durationMs: 300 })) as ResultEnvelope<Data>;
+    expect(r.data!.events).toEqual([]);
+    expect(r.stats.events).toBe(0);
+  });
+
+  it('refuses tail-loss probes with the reason', () => {
+    expect(() => catalog.validateParams('tcpretrans', { tlp: true })).toThrow(/tcp_send_loss_probe.*no kprobes/);
+  });
+});

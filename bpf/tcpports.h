@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tcpports: structs and constants shared by bpf/tcpports.bpf.c and the user side
+ * (packages/probes-tcpports/src/decode.ts mirrors these layouts byte for byte).
+ */
+#ifndef __TCPPORTS_H
+#define __TCPPORTS_H
+
+#define TCPPORTS_STATES 16
+#define TCPPORTS_MAX_REMOTES 16384
+
+/* 8 bytes: one local port's use in this pass */
+struct tcpports_port {
+	__u32 gen;   /* the pass that last touched it; older = unused in this pass */
+	__u32 count; /* sockets on this local port */
+};
+
+/* 20 bytes: a remote endpoint of connections from an ephemeral local port */
+struct tcpports_remote {
+	__u16 family;
+	__u16 port;   /* host order */
+	__u8 addr[16];
+};
+
+/* 200 bytes: written once per pass, at the end, as the iterator's whole output */
+struct tcpports_summary {
+	__u64 gen;
+	__u64 sockets;                 /* sockets that passed the filters */
+	__u64 states[TCPPORTS_STATES]; /* by TCP state number */
+	__u64 eph_sockets;             /* sockets whose local port is in the ephemeral range */
+	__u64 eph_ports_used;          /* distinct local ports in the range */
+	__u64 eph_port_max;            /* most sockets sharing one local port in the range */
+	__u64 remotes_missed;          /* sockets whose remote endpoint did not fit the map */
+	__u32 port_lo;
+	__u32 port_hi;
+};
+
+#endif /* __TCPPORTS_H */

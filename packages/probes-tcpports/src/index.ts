@@ -1,0 +1,113 @@
+/**
+ * tcpports: the ephemeral-port question — how many TCP sockets in each state, how full
+ * ip_local_port_range is, and which remote endpoints take the most connections — answered by one
+ * BPF iterator pass over the socket tables, counting in the kernel. A snapshot, or a series.
+ */
+import { defineProbe, distFile, packageVersion, type LoadedBpf } from '@sonde/probe-sdk';
+import { decodeRemotes, decodeSummary, stateCounts, type RemoteEndpoint } from './decode.js';
+import { globalsFor, localPortRange, params, type TcpportsParams } from './params.js';
+import { renderTcpports } from './render.js';
+
+export type { RemoteEndpoint } from './decode.js';
+export { params, globalsFor, localPortRange, type TcpportsParams } from './params.js';
+
+export interface PortsSnapshot {
+  at: string;
+  /** how long the pass (kernel walk + reads) took */
+  tookMs: number;
+  sockets: number;
+  /** sockets per TCP state name (as the kernel names them: ESTABLISHED, TIME_WAIT, ...) */
+  states: Record<string, number>;
+  ephemeral: {
+    range: [number, number];
+    size: number;
+    /** distinct local ports in the range bound by some socket */
+    portsUsed: number;
+    /** portsUsed / size, in percent */
+    usedPct: number;
+    /** sockets on a local port in the range (several may share one port) */
+    sockets: number;
+    /** most sockets sharing one local port in the range */
+    maxPerPort: number;
+  };
+  /**
+   * remote endpoints of connections from ephemeral local ports, most first; `rangePct` is how much
+   * of the range one local address has used towards it (the 4-tuple limit: connections / size)
+   */
+  remotes: Array<RemoteEndpoint & { rangePct: number }>;
+  remoteCount: number;
+  /** connections whose remote endpoint did not fit the kernel map (16 384 endpoints) */
+  remotesMissed: number;
+}
+
+export interface TcpportsData extends PortsSnapshot {
+  /** with intervalMs: every snapshot, the last one also being the top-level fields */
+  series?: PortsSnapshot[];
+}
+
+const pct = (n: number, d: number) => (d > 0 ? Math.round((10000 * n) / d) / 100 : 0);
+
+export function snapshot(bpf: LoadedBpf, p: TcpportsParams): PortsSnapshot {
+  const t0 = process.hrtime.bigint();
+  bpf.clearMap('remotes');
+  const s = decodeSummary(bpf.runIter('tcpports_iter'));
+  const all = decodeRemotes(bpf.readMap('remotes'));
+  const tookMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const size = s.portHi - s.portLo + 1;
+  return {
+    at: new Date().toISOString(),
+    tookMs: Math.round(tookMs * 1000) / 1000,
+    sockets: s.sockets,
+    states: stateCounts(s.states),
+    ephemeral: {
+      range: [s.portLo, s.portHi],
+      size,
+      portsUsed: s.ephPortsUsed,
+      usedPct: pct(s.ephPortsUsed, size),
+      sockets: s.ephSockets,
+      maxPerPort: s.ephPortMax,
+    },
+    remotes: all.slice(0, p.topRemotes).map((r) => ({ ...r, rangePct: pct(r.connections, size) })),
+    remoteCount: all.length,
+    remotesMissed: s.remotesMissed,
+  };
+}
+
+export default defineProbe({
+  name: 'tcpports',
+  version: packageVersion(import.meta.url),
+  summary: 'TCP sockets per state, ephemeral port range use and top remote endpoints, counted in the kernel by a socket iterator',
+  output: 'report',
+  params,
+  bpf: {
+    object: distFile(import.meta.url, 'tcpports.bpf.o'),
+    variants: [{ name: 'iter', programs: ['tcpports_iter'], needs: [{ kind: 'btf_type', name: 'bpf_iter__tcp' }] }],
+  },
+  unsupportedFilters: {
+    netns: 'the tcp iterator walks only the network namespace sonde runs in',
+    pid: 'sockets are counted from the socket tables, not per process',
+    uid: 'sockets are counted from the socket tables, not per process',
+    comm: 'sockets are counted from the socket tables, not per process',
+    cgroup: 'sockets are counted from the socket tables, not per process',
+    lport: 'tcpports counts every port: that is the question it answers',
+    rport: 'tcpports counts every port: that is the question it answers',
+    laddr: 'not supported: tcpports counts every address',
+    raddr: 'not supported: tcpports counts every address',
+  },
+
+  async run(ctx, p): Promise<TcpportsData> {
+    const range = p.portRange ?? localPortRange();
+    const bpf = await ctx.load({ globals: globalsFor(p, range) });
+    if (!p.intervalMs) return snapshot(bpf, p);
+    const series: PortsSnapshot[] = [snapshot(bpf, p)];
+    ctx.emit([series[0]]);
+    while (await ctx.wait(p.intervalMs)) {
+      const s = snapshot(bpf, p);
+      series.push(s);
+      ctx.emit([s]);
+    }
+    return { ...series[series.length - 1]!, series };
+  },
+
+  render: (data) => renderTcpports(data),
+});

@@ -2,8 +2,10 @@
  * ProbeContext over the native addon: what a probe's run() sees inside a worker (or inline).
  * It owns the job's BpfObject and guarantees it is closed when the job ends, however it ends.
  */
-import type { BpfSpec, LoadOptions, LoadedBpf, MapDump, ProbeContext, RingReader } from '@sonde/probe-sdk';
+import type { BpfSpec, BudgetReport, LoadOptions, LoadedBpf, MapDump, ProbeContext, RingReader } from '@sonde/probe-sdk';
 import { ProbeLoadError } from '@sonde/probe-sdk';
+import type { JobBudget } from './api.js';
+import { BudgetMeter } from './budget.js';
 import { chooseVariant, permissionProblem } from './features.js';
 import { encodeGlobal } from './globals.js';
 import { asProbeError, native, type BpfObject } from './native.js';
@@ -25,7 +27,10 @@ export class JobContext implements ProbeContext {
   readonly warnings: string[] = [];
   events = 0;
   lostEvents = 0;
-  stopReason: 'deadline' | 'cancel' | null = null;
+  stopReason: 'deadline' | 'cancel' | 'budget' | null = null;
+  /** jobs with a budget: the limit and what the programs used (set by close()) */
+  budgetReport: BudgetReport | undefined;
+  private meter: BudgetMeter | null = null;
 
   private readonly ac = new AbortController();
   private obj: BpfObject | null = null;
@@ -38,6 +43,7 @@ export class JobContext implements ProbeContext {
     private readonly spec: BpfSpec,
     private readonly durationMs: number,
     private readonly hooks: ContextHooks,
+    private readonly budget?: JobBudget,
   ) {
     this.signal = this.ac.signal;
     // until attached, the clock guards the load itself; the measuring window starts at attach
@@ -50,7 +56,7 @@ export class JobContext implements ProbeContext {
     this.end('cancel');
   }
 
-  private end(reason: 'deadline' | 'cancel'): void {
+  private end(reason: 'deadline' | 'cancel' | 'budget'): void {
     if (this.signal.aborted) return;
     this.stopReason = reason;
     this.ac.abort(reason);
@@ -94,6 +100,7 @@ export class JobContext implements ProbeContext {
       throw asProbeError(err, 'load');
     }
     this.variant = variant.name;
+    if (this.budget) this.meterBudget(obj, this.budget);
     const at = Date.now();
     this.deadline = at + this.durationMs;
     if (!this.signal.aborted) this.arm(this.deadline);
@@ -148,10 +155,29 @@ export class JobContext implements ProbeContext {
     this.hooks.events(batch);
   }
 
+  /** run time is counted while the object holds BPF_ENABLE_STATS; over budget, the job ends 'budget' */
+  private meterBudget(obj: BpfObject, budget: JobBudget): void {
+    try {
+      obj.enableStats();
+    } catch (err) {
+      this.warn(`kernel budget not enforced: cannot enable BPF run-time stats (${(err as Error).message.split('\n')[0]})`);
+      return;
+    }
+    this.meter = new BudgetMeter(budget, obj, (which) => {
+      this.warn(`stopped: over the kernel budget (${which})`);
+      this.end('budget');
+    });
+    this.meter.start();
+  }
+
   /** Release everything in the kernel. Idempotent; called on every ending. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.meter) {
+      this.budgetReport = this.meter.report(); // the last sample needs the object open
+      this.meter = null;
+    }
     this.flush();
     const obj = this.obj;
     this.obj = null;

@@ -55,7 +55,7 @@ export function outcomeEnvelope(
   keeper?: EventKeeper,
 ): ResultEnvelope {
   const streams = probe.output === 'events' && keeper !== undefined;
-  return buildEnvelope({
+  const env = buildEnvelope({
     ...job,
     probeVersion: probe.version,
     kind: probe.output ?? 'report',
@@ -71,4 +71,6 @@ export function outcomeEnvelope(
     warnings: o.warnings,
     ...(o.error ? { error: o.error } : {}),
   });
+  if (o.budget) env.budget = o.budget;
+  return env;
 }

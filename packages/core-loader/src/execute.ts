@@ -3,7 +3,8 @@
  * and always release the kernel objects. Used by the pool worker and by runJobInline.
  */
 import { pathToFileURL } from 'node:url';
-import { errorToJSON, isProbe, type ProbeDefinition } from '@sonde/probe-sdk';
+import { errorToJSON, isProbe, type BudgetReport, type ProbeDefinition } from '@sonde/probe-sdk';
+import type { JobBudget } from './api.js';
 import { JobContext, type ContextHooks } from './context.js';
 
 export interface JobTask {
@@ -11,6 +12,8 @@ export interface JobTask {
   modulePath: string;
   params: unknown;
   durationMs: number;
+  /** kernel CPU budget (budget.ts) */
+  budget?: JobBudget;
 }
 
 export interface JobOutcome {
@@ -19,8 +22,9 @@ export interface JobOutcome {
   warnings: string[];
   events: number;
   lost: number;
-  stoppedBy: 'deadline' | 'cancel' | 'error';
+  stoppedBy: 'deadline' | 'cancel' | 'error' | 'budget';
   error?: Record<string, unknown>;
+  budget?: BudgetReport;
   startedAt: number;
   endedAt: number;
 }
@@ -47,7 +51,7 @@ export async function executeJob(
 ): Promise<JobOutcome> {
   const startedAt = Date.now();
   const probe = await importProbe(task.modulePath);
-  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, hooks);
+  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, hooks, task.budget);
   control(ctx);
   let data: unknown = null;
   let error: Record<string, unknown> | undefined;
@@ -66,6 +70,7 @@ export async function executeJob(
     lost: ctx.lostEvents,
     stoppedBy: error ? 'error' : (ctx.stopReason ?? 'deadline'),
     ...(error ? { error } : {}),
+    ...(ctx.budgetReport ? { budget: ctx.budgetReport } : {}),
     startedAt,
     endedAt: Date.now(),
   };

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { log2Histogram, mergeHistograms } from '@sonde/probe-sdk';
+import type { Job } from '../store.js';
+import { compactHistogram, renderHistogramSvg, renderJobFormat, renderMarkdown, renderSlack } from './index.js';
+
+const a = log2Histogram([0, 0, 23, 870, 12], { unit: 'usecs', sum: 8497, min: 7, max: 23 });
+const b = log2Histogram([0, 0, 0, 5, 0, 1], { unit: 'usecs', sum: 120, min: 9, max: 40 });
+const job: Job = {
+  id: 'j_1', probe: 'tcprtt', probeVersion: '0.1.0', params: { by: 'laddr' }, durationMs: 5000, status: 'succeeded',
+  createdAt: '', attachedAt: '', endedAt: '', variant: 'tp_btf', error: null,
+  result: {
+    jobId: 'j_1', probe: 'tcprtt', probeVersion: '0.1.0', params: { by: 'laddr' }, host: { hostname: 'vm', kernel: '6.18' }, variant: 'tp_btf',
+    startedAt: '', endedAt: '', durationMs: 5025, stoppedBy: 'deadline', kind: 'histogram', warnings: ['map full'],
+    data: { unit: 'usecs', by: 'laddr', histograms: [{ key: '::1', hist: b }, { key: '127.0.0.1', hist: a }], total: mergeHistograms([a, b]) },
+    stats: { events: 0, lost: 0, dropped: 0, truncated: false },
+  },
+};
+
+describe('chat formats', () => {
+  it('compact histogram: the used range only, bars scaled to the biggest bucket', () => {
+    expect(compactHistogram(a, 8)).toBe(['usecs     count', '4 -> 7       23 ▎', '8 -> 15     870 ████████', '16 -> 31     12 ▏'].join('\n'));
+  });
+
+  it('markdown: headline, permalink, stats, histogram, busiest key first', () => {
+    const md = renderMarkdown(job, { permalink: 'http://h/v1/jobs/j_1' });
+    expect(md).toContain('### tcprtt · succeeded · 5 s');
+    expect(md).toContain('[`j_1`](http://h/v1/jobs/j_1) · host `vm` (6.18) · variant `tp_btf`');
+    expect(md).toContain('| 911 | 9.459 us |');
+    expect(md).toContain('> map full');
+    expect(md.indexOf('| 127.0.0.1 | 905 |')).toBeLessThan(md.indexOf('| ::1 | 6 |'));
+  });
+
+  it('slack: header, ten fields at most, code block, context with the link', () => {
+    const m = renderSlack(job, { permalink: 'http://h/v1/jobs/j_1' });
+    expect(m.blocks.map((x) => x.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
+    expect(m.text).toMatch(/^tcprtt · succeeded · 5 s — count 911, p50 [\d.]+ us, p99 [\d.]+ us$/);
+    expect(JSON.stringify(m.blocks.at(-1))).toContain('<http://h/v1/jobs/j_1|j_1>');
+  });
+
+  it('svg: one bar per non-empty bucket', () => {
+    const svg = renderHistogramSvg(a, { title: 't<1>' });
+    expect(svg.match(/<rect class="bar"/g)).toHaveLength(3);
+    expect(svg).toContain('<title>t&lt;1&gt;</title>');
+    expect(renderHistogramSvg(log2Histogram([], { unit: 'usecs' }))).toContain('no samples');
+  });
+
+  it('renderJobFormat: text through the probe renderer, slack as JSON', () => {
+    expect(renderJobFormat(job, 'text', { render: () => 'TEXT\n' })).toBe('TEXT\n');
+    expect(JSON.parse(renderJobFormat(job, 'slack', { render: () => '' })).blocks[0].type).toBe('header');
+  });
+});

@@ -3,60 +3,31 @@
  * test makes, in another network namespace and on loopback: all N appear with the server's pid and
  * comm (not a softirq-interrupted task's: bcc #2304) and the right ports; filters exclude the rest.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, runJobInline } from '@sonde/core-loader';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { expect, it } from 'vitest';
 import type { TcpacceptData, TcpacceptEvent } from '@sonde/probes-tcpaccept';
-import { acceptIn, connectFrom } from './support/conn-children.js';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
+import { acceptIn, connectFrom, connSuite } from './support/conn-children.js';
+import { describeKernel } from './support/kernel.js';
 import { echoServer } from './support/traffic.js';
 
 describeKernel('tcpaccept on real accepts', () => {
-  let catalog: Catalog;
-  let pair: NetnsPair;
-
-  beforeAll(async () => {
-    catalog = await Catalog.discover();
-    expect(catalog.get('tcpaccept')?.available, catalog.get('tcpaccept')?.reason).toBe(true);
-    pair = netnsPair('sta');
-  });
-  afterAll(async () => {
-    pair?.destroy();
-    expect(await programsLeft()).toEqual([]);
-  });
-
-  async function traced<T>(params: Record<string, unknown>, work: () => Promise<T>) {
-    const ctl = new AbortController();
-    let out!: Promise<T>;
-    const job = runJobInline('tcpaccept', params, {
-      catalog,
-      durationMs: 15_000,
-      signal: ctl.signal,
-      onAttached: () => {
-        out = work().finally(() => setTimeout(() => ctl.abort(), 300));
-      },
-    });
-    const result = (await job) as ResultEnvelope<TcpacceptData & { events: TcpacceptEvent[] }>;
-    return { result, data: result.data!, work: await out };
-  }
+  const s = connSuite<TcpacceptData & { events: TcpacceptEvent[] }>('tcpaccept', 'sta', { echo: false });
 
   it('reports all N accepts with the server pid, comm and ports, across namespaces and on loopback', async () => {
     const N = 6;
-    const { result, data, work } = await traced({}, async () => {
-      const far = await acceptIn('sta-srv-ns', pair.ipB, N, pair.b);
+    const { result, data, work } = await s.traced({}, async () => {
+      const far = await acceptIn('sta-srv-ns', s.pair.ipB, N, s.pair.b);
       const near = await acceptIn('sta-srv-lo', '127.0.0.1', 2);
-      const cli = await connectFrom('sta-cli', [...Array(N)].map(() => ({ host: pair.ipB, port: far.port })), pair.a);
+      const cli = await connectFrom('sta-cli', [...Array(N)].map(() => ({ host: s.pair.ipB, port: far.port })), s.pair.a);
       const cliLo = await connectFrom('sta-cli-lo', [...Array(2)].map(() => ({ host: '127.0.0.1', port: near.port })));
       return { far, near, farGot: await far.done, nearGot: await near.done, cli, cliLo };
     });
     expect(result.variant).toBe('syscall');
     const { far, near, farGot, cli, cliLo } = work;
     expect(farGot.length).toBe(N);
-    const fromFar = data.events.filter((e) => e.lport === far.port && e.netns === pair.inoB);
+    const fromFar = data.events.filter((e) => e.lport === far.port && e.netns === s.pair.inoB);
     expect(fromFar.length).toBe(N);
     for (const e of fromFar) {
-      expect(e).toMatchObject({ pid: far.pid, tid: far.pid, comm: 'sta-srv-ns', laddr: pair.ipB, raddr: pair.ipA, family: 4, syscall: 'accept4' });
+      expect(e).toMatchObject({ pid: far.pid, tid: far.pid, comm: 'sta-srv-ns', laddr: s.pair.ipB, raddr: s.pair.ipA, family: 4, syscall: 'accept4' });
     }
     expect(fromFar.map((e) => e.rport).sort()).toEqual(cli.results.map((r) => r.lport).sort());
     expect(fromFar.map((e) => e.rport).sort()).toEqual(farGot.map((g) => g.rport).sort());
@@ -79,7 +50,7 @@ describeKernel('tcpaccept on real accepts', () => {
     };
     // a port picked ahead of time: the server binds it, so the filter can name it before the job starts
     const port = 20000 + (process.pid % 20000);
-    const byPort = await traced({ lport: [port] }, async () => {
+    const byPort = await s.traced({ lport: [port] }, async () => {
       const a = await acceptIn('sta-p', '127.0.0.1', 2, null, port);
       const other = await acceptIn('sta-q', '127.0.0.1', 1);
       await connectFrom('sta-c', [{ host: '127.0.0.1', port }, { host: '127.0.0.1', port }, { host: '127.0.0.1', port: other.port }]);
@@ -91,14 +62,14 @@ describeKernel('tcpaccept on real accepts', () => {
       [byPort.work.pid, 'sta-p', port],
     ]);
 
-    const byComm = await traced({ comm: 'sta-b' }, run);
+    const byComm = await s.traced({ comm: 'sta-b' }, run);
     expect(byComm.data.events.map((e) => [e.pid, e.lport])).toEqual([
       [byComm.work.b.pid, byComm.work.b.port],
       [byComm.work.b.pid, byComm.work.b.port],
     ]);
 
     // this test process accepts (node's server, through accept4) while a child server accepts too
-    const byPid = await traced({ pid: process.pid }, async () => {
+    const byPid = await s.traced({ pid: process.pid }, async () => {
       const echo = await echoServer();
       const child = await acceptIn('sta-x', '127.0.0.1', 1);
       const c = await connectFrom('sta-c', [{ host: '127.0.0.1', port: echo.port }, { host: '127.0.0.1', port: child.port }]);
@@ -109,12 +80,12 @@ describeKernel('tcpaccept on real accepts', () => {
     });
     expect(byPid.data.events.map((e) => [e.pid, e.lport, e.rport])).toEqual([[process.pid, byPid.work.echo.port, byPid.work.c.results[0]!.lport]]);
 
-    const byNs = await traced({ netns: pair.inoB }, async () => {
-      const far = await acceptIn('sta-far', pair.ipB, 1, pair.b);
-      await connectFrom('sta-c', [{ host: pair.ipB, port: far.port }], pair.a);
+    const byNs = await s.traced({ netns: s.pair.inoB }, async () => {
+      const far = await acceptIn('sta-far', s.pair.ipB, 1, s.pair.b);
+      await connectFrom('sta-c', [{ host: s.pair.ipB, port: far.port }], s.pair.a);
       await far.done;
       return { far, local: await run() };
     });
-    expect(byNs.data.events.map((e) => [e.pid, e.comm, e.netns])).toEqual([[byNs.work.far.pid, 'sta-far', pair.inoB]]);
+    expect(byNs.data.events.map((e) => [e.pid, e.comm, e.netns])).toEqual([[byNs.work.far.pid, 'sta-far', s.pair.inoB]]);
   });
 });

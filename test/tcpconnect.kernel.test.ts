@@ -6,48 +6,17 @@
  * through JobRunner mid-stream returns the partial result within 200 ms with nothing left attached.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, JobRunner, runJobInline, type JobStatus } from '@sonde/core-loader';
+import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import type { TcpconnectData, TcpconnectEvent } from '@sonde/probes-tcpconnect';
-import { acceptIn, connectFrom, type ClientRun, type ConnectTarget } from './support/conn-children.js';
+import { acceptIn, connectFrom, connSuite, type ClientRun, type ConnectTarget } from './support/conn-children.js';
 import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
 import { echoServer, type EchoServer } from './support/traffic.js';
 
 const CLOSED = 9; // discard: nothing listens on it in the test's namespaces or on loopback here
 
 describeKernel('tcpconnect on real connects', () => {
-  let catalog: Catalog;
-  let pair: NetnsPair;
-  let echo: EchoServer;
-
-  beforeAll(async () => {
-    catalog = await Catalog.discover();
-    expect(catalog.get('tcpconnect')?.available, catalog.get('tcpconnect')?.reason).toBe(true);
-    pair = netnsPair('stc');
-    echo = await echoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    pair?.destroy();
-    expect(await programsLeft()).toEqual([]);
-  });
-
-  /** run a job; once attached, run `work` (the children); the job lasts until work is done + 300 ms */
-  async function traced<T>(params: Record<string, unknown>, work: () => Promise<T>) {
-    const ctl = new AbortController();
-    let out!: Promise<T>;
-    const job = runJobInline('tcpconnect', params, {
-      catalog,
-      durationMs: 15_000,
-      signal: ctl.signal,
-      onAttached: () => {
-        out = work().finally(() => setTimeout(() => ctl.abort(), 300));
-      },
-    });
-    const result = (await job) as ResultEnvelope<TcpconnectData & { events: TcpconnectEvent[] }>;
-    return { result, data: result.data!, work: await out };
-  }
+  const s = connSuite<TcpconnectData & { events: TcpconnectEvent[] }>('tcpconnect', 'stc');
 
   function expectConnects(events: TcpconnectEvent[], run: ClientRun, laddr: string) {
     const mine = events.filter((e) => e.pid === run.pid);
@@ -74,30 +43,30 @@ describeKernel('tcpconnect on real connects', () => {
   }
 
   it('reports every connect between namespaces and on loopback, refused ones as refused', async () => {
-    const { data, work } = await traced({}, async () => {
-      const srv = await acceptIn('stc-srv', pair.ipB, 3, pair.b);
+    const { data, work } = await s.traced({}, async () => {
+      const srv = await acceptIn('stc-srv', s.pair.ipB, 3, s.pair.b);
       const remote: ConnectTarget[] = [
-        { host: pair.ipB, port: srv.port },
-        { host: pair.ipB, port: srv.port, nonblocking: true },
-        { host: pair.ipB, port: CLOSED },
-        { host: pair.ipB, port: CLOSED, nonblocking: true },
-        { host: pair.ipB, port: srv.port },
+        { host: s.pair.ipB, port: srv.port },
+        { host: s.pair.ipB, port: srv.port, nonblocking: true },
+        { host: s.pair.ipB, port: CLOSED },
+        { host: s.pair.ipB, port: CLOSED, nonblocking: true },
+        { host: s.pair.ipB, port: srv.port },
       ];
       const local: ConnectTarget[] = [
-        { host: '127.0.0.1', port: echo.port },
+        { host: '127.0.0.1', port: s.echo.port },
         { host: '127.0.0.1', port: CLOSED },
-        { host: '127.0.0.1', port: echo.port, nonblocking: true },
+        { host: '127.0.0.1', port: s.echo.port, nonblocking: true },
       ];
-      const [a, l] = await Promise.all([connectFrom('stc-cli-ns', remote, pair.a), connectFrom('stc-cli-lo', local)]);
+      const [a, l] = await Promise.all([connectFrom('stc-cli-ns', remote, s.pair.a), connectFrom('stc-cli-lo', local)]);
       await srv.done;
       return { a, l };
     });
     const { a, l } = work;
     expect(a.results.map((r) => r.errno)).toEqual([0, 0, 111, 111, 0]);
     expect(l.results.map((r) => r.errno)).toEqual([0, 111, 0]);
-    expectConnects(data.events, a, pair.ipA);
+    expectConnects(data.events, a, s.pair.ipA);
     expectConnects(data.events, l, '127.0.0.1');
-    expect(data.events.filter((e) => e.pid === a.pid).every((e) => e.netns === pair.inoA)).toBe(true);
+    expect(data.events.filter((e) => e.pid === a.pid).every((e) => e.netns === s.pair.inoA)).toBe(true);
     expect(data.totals.connects).toBeGreaterThanOrEqual(8);
     expect(data.outcomes.refused).toBeGreaterThanOrEqual(3);
   });
@@ -117,49 +86,49 @@ describeKernel('tcpconnect on real connects', () => {
 
   it('keeps only what the filters allow: pid + rport, comm, netns', async () => {
     const targets = (port: number): ConnectTarget[] => [{ host: '127.0.0.1', port }, { host: '127.0.0.1', port: CLOSED }];
-    const byPid = await traced({ pid: process.pid, rport: [echo.port] }, async () => {
-      const mine = [await nodeConnect(echo.port), await nodeConnect(CLOSED), await nodeConnect(echo.port)];
-      const other = await connectFrom('stc-other', targets(echo.port));
+    const byPid = await s.traced({ pid: process.pid, rport: [s.echo.port] }, async () => {
+      const mine = [await nodeConnect(s.echo.port), await nodeConnect(CLOSED), await nodeConnect(s.echo.port)];
+      const other = await connectFrom('stc-other', targets(s.echo.port));
       return { mine, other };
     });
     expect(byPid.work.mine.map((m) => m.errno)).toEqual([0, 111, 0]);
     expect(byPid.work.other.results.map((r) => r.errno)).toEqual([0, 111]);
     expect(byPid.data.events.map((e) => [e.pid, e.rport, e.outcome, e.via])).toEqual([
-      [process.pid, echo.port, 'established', 'connect'],
-      [process.pid, echo.port, 'established', 'connect'],
+      [process.pid, s.echo.port, 'established', 'connect'],
+      [process.pid, s.echo.port, 'established', 'connect'],
     ]);
     expect(byPid.data.events.map((e) => e.lport)).toEqual([byPid.work.mine[0]!.lport, byPid.work.mine[2]!.lport]);
 
-    const byComm = await traced({ comm: 'stc-f1' }, async () => {
-      const [x, y] = await Promise.all([connectFrom('stc-f1', targets(echo.port)), connectFrom('stc-f2', targets(echo.port))]);
+    const byComm = await s.traced({ comm: 'stc-f1' }, async () => {
+      const [x, y] = await Promise.all([connectFrom('stc-f1', targets(s.echo.port)), connectFrom('stc-f2', targets(s.echo.port))]);
       return { x, y };
     });
     expect(byComm.data.events.map((e) => [e.pid, e.comm, e.rport, e.outcome])).toEqual([
-      [byComm.work.x.pid, 'stc-f1', echo.port, 'established'],
+      [byComm.work.x.pid, 'stc-f1', s.echo.port, 'established'],
       [byComm.work.x.pid, 'stc-f1', CLOSED, 'refused'],
     ]);
 
-    const byNs = await traced({ netns: pair.inoA }, async () => {
-      const srv = await acceptIn('stc-srv2', pair.ipB, 1, pair.b);
+    const byNs = await s.traced({ netns: s.pair.inoA }, async () => {
+      const srv = await acceptIn('stc-srv2', s.pair.ipB, 1, s.pair.b);
       const [n, lo] = await Promise.all([
-        connectFrom('stc-ns', [{ host: pair.ipB, port: srv.port }, { host: pair.ipB, port: CLOSED }], pair.a),
-        connectFrom('stc-lo', targets(echo.port)),
+        connectFrom('stc-ns', [{ host: s.pair.ipB, port: srv.port }, { host: s.pair.ipB, port: CLOSED }], s.pair.a),
+        connectFrom('stc-lo', targets(s.echo.port)),
       ]);
       await srv.done;
       return { n, lo };
     });
     expect(byNs.data.events.length).toBe(2);
-    expect(byNs.data.events.every((e) => e.pid === byNs.work.n.pid && e.netns === pair.inoA)).toBe(true);
+    expect(byNs.data.events.every((e) => e.pid === byNs.work.n.pid && e.netns === s.pair.inoA)).toBe(true);
     expect(byNs.data.events.map((e) => e.outcome).sort()).toEqual(['established', 'refused']);
   });
 
   it('counts connects per (laddr, raddr, rport) in the kernel, failed ones too', async () => {
-    const { data } = await traced({ count: true, comm: 'stc-count' }, async () => {
-      const srv = await acceptIn('stc-srv3', pair.ipB, 4, pair.b);
+    const { data } = await s.traced({ count: true, comm: 'stc-count' }, async () => {
+      const srv = await acceptIn('stc-srv3', s.pair.ipB, 4, s.pair.b);
       const run = await connectFrom(
         'stc-count',
-        [...Array(4)].map(() => ({ host: pair.ipB, port: srv.port })).concat([{ host: pair.ipB, port: CLOSED }, { host: pair.ipB, port: CLOSED }]),
-        pair.a,
+        [...Array(4)].map(() => ({ host: s.pair.ipB, port: srv.port })).concat([{ host: s.pair.ipB, port: CLOSED }, { host: s.pair.ipB, port: CLOSED }]),
+        s.pair.a,
       );
       await srv.done;
       return run;
@@ -168,8 +137,8 @@ describeKernel('tcpconnect on real connects', () => {
     expect(data.events).toEqual([]);
     const rows = data.counts!.map((c) => [c.laddr, c.raddr, c.rport, c.connects, c.failed]);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toEqual([pair.ipA, pair.ipB, expect.any(Number), 4, 0]);
-    expect(rows[1]).toEqual([pair.ipA, pair.ipB, CLOSED, 2, 2]);
+    expect(rows[0]).toEqual([s.pair.ipA, s.pair.ipB, expect.any(Number), 4, 0]);
+    expect(rows[1]).toEqual([s.pair.ipA, s.pair.ipB, CLOSED, 2, 2]);
     expect(data.totals).toEqual({ connects: 6, failed: 2 });
   });
 });

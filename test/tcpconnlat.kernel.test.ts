@@ -4,61 +4,28 @@
  * positive and below the child's own wall-clock measure of that connect; the kernel histograms count
  * exactly those connects.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, runJobInline } from '@sonde/core-loader';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { expect, it } from 'vitest';
 import type { TcpconnlatData, TcpconnlatEvent } from '@sonde/probes-tcpconnlat';
-import { acceptIn, connectFrom, type ConnectTarget } from './support/conn-children.js';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
-import { echoServer, type EchoServer } from './support/traffic.js';
+import { acceptIn, connectFrom, connSuite, type ConnectTarget } from './support/conn-children.js';
+import { describeKernel } from './support/kernel.js';
 
 const CLOSED = 9;
 
 describeKernel('tcpconnlat on real connects', () => {
-  let catalog: Catalog;
-  let pair: NetnsPair;
-  let echo: EchoServer;
-
-  beforeAll(async () => {
-    catalog = await Catalog.discover();
-    expect(catalog.get('tcpconnlat')?.available, catalog.get('tcpconnlat')?.reason).toBe(true);
-    pair = netnsPair('scl');
-    echo = await echoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    pair?.destroy();
-    expect(await programsLeft()).toEqual([]);
-  });
-
-  async function traced<T>(params: Record<string, unknown>, work: () => Promise<T>) {
-    const ctl = new AbortController();
-    let out!: Promise<T>;
-    const job = runJobInline('tcpconnlat', params, {
-      catalog,
-      durationMs: 15_000,
-      signal: ctl.signal,
-      onAttached: () => {
-        out = work().finally(() => setTimeout(() => ctl.abort(), 300));
-      },
-    });
-    const result = (await job) as ResultEnvelope<TcpconnlatData & { events: TcpconnlatEvent[] }>;
-    return { result, data: result.data!, work: await out };
-  }
+  const s = connSuite<TcpconnlatData & { events: TcpconnlatEvent[] }>('tcpconnlat', 'scl');
 
   it('times every connect, refused ones too, within the wall-clock time the child measured', async () => {
-    const { result, data, work } = await traced({ comm: 'scl-cli' }, async () => {
-      const srv = await acceptIn('scl-srv', pair.ipB, 3, pair.b);
+    const { result, data, work } = await s.traced({ comm: 'scl-cli' }, async () => {
+      const srv = await acceptIn('scl-srv', s.pair.ipB, 3, s.pair.b);
       const targets: ConnectTarget[] = [
-        { host: pair.ipB, port: srv.port },
-        { host: pair.ipB, port: srv.port, nonblocking: true },
-        { host: pair.ipB, port: CLOSED },
-        { host: pair.ipB, port: srv.port },
+        { host: s.pair.ipB, port: srv.port },
+        { host: s.pair.ipB, port: srv.port, nonblocking: true },
+        { host: s.pair.ipB, port: CLOSED },
+        { host: s.pair.ipB, port: srv.port },
       ];
-      const ns = await connectFrom('scl-cli', targets, pair.a);
-      const lo = await connectFrom('scl-cli', [{ host: '127.0.0.1', port: echo.port }, { host: '127.0.0.1', port: CLOSED }]);
-      await connectFrom('scl-other', [{ host: '127.0.0.1', port: echo.port }]); // another comm: filtered out
+      const ns = await connectFrom('scl-cli', targets, s.pair.a);
+      const lo = await connectFrom('scl-cli', [{ host: '127.0.0.1', port: s.echo.port }, { host: '127.0.0.1', port: CLOSED }]);
+      await connectFrom('scl-other', [{ host: '127.0.0.1', port: s.echo.port }]); // another comm: filtered out
       await srv.done;
       return [ns, lo];
     });
@@ -88,8 +55,8 @@ describeKernel('tcpconnlat on real connects', () => {
   });
 
   it('reports only connects at or above minUs, yet counts all of them', async () => {
-    const { data, work } = await traced({ comm: 'scl-min', minUs: 10_000_000 }, () =>
-      connectFrom('scl-min', [{ host: '127.0.0.1', port: echo.port }, { host: '127.0.0.1', port: echo.port }]),
+    const { data, work } = await s.traced({ comm: 'scl-min', minUs: 10_000_000 }, () =>
+      connectFrom('scl-min', [{ host: '127.0.0.1', port: s.echo.port }, { host: '127.0.0.1', port: s.echo.port }]),
     );
     expect(work.results.map((r) => r.errno)).toEqual([0, 0]);
     expect(data.events).toEqual([]);

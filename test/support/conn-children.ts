@@ -3,8 +3,17 @@
  * each runs `python3 -c`, renames itself (prctl PR_SET_NAME) so its comm is the test's, and prints one
  * JSON line describing what it did. Optionally inside a network namespace (`ip netns exec` execs, so the
  * pid printed is the pid the kernel sees). Every child is bounded in time.
+ *
+ * And the suite those children run in (connSuite): the catalog, a namespace pair, a loopback echo server,
+ * the check that nothing stays loaded, and `traced`, a job that lasts as long as the children's work.
  */
 import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { programsLeft } from './kernel.js';
+import { netnsPair, type NetnsPair } from './netns.js';
+import { echoServer, type EchoServer } from './traffic.js';
 
 export interface ConnectTarget {
   host: string;
@@ -128,4 +137,64 @@ export async function acceptIn(comm: string, host: string, n: number, ns: string
   });
   const r = await Promise.race([ready, done.then(() => Promise.reject(new Error(`server ${comm} ended early: ${err}`)))]);
   return { pid: r.pid, port: r.port, comm, done };
+}
+
+export interface ConnSuite<D> {
+  readonly catalog: Catalog;
+  readonly pair: NetnsPair;
+  /** a loopback echo server (not made with `echo: false`) */
+  readonly echo: EchoServer;
+  /** run a job; once attached, run `work` (the children); the job lasts until work is done + 300 ms */
+  traced<T>(params: Record<string, unknown>, work: () => Promise<T>): Promise<{ result: ResultEnvelope<D>; data: D; work: T }>;
+}
+
+/**
+ * The fixtures of a kernel suite for `probe`, made in the enclosing describe's beforeAll (the probe must
+ * be available, the namespace pair is named after `tag`) and removed in its afterAll, which then checks
+ * that no program is left loaded. Read them through the returned object, inside tests.
+ */
+export function connSuite<D>(probe: string, tag: string, opts: { echo?: boolean } = {}): ConnSuite<D> {
+  let catalog: Catalog | undefined;
+  let pair: NetnsPair | undefined;
+  let echo: EchoServer | undefined;
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get(probe)?.available, catalog.get(probe)?.reason).toBe(true);
+    pair = netnsPair(tag);
+    if (opts.echo !== false) echo = await echoServer();
+  });
+  afterAll(async () => {
+    await echo?.close();
+    pair?.destroy();
+    expect(await programsLeft()).toEqual([]);
+  });
+  const made = <V>(v: V | undefined, what: string): V => {
+    if (v === undefined) throw new Error(`connSuite(${probe}): no ${what} (outside a test, or echo: false)`);
+    return v;
+  };
+  return {
+    get catalog() {
+      return made(catalog, 'catalog');
+    },
+    get pair() {
+      return made(pair, 'namespace pair');
+    },
+    get echo() {
+      return made(echo, 'echo server');
+    },
+    async traced<T>(params: Record<string, unknown>, work: () => Promise<T>) {
+      const ctl = new AbortController();
+      let out!: Promise<T>;
+      const job = runJobInline(probe, params, {
+        catalog: made(catalog, 'catalog'),
+        durationMs: 15_000,
+        signal: ctl.signal,
+        onAttached: () => {
+          out = work().finally(() => setTimeout(() => ctl.abort(), 300));
+        },
+      });
+      const result = (await job) as ResultEnvelope<D>;
+      return { result, data: result.data!, work: await out };
+    },
+  };
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
+import { countTypes, decodeEvent, EVENT_SIZE } from './decode.js';
+
+/** struct tcptracer_event as bpf/tcptracer.h lays it out */
+function event(type: string, pid: number, af: number, l: number[], r: number[], lport: number, rport: number): Buffer {
+  const b = Buffer.alloc(EVENT_SIZE);
+  b.writeBigUInt64LE(process.hrtime.bigint(), 0);
+  b.writeUInt32LE(pid, 16);
+  b.writeUInt32LE(4026531833, 28);
+  b.write('telnet', 40);
+  b.writeUInt16LE(af, 56);
+  b.writeUInt16LE(lport, 58);
+  b.writeUInt16LE(rport, 60);
+  Buffer.from(l).copy(b, 64);
+  Buffer.from(r).copy(b, 80);
+  b.write(type, SK_EVENT_HEAD_SIZE);
+  b.fill(0xee, SK_EVENT_HEAD_SIZE + 1);
+  return b;
+}
+
+describe('decodeEvent', () => {
+  it.each([
+    ['C', 2, [192, 168, 1, 2], [192, 168, 1, 1], 59306, 23, '192.168.1.2', '192.168.1.1'],
+    ['A', 2, [10, 0, 0, 1], [10, 0, 0, 9], 80, 40000, '10.0.0.1', '10.0.0.9'],
+    ['X', 10, [...Array(15).fill(0), 1], [...Array(15).fill(0), 1], 8080, 50000, '::1', '::1'],
+  ] as const)('decodes a %s event', (type, af, l, r, lport, rport, laddr, raddr) => {
+    expect(decodeEvent(event(type, 28943, af, [...l], [...r], lport, rport))).toMatchObject({ type, pid: 28943, comm: 'telnet', netns: 4026531833, laddr, raddr, lport, rport });
+  });
+
+  it('refuses unknown types and short records', () => {
+    expect(() => decodeEvent(event('Z', 1, 2, [1, 1, 1, 1], [1, 1, 1, 1], 1, 1))).toThrow(/unknown event type/);
+    expect(() => decodeEvent(Buffer.alloc(96))).toThrow(/104/);
+  });
+
+  it('counts types', () => {
+    expect(countTypes([{ type: 'C' }, { type: 'X' }, { type: 'A' }, { type: 'X' }])).toEqual({ connect: 1, accept: 1, close: 2 });
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * tcptracer: TCP connects (C), accepts (A) and closes (X) with owner, tuple and network namespace,
+ * like bcc's tcptracer, from inet_sock_set_state and the accept syscalls (no kprobes). Beyond
+ * upstream: X names the process that actually closed the socket (close.h), once per socket, and
+ * resets or timeouts still end a connection with an X; every common filter runs in the kernel.
+ */
+import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { countTypes, decodeEvent, type TcptracerEvent, type TypeCounts } from './decode.js';
+import { globalsFor, params } from './params.js';
+import { renderTcptracer } from './render.js';
+
+export type { TcptracerEvent, TypeCounts } from './decode.js';
+export { decodeEvent } from './decode.js';
+export { params, globalsFor, type TcptracerParams } from './params.js';
+
+export interface TcptracerData {
+  /** (filled in by the loader) the first events, in order */
+  events?: TcptracerEvent[];
+  /** events of each type, exact past the kept-events cap */
+  counts: TypeCounts;
+}
+
+const accept = [
+  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept4' },
+  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept' },
+] as const;
+
+export default defineProbe({
+  name: 'tcptracer',
+  version: packageVersion(import.meta.url),
+  summary: 'TCP connect (C), accept (A) and close (X) events with owner process, tuple and network namespace',
+  output: 'events',
+  params,
+  bpf: {
+    object: distFile(import.meta.url, 'tcptracer.bpf.o'),
+    variants: [
+      { name: 'tp_btf', programs: ['tcptracer_btf', 'tcptracer_acc4', 'tcptracer_acc'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...accept] },
+      {
+        name: 'tracepoint',
+        programs: ['tcptracer_tp', 'tcptracer_acc4', 'tcptracer_acc'],
+        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...accept],
+      },
+    ],
+  },
+
+  async run(ctx, p): Promise<TcptracerData> {
+    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const counts: TypeCounts = { connect: 0, accept: 0, close: 0 };
+    await drainEvents(ctx, bpf, { decode: decodeEvent, onEvent: (e) => countTypes([e], counts) });
+    return { counts };
+  },
+
+  render: (data, p) => renderTcptracer(data, p),
+});

@@ -1,0 +1,78 @@
+/**
+ * tcptracer against connections made by child processes with known pids and comms: one C per
+ * connect (connecting process), one A per accept (accepting process), exactly one X per socket end
+ * (the process that closed it), right tuples and netns; task filters keep only their process.
+ */
+import { statSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { describeKernel, programsLeft } from './support/kernel.js';
+import { converse } from './support/conns.js';
+
+interface Ev {
+  type: string;
+  pid: number;
+  comm: string;
+  netns: number;
+  laddr: string;
+  lport: number;
+  raddr: string;
+  rport: number;
+}
+interface Data {
+  events: Ev[];
+  counts: { connect: number; accept: number; close: number };
+}
+
+describeKernel('tcptracer on real connections', () => {
+  let catalog: Catalog;
+  const hostNetns = statSync('/proc/self/ns/net').ino;
+
+  beforeAll(async () => {
+    catalog = await Catalog.discover();
+    expect(catalog.get('tcptracer')?.available, catalog.get('tcptracer')?.reason).toBe(true);
+  });
+  afterAll(async () => {
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  async function run(params: Record<string, unknown>, conns: number) {
+    let talk!: ReturnType<typeof converse>;
+    const result = (await runJobInline('tcptracer', params, {
+      catalog,
+      durationMs: 2500,
+      onAttached: () => (talk = converse({ serverComm: 'tt-srv', clientComm: 'tt-cli', conns })),
+    })) as ResultEnvelope<Data>;
+    const t = await talk;
+    expect(result.stoppedBy).toBe('deadline');
+    expect(result.stats.lost).toBe(0);
+    return { result, data: result.data!, ...t };
+  }
+
+  it('reports C, A and one X per end with the right process, tuple and netns', async () => {
+    const { result, data, port, server, client, clientPorts } = await run({}, 3);
+    expect(result.variant).toBe('tp_btf');
+    for (const cport of clientPorts) {
+      const cl = data.events.filter((e) => e.lport === cport && e.rport === port);
+      const sv = data.events.filter((e) => e.lport === port && e.rport === cport);
+      expect(cl.map((e) => e.type)).toEqual(['C', 'X']);
+      expect(sv.map((e) => e.type)).toEqual(['A', 'X']);
+      for (const e of cl) expect(e).toMatchObject({ pid: client.pid, comm: 'tt-cli', laddr: '127.0.0.1', raddr: '127.0.0.1', netns: hostNetns });
+      for (const e of sv) expect(e).toMatchObject({ pid: server.pid, comm: 'tt-srv', laddr: '127.0.0.1', raddr: '127.0.0.1', netns: hostNetns });
+    }
+    expect(data.counts).toEqual({
+      connect: data.events.filter((e) => e.type === 'C').length,
+      accept: data.events.filter((e) => e.type === 'A').length,
+      close: data.events.filter((e) => e.type === 'X').length,
+    });
+  });
+
+  it('keeps only the chosen process and port', async () => {
+    const byComm = await run({ comm: 'tt-srv' }, 2);
+    expect(byComm.data.events.map((e) => e.type).sort()).toEqual(['A', 'A', 'X', 'X']);
+    expect(byComm.data.events.every((e) => e.pid === byComm.server.pid && e.lport === byComm.port)).toBe(true);
+    const byPid = await run({ pid: 1 }, 1);
+    expect(byPid.data.events.filter((e) => e.lport === byPid.port || e.rport === byPid.port)).toEqual([]);
+  });
+});

@@ -5,9 +5,9 @@
  * aggregated here. Upstream (kretprobe on tcp_v4_connect) sees only that a SYN was sent.
  *
  *   tcpconnect_sk    tp_btf/inet_sock_set_state: CLOSE->SYN_SENT starts a connect in the caller's
- *                    context (connect.h connect_begin fills connect_starts, and connect_tids when
- *                    inside connect(2)); SYN_SENT->ESTABLISHED/CLOSE records the outcome and emits
- *                    unless connect(2) is still running (then its exit emits).
+ *                    context (connect_track.h: connect_begin fills connect_starts, and connect_tids
+ *                    when inside connect(2)); SYN_SENT->ESTABLISHED/CLOSE records the outcome and
+ *                    emits unless connect(2) is still running (then its exit emits).
  *   tcpconnect_exit  tracepoint/syscalls/sys_exit_connect: pops connect_tids; emits with connect's
  *                    return value, or leaves a still-pending non-blocking connect to the state change.
  * connect_starts entries are deleted where the event is emitted; the LRU takes the rest.
@@ -18,8 +18,7 @@
 #include <bpf/bpf_tracing.h>
 #include "sk_event.h"
 #include "events.h"
-#include "tuple_filter.h"
-#include "connect.h"
+#include "connect_track.h"
 #include "maps.h"
 #include "tcpconnect.h"
 
@@ -75,31 +74,10 @@ static __always_inline void emit(const struct sock *sk, struct connect_start *s,
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcpconnect_sk, struct sock *sk, int oldstate, int newstate)
 {
-	struct connect_start *s;
+	struct connect_start *s = connect_track(sk, oldstate, newstate, true);
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-
-	if (oldstate == SONDE_TCP_CLOSE && newstate == SONDE_TCP_SYN_SENT) {
-		struct sock_tuple t;
-		struct owner o;
-
-		/* process context: current is the connecting task */
-		owner_current(&o);
-		if (!owner_allowed(&o) || !netns_allowed(sk))
-			return 0;
-		if (!sock_tuple_read(&t, sk) || !tuple_wanted_but_lport(&t))
-			return 0;
-		connect_begin(sk, &o, &t, true);
-		return 0;
-	}
-
-	if (oldstate != SONDE_TCP_SYN_SENT)
-		return 0;
-	s = connect_lookup(sk);
 	if (!s)
 		return 0;
-	connect_resolve(s, sk, newstate);
 	/* inside connect(2) (blocking, or loopback where the handshake ends in release_sock): its exit emits */
 	if (s->flags & CONNECT_F_SYSCALL)
 		return 0;

@@ -5,8 +5,8 @@
  * histograms in microseconds aggregated here (one for established, one for failed handshakes).
  *
  *   tcpconnlat_sk  tp_btf/inet_sock_set_state:
- *                  CLOSE->SYN_SENT (caller's context): connect.h connect_begin fills connect_starts
- *                  (owner, start time);
+ *                  CLOSE->SYN_SENT (caller's context): connect_track.h's connect_begin fills
+ *                  connect_starts (owner, start time);
  *                  SYN_SENT->ESTABLISHED, SYN_SENT->CLOSE: the end (a RST in SYN_SENT is tcp_reset ->
  *                  tcp_done_with_error: sk_err = ECONNREFUSED, then CLOSE, so no receive_reset hook is
  *                  needed); emits, counts and empties the connect_starts entry. Every SYN_SENT socket
@@ -19,8 +19,7 @@
 #include <bpf/bpf_tracing.h>
 #include "sk_event.h"
 #include "events.h"
-#include "tuple_filter.h"
-#include "connect.h"
+#include "connect_track.h"
 #include "log2.h"
 #include "tcpconnlat.h"
 
@@ -58,28 +57,9 @@ int BPF_PROG(tcpconnlat_sk, struct sock *sk, int oldstate, int newstate)
 	struct connect_start *s;
 	__u64 lat_ns, us;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-
-	if (oldstate == SONDE_TCP_CLOSE && newstate == SONDE_TCP_SYN_SENT) {
-		struct sock_tuple t;
-		struct owner o;
-
-		owner_current(&o);
-		if (!owner_allowed(&o) || !netns_allowed(sk))
-			return 0;
-		if (!sock_tuple_read(&t, sk) || !tuple_wanted_but_lport(&t))
-			return 0;
-		connect_begin(sk, &o, &t, false);
-		return 0;
-	}
-
-	if (oldstate != SONDE_TCP_SYN_SENT)
-		return 0;
-	s = connect_lookup(sk);
+	s = connect_track(sk, oldstate, newstate, false);
 	if (!s)
 		return 0;
-	connect_resolve(s, sk, newstate);
 	if (!tuple_wanted(&s->t))
 		goto out;
 

@@ -1,0 +1,90 @@
+import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { decodeHists, decodeOpenPackets, decodePacket, type Packet, type StageHistogram } from './decode.js';
+import { globalsFor, params } from './params.js';
+import { renderTcptrace } from './render.js';
+
+export type { Packet, Stage, StageHistogram } from './decode.js';
+export { params, globalsFor, type TcptraceParams } from './params.js';
+
+export interface TcptraceData {
+  /** timelines, by time of their first stage; the first maxPackets to finish, then open ones */
+  packets: Packet[];
+  /** packets the kernel started tracking (passed the filters) */
+  tracked: number;
+  /** timelines left out past maxPackets */
+  notKept: number;
+  /** how many packets took each path (stage names joined with '>'), over the kept timelines */
+  paths: Record<string, number>;
+  /** stage-to-stage delays of every tracked packet, in stack order (nanoseconds) */
+  stages: StageHistogram[];
+}
+
+export default defineProbe({
+  name: 'tcptrace',
+  version: packageVersion(import.meta.url),
+  summary: 'The life of TCP packets through the stack: per-packet timelines (time, CPU, device) and stage-to-stage latency histograms',
+  output: 'report',
+  params,
+  bpf: {
+    object: distFile(import.meta.url, 'tcptrace.bpf.o'),
+    variants: [
+      {
+        name: 'tp_btf',
+        programs: [
+          'tcptrace_queue',
+          'tcptrace_start_xmit',
+          'tcptrace_xmit',
+          'tcptrace_gro',
+          'tcptrace_receive',
+          'tcptrace_tcp',
+          'tcptrace_send',
+          'tcptrace_read',
+          'tcptrace_consume',
+          'tcptrace_drop',
+        ],
+        needs: [
+          { kind: 'tp_btf', event: 'net_dev_queue' },
+          { kind: 'tp_btf', event: 'net_dev_start_xmit' },
+          { kind: 'tp_btf', event: 'net_dev_xmit' },
+          { kind: 'tp_btf', event: 'napi_gro_receive_entry' },
+          { kind: 'tp_btf', event: 'netif_receive_skb' },
+          { kind: 'tp_btf', event: 'tcp_probe' },
+          { kind: 'tp_btf', event: 'sock_send_length' },
+          { kind: 'tp_btf', event: 'sock_recv_length' },
+          { kind: 'tp_btf', event: 'consume_skb' },
+          { kind: 'tp_btf', event: 'kfree_skb' },
+        ],
+      },
+    ],
+  },
+  unsupportedFilters: {
+    lport: 'a packet has a source and a destination, not a local and a remote end: use port (either end)',
+    rport: 'a packet has a source and a destination, not a local and a remote end: use port (either end)',
+    laddr: 'a packet has a source and a destination, not a local and a remote end: use addr (either end)',
+    raddr: 'a packet has a source and a destination, not a local and a remote end: use addr (either end)',
+  },
+
+  async run(ctx, p): Promise<TcptraceData> {
+    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const packets: Packet[] = [];
+    let notKept = 0;
+    const keep = (pk: Packet) => {
+      if (packets.length < p.maxPackets) packets.push(pk);
+      else notKept++;
+    };
+    await drainEvents(ctx, bpf, { decode: decodePacket, onEvent: keep });
+    // programs are still attached: what is left in the map is alive right now
+    for (const pk of decodeOpenPackets(bpf.readMap('pkts'))) keep(pk);
+    packets.sort((a, b) => (BigInt(a.stages[0]!.tsNs) < BigInt(b.stages[0]!.tsNs) ? -1 : 1));
+    const paths: Record<string, number> = {};
+    for (const pk of packets) {
+      const path = pk.stages.map((s) => s.stage).join('>');
+      paths[path] = (paths[path] ?? 0) + 1;
+    }
+    const tracked = Number(bpf.readGlobal('pkts_tracked').readBigUInt64LE(0));
+    if (notKept > 0) ctx.warn(`kept the first ${packets.length} timelines; ${notKept} more are only in the histograms (maxPackets)`);
+    return { packets, tracked, notKept, paths, stages: decodeHists(bpf.readMap('hists')) };
+  },
+
+  render: (data) => renderTcptrace(data),
+});

@@ -169,3 +169,32 @@ describeKernel('sonde CLI against real jobs', () => {
     }
   });
 });
+
+describeKernel('sonde run --ndjson streams events', () => {
+  let server: Server;
+  let echo: EchoServer;
+  beforeAll(async () => {
+    server = await startServer();
+    echo = await echoServer();
+  });
+  afterAll(async () => {
+    await echo?.close();
+    await server?.stop();
+    expect(await programsLeft(2000, ['tcprtt_', 'tcpconnect', 'sonde'])).toEqual([]);
+  });
+
+  it.each([['through the server', true], ['in-process', false]])('%s: event lines, then the result', async (_, remote) => {
+    const run = sonde(['run', 'tcpconnect', ...(remote ? ['--server', server.url] : []), '--duration', '1500ms', '--param', `rport=${echo.port}`, '--ndjson']);
+    await run.stderrMatch(/attached/);
+    const t = await pingPong(echo.port, { conns: 3, maxRounds: 1, maxMs: 500 });
+    await t.stop();
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ type: 'attached' });
+    const events = lines.filter((l) => l.type === 'events').flatMap((l) => l.events);
+    expect(events).toHaveLength(3);
+    expect(new Set(events.map((e: any) => e.lport ?? e.sport))).toEqual(new Set(t.localPorts));
+    expect(lines.at(-1)).toMatchObject({ type: 'result', status: 'succeeded', result: { probe: 'tcpconnect' } });
+  });
+});

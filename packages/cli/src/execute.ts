@@ -141,6 +141,7 @@ async function runRemote(req: JobRequest, server: string): Promise<JobOutcome> {
     stopping = stopJob(api, created.id).catch(() => undefined);
   });
   progress.start(created.id);
+  const streaming = req.onEvents ? streamEvents(server, created.id, req.onEvents) : undefined;
   let job: Job;
   try {
     job = await waitForJob(api, created.id, {
@@ -154,7 +155,9 @@ async function runRemote(req: JobRequest, server: string): Promise<JobOutcome> {
       },
     });
     await stopping;
+    await streaming?.finished();
   } finally {
+    streaming?.abort();
     release();
   }
   progress.done(job.status);
@@ -171,3 +174,42 @@ async function runRemote(req: JobRequest, server: string): Promise<JobOutcome> {
   return { result: job.result as ResultEnvelope, status: job.status, job, permalink, text: () => render('text'), render };
 }
 
+
+/**
+ * Follow GET /v1/jobs/{id}/events as NDJSON, handing each event to `onEvents`. The stream ends by
+ * itself when the job does; `finished()` waits for that, at most a few seconds after the job ended.
+ */
+function streamEvents(server: string, id: string, onEvents: (batch: unknown[]) => void): { finished(): Promise<void>; abort(): void } {
+  const ac = new AbortController();
+  const headers: Record<string, string> = { accept: 'application/x-ndjson' };
+  if (process.env.SONDE_TOKEN) headers.authorization = `Bearer ${process.env.SONDE_TOKEN}`;
+  const run = async (): Promise<void> => {
+    const res = await fetch(`${server}/v1/jobs/${id}/events`, { headers, signal: ac.signal });
+    if (!res.ok || !res.body) return;
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      const batch: unknown[] = [];
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const item = JSON.parse(line) as { type?: string; event?: unknown };
+        if (item.type === 'event') batch.push(item.event);
+        if (item.type === 'end') {
+          if (batch.length) onEvents(batch);
+          return;
+        }
+      }
+      if (batch.length) onEvents(batch);
+    }
+  };
+  const running = run().catch(() => undefined);
+  return {
+    // called once the job has ended: a stream that does not end with it must not hold the result back
+    finished: () => Promise.race([running, new Promise<void>((r) => setTimeout(r, 3000).unref())]).then(() => undefined),
+    abort: () => ac.abort(),
+  };
+}

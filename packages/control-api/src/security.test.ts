@@ -221,6 +221,12 @@ describe('retention', () => {
     expect(store.list({ limit: 50 }).jobs.map((j) => j.id)).toEqual([ids[9], ids[8], ids[7], ids[6], ids[0]]);
     expect(store.prune({ maxAgeMs: 7 * day, maxJobs: 4, now })).toBe(0);
     expect(store.integrity()).toBe('ok');
+    // the read path's text form is the same document as get(), before and after finishing (cached)
+    for (const id of [ids[0]!, ids[9]!]) expect(JSON.parse(store.getJson(id)!)).toEqual(store.get(id));
+    store.finish(ids[0]!, 'stopped', envelope(ids[0]!) as never, now);
+    expect(JSON.parse(store.getJson(ids[0]!)!)).toEqual(store.get(ids[0]!));
+    expect(store.getJson(ids[0]!)).toBe(store.getJson(ids[0]!));
+    expect(store.getJson('j_nope')).toBeUndefined();
     store.close();
   });
 });

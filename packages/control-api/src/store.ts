@@ -82,6 +82,9 @@ CREATE INDEX IF NOT EXISTS jobs_probe   ON jobs (probe, id);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
 `;
 
+/** finished jobs' JSON kept for GET /v1/jobs/{id} */
+const JSON_CACHE_MAX = 256;
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function toJob(r: Row): Job {
@@ -108,6 +111,7 @@ export class JobStore {
   readonly interrupted: number;
   private readonly stmts;
   private readonly listStmts = new Map<string, Database.Statement>();
+  private readonly jsonCache = new Map<string, string>();
 
   /** Open (creating it if needed) `${dataDir}/sonde.db`. */
   static open(dataDir: string): JobStore {
@@ -165,6 +169,40 @@ export class JobStore {
     return row ? toJob(row) : undefined;
   }
 
+  /**
+   * The job as its JSON text, with the stored result spliced in unparsed (the hot read path:
+   * a result is parsed and re-serialised for nothing otherwise). Finished jobs never change, so
+   * their text is kept in a small LRU.
+   */
+  getJson(id: string): string | undefined {
+    const hit = this.jsonCache.get(id);
+    if (hit !== undefined) {
+      this.jsonCache.delete(id);
+      this.jsonCache.set(id, hit);
+      return hit;
+    }
+    const r = this.stmts.get.get(id);
+    if (!r) return undefined;
+    const head = JSON.stringify({
+      id: r.id,
+      probe: r.probe,
+      probeVersion: r.probe_version,
+      params: JSON.parse(r.params) as unknown,
+      durationMs: r.duration_ms,
+      status: r.status,
+      createdAt: new Date(r.created_at).toISOString(),
+      attachedAt: iso(r.attached_at),
+      endedAt: iso(r.ended_at),
+      variant: r.variant,
+    });
+    const text = `${head.slice(0, -1)},"result":${r.result ?? 'null'},"error":${r.error ?? 'null'}}`;
+    if (isFinished(r.status)) {
+      this.jsonCache.set(id, text);
+      if (this.jsonCache.size > JSON_CACHE_MAX) this.jsonCache.delete(this.jsonCache.keys().next().value!);
+    }
+    return text;
+  }
+
   markAttached(id: string, at: number, variant: string): boolean {
     return this.stmts.attached.run({ id, at, variant }).changes > 0;
   }
@@ -200,6 +238,7 @@ export class JobStore {
       return n;
     });
     const n = run();
+    if (n > 0) this.jsonCache.clear();
     // give the freed pages back to the file system's view of the WAL
     if (n > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
     return n;

@@ -176,6 +176,12 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
   app.openapi(getJob, (c) => {
     const { id } = c.req.valid('param');
     const { format } = c.req.valid('query');
+    if (format === 'json') {
+      // the hot read: the stored result spliced in as text, finished jobs cached
+      const text = store.getJson(id);
+      if (text === undefined) throw new NotFoundError(`job '${id}'`);
+      return new Response(text, { status: 200, headers: { 'Content-Type': 'application/json' } }) as never;
+    }
     const job = mustGet(store, id);
     if (format === 'text') {
       if (!job.result || job.result.data === null || job.result.data === undefined) {
@@ -183,8 +189,7 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
       }
       return c.text(catalog.render(job.probe, job.result.data, job.params), 200);
     }
-    if (format !== 'json') return chatFormat(c, job, format, catalog);
-    return c.json(job, 200);
+    return chatFormat(c, job, format, catalog);
   });
 
   app.openapi(stopJob, (c) => {

@@ -27,7 +27,16 @@ const getProbe = createRoute({
 
 export function probesRoutes({ catalog }: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
-  app.openapi(listProbes, (c) => c.json({ probes: catalog.list() }, 200));
+  // the catalogue is fixed once discovered: serialise it once
+  let listed: string | undefined;
+  app.openapi(
+    listProbes,
+    () =>
+      new Response((listed ??= JSON.stringify({ probes: catalog.list() })), {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+      }) as never,
+  );
   app.openapi(getProbe, (c) => {
     const { name } = c.req.valid('param');
     const info = catalog.get(name);

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 iputils-ping make g++ python3 pkg-config chromium)
+need_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool bpftrace iproute2 iputils-ping make g++ python3 pkg-config chromium)
 missing=()
 for p in "${need_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -79,7 +79,7 @@ describeKernel('tcplife on real sessions', () => {
     expect(byComm.data.events.every((e) => e.pid === byComm.server.pid && e.lport === byComm.port && e.txBytes === 20 && e.rxBytes === 10)).toBe(true);
     expect(byComm.data.sessions).toBe(2);
 
-    const serverPort = 41000 + (process.pid % 2000);
+    const serverPort = 62000 + (process.pid % 1000);
     const byPort = await run({ rport: [serverPort], pid: 1 }, { serverComm: 'tl-srv', clientComm: 'tl-cli', conns: 1, port: serverPort });
     expect(byPort.data.events).toEqual([]);
     const byPort2 = await run({ rport: [serverPort] }, { serverComm: 'tl-srv', clientComm: 'tl-cli', conns: 2, port: serverPort, req: 5, resp: 7 });

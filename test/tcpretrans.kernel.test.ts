@@ -35,7 +35,7 @@ describeKernel('tcpretrans on forced retransmits', () => {
   let catalog: Catalog;
   let ns: NetnsPair;
   let detach = () => {};
-  const port = 42000 + (process.pid % 2000);
+  const port = 63000 + (process.pid % 1000);
 
   beforeAll(async () => {
     catalog = await Catalog.discover();

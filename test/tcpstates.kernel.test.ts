@@ -4,7 +4,7 @@
  * netns filters keep exactly what they should; the in-kernel summary agrees with the events.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, runJobInline } from '@sonde/core-loader';
+import { Catalog, JobRunner, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
@@ -112,7 +112,7 @@ describeKernel('tcpstates on real connections', () => {
 
   it('keeps only what the port, comm and pid filters select', async () => {
     // remote port = the server's: client ends only (after connect), nothing of the server end
-    const serverPort = 40000 + (process.pid % 2000);
+    const serverPort = 61000 + (process.pid % 1000);
     const byPort = await run({ rport: serverPort }, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 2, port: serverPort });
     expect(byPort.data.events.length).toBeGreaterThanOrEqual(2 * CLIENT_PATH.length);
     expect(byPort.data.events.every((e) => e.rport === serverPort && e.comm === 'st-cli')).toBe(true);
@@ -139,5 +139,42 @@ describeKernel('tcpstates on real connections', () => {
     expect(data.events.length).toBe(2 * CLIENT_PATH.length);
     expect(data.events.every((e) => e.netns === ns!.inoB && e.pid === client.pid && e.raddr === ns!.ipA && e.rport === port)).toBe(true);
     expect(data.events.filter((e) => e.newstate === 'ESTABLISHED').every((e) => e.laddr === ns!.ipB)).toBe(true);
+  });
+
+  it('stops mid-stream with the partial result within 200 ms', async () => {
+    let ended!: (v: { status: string; result: ResultEnvelope<Data>; at: number }) => void;
+    const done = new Promise<{ status: string; result: ResultEnvelope<Data>; at: number }>((r) => (ended = r));
+    let attached = false;
+    let streamed = 0;
+    const runner = new JobRunner({
+      catalog,
+      maxRunning: 1,
+      graceMs: 1500,
+      hooks: {
+        attached: () => (attached = true),
+        events: (_id: string, batch: unknown[]) => (streamed += batch.length),
+        done: (_id: string, status: string, result: ResultEnvelope) => ended({ status, result: result as ResultEnvelope<Data>, at: Date.now() }),
+      },
+    } as ConstructorParameters<typeof JobRunner>[0]);
+    try {
+      runner.start({ id: 'st-stop', probe: 'tcpstates', params: catalog.validateParams('tcpstates', {}), durationMs: 30_000 });
+      for (let i = 0; i < 400 && !attached; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(attached).toBe(true);
+      const talk = converse({ serverComm: 'st-srv', clientComm: 'st-cli', conns: 20 });
+      for (let i = 0; i < 300 && streamed === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(streamed).toBeGreaterThan(0); // events are flowing: stop mid-stream
+      const t0 = Date.now();
+      expect(runner.stop('st-stop')).toBe(true);
+      const e = await done;
+      expect(e.at - t0).toBeLessThan(200);
+      expect(e.status).toBe('stopped');
+      expect(e.result.stoppedBy).toBe('cancel');
+      expect(e.result.data!.events.length).toBeGreaterThan(0);
+      expect(e.result.data!.transitions.length).toBeGreaterThan(0);
+      await talk;
+    } finally {
+      await runner.close();
+    }
+    expect(await programsLeft()).toEqual([]);
   });
 });

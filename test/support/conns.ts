@@ -3,6 +3,7 @@
  * to processes: a python3 server that accepts `conns` connections one after the other, and a python3
  * client that makes them. Each side reads exactly what the other sends, so byte counts are known;
  * the client closes first (active close), the server closes after it reads EOF (passive close).
+ * Fixed ports the tests choose sit above ip_local_port_range (32768-60999) so no ephemeral port holds them.
  * Every wait is bounded (socket timeouts, a wall-clock limit on the children).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -63,7 +64,11 @@ function run(argv: string[], prefix: string[] = [], limitMs = 30_000): Child {
   let err = '';
   let buf = '';
   let onFirst: (l: Record<string, number>) => void = () => {};
-  const first = new Promise<Record<string, number>>((r) => (onFirst = r));
+  let noFirst: (e: Error) => void = () => {};
+  const first = new Promise<Record<string, number>>((resolve, reject) => {
+    onFirst = resolve;
+    noFirst = reject;
+  });
   proc.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
     let i;
@@ -79,6 +84,7 @@ function run(argv: string[], prefix: string[] = [], limitMs = 30_000): Child {
   const done = new Promise<Array<Record<string, number>>>((resolve, reject) => {
     proc.on('exit', (code) => {
       clearTimeout(timer);
+      if (lines.length === 0) noFirst(new Error(`python3 exited ${code} before its first line: ${err}`));
       if (code === 0) resolve(lines);
       else reject(new Error(`python3 ${argv[2]} exited ${code}: ${err}`));
     });

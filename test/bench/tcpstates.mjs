@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// Bench of the event path with tcpstates: connection churn on loopback (bounded: CHILDREN processes,
+// each at most CONNS connect/accept/close cycles or MAX_MS, whichever comes first), measured in one run
+//   1. untraced                       connections/s
+//   2. sonde tcpstates (a real job)   connections/s, events/s delivered, events lost
+//   3. bpftrace printf on the same tracepoint: connections/s, events/s printed, "Lost N events"
+// and, separately, how many tcpstates events one thread decodes per second from a large buffer of
+// real-layout ring-buffer records (splitRecords + decodeEvent, what the worker does per batch).
+// Goals (issue 3): traced >= 0.95x untraced, no loss where bpftrace loses, >= 300 000 decoded/s.
+import { spawn, execFileSync } from 'node:child_process';
+import { Catalog, runJobInline } from '@sonde/core-loader';
+import { splitRecords, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
+
+const CHILDREN = Number(process.env.BENCH_CHILDREN ?? 4);
+const CONNS = Number(process.env.BENCH_CONNS ?? 20_000);
+const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 4000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const DECODE_RECORDS = Number(process.env.BENCH_DECODE_RECORDS ?? 500_000);
+
+const CHILD = `
+const net = require('net');
+const [conns, maxMs, conc] = process.argv.slice(1).map(Number);
+const srv = net.createServer((s) => { s.on('error', () => {}); s.on('end', () => s.end()); s.resume(); });
+srv.listen(0, '127.0.0.1', async () => {
+  const port = srv.address().port;
+  const until = Date.now() + maxMs;
+  let started = 0, done = 0, failed = 0;
+  const t0 = process.hrtime.bigint();
+  const one = () => new Promise((r) => {
+    const c = net.connect(port, '127.0.0.1', () => c.end());
+    c.on('error', () => { failed++; r(); });
+    c.on('close', () => r());
+    c.resume();
+  });
+  const lane = async () => { while (started < conns && Date.now() < until) { started++; await one(); done++; } };
+  await Promise.all(Array.from({ length: conc }, lane));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  process.stdout.write(JSON.stringify({ done, failed, ms }) + '\\n');
+  srv.close();
+});
+`;
+
+/** run the churn in CHILDREN processes; connections/s over the slowest child's wall time */
+async function churn() {
+  const kids = Array.from({ length: CHILDREN }, () => {
+    const p = spawn(process.execPath, ['-e', CHILD, String(CONNS), String(MAX_MS), String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    return new Promise((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`churn child exited ${code}`)))));
+  });
+  const rs = await Promise.all(kids);
+  const done = rs.reduce((s, r) => s + r.done, 0);
+  const ms = Math.max(...rs.map((r) => r.ms));
+  return { done, failed: rs.reduce((s, r) => s + r.failed, 0), ms, perS: (done / ms) * 1000 };
+}
+
+async function withSonde() {
+  const catalog = await Catalog.discover();
+  const ac = new AbortController();
+  let attached;
+  const ready = new Promise((r) => (attached = r));
+  let delivered = 0;
+  const job = runJobInline('tcpstates', {}, { catalog, durationMs: MAX_MS + 20_000, signal: ac.signal, maxEvents: 0, onAttached: attached, onEvents: (b) => (delivered += b.length) });
+  await ready;
+  const w = await churn();
+  ac.abort();
+  const r = await job;
+  if (r.error) throw new Error(`tcpstates job failed: ${r.error.message}`);
+  return { ...w, events: r.stats.events, lost: r.stats.lost, delivered, variant: r.variant };
+}
+
+async function withBpftrace() {
+  const prog =
+    'tracepoint:sock:inet_sock_set_state { printf("%p %d %s %d %d %d %d\\n", args->skaddr, pid, comm, args->sport, args->dport, args->oldstate, args->newstate); }';
+  const bt = spawn('bpftrace', ['-e', prog], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let lines = 0;
+  let text = '';
+  let attachedResolve;
+  const attached = new Promise((r) => (attachedResolve = r));
+  const scan = (d) => {
+    const s = d.toString();
+    for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) lines++;
+    text = (text + s).slice(-4096);
+    if (/Attaching \d+ probe/.test(text)) attachedResolve();
+  };
+  bt.stdout.on('data', scan);
+  bt.stderr.on('data', scan);
+  const t = setTimeout(() => attachedResolve(), 15_000);
+  await attached;
+  clearTimeout(t);
+  const w = await churn();
+  await new Promise((r) => setTimeout(r, 300));
+  const exited = new Promise((r) => bt.on('exit', r));
+  bt.kill('SIGINT');
+  await exited;
+  const lost = [...text.matchAll(/Lost (\d+) events/g)].reduce((s, m) => s + Number(m[1]), 0);
+  return { ...w, events: lines - 1 - (text.match(/Lost \d+ events/g)?.length ?? 0), lost };
+}
+
+async function decodeRate() {
+  const { decodeEvent, EVENT_SIZE } = await import('@sonde/probes-tcpstates/dist/decode.js').catch(() => import(new URL('../../packages/probes-tcpstates/dist/decode.js', import.meta.url).href));
+  const rec = (4 + EVENT_SIZE + 7) & ~7;
+  const buf = Buffer.alloc(rec * DECODE_RECORDS);
+  const now = process.hrtime.bigint();
+  for (let i = 0; i < DECODE_RECORDS; i++) {
+    const o = i * rec;
+    buf.writeUInt32LE(EVENT_SIZE, o);
+    const b = buf.subarray(o + 4, o + 4 + EVENT_SIZE);
+    b.writeBigUInt64LE(now - BigInt(DECODE_RECORDS - i) * 1000n, 0);
+    b.writeBigUInt64LE(0xffff888000000000n + BigInt(i % 4096) * 2304n, 8);
+    b.writeUInt32LE(1000 + (i % 4), 16);
+    b.write('node', 40);
+    b.writeUInt16LE(2, 56);
+    b.writeUInt16LE(30000 + (i % 30000), 58);
+    b.writeUInt16LE(8080, 60);
+    b.set([127, 0, 0, 1], 64);
+    b.set([127, 0, 0, 1], 80);
+    b.writeBigUInt64LE(BigInt(i * 37), SK_EVENT_HEAD_SIZE);
+    b[SK_EVENT_HEAD_SIZE + 8] = 1 + (i % 11);
+    b[SK_EVENT_HEAD_SIZE + 9] = 1 + ((i + 1) % 11);
+    b[SK_EVENT_HEAD_SIZE + 10] = 1;
+  }
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  for (const s of splitRecords(buf, DECODE_RECORDS)) if (decodeEvent(s)) n++;
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { n, s, perS: n / s };
+}
+
+const fmt = (v) => Math.round(v).toLocaleString('en-US');
+const line = (name, r, base) =>
+  `${name.padEnd(18)} ${fmt(r.perS).padStart(8)} conn/s  ${(r.perS / base).toFixed(2)}x` +
+  (r.events !== undefined ? `  events ${fmt(r.events).padStart(9)}  ${fmt((r.events / r.ms) * 1000).padStart(8)} ev/s  lost ${fmt(r.lost)}` : '') +
+  (r.failed ? `  (${r.failed} failed connects)` : '');
+
+const cpus = execFileSync('nproc', { encoding: 'utf8' }).trim();
+console.log(`sonde tcpstates bench: ${CHILDREN} processes x ${CONCURRENCY} lanes, up to ${CONNS} connections each or ${MAX_MS} ms; ${cpus} CPUs`);
+const base = await churn();
+console.log(line('untraced', base, base.perS));
+const sonde = await withSonde();
+console.log(line(`sonde tcpstates`, sonde, base.perS) + `  (variant ${sonde.variant})`);
+const bt = await withBpftrace();
+console.log(line('bpftrace printf', bt, base.perS));
+const again = await churn();
+console.log(line('untraced (again)', again, base.perS));
+const d = await decodeRate();
+console.log(`decode (one thread) ${fmt(d.perS)} events/s  (${fmt(d.n)} records of real layout in ${d.s.toFixed(2)} s)`);
+console.log(
+  `goals: traced/untraced ${(sonde.perS / base.perS).toFixed(2)} (>= 0.95), sonde lost ${sonde.lost} where bpftrace lost ${bt.lost} (0 wanted), decode ${fmt(d.perS)}/s (>= 300,000)`,
+);

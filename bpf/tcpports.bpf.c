@@ -3,7 +3,7 @@
  * tcpports: one pass over every TCP socket of the current network namespace (iter/tcp: listeners,
  * established hash incl. TIME_WAIT and request socks), counting in the kernel: sockets per state,
  * use of the ephemeral port range, connections per remote endpoint. User space only reads the
- * 200-byte summary the pass writes and the (small) remotes map: nothing per socket crosses.
+ * 184-byte summary the pass writes and the (small) remotes map: nothing per socket crosses.
  *
  *   tcpports_iter  iter/tcp. The iterator walks the namespace of the process that created it:
  *                  the sonde server's. The program is called once per socket, then once with

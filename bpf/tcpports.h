@@ -22,7 +22,7 @@ struct tcpports_remote {
 	__u8 addr[16];
 };
 
-/* 200 bytes: written once per pass, at the end, as the iterator's whole output */
+/* 184 bytes: written once per pass, at the end, as the iterator's whole output */
 struct tcpports_summary {
 	__u64 gen;
 	__u64 sockets;                 /* sockets that passed the filters */

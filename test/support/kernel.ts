@@ -21,7 +21,7 @@ export function describeKernel(name: string, fn: () => void): void {
 }
 
 /** Names of loaded BPF programs whose name starts with one of the prefixes (the project's). */
-export function loadedPrograms(prefixes: string[] = ['tcprtt_', 'tcpstates_', 'tcplife_', 'tcptracer_', 'tcpretrans_', 'tcptop_', 'tcpsubnet_', 'tcppktlat_', 'tcptrace_', 'tcpconnect_', 'tcpconnlat_', 'tcpaccept_', 'sonde']): string[] {
+export function loadedPrograms(prefixes: string[] = ['tcprtt_', 'tcpstates_', 'tcplife_', 'tcptracer_', 'tcpretrans_', 'tcptop_', 'tcpsubnet_', 'tcppktlat_', 'tcptrace_', 'tcpconnect_', 'tcpconnlat_', 'tcpaccept_', 'tcpdrop_', 'tcpsynbl_', 'tcpports_', 'sonde']): string[] {
   const out = execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' });
   const progs = JSON.parse(out) as Array<{ name?: string }>;
   return progs.map((p) => p.name ?? '').filter((n) => prefixes.some((p) => n.startsWith(p)));

@@ -2,7 +2,7 @@
  * Decoding of bpf/tcpports.bpf.c's pass output and `remotes` map (layouts in bpf/tcpports.h):
  *
  *   struct tcpports_summary { __u64 gen, sockets, states[16], eph_sockets, eph_ports_used,
- *                             eph_port_max, remotes_missed; __u32 port_lo, port_hi; }      200 bytes
+ *                             eph_port_max, remotes_missed; __u32 port_lo, port_hi; }      184 bytes
  *   struct tcpports_remote  { __u16 family, port; __u8 addr[16]; }                          20 bytes -> __u64
  */
 import { afToFamily, formatAddr, ProbeLoadError, readU16, readU32, readU64Num, tcpStateName, type IpFamily, type MapDump } from '@sonde/probe-sdk';

@@ -12,7 +12,7 @@ export const params = z
     intervalMs: z
       .number()
       .int()
-      .min(100, 'intervalMs is at least 100')
+      .min(20, 'intervalMs is at least 20')
       .optional()
       .describe('take a snapshot every this many ms until the job ends (a series); absent = one snapshot, and the job ends at once'),
     topRemotes: z.number().int().min(0).max(1000).default(10).describe('remote endpoints in the report, most connections first'),

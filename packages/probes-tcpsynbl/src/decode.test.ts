@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { MapDump } from '@sonde/probe-sdk';
+import { byMaxBacklog, decodeBacklogs, deltaListeners, KEY_SIZE, MAX_SLOTS, toListeners, VALUE_SIZE } from './decode.js';
+import { renderTcpsynbl } from './render.js';
+
+interface E { max: number; lport: number; slots: Record<number, number>; sum: number; seen: number; overflows: number }
+
+function dump(es: E[]): MapDump {
+  const keys = Buffer.alloc(es.length * KEY_SIZE, 0);
+  const values = Buffer.alloc(es.length * VALUE_SIZE, 0);
+  es.forEach((e, i) => {
+    keys.writeUInt32LE(e.max, i * KEY_SIZE);
+    keys.writeUInt16LE(e.lport, i * KEY_SIZE + 4);
+    const v = i * VALUE_SIZE;
+    let n = 0;
+    for (const [s, c] of Object.entries(e.slots)) {
+      values.writeBigUInt64LE(BigInt(c), v + 8 * Number(s));
+      n += c;
+    }
+    values.writeBigUInt64LE(BigInt(n), v + 8 * MAX_SLOTS);
+    values.writeBigUInt64LE(BigInt(e.sum), v + 8 * (MAX_SLOTS + 1));
+    values.writeBigUInt64LE(BigInt(e.seen), v + 8 * (MAX_SLOTS + 2));
+    values.writeBigUInt64LE(BigInt(e.overflows), v + 8 * (MAX_SLOTS + 3));
+  });
+  return { keys, values, count: es.length, keySize: KEY_SIZE, valueSize: VALUE_SIZE };
+}
+
+// backlog 4 on port 7100: lengths 0,1,2,3,4 -> slots 0:2 (0,1) 1:2 (2,3) 2:1 (4)
+const a: E = { max: 4, lport: 7100, slots: { 0: 2, 1: 2, 2: 1 }, sum: 10, seen: 4, overflows: 16 };
+const b: E = { max: 4096, lport: 80, slots: { 0: 900, 3: 4 }, sum: 40, seen: 12, overflows: 0 };
+const c: E = { max: 4, lport: 7101, slots: { 0: 1 }, sum: 0, seen: 0, overflows: 0 };
+
+describe('tcpsynbl decode', () => {
+  it('per listener, ordered by limit then port', () => {
+    const ls = toListeners(decodeBacklogs(dump([b, a])));
+    expect(ls.map((l) => [l.maxBacklog, l.lport, l.hist.count, l.hist.sum, l.max, l.overflows])).toEqual([
+      [4, 7100, 5, 10, 4, 16],
+      [4096, 80, 904, 40, 12, 0],
+    ]);
+    expect(ls[0]!.hist.buckets).toEqual([{ lo: 0, hi: 1, count: 2 }, { lo: 2, hi: 3, count: 2 }, { lo: 4, hi: 7, count: 1 }]);
+    expect(ls[0]!.hist.unit).toBe('backlog');
+  });
+
+  it('groups by limit like upstream', () => {
+    const g = byMaxBacklog(toListeners(decodeBacklogs(dump([a, b, c]))));
+    expect(g.map((x) => [x.maxBacklog, x.hist.count, x.max, x.overflows])).toEqual([
+      [4, 6, 4, 16],
+      [4096, 904, 12, 0],
+    ]);
+  });
+
+  it('deltas: what an interval added; max only when it grew', () => {
+    const before = decodeBacklogs(dump([{ ...a, slots: { 0: 2 }, sum: 1, seen: 1, overflows: 3 }]));
+    const now = decodeBacklogs(dump([a, c]));
+    const d = deltaListeners(now, before);
+    expect(d.map((l) => [l.lport, l.hist.count, l.hist.sum, l.max, l.overflows])).toEqual([
+      [7100, 3, 9, 4, 13],
+      [7101, 1, 0, 0, 0],
+    ]);
+    expect(deltaListeners(now, now)).toEqual([]);
+  });
+
+  it('refuses a layout it does not know', () => {
+    expect(() => decodeBacklogs({ ...dump([]), valueSize: 280 })).toThrow(/expected 8\/288/);
+  });
+});
+
+describe('renderTcpsynbl', () => {
+  it('prints backlog_max blocks with the histogram, then the listeners', () => {
+    const ls = toListeners(decodeBacklogs(dump([a])));
+    const out = renderTcpsynbl({ byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, overflowReason: 'TCP_LISTEN_OVERFLOW' });
+    expect(out).toBe(
+      [
+        'backlog_max = 4',
+        '     backlog             : count    distribution',
+        '         0 -> 1          : 2        |****************************************|',
+        '         2 -> 3          : 2        |****************************************|',
+        '         4 -> 7          : 1        |********************                    |',
+        '     max backlog seen 4, overflows 16',
+        '',
+        'LPORT BACKLOG_MAX ADDED MAX_SEEN OVERFLOWS',
+        ' 7100           4     5        4        16',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('says so when nothing was added', () => {
+    expect(renderTcpsynbl({ byMaxBacklog: [], listeners: [], overflows: 0, overflowReason: null })).toBe('no connections joined a matching accept queue\n');
+  });
+});

@@ -92,12 +92,15 @@ export interface AuthOptions {
   rateLimit?: { perSecond: number; burst: number };
 }
 
-/** Guards /v1/*: 401 without a valid token, 403 below the needed role, 429 over the token's rate. */
+/**
+ * Guards /v1/*: 401 without a valid token, 403 below the needed role, 429 over the token's rate.
+ * With no tokens (loopback only) it is a no-op: callers are the anonymous admin, unlimited.
+ */
 export function authMiddleware(opts: AuthOptions): MiddlewareHandler {
   const auth = new TokenAuth(opts.tokens);
   const limiter = new RateLimiter(opts.rateLimit?.perSecond ?? 0, opts.rateLimit?.burst ?? 1);
-  // open (loopback, no tokens) and unlimited: nothing to check
-  if (auth.open && limiter.perSecond <= 0) return (_c, next) => next();
+  // open (loopback, no tokens): there is no token to limit or check
+  if (auth.open) return (_c, next) => next();
   return async (c, next) => {
     let who: Principal;
     if (auth.open) {

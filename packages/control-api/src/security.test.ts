@@ -176,6 +176,9 @@ describe('limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // another token has its own bucket
     expect((await t.req('/v1/probes', ADMIN)).status).toBe(200);
+    // no tokens (loopback): no token to limit
+    const open = make({ auth: { tokens: [], rateLimit: { perSecond: 1, burst: 1 } } });
+    for (let i = 0; i < 5; i++) expect((await open.req('/v1/probes')).status).toBe(200);
   });
 
   it('the token bucket refills at its rate', () => {

@@ -89,10 +89,15 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
       });
       const before = nstat(ns.b, 'TcpExtListenOverflows');
       let done!: Promise<void>;
+      // the window ends when the clients are done (and at least durationMs passed), so every overflow
+      // nstat counts happened while the probe was attached, however slow a loaded machine runs them
+      const stop = new AbortController();
       const result = (await runJobInline('tcpsynbl', params, {
         catalog,
-        durationMs,
+        durationMs: durationMs + 20_000,
+        signal: stop.signal,
         onAttached: () => {
+          const minEnd = new Promise((r) => setTimeout(r, durationMs));
           // spawned, not exec'd: the job runs inline on this thread and its interval timers must tick
           done = new Promise((resolve, reject) => {
             const c = ns.spawn(ns.a, ['python3', '-c', clients, ns.ipB]);
@@ -103,6 +108,7 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
               else reject(new Error(`clients exited with ${code}`));
             });
           });
+          void Promise.allSettled([done, minEnd]).then(() => setTimeout(() => stop.abort(), 300));
         },
       })) as ResultEnvelope<SynblData>;
       await done;

@@ -115,6 +115,7 @@ export class JobRunner implements RunnerApi {
       modulePath: entry.modulePath,
       params: spec.params,
       durationMs: spec.durationMs,
+      ...(spec.budget ? { budget: spec.budget } : {}),
       port: port2,
     };
     this.pool.run(task, { transferList: [port2] as never, signal: abort.signal }).then(
@@ -182,7 +183,8 @@ export class JobRunner implements RunnerApi {
       { ...o, variant: o.variant ?? job.variant },
       job.keeper,
     );
-    const status: JobStatus = o.stoppedBy === 'error' ? 'failed' : o.stoppedBy === 'cancel' ? 'stopped' : 'succeeded';
+    const status: JobStatus =
+      o.stoppedBy === 'error' ? 'failed' : o.stoppedBy === 'cancel' || o.stoppedBy === 'budget' ? 'stopped' : 'succeeded';
     this.opts.hooks.done(job.spec.id, status, result);
   }
 }

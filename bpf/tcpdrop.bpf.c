@@ -15,26 +15,15 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "tcpdrop.h"
-#include "filters.h"
 #include "maps.h"
 #include "skb.h"
 #include "sock.h"
 #include "states.h"
 #include "task.h"
+#include "tuple_filter.h"
 #include "events.h"
 
-/* common filters (filters.h); targ_netns comes from task.h */
-const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_lports_cnt = 0;
-const volatile __u16 targ_rports[SONDE_MAX_PORTS] = {};
-const volatile __u32 targ_rports_cnt = 0;
-const volatile __u8 targ_laddr[16] = {};
-const volatile __u16 targ_laddr_family = 0;
-const volatile __u32 targ_laddr_prefix = 0;
-const volatile __u8 targ_raddr[16] = {};
-const volatile __u16 targ_raddr_family = 0;
-const volatile __u32 targ_raddr_prefix = 0;
-const volatile __u16 targ_family = 0;
+/* common filters: the tuple globals and tuple_wanted() of tuple_filter.h, targ_netns of task.h */
 /* a reason value not to count (NOT_SPECIFIED, resolved from BTF by user space); 0 = count all */
 const volatile __u32 targ_skip_reason = 0;
 /* drops sent as events; the rest are only counted */
@@ -77,15 +66,6 @@ __u32 events_sent = 0;
 
 static const __u64 zero = 0;
 static const struct tcpdrop_flow_val flow_init = {};
-
-static __always_inline bool tuple_wanted(const struct sock_tuple *t)
-{
-	return family_ok(targ_family, t->family) &&
-	       port_in_list(targ_lports, targ_lports_cnt, t->lport) &&
-	       port_in_list(targ_rports, targ_rports_cnt, t->rport) &&
-	       addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t->family, t->laddr) &&
-	       addr_in_cidr(targ_raddr, targ_raddr_family, targ_raddr_prefix, t->family, t->raddr);
-}
 
 /*
  * A TCP socket? timewait and request socks are TCP's own; a full socket must be SOCK_STREAM/TCP

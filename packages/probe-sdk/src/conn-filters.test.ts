@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, tupleFilterGlobals, tupleFilterShape } from './conn-filters.js';
+import { checkConnFilters, checkFamilyOf, connFilterGlobals, connFilterShape, tupleFilterGlobals, tupleFilterShape } from './conn-filters.js';
 
 const schema = z.object(connFilterShape).strict().superRefine(checkConnFilters);
 
@@ -53,5 +53,19 @@ describe('tuple filters alone', () => {
   it('is the first half of the conn filters', () => {
     const p = schema.parse({ lport: 22, raddr: '10.0.0.0/8', pid: 42 });
     expect(connFilterGlobals(p)).toEqual({ ...tupleFilterGlobals(p), targ_pid: 42 });
+  });
+});
+
+describe('checkFamilyOf', () => {
+  const either = z
+    .object({ addr: tupleFilterShape.laddr, family: tupleFilterShape.family })
+    .superRefine((p, ctx) => checkFamilyOf(p.family, 'addr', p.addr, ctx));
+
+  it('refuses a family the address excludes, names the key, and leaves a bad CIDR to its field', () => {
+    expect(either.safeParse({ addr: '10.0.0.0/8', family: 4 }).success).toBe(true);
+    expect(either.safeParse({ family: 6 }).success).toBe(true);
+    const r = either.safeParse({ addr: '10.0.0.0/8', family: 6 });
+    expect(r.error!.issues.map((i) => [i.path, i.message])).toEqual([[['family'], 'family 6 excludes the IPv4 addr filter']]);
+    expect(either.safeParse({ addr: 'nope', family: 6 }).error!.issues.map((i) => i.path)).toEqual([['addr']]);
   });
 });

@@ -51,10 +51,15 @@ export function checkConnFilters(p: Pick<ConnFilterParams, 'laddr' | 'raddr' | '
   if (l && r && l !== r) {
     ctx.addIssue({ code: 'custom', path: ['raddr'], message: `laddr is IPv${l} and raddr is IPv${r}: no connection matches both` });
   }
-  for (const [key, f] of [['laddr', l], ['raddr', r]] as const) {
-    if (p.family && f && f !== p.family) {
-      ctx.addIssue({ code: 'custom', path: ['family'], message: `family ${p.family} excludes the IPv${f} ${key} filter` });
-    }
+  checkFamilyOf(p.family, 'laddr', p.laddr, ctx);
+  checkFamilyOf(p.family, 'raddr', p.raddr, ctx);
+}
+
+/** superRefine part: reject a `family` that the address filter `key` (an IPv4 or IPv6 CIDR) excludes */
+export function checkFamilyOf(family: 4 | 6 | undefined, key: string, addr: string | undefined, ctx: z.RefinementCtx): void {
+  const f = cidrFamily(addr);
+  if (family && f && f !== family) {
+    ctx.addIssue({ code: 'custom', path: ['family'], message: `family ${family} excludes the IPv${f} ${key} filter` });
   }
 }
 

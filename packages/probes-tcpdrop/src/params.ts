@@ -3,27 +3,14 @@
  * address, port and netns filters, all applied in the kernel, and the shape of the report.
  */
 import { z } from 'zod';
-import {
-  addrFilterGlobals,
-  cidr,
-  family,
-  familyGlobal,
-  portFilterGlobals,
-  portList,
-  taskFilterGlobals,
-  taskFilterShape,
-  type GlobalValue,
-} from '@sonde/probe-sdk';
+import { taskFilterGlobals, taskFilterShape, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const MAX_EVENT_LIMIT = 10_000;
 
 export const params = z
   .object({
-    family: family.optional().describe('only IPv4 (4) or IPv6 (6) segments (upstream -4/-6); absent = both'),
-    lport: portList.default([]).describe('local port or list of up to 8; [] = every port'),
-    rport: portList.default([]).describe('remote port or list of up to 8; [] = every port'),
-    laddr: cidr.optional().describe('local address or CIDR, IPv4 or IPv6; absent = any'),
-    raddr: cidr.optional().describe('remote address or CIDR, IPv4 or IPv6; absent = any'),
+    ...tupleFilterShape,
+    family: tupleFilterShape.family.describe('only IPv4 (4) or IPv6 (6) segments (upstream -4/-6); absent = both'),
     netns: taskFilterShape.netns.describe(
       'only drops in this network namespace: inode number or "pid:<n>" (the socket\'s namespace, or the device\'s when there is no socket)',
     ),
@@ -49,11 +36,7 @@ export type TcpdropParams = z.output<typeof params>;
 /** The rodata globals of bpf/tcpdrop.bpf.c; `skipReason` is NOT_SPECIFIED's value on this kernel. */
 export function globalsFor(p: TcpdropParams, skipReason = 0): Record<string, GlobalValue> {
   return {
-    ...portFilterGlobals('lports', p.lport),
-    ...portFilterGlobals('rports', p.rport),
-    ...addrFilterGlobals('laddr', p.laddr),
-    ...addrFilterGlobals('raddr', p.raddr),
-    ...familyGlobal(p.family),
+    ...tupleFilterGlobals(p),
     ...taskFilterGlobals({ netns: p.netns }),
     targ_skip_reason: p.skipNotSpecified ? skipReason : 0,
     targ_max_events: p.eventLimit,

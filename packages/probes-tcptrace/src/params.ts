@@ -7,10 +7,10 @@
 import { z } from 'zod';
 import {
   addrFilterGlobals,
+  checkFamilyOf,
   cidr,
   family,
   familyGlobal,
-  parseCidr,
   portFilterGlobals,
   portList,
   taskFilterGlobals,
@@ -33,16 +33,7 @@ export const params = z
       .describe('timelines kept (the first ones to finish); histograms count every packet that passed the filters'),
   })
   .strict()
-  .superRefine((p, ctx) => {
-    if (p.family && p.addr) {
-      try {
-        const f = parseCidr(p.addr).family;
-        if (f !== p.family) ctx.addIssue({ code: 'custom', path: ['family'], message: `family ${p.family} excludes the IPv${f} addr filter` });
-      } catch {
-        /* reported by the field */
-      }
-    }
-  });
+  .superRefine((p, ctx) => checkFamilyOf(p.family, 'addr', p.addr, ctx));
 
 export type TcptraceParams = z.output<typeof params>;
 

@@ -1,5 +1,6 @@
 export * from './probe.js';
 export * from './kernel.js';
+export * from './map-dump.js';
 export * from './errors.js';
 export * from './envelope.js';
 export * from './histogram.js';
@@ -15,5 +16,4 @@ export * from './drop-reasons.js';
 export * from './intervals.js';
 export * from './conn-filters.js';
 export * from './errno.js';
-export * from './tuple.js';
 export * from './tuple.js';

@@ -8,6 +8,7 @@ import {
   decodeSkEventHead,
   errnoName,
   formatAddr,
+  mapEntries,
   SK_EVENT_HEAD_SIZE,
   type ConnectOutcome,
   type MapDump,
@@ -67,9 +68,7 @@ export function decodeCounts(d: MapDump): ConnectCount[] {
     throw new RangeError(`counts map is ${d.keySize}/${d.valueSize} bytes, expected ${KEY_SIZE}/${VALUE_SIZE}`);
   }
   const out: ConnectCount[] = [];
-  for (let i = 0; i < d.count; i++) {
-    const k = d.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
-    const v = d.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
+  for (const { key: k, value: v } of mapEntries(d)) {
     const family = afToFamily(k.readUInt16LE(0)) ?? 4;
     out.push({
       family,

@@ -8,6 +8,7 @@ import {
   emptyHistogram,
   errnoName,
   log2Histogram,
+  mapEntries,
   SK_EVENT_HEAD_SIZE,
   type ConnectOutcome,
   type Histogram,
@@ -54,9 +55,7 @@ export function decodeHist(v: Buffer): Histogram {
 /** the `hists` array: [established, failed] */
 export function decodeHists(d: MapDump): { established: Histogram; failed: Histogram } {
   const at = (i: number) => {
-    for (let k = 0; k < d.count; k++) {
-      if (d.keys.readUInt32LE(k * d.keySize) === i) return decodeHist(d.values.subarray(k * d.valueSize, (k + 1) * d.valueSize));
-    }
+    for (const { key, value } of mapEntries(d)) if (key.readUInt32LE(0) === i) return decodeHist(value);
     return emptyHistogram('usecs');
   };
   return { established: at(0), failed: at(1) };

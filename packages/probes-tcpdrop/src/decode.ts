@@ -9,8 +9,10 @@
  *                   __s32 stack_id; __u8 state, flags, has_sk, pad[5] }           120 bytes
  */
 import {
+  checkMapSizes,
   decodeSkEventHead,
   decodeSockTuple,
+  mapEntries,
   ProbeLoadError,
   readU32,
   readU64Num,
@@ -27,15 +29,6 @@ export const EVENT_SIZE = 120;
 /** TCPDROP_MAX_FLOWS: beyond it new flows are only counted in flows_missed */
 export const MAX_FLOWS = 10240;
 
-function checkSizes(name: string, dump: MapDump, key: number, value: number): void {
-  if (dump.keySize !== key || dump.valueSize !== value) {
-    throw new ProbeLoadError(
-      `tcpdrop: ${name} map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${key}/${value}: object and decoder disagree`,
-      'read',
-    );
-  }
-}
-
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
 
 /** TCP header flags as bcc's tcp.flags2str prints them: `SYN|ACK`; '' for none */
@@ -44,12 +37,8 @@ export function tcpFlags(flags: number): string {
 }
 
 export function decodeReasonCounts(dump: MapDump): Array<{ value: number; count: number }> {
-  checkSizes('reasons', dump, 4, 8);
-  const out = [];
-  for (let i = 0; i < dump.count; i++) {
-    out.push({ value: readU32(dump.keys, 4 * i), count: readU64Num(dump.values, 8 * i) });
-  }
-  return out;
+  checkMapSizes('tcpdrop', 'reasons', dump, 4, 8);
+  return Array.from(mapEntries(dump), ({ key, value }) => ({ value: readU32(key, 0), count: readU64Num(value, 0) }));
 }
 
 export interface RawFlow extends SockTuple {
@@ -62,27 +51,19 @@ export interface RawFlow extends SockTuple {
 }
 
 export function decodeFlows(dump: MapDump): RawFlow[] {
-  checkSizes('flows', dump, FLOW_KEY_SIZE, FLOW_VALUE_SIZE);
-  const out: RawFlow[] = [];
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.keys.subarray(i * FLOW_KEY_SIZE, (i + 1) * FLOW_KEY_SIZE);
-    const v = dump.values.subarray(i * FLOW_VALUE_SIZE, (i + 1) * FLOW_VALUE_SIZE);
-    out.push({ ...decodeSockTuple(k, 0), reason: readU32(k, 40), count: readU64Num(v, 0), state: v[8]!, flags: v[9]! });
-  }
-  return out;
+  checkMapSizes('tcpdrop', 'flows', dump, FLOW_KEY_SIZE, FLOW_VALUE_SIZE);
+  return Array.from(mapEntries(dump), ({ key: k, value: v }) => ({
+    ...decodeSockTuple(k, 0),
+    reason: readU32(k, 40),
+    count: readU64Num(v, 0),
+    state: v[8]!,
+    flags: v[9]!,
+  }));
 }
 
 export function decodeStackCounts(dump: MapDump): Array<{ stackId: number; reason: number; count: number }> {
-  checkSizes('stack_counts', dump, 8, 8);
-  const out = [];
-  for (let i = 0; i < dump.count; i++) {
-    out.push({
-      stackId: dump.keys.readInt32LE(8 * i),
-      reason: readU32(dump.keys, 8 * i + 4),
-      count: readU64Num(dump.values, 8 * i),
-    });
-  }
-  return out;
+  checkMapSizes('tcpdrop', 'stack_counts', dump, 8, 8);
+  return Array.from(mapEntries(dump), ({ key, value }) => ({ stackId: key.readInt32LE(0), reason: readU32(key, 4), count: readU64Num(value, 0) }));
 }
 
 export interface RawDropEvent extends SkEventHead {

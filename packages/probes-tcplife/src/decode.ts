@@ -2,7 +2,17 @@
  * Decoding of bpf/tcplife.h: ring-buffer records (struct tcplife_event, 120 bytes) and the `hists`
  * array (index TCPLIFE_HIST_* -> struct tcplife_hist, 400 bytes).
  */
-import { decodeSkEventHead, log2Histogram, ProbeLoadError, readU64Array, SK_EVENT_HEAD_SIZE, type Histogram, type MapDump, type SkEventHead } from '@sonde/probe-sdk';
+import {
+  decodeSkEventHead,
+  log2Histogram,
+  mapEntries,
+  ProbeLoadError,
+  readU64Array,
+  SK_EVENT_HEAD_SIZE,
+  type Histogram,
+  type MapDump,
+  type SkEventHead,
+} from '@sonde/probe-sdk';
 
 export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 24;
 export const MAX_SLOTS = 48;
@@ -43,9 +53,8 @@ export function decodeHists(dump: MapDump): TcplifeSummary {
   }
   const hists: Histogram[] = [];
   let sessions = 0;
-  for (let i = 0; i < 3; i++) {
-    const idx = dump.keys.readUInt32LE(4 * i);
-    const v = dump.values.subarray(i * HIST_SIZE, (i + 1) * HIST_SIZE);
+  for (const { key, value: v } of mapEntries(dump)) {
+    const idx = key.readUInt32LE(0);
     if (idx === 0) sessions = Number(v.readBigUInt64LE(8 * (MAX_SLOTS + 1)));
     hists[idx] = log2Histogram(readU64Array(v, 0, MAX_SLOTS), { unit: idx === 0 ? 'usecs' : 'bytes', sum: v.readBigUInt64LE(8 * MAX_SLOTS) });
   }

@@ -5,9 +5,9 @@
  *   struct pktlat_hist { __u64 slots[27]; __u64 sum, cnt, min_inv, max; }            248 bytes
  */
 import {
+  checkMapSizes,
   decodeSkEventHead,
   log2Histogram,
-  ProbeLoadError,
   readU64,
   readU64Array,
   SK_EVENT_HEAD_SIZE,
@@ -32,12 +32,7 @@ export function decodeEvent(b: Buffer): PktlatEvent | null {
 }
 
 export function decodeHist(dump: MapDump): Histogram {
-  if (dump.keySize !== 4 || dump.valueSize !== HIST_SIZE) {
-    throw new ProbeLoadError(
-      `tcppktlat: hist map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected 4/${HIST_SIZE}: object and decoder disagree`,
-      'read',
-    );
-  }
+  checkMapSizes('tcppktlat', 'hist', dump, 4, HIST_SIZE);
   const v = dump.count > 0 ? dump.values.subarray(0, HIST_SIZE) : Buffer.alloc(HIST_SIZE);
   const cnt = readU64(v, 8 * (MAX_SLOTS + 1));
   const minInv = readU64(v, 8 * (MAX_SLOTS + 2));

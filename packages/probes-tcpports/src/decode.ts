@@ -5,7 +5,19 @@
  *                             eph_port_max, remotes_missed; __u32 port_lo, port_hi; }      184 bytes
  *   struct tcpports_remote  { __u16 family, port; __u8 addr[16]; }                          20 bytes -> __u64
  */
-import { afToFamily, formatAddr, ProbeLoadError, readU16, readU32, readU64Num, tcpStateName, type IpFamily, type MapDump } from '@sonde/probe-sdk';
+import {
+  afToFamily,
+  checkMapSizes,
+  formatAddr,
+  mapEntries,
+  ProbeLoadError,
+  readU16,
+  readU32,
+  readU64Num,
+  tcpStateName,
+  type IpFamily,
+  type MapDump,
+} from '@sonde/probe-sdk';
 
 export const STATES = 16;
 export const SUMMARY_SIZE = 8 * (2 + STATES + 4) + 8;
@@ -61,14 +73,11 @@ export interface RemoteEndpoint {
 }
 
 export function decodeRemotes(dump: MapDump): RemoteEndpoint[] {
-  if (dump.keySize !== REMOTE_KEY_SIZE || dump.valueSize !== 8) {
-    throw new ProbeLoadError(`tcpports: remotes map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${REMOTE_KEY_SIZE}/8`, 'read');
-  }
+  checkMapSizes('tcpports', 'remotes', dump, REMOTE_KEY_SIZE, 8);
   const out: RemoteEndpoint[] = [];
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.keys.subarray(i * REMOTE_KEY_SIZE, (i + 1) * REMOTE_KEY_SIZE);
+  for (const { key: k, value: v } of mapEntries(dump)) {
     const family = afToFamily(readU16(k, 0)) ?? 4;
-    out.push({ family, port: readU16(k, 2), addr: formatAddr(family, k.subarray(4, 20)), connections: readU64Num(dump.values, 8 * i) });
+    out.push({ family, port: readU16(k, 2), addr: formatAddr(family, k.subarray(4, 20)), connections: readU64Num(v, 0) });
   }
   return out.sort((a, b) => b.connections - a.connections || a.port - b.port || a.addr.localeCompare(b.addr));
 }

@@ -2,7 +2,18 @@
  * Decoding of bpf/tcpretrans.h: ring-buffer records (struct tcpretrans_event, 112 bytes) and the
  * `flows` map (struct sock_tuple, 40 bytes -> struct tcpretrans_count, 16 bytes).
  */
-import { afToFamily, decodeSkEventHead, formatAddr, ProbeLoadError, SK_EVENT_HEAD_SIZE, tcpStateName, type MapDump, type SkEventHead } from '@sonde/probe-sdk';
+import {
+  afToFamily,
+  checkMapSizes,
+  decodeSkEventHead,
+  formatAddr,
+  mapEntries,
+  ProbeLoadError,
+  SK_EVENT_HEAD_SIZE,
+  tcpStateName,
+  type MapDump,
+  type SkEventHead,
+} from '@sonde/probe-sdk';
 
 export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 16;
 export const FLOW_KEY_SIZE = 40;
@@ -42,12 +53,9 @@ export interface Flow {
 
 /** flows, most retransmits first */
 export function decodeFlows(dump: MapDump): Flow[] {
-  if (dump.keySize !== FLOW_KEY_SIZE || dump.valueSize !== FLOW_VALUE_SIZE) {
-    throw new ProbeLoadError(`tcpretrans: flows map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected 40/16: object and decoder disagree`, 'read');
-  }
+  checkMapSizes('tcpretrans', 'flows', dump, FLOW_KEY_SIZE, FLOW_VALUE_SIZE);
   const out: Flow[] = [];
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.keys.subarray(i * FLOW_KEY_SIZE, (i + 1) * FLOW_KEY_SIZE);
+  for (const { key: k, value: v } of mapEntries(dump)) {
     const family = afToFamily(k.readUInt16LE(0)) ?? 4;
     out.push({
       family,
@@ -55,8 +63,8 @@ export function decodeFlows(dump: MapDump): Flow[] {
       rport: k.readUInt16LE(4),
       laddr: formatAddr(family, k.subarray(8, 24)),
       raddr: formatAddr(family, k.subarray(24, 40)),
-      retransmits: Number(dump.values.readBigUInt64LE(i * FLOW_VALUE_SIZE)),
-      segments: Number(dump.values.readBigUInt64LE(i * FLOW_VALUE_SIZE + 8)),
+      retransmits: Number(v.readBigUInt64LE(0)),
+      segments: Number(v.readBigUInt64LE(8)),
     });
   }
   return out.sort((a, b) => b.retransmits - a.retransmits || a.lport - b.lport || a.rport - b.rport);

@@ -6,9 +6,10 @@
  */
 import {
   afToFamily,
+  checkMapSizes,
   formatAddr,
   log2Histogram,
-  ProbeLoadError,
+  mapEntries,
   readU64,
   readU64Array,
   readU8,
@@ -46,16 +47,9 @@ export interface KeyedHistogram {
 }
 
 export function decodeHists(dump: MapDump): RawHist[] {
-  if (dump.keySize !== KEY_SIZE || dump.valueSize !== VALUE_SIZE) {
-    throw new ProbeLoadError(
-      `tcprtt: hists map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${KEY_SIZE}/${VALUE_SIZE}: object and decoder disagree`,
-      'read',
-    );
-  }
+  checkMapSizes('tcprtt', 'hists', dump, KEY_SIZE, VALUE_SIZE);
   const out: RawHist[] = [];
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
-    const v = dump.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
+  for (const { key: k, value: v } of mapEntries(dump)) {
     const count = readU64(v, 8 * (MAX_SLOTS + 1));
     const min = readU64(v, 8 * (MAX_SLOTS + 2));
     out.push({

@@ -3,8 +3,10 @@
  * two summary maps (`dwell`: state -> struct tcpstates_dwell; `transitions`: old*13+new -> u64).
  */
 import {
+  checkMapSizes,
   decodeSkEventHead,
   log2Histogram,
+  mapEntries,
   ProbeLoadError,
   readU64Array,
   SK_EVENT_HEAD_SIZE,
@@ -49,22 +51,13 @@ export interface StateDwell {
   hist: Histogram;
 }
 
-function checkSizes(dump: MapDump, name: string, key: number, value: number): void {
-  if (dump.keySize !== key || dump.valueSize !== value) {
-    throw new ProbeLoadError(
-      `tcpstates: ${name} map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${key}/${value}: object and decoder disagree`,
-      'read',
-    );
-  }
-}
-
 /** non-zero transitions, most frequent first */
 export function decodeTransitions(dump: MapDump): Transition[] {
-  checkSizes(dump, 'transitions', 4, 8);
+  checkMapSizes('tcpstates', 'transitions', dump, 4, 8);
   const out: Transition[] = [];
-  for (let i = 0; i < dump.count; i++) {
-    const idx = dump.keys.readUInt32LE(4 * i);
-    const count = Number(dump.values.readBigUInt64LE(8 * i));
+  for (const { key, value } of mapEntries(dump)) {
+    const idx = key.readUInt32LE(0);
+    const count = Number(value.readBigUInt64LE(0));
     if (count > 0) out.push({ from: tcpStateName(Math.floor(idx / NSTATES)), to: tcpStateName(idx % NSTATES), count });
   }
   return out.sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
@@ -72,11 +65,10 @@ export function decodeTransitions(dump: MapDump): Transition[] {
 
 /** dwell histograms of the states that were left at least once, in state-number order */
 export function decodeDwell(dump: MapDump): StateDwell[] {
-  checkSizes(dump, 'dwell', 4, DWELL_SIZE);
+  checkMapSizes('tcpstates', 'dwell', dump, 4, DWELL_SIZE);
   const rows: Array<{ n: number; d: StateDwell }> = [];
-  for (let i = 0; i < dump.count; i++) {
-    const n = dump.keys.readUInt32LE(4 * i);
-    const v = dump.values.subarray(i * DWELL_SIZE, (i + 1) * DWELL_SIZE);
+  for (const { key, value: v } of mapEntries(dump)) {
+    const n = key.readUInt32LE(0);
     const slots = readU64Array(v, 0, MAX_SLOTS);
     const cnt = v.readBigUInt64LE(8 * (MAX_SLOTS + 1));
     if (cnt === 0n) continue;

@@ -3,7 +3,7 @@
  * value struct subnet_val { __u64 bytes, sends; } (16 bytes). Slot i is subnet i of the list,
  * slot MAX_SUBNETS counts sends that matched no subnet.
  */
-import { deltaRows, ProbeLoadError, readU32, readU64Num, type MapDump } from '@sonde/probe-sdk';
+import { checkMapSizes, deltaRows, mapEntries, readU32, readU64Num, type MapDump } from '@sonde/probe-sdk';
 import { MAX_SUBNETS, UNITS, type UnitLetter } from './params.js';
 
 export const VALUE_SIZE = 16;
@@ -18,17 +18,11 @@ export interface SubnetCount {
 }
 
 export function decodeSubnets(dump: MapDump, subnets: readonly string[]): Map<string, SubnetCount> {
-  if (dump.keySize !== 4 || dump.valueSize !== VALUE_SIZE) {
-    throw new ProbeLoadError(
-      `tcpsubnet: subnet_bytes map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected 4/${VALUE_SIZE}: object and decoder disagree`,
-      'read',
-    );
-  }
+  checkMapSizes('tcpsubnet', 'subnet_bytes', dump, 4, VALUE_SIZE);
   const out = new Map<string, SubnetCount>();
-  for (let i = 0; i < dump.count; i++) {
-    const index = readU32(dump.keys, 4 * i);
+  for (const { key, value: v } of mapEntries(dump)) {
+    const index = readU32(key, 0);
     if (index !== MAX_SUBNETS && index >= subnets.length) continue;
-    const v = dump.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
     out.set(String(index), { subnet: index === MAX_SUBNETS ? null : subnets[index]!, index, bytes: readU64Num(v, 0), sends: readU64Num(v, 8) });
   }
   return out;

@@ -4,7 +4,18 @@
  *   struct synbl_key { __u32 max_backlog; __u16 lport; __u16 pad; }                   8 bytes
  *   struct synbl_val { __u64 slots[32]; __u64 count, sum, max, overflows; }         288 bytes
  */
-import { log2Histogram, ProbeLoadError, readU16, readU32, readU64Array, readU64Num, subtractSlots, type Histogram, type MapDump } from '@sonde/probe-sdk';
+import {
+  checkMapSizes,
+  log2Histogram,
+  mapEntries,
+  readU16,
+  readU32,
+  readU64Array,
+  readU64Num,
+  subtractSlots,
+  type Histogram,
+  type MapDump,
+} from '@sonde/probe-sdk';
 
 export const MAX_SLOTS = 32;
 export const KEY_SIZE = 8;
@@ -21,16 +32,9 @@ export interface RawBacklog {
 }
 
 export function decodeBacklogs(dump: MapDump): RawBacklog[] {
-  if (dump.keySize !== KEY_SIZE || dump.valueSize !== VALUE_SIZE) {
-    throw new ProbeLoadError(
-      `tcpsynbl: backlogs map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${KEY_SIZE}/${VALUE_SIZE}: object and decoder disagree`,
-      'read',
-    );
-  }
+  checkMapSizes('tcpsynbl', 'backlogs', dump, KEY_SIZE, VALUE_SIZE);
   const out: RawBacklog[] = [];
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
-    const v = dump.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
+  for (const { key: k, value: v } of mapEntries(dump)) {
     out.push({
       maxBacklog: readU32(k, 0),
       lport: readU16(k, 4),

@@ -4,7 +4,17 @@
  *   struct tcptop_key { struct sock_tuple t; __u32 pid; __u32 pad; char comm[16]; }   64 bytes
  *   struct tcptop_val { __u64 sent, received, sends, recvs; }                          32 bytes
  */
-import { cString, decodeSockTuple, deltaRows, ProbeLoadError, readU32, readU64Num, type MapDump, type SockTuple } from '@sonde/probe-sdk';
+import {
+  checkMapSizes,
+  cString,
+  decodeSockTuple,
+  deltaRows,
+  mapEntries,
+  readU32,
+  readU64Num,
+  type MapDump,
+  type SockTuple,
+} from '@sonde/probe-sdk';
 
 export const KEY_SIZE = 64;
 export const VALUE_SIZE = 32;
@@ -26,16 +36,9 @@ export interface TopRow extends SockTuple {
 
 /** the cumulative rows of a snapshot, by map key */
 export function decodeFlows(dump: MapDump): Map<string, TopRow> {
-  if (dump.keySize !== KEY_SIZE || dump.valueSize !== VALUE_SIZE) {
-    throw new ProbeLoadError(
-      `tcptop: flows map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected ${KEY_SIZE}/${VALUE_SIZE}: object and decoder disagree`,
-      'read',
-    );
-  }
+  checkMapSizes('tcptop', 'flows', dump, KEY_SIZE, VALUE_SIZE);
   const out = new Map<string, TopRow>();
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
-    const v = dump.values.subarray(i * VALUE_SIZE, (i + 1) * VALUE_SIZE);
+  for (const { key: k, value: v } of mapEntries(dump)) {
     out.set(k.toString('hex'), {
       pid: readU32(k, 40),
       comm: cString(k.subarray(48, 64)),

@@ -6,7 +6,18 @@
  *   struct tcptrace_stage   32 bytes: ts, ifindex, cpu u16, stage u8, pad, ifname[16]
  *   struct tcptrace_hist   288 bytes: slots[32], sum, cnt, min_inv, max   (key u32 from << 8 | to)
  */
-import { cString, formatAddr, log2Histogram, ProbeLoadError, readU64, readU64Array, type Histogram, type IpFamily, type MapDump } from '@sonde/probe-sdk';
+import {
+  checkMapSizes,
+  cString,
+  formatAddr,
+  log2Histogram,
+  mapEntries,
+  readU64,
+  readU64Array,
+  type Histogram,
+  type IpFamily,
+  type MapDump,
+} from '@sonde/probe-sdk';
 
 export const PKT_SIZE = 448;
 export const STAGE_SIZE = 32;
@@ -108,12 +119,10 @@ export function decodePacket(b: Buffer): Packet | null {
 
 /** the timelines still in the `pkts` map at the end (end = open) */
 export function decodeOpenPackets(dump: MapDump): Packet[] {
-  if (dump.valueSize !== PKT_SIZE || dump.keySize !== 8) {
-    throw new ProbeLoadError(`tcptrace: pkts map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected 8/${PKT_SIZE}`, 'read');
-  }
+  checkMapSizes('tcptrace', 'pkts', dump, 8, PKT_SIZE);
   const out: Packet[] = [];
-  for (let i = 0; i < dump.count; i++) {
-    const p = decodePacket(dump.values.subarray(i * PKT_SIZE, (i + 1) * PKT_SIZE));
+  for (const { value } of mapEntries(dump)) {
+    const p = decodePacket(value);
     if (p && p.stages.length > 0) out.push(p);
   }
   return out;
@@ -127,13 +136,10 @@ export interface StageHistogram {
 }
 
 export function decodeHists(dump: MapDump): StageHistogram[] {
-  if (dump.keySize !== 4 || dump.valueSize !== HIST_SIZE) {
-    throw new ProbeLoadError(`tcptrace: hists map has key/value sizes ${dump.keySize}/${dump.valueSize}, expected 4/${HIST_SIZE}`, 'read');
-  }
+  checkMapSizes('tcptrace', 'hists', dump, 4, HIST_SIZE);
   const out: Array<StageHistogram & { k: number }> = [];
-  for (let i = 0; i < dump.count; i++) {
-    const k = dump.keys.readUInt32LE(4 * i);
-    const v = dump.values.subarray(i * HIST_SIZE, (i + 1) * HIST_SIZE);
+  for (const { key, value: v } of mapEntries(dump)) {
+    const k = key.readUInt32LE(0);
     const cnt = readU64(v, 8 * (HIST_SLOTS + 1));
     if (cnt === 0n) continue;
     out.push({

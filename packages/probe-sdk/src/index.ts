@@ -1,5 +1,6 @@
 export * from './probe.js';
 export * from './kernel.js';
+export * from './accept-needs.js';
 export * from './map-dump.js';
 export * from './errors.js';
 export * from './envelope.js';

@@ -74,4 +74,14 @@ describe('collectIntervals', () => {
     expect(whole.series.map((e) => e.rows)).toEqual([42]);
     expect(whole.series[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
+
+  it('shapes entries as asked, live and in the series; emptiness is judged on the rows', async () => {
+    const ctx = fakeCtx(2);
+    let total = 0;
+    const read = () => (total === 20 ? total : (total += 10));
+    const r = await collectIntervals(ctx, { intervalMs: 100, read, report, isEmpty: (d) => d === 0, entry: (at, rows) => ({ at, listeners: rows }) });
+    expect(r.series.map((e) => e.listeners)).toEqual([10, 10]);
+    expect(ctx.emitted).toEqual(r.series);
+    expect(Object.keys(r.series[0]!)).toEqual(['at', 'listeners']);
+  });
 });

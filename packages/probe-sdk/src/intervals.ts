@@ -46,7 +46,7 @@ export interface IntervalEntry<T> {
   rows: T;
 }
 
-export interface IntervalOptions<S, T> {
+export interface IntervalOptions<S, T, E = IntervalEntry<T>> {
   /** interval length; absent = one entry for the whole job */
   intervalMs?: number | undefined;
   /** stop after this many full intervals (the job then ends before its deadline) */
@@ -57,10 +57,12 @@ export interface IntervalOptions<S, T> {
   report: (now: S, before: S | undefined) => T;
   /** an interval with nothing in it is not kept (the last, partial one) */
   isEmpty?: (rows: T) => boolean;
+  /** the shape of an entry, live and in the series (e.g. `{ at, histograms }`); default `{ at, rows }` */
+  entry?: (at: string, rows: T) => E;
 }
 
-export interface IntervalResult<S, T> {
-  series: IntervalEntry<T>[];
+export interface IntervalResult<S, T, E = IntervalEntry<T>> {
+  series: E[];
   /** the last snapshot, read while the programs were still attached */
   final: S;
   /** true when `count` intervals were reached before the deadline */
@@ -73,15 +75,17 @@ export interface IntervalResult<S, T> {
  * end, and what it added since the last full interval becomes a last, partial entry unless it is
  * empty. Without `intervalMs`, the series has one entry covering the whole job.
  */
-export async function collectIntervals<S, T>(ctx: ProbeContext, opts: IntervalOptions<S, T>): Promise<IntervalResult<S, T>> {
-  const series: IntervalEntry<T>[] = [];
+export async function collectIntervals<S, T, E = IntervalEntry<T>>(ctx: ProbeContext, opts: IntervalOptions<S, T, E>): Promise<IntervalResult<S, T, E>> {
+  const series: E[] = [];
   let before: S | undefined;
-  const entry = (now: S): IntervalEntry<T> => ({ at: new Date().toISOString(), rows: opts.report(now, before) });
+  const shape = opts.entry ?? ((at: string, rows: T) => ({ at, rows }) as E);
+  const rowsOf = (now: S): { at: string; rows: T } => ({ at: new Date().toISOString(), rows: opts.report(now, before) });
 
   if (opts.intervalMs) {
     while ((opts.count === undefined || series.length < opts.count) && (await ctx.wait(opts.intervalMs))) {
       const now = opts.read();
-      const e = entry(now);
+      const r = rowsOf(now);
+      const e = shape(r.at, r.rows);
       series.push(e);
       ctx.emit([e]);
       before = now;
@@ -92,8 +96,8 @@ export async function collectIntervals<S, T>(ctx: ProbeContext, opts: IntervalOp
   const countReached = opts.count !== undefined && series.length >= opts.count;
   const final = opts.read();
   if (!countReached) {
-    const last = entry(final);
-    if (!opts.intervalMs || !(opts.isEmpty?.(last.rows) ?? false)) series.push(last);
+    const last = rowsOf(final);
+    if (!opts.intervalMs || !(opts.isEmpty?.(last.rows) ?? false)) series.push(shape(last.at, last.rows));
   }
   return { series, final, countReached };
 }

@@ -2,7 +2,7 @@
  * tcpaccept: every TCP connection a process accepts, with the accepting process (pid, comm, uid,
  * cgroup) and the tuple — seen at accept's return in that process, so the pid is always right.
  */
-import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
 import { decodeEvent, type TcpacceptEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpaccept } from './render.js';
@@ -30,10 +30,7 @@ export default defineProbe({
       {
         name: 'syscall',
         programs: ['tcpaccept_a4', 'tcpaccept_a'],
-        needs: [
-          { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept4' },
-          { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept' },
-        ],
+        needs: [...acceptExitNeeds],
       },
     ],
   },

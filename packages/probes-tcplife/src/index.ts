@@ -4,7 +4,7 @@
  * the owner of passively opened sessions is the process that accepted them (bcc #834), every common
  * filter runs in the kernel, and the summary (duration and byte histograms) is aggregated there.
  */
-import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
 import { decodeEvent, decodeHists, type TcplifeEvent, type TcplifeSummary } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcplife } from './render.js';
@@ -18,11 +18,6 @@ export interface TcplifeData extends TcplifeSummary {
   events?: TcplifeEvent[];
 }
 
-const accept = [
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept4' },
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept' },
-] as const;
-
 export default defineProbe({
   name: 'tcplife',
   version: packageVersion(import.meta.url),
@@ -32,11 +27,11 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcplife.bpf.o'),
     variants: [
-      { name: 'tp_btf', programs: ['tcplife_btf', 'tcplife_acc4', 'tcplife_acc'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...accept] },
+      { name: 'tp_btf', programs: ['tcplife_btf', 'tcplife_acc4', 'tcplife_acc'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds] },
       {
         name: 'tracepoint',
         programs: ['tcplife_tp', 'tcplife_acc4', 'tcplife_acc'],
-        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...accept],
+        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
       },
       // without tracefs: accepted sessions are attributed to the process that closes them
       { name: 'tp_btf_only', programs: ['tcplife_btf'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },

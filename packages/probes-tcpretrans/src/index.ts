@@ -4,7 +4,7 @@
  * upstream: failed attempts (6.17+) are not counted, SYN-ACK retransmits are seen, the owner is the
  * socket's process rather than whoever was on the CPU, and per-flow counts are always in the result.
  */
-import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
 import { decodeEvent, decodeFlows, MAX_FLOWS, type Flow, type TcpretransEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpretrans } from './render.js';
@@ -22,11 +22,6 @@ export interface TcpretransData {
   total: { retransmits: number; segments: number };
 }
 
-const accept = [
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept4' },
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept' },
-] as const;
-
 export default defineProbe({
   name: 'tcpretrans',
   version: packageVersion(import.meta.url),
@@ -43,7 +38,7 @@ export default defineProbe({
           { kind: 'tp_btf', event: 'tcp_retransmit_skb' },
           { kind: 'tp_btf', event: 'tcp_retransmit_synack' },
           { kind: 'tp_btf', event: 'inet_sock_set_state' },
-          ...accept,
+          ...acceptExitNeeds,
         ],
       },
       {
@@ -53,7 +48,7 @@ export default defineProbe({
           { kind: 'tracepoint', category: 'tcp', event: 'tcp_retransmit_skb' },
           { kind: 'tracepoint', category: 'tcp', event: 'tcp_retransmit_synack' },
           { kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' },
-          ...accept,
+          ...acceptExitNeeds,
         ],
       },
       // without tracefs: owners from connect/listen/close only

@@ -4,7 +4,7 @@
  * tcp_rcv_established), aggregated in the kernel; optionally one per local or remote address
  * and a series per interval.
  */
-import { defineProbe, distFile, emptyHistogram, mergeHistograms, packageVersion, type Histogram } from '@sonde/probe-sdk';
+import { collectIntervals, defineProbe, distFile, emptyHistogram, mergeHistograms, packageVersion, type Histogram } from '@sonde/probe-sdk';
 import { decodeHists, deltaKeyed, indexById, MAX_ENTRIES, toKeyed, type KeyedHistogram, type RawHist } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcprtt } from './render.js';
@@ -40,39 +40,20 @@ export default defineProbe({
   async run(ctx, p): Promise<TcprttData> {
     const bpf = await ctx.load({ globals: globalsFor(p) });
     const unit = p.units === 'ms' ? 'msecs' : 'usecs';
-    const snapshot = () => decodeHists(bpf.readMap('hists'));
-    let series: TcprttData['series'];
-
-    let before = new Map<string, RawHist>();
-    const interval = (now: RawHist[]) => {
-      const entry = { at: new Date().toISOString(), histograms: deltaKeyed(now, before, unit) };
-      before = indexById(now);
-      return entry;
-    };
-
-    if (p.intervalMs) {
-      series = [];
-      while (await ctx.wait(p.intervalMs)) {
-        const entry = interval(snapshot());
-        series.push(entry);
-        ctx.emit([entry]);
-      }
-    } else {
-      await ctx.wait();
-    }
-
-    // the programs stay attached until run() returns: this read includes everything
-    const final = snapshot();
-    if (series) {
-      const last = interval(final);
-      if (last.histograms.length > 0) series.push(last);
-    }
+    // the programs stay attached until run() returns: the final read includes everything
+    const { series, final } = await collectIntervals(ctx, {
+      intervalMs: p.intervalMs,
+      read: () => decodeHists(bpf.readMap('hists')),
+      report: (now, before: RawHist[] | undefined) => deltaKeyed(now, indexById(before ?? []), unit),
+      isEmpty: (histograms) => histograms.length === 0,
+      entry: (at, histograms) => ({ at, histograms }),
+    });
     if (p.by !== 'none' && final.length >= MAX_ENTRIES) {
       ctx.warn(`hists map full (${MAX_ENTRIES} addresses): samples from further addresses were not counted`);
     }
     const histograms = toKeyed(final, unit);
     const total = histograms.length > 0 ? mergeHistograms(histograms.map((h) => h.hist)) : emptyHistogram(unit);
-    return { unit, by: p.by, histograms, total, ...(series ? { series } : {}) };
+    return { unit, by: p.by, histograms, total, ...(p.intervalMs ? { series } : {}) };
   },
 
   render: (data, p) => renderTcprtt(data, p),

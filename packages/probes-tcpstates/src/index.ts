@@ -5,7 +5,7 @@
  * accept, close), task filters in the kernel, and a summary aggregated in the kernel: dwell-time
  * histograms per state and counts per transition, exact even when the event list is truncated.
  */
-import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
 import { decodeDwell, decodeEvent, decodeTransitions, type StateDwell, type TcpstatesEvent, type Transition } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpstates } from './render.js';
@@ -23,11 +23,6 @@ export interface TcpstatesData {
   dwell: StateDwell[];
 }
 
-const accept = [
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept4' },
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept' },
-] as const;
-
 export default defineProbe({
   name: 'tcpstates',
   version: packageVersion(import.meta.url),
@@ -40,12 +35,12 @@ export default defineProbe({
       {
         name: 'tp_btf',
         programs: ['tcpstates_btf', 'tcpstates_acc4', 'tcpstates_acc'],
-        needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...accept],
+        needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
       },
       {
         name: 'tracepoint',
         programs: ['tcpstates_tp', 'tcpstates_acc4', 'tcpstates_acc'],
-        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...accept],
+        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
       },
       // without tracefs: no accept hooks, so accepted sockets get an owner only when they close
       { name: 'tp_btf_only', programs: ['tcpstates_btf'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },

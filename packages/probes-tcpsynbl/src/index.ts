@@ -3,7 +3,7 @@
  * histograms per listener and queue limit (upstream groups by the limit only), plus how often a
  * completing handshake found the queue full. Aggregated in the kernel; optional interval series.
  */
-import { defineProbe, distFile, dropReasons, packageVersion, type Histogram } from '@sonde/probe-sdk';
+import { collectIntervals, defineProbe, distFile, dropReasons, packageVersion, type Histogram } from '@sonde/probe-sdk';
 import { byMaxBacklog, decodeBacklogs, deltaListeners, toListeners, type ListenerBacklog, type RawBacklog } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpsynbl } from './render.js';
@@ -56,33 +56,20 @@ export default defineProbe({
     const reason = dropReasons(ctx.kernelEnum('skb_drop_reason')).value('TCP_LISTEN_OVERFLOW');
     if (reason === undefined) ctx.warn('this kernel has no TCP_LISTEN_OVERFLOW drop reason: overflows are not counted');
     const bpf = await ctx.load({ globals: globalsFor(p, reason ?? 0) });
-    const snapshot = (): RawBacklog[] => decodeBacklogs(bpf.readMap('backlogs'));
-    let series: TcpsynblData['series'];
-    let before: RawBacklog[] = [];
-    if (p.intervalMs) {
-      series = [];
-      while (await ctx.wait(p.intervalMs)) {
-        const now = snapshot();
-        const entry = { at: new Date().toISOString(), listeners: deltaListeners(now, before) };
-        before = now;
-        series.push(entry);
-        ctx.emit([entry]);
-      }
-    } else {
-      await ctx.wait();
-    }
-    const final = snapshot();
-    if (series) {
-      const last = deltaListeners(final, before);
-      if (last.length > 0) series.push({ at: new Date().toISOString(), listeners: last });
-    }
+    const { series, final } = await collectIntervals(ctx, {
+      intervalMs: p.intervalMs,
+      read: (): RawBacklog[] => decodeBacklogs(bpf.readMap('backlogs')),
+      report: (now, before) => deltaListeners(now, before ?? []),
+      isEmpty: (listeners) => listeners.length === 0,
+      entry: (at, listeners) => ({ at, listeners }),
+    });
     const listeners = toListeners(final);
     return {
       byMaxBacklog: byMaxBacklog(listeners),
       listeners,
       overflows: listeners.reduce((s, l) => s + l.overflows, 0),
       overflowReason: reason === undefined ? null : 'TCP_LISTEN_OVERFLOW',
-      ...(series ? { series } : {}),
+      ...(p.intervalMs ? { series } : {}),
     };
   },
 

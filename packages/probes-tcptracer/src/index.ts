@@ -4,7 +4,7 @@
  * upstream: X names the process that actually closed the socket (close.h), once per socket, and
  * resets or timeouts still end a connection with an X; every common filter runs in the kernel.
  */
-import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
 import { countTypes, decodeEvent, type TcptracerEvent, type TypeCounts } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcptracer } from './render.js';
@@ -20,11 +20,6 @@ export interface TcptracerData {
   counts: TypeCounts;
 }
 
-const accept = [
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept4' },
-  { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_accept' },
-] as const;
-
 export default defineProbe({
   name: 'tcptracer',
   version: packageVersion(import.meta.url),
@@ -34,11 +29,11 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcptracer.bpf.o'),
     variants: [
-      { name: 'tp_btf', programs: ['tcptracer_btf', 'tcptracer_acc4', 'tcptracer_acc'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...accept] },
+      { name: 'tp_btf', programs: ['tcptracer_btf', 'tcptracer_acc4', 'tcptracer_acc'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds] },
       {
         name: 'tracepoint',
         programs: ['tcptracer_tp', 'tcptracer_acc4', 'tcptracer_acc'],
-        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...accept],
+        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
       },
     ],
   },

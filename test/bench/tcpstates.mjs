@@ -8,6 +8,7 @@
 // real-layout ring-buffer records (splitRecords + decodeEvent, what the worker does per batch).
 // Goals (issue 3): traced >= 0.95x untraced, no loss where bpftrace loses, >= 300 000 decoded/s.
 import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import { splitRecords, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
 
@@ -35,13 +36,24 @@ srv.listen(0, '127.0.0.1', async () => {
   const lane = async () => { while (started < conns && Date.now() < until) { started++; await one(); done++; } };
   await Promise.all(Array.from({ length: conc }, lane));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  process.stdout.write(JSON.stringify({ done, failed, ms }) + '\\n');
+  const cpu = process.cpuUsage();
+  process.stdout.write(JSON.stringify({ done, failed, ms, cpuMs: (cpu.user + cpu.system) / 1000 }) + '\\n');
   srv.close();
 });
 `;
 
+/** machine-wide CPU time (ms) from /proc/stat: busy (user+nice+system+irq+softirq+steal), softirq, idle */
+function machineCpu() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const tick = 1000 / 100; // USER_HZ
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+  return { busy: (user + nice + system + irq + softirq + steal) * tick, softirq: softirq * tick, idle: (idle + iowait) * tick };
+}
+
 /** run the churn in CHILDREN processes; connections/s over the slowest child's wall time */
-async function churn() {
+async function churn(during) {
+  const m0 = machineCpu();
+  const self0 = process.cpuUsage();
   const kids = Array.from({ length: CHILDREN }, () => {
     const p = spawn(process.execPath, ['-e', CHILD, String(CONNS), String(MAX_MS), String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -49,9 +61,49 @@ async function churn() {
     return new Promise((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`churn child exited ${code}`)))));
   });
   const rs = await Promise.all(kids);
+  const extra = during ? during() : {};
+  const self = process.cpuUsage(self0);
+  const m1 = machineCpu();
   const done = rs.reduce((s, r) => s + r.done, 0);
   const ms = Math.max(...rs.map((r) => r.ms));
-  return { done, failed: rs.reduce((s, r) => s + r.failed, 0), ms, perS: (done / ms) * 1000 };
+  const cpu = {
+    machineBusy: m1.busy - m0.busy,
+    machineIdle: m1.idle - m0.idle,
+    softirq: m1.softirq - m0.softirq,
+    workload: rs.reduce((s, r) => s + r.cpuMs, 0),
+    tracer: (self.user + self.system) / 1000,
+  };
+  return { done, failed: rs.reduce((s, r) => s + r.failed, 0), ms, perS: (done / ms) * 1000, cpu, ...extra };
+}
+
+/** run time of the loaded programs whose name starts with `prefix` (kernel.bpf_stats_enabled must be 1) */
+function bpfStats(prefix) {
+  try {
+    const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' }));
+    let ns = 0, cnt = 0;
+    for (const p of progs) if (p.name?.startsWith(prefix)) { ns += p.run_time_ns ?? 0; cnt += p.run_cnt ?? 0; }
+    return { bpf: { ms: ns / 1e6, runs: cnt, nsPerRun: cnt ? ns / cnt : 0 } };
+  } catch {
+    return {};
+  }
+}
+
+/** kernel.bpf_stats_enabled=1 around fn (BENCH_BPF_STATS=0 to skip), restored to its value before */
+async function withBpfStats(fn) {
+  if (process.env.BENCH_BPF_STATS === '0') return fn();
+  const path = '/proc/sys/kernel/bpf_stats_enabled';
+  let before;
+  try {
+    before = readFileSync(path, 'utf8').trim();
+    writeFileSync(path, '1');
+  } catch {
+    return fn();
+  }
+  try {
+    return await fn();
+  } finally {
+    writeFileSync(path, before);
+  }
 }
 
 async function withSonde() {
@@ -62,7 +114,7 @@ async function withSonde() {
   let delivered = 0;
   const job = runJobInline('tcpstates', {}, { catalog, durationMs: MAX_MS + 20_000, signal: ac.signal, maxEvents: 0, onAttached: attached, onEvents: (b) => (delivered += b.length) });
   await ready;
-  const w = await churn();
+  const w = await churn(() => bpfStats('tcpstates_'));
   ac.abort();
   const r = await job;
   if (r.error) throw new Error(`tcpstates job failed: ${r.error.message}`);
@@ -128,6 +180,17 @@ async function decodeRate() {
 }
 
 const fmt = (v) => Math.round(v).toLocaleString('en-US');
+const cpuLine = (r) => {
+  const c = r.cpu;
+  const secs = r.ms / 1000;
+  const pct = (v) => `${Math.round(v / 10 / secs)}%`;
+  return (
+    `    cpu (of ${cpus * 100}%): busy ${pct(c.machineBusy)} idle ${pct(c.machineIdle)}; workload ${pct(c.workload)}` +
+    `, bench process ${pct(c.tracer)}` +
+    `, softirq ${pct(c.softirq)}` +
+    (r.bpf ? `; bpf programs ${pct(r.bpf.ms)} (${fmt(r.bpf.runs)} runs, ${Math.round(r.bpf.nsPerRun)} ns/run)` : '')
+  );
+};
 const line = (name, r, base) =>
   `${name.padEnd(18)} ${fmt(r.perS).padStart(8)} conn/s  ${(r.perS / base).toFixed(2)}x` +
   (r.events !== undefined ? `  events ${fmt(r.events).padStart(9)}  ${fmt((r.events / r.ms) * 1000).padStart(8)} ev/s  lost ${fmt(r.lost)}` : '') +
@@ -137,12 +200,18 @@ const cpus = execFileSync('nproc', { encoding: 'utf8' }).trim();
 console.log(`sonde tcpstates bench: ${CHILDREN} processes x ${CONCURRENCY} lanes, up to ${CONNS} connections each or ${MAX_MS} ms; ${cpus} CPUs`);
 const base = await churn();
 console.log(line('untraced', base, base.perS));
-const sonde = await withSonde();
+console.log(cpuLine(base));
+const sonde = await withBpfStats(withSonde);
 console.log(line(`sonde tcpstates`, sonde, base.perS) + `  (variant ${sonde.variant})`);
+console.log(cpuLine(sonde));
 const bt = await withBpftrace();
 console.log(line('bpftrace printf', bt, base.perS));
+console.log(cpuLine(bt));
 const again = await churn();
 console.log(line('untraced (again)', again, base.perS));
+console.log(cpuLine(again));
+const meanBase = (base.perS + again.perS) / 2;
+console.log(`traced/untraced against the mean of both untraced runs (${fmt(meanBase)} conn/s): sonde ${(sonde.perS / meanBase).toFixed(2)}x, bpftrace ${(bt.perS / meanBase).toFixed(2)}x`);
 const d = await decodeRate();
 console.log(`decode (one thread) ${fmt(d.perS)} events/s  (${fmt(d.n)} records of real layout in ${d.s.toFixed(2)} s)`);
 console.log(

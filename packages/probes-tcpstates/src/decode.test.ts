@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
+import { decodeSkEventHead, SK_EVENT_HEAD_SIZE, tcpStateName, type MapDump } from '@sonde/probe-sdk';
 import { decodeDwell, decodeEvent, decodeTransitions, DWELL_SIZE, EVENT_SIZE, MAX_SLOTS } from './decode.js';
 
 /** struct tcpstates_event as bpf/tcpstates.h lays it out */
@@ -36,6 +36,38 @@ describe('decodeEvent', () => {
     [{ pid: 1, comm: 'x', af: 2, l: lo4, r: lo4, lport: 1, rport: 2, old: 12, new: 13, deltaNs: 0n, known: 1 }, { oldstate: 'NEW_SYN_RECV', newstate: 'STATE_13', ms: 0 }],
   ] as const)('decodes %o', (f, want) => {
     expect(decodeEvent(event(f))).toMatchObject({ ...want, skaddr: '0xffff88800abcd000', netns: 4026531840 });
+  });
+
+  it('gives what the generic sk_event decoder gives, field for field and in the same order', () => {
+    const cases = [
+      { pid: 4242, comm: 'node', af: 2, l: [10, 1, 2, 3], r: [192, 168, 255, 1], lport: 65535, rport: 1, old: 1, new: 4, deltaNs: 123_456_789n, known: 1 },
+      { pid: 7, comm: 'caf\u00e9-\u00fcber', af: 10, l: [...Array(10).fill(0), 0xff, 0xff, 10, 0, 0, 1], r: v6, lport: 80, rport: 5, old: 3, new: 1, deltaNs: 0n, known: 0 },
+      { pid: 1, comm: 'fifteen-chars-x', af: 2, l: lo4, r: lo4, lport: 2, rport: 3, old: 10, new: 3, deltaNs: (1n << 60n) + 12345n, known: 1 },
+    ];
+    for (const f of cases) {
+      for (const cg of [0n, 1234n, (1n << 63n) + 5n]) {
+        for (const ts of [process.hrtime.bigint(), 1n << 62n]) {
+          for (const sk of [0xffff88800abcd000n, 0x1000n, 0x100000000n]) {
+            const b = event(f);
+            b.writeBigUInt64LE(ts, 0);
+            b.writeBigUInt64LE(sk, 8);
+            b.writeBigUInt64LE(cg, 32);
+            const head = decodeSkEventHead(b);
+            const want = {
+              ...head,
+              oldstate: tcpStateName(f.old),
+              newstate: tcpStateName(f.new),
+              ms: f.known ? Math.round(Number(f.deltaNs) / 1000) / 1000 : null,
+            };
+            const got = decodeEvent(b);
+            expect(Object.keys(got)).toEqual(Object.keys(want));
+            // the wall-clock time of a monotonic stamp is sampled separately: within a millisecond
+            expect(Math.abs(Date.parse(got.time) - Date.parse(want.time))).toBeLessThanOrEqual(1);
+            expect({ ...got, time: '' }).toEqual({ ...want, time: '' });
+          }
+        }
+      }
+    }
   });
 
   it('refuses a short record', () => {

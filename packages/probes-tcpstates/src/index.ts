@@ -48,7 +48,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpstatesData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: { events: p.bufferKiB * 1024 } });
     await drainEvents(ctx, bpf, { decode: decodeEvent });
     return { transitions: decodeTransitions(bpf.readMap('transitions')), dwell: decodeDwell(bpf.readMap('dwell')) };
   },

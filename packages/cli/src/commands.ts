@@ -59,12 +59,18 @@ export async function serve(argv: string[]): Promise<number> {
     port: { type: 'string' },
     'data-dir': { type: 'string' },
     'max-jobs': { type: 'string' },
+    fleet: { type: 'boolean' },
   });
   if (values.help) return usage('serve');
   if (values.host) process.env.SONDE_HOST = values.host;
   if (values.port) process.env.SONDE_PORT = values.port;
   if (values['data-dir']) process.env.SONDE_DATA_DIR = values['data-dir'];
   if (values['max-jobs']) process.env.SONDE_MAX_JOBS = values['max-jobs'];
+  // --fleet / SONDE_FLEET=1: the fleet coordinator (same API, jobs fanned out to the agents)
+  if (values.fleet || process.env.SONDE_FLEET === '1') {
+    await import(new URL('main.js', import.meta.resolve('@sonde/fleet')).href);
+    return -1;
+  }
   // the control plane's own entry point: same configuration, logging and shutdown as `npm start`
   await import(new URL('main.js', import.meta.resolve('@sonde/control-api')).href);
   return -1; // keeps running; the server exits the process itself
@@ -291,7 +297,7 @@ const USAGE: Record<string, string> = {
 
 Talks to a server with --server URL or $SONDE_SERVER (token: $SONDE_TOKEN); run and check
 without one run in-process (root). \`sonde <command> --help\` for options.`,
-  serve: 'usage: sonde serve [--host 127.0.0.1] [--port 7070] [--data-dir ./data] [--max-jobs 8]',
+  serve: 'usage: sonde serve [--host 127.0.0.1] [--port 7070] [--data-dir ./data] [--max-jobs 8] [--fleet (coordinator: SONDE_FLEET_AGENTS or SONDE_FLEET_SERVICE)]',
   probes: 'usage: sonde probes [--server URL] [--json]',
   run: `usage: sonde run <probe> [--duration 10s] [--param k=v ...] [--server URL] [--json | --ndjson | --format text|markdown|slack] [--quiet]
 

@@ -7,3 +7,4 @@ export { toProblem, sendProblem, problemType, PROBLEM_BASE, PROBLEM_CONTENT_TYPE
 export { JobStore, isFinished, type Job, type JobFilter, type JobError, type NewJob } from './store.js';
 export { VERSION } from './version.js';
 export { renderJobFormat, renderMarkdown, renderSlack, renderHistogramSvg, JOB_FORMATS, type JobFormat, type SlackMessage } from './formats/index.js';
+export * as schemas from './schemas.js';

@@ -1,0 +1,37 @@
+/** `sonde serve --fleet` / `node packages/fleet/dist/main.js`: the fleet coordinator. */
+import { serve } from '@hono/node-server';
+import { ConfigError } from '@sonde/control-api';
+import { FleetConfigError } from './agents.js';
+import { createFleetApp } from './app.js';
+import { loadFleetConfig, type FleetConfig } from './config.js';
+import { Coordinator } from './coordinator.js';
+
+function config(): FleetConfig {
+  try {
+    return loadFleetConfig();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof FleetConfigError) {
+      console.error(`sonde fleet: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+const cfg = config();
+const coord = new Coordinator({ discovery: cfg.discovery, token: cfg.agentToken, requestTimeoutMs: cfg.requestTimeoutMs });
+coord.startPolling();
+const app = createFleetApp(coord, { tokens: cfg.server.tokens });
+const server = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, (info) => {
+  console.log(`sonde fleet: listening on http://${info.address}:${info.port}, agents from ${cfg.discovery.kind}`);
+});
+server.on('error', (err) => {
+  console.error(`sonde fleet: cannot listen on ${cfg.server.host}:${cfg.server.port}: ${err.message}`);
+  process.exit(1);
+});
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => {
+    server.close();
+    process.exit(0);
+  });
+}

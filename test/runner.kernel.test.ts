@@ -3,55 +3,32 @@
  * leaves nothing loaded, and the pool keeps serving.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { TestRunner, type Ended } from './support/job-runner.js';
 import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
 
-interface Ended {
-  status: JobStatus;
-  result: ResultEnvelope;
-  at: number;
-}
-
 describeKernel('JobRunner on the real kernel', () => {
-  let runner: JobRunner;
-  let catalog: Catalog;
-  const attached = new Map<string, number>();
-  const ended = new Map<string, (e: Ended) => void>();
-  const endings = new Map<string, Promise<Ended>>();
+  let t: TestRunner;
+  let runner: TestRunner['runner'];
   let seq = 0;
 
   function start(durationMs: number, params: Record<string, unknown> = {}): { id: string; done: Promise<Ended> } {
     const id = `rt-${++seq}`;
-    const done = new Promise<Ended>((resolve) => ended.set(id, resolve));
-    endings.set(id, done);
-    runner.start({ id, probe: 'tcprtt', params: catalog.validateParams('tcprtt', params), durationMs });
-    return { id, done };
+    return { id, done: t.start(id, 'tcprtt', params, durationMs) };
   }
 
   async function untilAttached(id: string, ms = 10_000): Promise<number> {
-    const until = Date.now() + ms;
-    while (!attached.has(id) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-    return attached.get(id) ?? -1;
+    await t.until(() => t.attached.has(id), ms);
+    return t.attached.get(id) ?? -1;
   }
 
   beforeAll(async () => {
-    catalog = await Catalog.discover();
-    expect(catalog.get('tcprtt')?.available, catalog.get('tcprtt')?.reason).toBe(true);
-    runner = new JobRunner({
-      catalog,
-      maxRunning: 2,
-      graceMs: 1500,
-      hooks: {
-        attached: (id, info) => attached.set(id, info.at),
-        events: () => {},
-        done: (id, status, result) => ended.get(id)?.({ status, result, at: Date.now() }),
-      },
-    });
+    t = await TestRunner.open(2);
+    runner = t.runner;
+    expect(t.catalog.get('tcprtt')?.available, t.catalog.get('tcprtt')?.reason).toBe(true);
   });
 
   afterAll(async () => {
-    await runner?.close();
+    await t?.close();
     expect(await programsLeft()).toEqual([]);
   });
 
@@ -73,12 +50,7 @@ describeKernel('JobRunner on the real kernel', () => {
   it('stops early with the partial result within 200 ms', async () => {
     const { id, done } = start(30_000);
     await untilAttached(id);
-    const t0 = Date.now();
-    expect(runner.stop(id)).toBe(true);
-    const e = await done;
-    expect(e.at - t0).toBeLessThan(200);
-    expect(e.status).toBe('stopped');
-    expect(e.result.stoppedBy).toBe('cancel');
+    const e = await t.stopWithin200(id, done);
     expect(e.result.data).not.toBeNull();
     expect(await programsLeft()).toEqual([]);
   });

@@ -6,10 +6,9 @@
  * through JobRunner mid-stream returns the partial result within 200 ms with nothing left attached.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
 import type { TcpconnectData, TcpconnectEvent } from '@sonde/probes-tcpconnect';
 import { acceptIn, connectFrom, connSuite, type ClientRun, type ConnectTarget } from './support/conn-children.js';
+import { TestRunner } from './support/job-runner.js';
 import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
 import { echoServer, type EchoServer } from './support/traffic.js';
 
@@ -144,38 +143,23 @@ describeKernel('tcpconnect on real connects', () => {
 });
 
 describeKernel('tcpconnect through JobRunner', () => {
-  let catalog: Catalog;
-  let runner: JobRunner;
+  let t: TestRunner;
   let echo: EchoServer;
-  let got = 0;
-  let attachedAt = 0;
-  let finish!: (e: { status: JobStatus; result: ResultEnvelope; at: number }) => void;
 
   beforeAll(async () => {
-    catalog = await Catalog.discover();
+    t = await TestRunner.open();
     echo = await echoServer();
-    runner = new JobRunner({
-      catalog,
-      maxRunning: 1,
-      graceMs: 1500,
-      hooks: {
-        attached: () => (attachedAt = Date.now()),
-        events: (_id, batch) => (got += batch.length),
-        done: (_id, status, result) => finish({ status, result, at: Date.now() }),
-      },
-    });
   });
   afterAll(async () => {
-    await runner?.close();
+    await t?.close();
     await echo?.close();
     expect(await programsLeft()).toEqual([]);
   });
 
   it('stops mid-stream with the partial result within 200 ms; nothing stays attached', async () => {
-    const done = new Promise<{ status: JobStatus; result: ResultEnvelope; at: number }>((r) => (finish = r));
-    runner.start({ id: 'tc-stop', probe: 'tcpconnect', params: catalog.validateParams('tcpconnect', { rport: [echo.port] }), durationMs: 30_000 });
+    const done = t.start<TcpconnectData & { events: TcpconnectEvent[] }>('tc-stop', 'tcpconnect', { rport: [echo.port] }, 30_000);
     const until = Date.now() + 10_000;
-    while (!attachedAt && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    await t.until(() => t.attached.has('tc-stop'), until - Date.now());
     expect(loadedPrograms()).toEqual(expect.arrayContaining(['tcpconnect_sk', 'tcpconnect_exit']));
 
     // a steady stream of connects (one every ~2 ms, bounded) until the job has ended
@@ -193,19 +177,14 @@ describeKernel('tcpconnect through JobRunner', () => {
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    while (got < 50 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-    expect(got).toBeGreaterThanOrEqual(50);
+    const got = () => t.streamed.get('tc-stop') ?? 0;
+    await t.until(() => got() >= 50, until - Date.now());
+    expect(got()).toBeGreaterThanOrEqual(50);
 
-    const t0 = Date.now();
-    expect(runner.stop('tc-stop')).toBe(true);
-    const e = await done;
-    const took = e.at - t0;
-    stop = true;
+    const e = await t.stopWithin200('tc-stop', done).finally(() => (stop = true));
     await stream;
-    expect(took).toBeLessThan(200);
-    expect(e.status).toBe('stopped');
-    expect(e.result.stoppedBy).toBe('cancel');
-    const data = e.result.data as TcpconnectData & { events: TcpconnectEvent[] };
+    const took = e.stopMs;
+    const data = e.result.data!;
     expect(data.events.length).toBeGreaterThanOrEqual(50);
     expect(data.events.length).toBeLessThanOrEqual(made);
     expect(data.events.every((x) => x.pid === process.pid && x.rport === echo.port && x.outcome === 'established')).toBe(true);

@@ -4,8 +4,9 @@
  * netns filters keep exactly what they should; the in-kernel summary agrees with the events.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, JobRunner, runJobInline } from '@sonde/core-loader';
+import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { TestRunner } from './support/job-runner.js';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
@@ -142,38 +143,20 @@ describeKernel('tcpstates on real connections', () => {
   });
 
   it('stops mid-stream with the partial result within 200 ms', async () => {
-    let ended!: (v: { status: string; result: ResultEnvelope<Data>; at: number }) => void;
-    const done = new Promise<{ status: string; result: ResultEnvelope<Data>; at: number }>((r) => (ended = r));
-    let attached = false;
-    let streamed = 0;
-    const runner = new JobRunner({
-      catalog,
-      maxRunning: 1,
-      graceMs: 1500,
-      hooks: {
-        attached: () => (attached = true),
-        events: (_id: string, batch: unknown[]) => (streamed += batch.length),
-        done: (_id: string, status: string, result: ResultEnvelope) => ended({ status, result: result as ResultEnvelope<Data>, at: Date.now() }),
-      },
-    } as ConstructorParameters<typeof JobRunner>[0]);
+    const t = await TestRunner.open();
     try {
-      runner.start({ id: 'st-stop', probe: 'tcpstates', params: catalog.validateParams('tcpstates', {}), durationMs: 30_000 });
-      for (let i = 0; i < 400 && !attached; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(attached).toBe(true);
+      const done = t.start<Data>('st-stop', 'tcpstates', {}, 30_000);
+      await t.until(() => t.attached.has('st-stop'), 4000, 10);
+      expect(t.attached.has('st-stop')).toBe(true);
       const talk = converse({ serverComm: 'st-srv', clientComm: 'st-cli', conns: 20 });
-      for (let i = 0; i < 300 && streamed === 0; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(streamed).toBeGreaterThan(0); // events are flowing: stop mid-stream
-      const t0 = Date.now();
-      expect(runner.stop('st-stop')).toBe(true);
-      const e = await done;
-      expect(e.at - t0).toBeLessThan(200);
-      expect(e.status).toBe('stopped');
-      expect(e.result.stoppedBy).toBe('cancel');
+      await t.until(() => (t.streamed.get('st-stop') ?? 0) > 0, 3000, 10);
+      expect(t.streamed.get('st-stop') ?? 0).toBeGreaterThan(0); // events are flowing: stop mid-stream
+      const e = await t.stopWithin200('st-stop', done);
       expect(e.result.data!.events.length).toBeGreaterThan(0);
       expect(e.result.data!.transitions.length).toBeGreaterThan(0);
       await talk;
     } finally {
-      await runner.close();
+      await t.close();
     }
     expect(await programsLeft()).toEqual([]);
   });

@@ -1,0 +1,74 @@
+/**
+ * A JobRunner over the discovered probes, driven as control-api drives it, for kernel tests: each
+ * job's attach time, live event count and end are recorded by job id; `stopWithin200` stops a job
+ * mid-stream and checks the partial result comes back in time, as a cancel.
+ */
+import { expect } from 'vitest';
+import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
+import type { ResultEnvelope } from '@sonde/probe-sdk';
+
+export interface Ended<D = unknown> {
+  status: JobStatus;
+  result: ResultEnvelope<D>;
+  /** when the runner reported the end (ms since the epoch) */
+  at: number;
+}
+
+export class TestRunner {
+  /** job id -> when its programs were attached */
+  readonly attached = new Map<string, number>();
+  /** job id -> events received live so far */
+  readonly streamed = new Map<string, number>();
+  readonly runner: JobRunner;
+  private readonly ends = new Map<string, (e: Ended) => void>();
+
+  private constructor(
+    readonly catalog: Catalog,
+    maxRunning: number,
+  ) {
+    this.runner = new JobRunner({
+      catalog,
+      maxRunning,
+      graceMs: 1500,
+      hooks: {
+        attached: (id, info) => this.attached.set(id, info.at),
+        events: (id, batch) => this.streamed.set(id, (this.streamed.get(id) ?? 0) + batch.length),
+        done: (id, status, result) => this.ends.get(id)?.({ status, result, at: Date.now() }),
+      },
+    });
+  }
+
+  static async open(maxRunning = 1): Promise<TestRunner> {
+    return new TestRunner(await Catalog.discover(), maxRunning);
+  }
+
+  /** start a job (params validated by the probe's schema); the promise is its end */
+  start<D = unknown>(id: string, probe: string, params: Record<string, unknown>, durationMs: number): Promise<Ended<D>> {
+    const done = new Promise<Ended<D>>((resolve) => this.ends.set(id, resolve as (e: Ended) => void));
+    this.runner.start({ id, probe, params: this.catalog.validateParams(probe, params), durationMs });
+    return done;
+  }
+
+  /** poll every `stepMs` until `cond` holds or `ms` have passed; whether it holds */
+  async until(cond: () => boolean, ms = 10_000, stepMs = 5): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, stepMs));
+    return cond();
+  }
+
+  /** stop a running job; it ends 'stopped' by 'cancel' with its partial result within 200 ms (`stopMs`) */
+  async stopWithin200<D>(id: string, done: Promise<Ended<D>>): Promise<Ended<D> & { stopMs: number }> {
+    const t0 = Date.now();
+    expect(this.runner.stop(id)).toBe(true);
+    const e = await done;
+    const stopMs = e.at - t0;
+    expect(stopMs).toBeLessThan(200);
+    expect(e.status).toBe('stopped');
+    expect(e.result.stoppedBy).toBe('cancel');
+    return { ...e, stopMs };
+  }
+
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+}

@@ -8,25 +8,17 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel, programsLeft } from './support/kernel.js';
-import { json, startServer, waitJob, type Server } from './support/server.js';
-import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
+import { json, postJson, startServer, startServerAndEcho, stopServerAndEcho, waitJob, type Server } from './support/server.js';
+import { pingPong, type EchoServer } from './support/traffic.js';
 
-const post = (url: string, body: unknown) =>
-  fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) => postJson(url, body);
 
 describeKernel('control plane over HTTP with real jobs', () => {
   let server: Server;
   let echo: EchoServer;
 
-  beforeAll(async () => {
-    server = await startServer();
-    echo = await echoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    await server?.stop();
-    expect(await programsLeft()).toEqual([]);
-  });
+  beforeAll(async () => ({ server, echo } = await startServerAndEcho()));
+  afterAll(() => stopServerAndEcho(server, echo));
 
   it('lists tcprtt as available with its params schema', async () => {
     const { probes } = await json(await fetch(`${server.url}/v1/probes`));

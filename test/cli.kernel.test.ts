@@ -10,8 +10,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sonde, sondeDone } from './support/cli.js';
 import { describeKernel, programsLeft } from './support/kernel.js';
-import { startServer, type Server } from './support/server.js';
-import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
+import { startServerAndEcho, stopServerAndEcho, type Server } from './support/server.js';
+import { pingPong, type EchoServer } from './support/traffic.js';
 
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' });
 
@@ -21,15 +21,10 @@ describeKernel('sonde CLI against real jobs', () => {
   let dir: string;
 
   beforeAll(async () => {
-    server = await startServer();
-    echo = await echoServer();
+    ({ server, echo } = await startServerAndEcho());
     dir = mkdtempSync(join(tmpdir(), 'sonde-cli-'));
   });
-  afterAll(async () => {
-    await echo?.close();
-    await server?.stop();
-    expect(await programsLeft()).toEqual([]);
-  });
+  afterAll(() => stopServerAndEcho(server, echo));
 
   /** start `args`, and once the job is attached send loopback traffic for `ms` */
   async function withTraffic(args: string[], ms = 600) {
@@ -173,15 +168,8 @@ describeKernel('sonde CLI against real jobs', () => {
 describeKernel('sonde run --ndjson streams events', () => {
   let server: Server;
   let echo: EchoServer;
-  beforeAll(async () => {
-    server = await startServer();
-    echo = await echoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    await server?.stop();
-    expect(await programsLeft(2000, ['tcprtt_', 'tcpconnect', 'sonde'])).toEqual([]);
-  });
+  beforeAll(async () => ({ server, echo } = await startServerAndEcho()));
+  afterAll(() => stopServerAndEcho(server, echo, ['tcprtt_', 'tcpconnect', 'sonde']));
 
   it.each([['through the server', true], ['in-process', false]])('%s: event lines, then the result', async (_, remote) => {
     const run = sonde(['run', 'tcpconnect', ...(remote ? ['--server', server.url] : []), '--duration', '1500ms', '--param', `rport=${echo.port}`, '--ndjson']);

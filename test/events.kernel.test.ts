@@ -5,9 +5,9 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { json, startServer, waitJob, type Server } from './support/server.js';
-import { echoServer, type EchoServer } from './support/traffic.js';
+import { describeKernel } from './support/kernel.js';
+import { json, postJson, startServerAndEcho, stopServerAndEcho, waitJob, type Server } from './support/server.js';
+import type { EchoServer } from './support/traffic.js';
 
 async function connectClose(port: number, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -47,22 +47,11 @@ describeKernel('live event stream over HTTP (tcpstates)', () => {
   let server: Server;
   let echo: EchoServer;
 
-  beforeAll(async () => {
-    server = await startServer();
-    echo = await echoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    await server?.stop();
-    expect(await programsLeft(2000, ['tcpstates', 'sonde'])).toEqual([]);
-  });
+  beforeAll(async () => ({ server, echo } = await startServerAndEcho()));
+  afterAll(() => stopServerAndEcho(server, echo, ['tcpstates', 'sonde']));
 
   it('streams events live as SSE, in order, ending with the final status; NDJSON replays them afterwards', async () => {
-    const res = await fetch(`${server.url}/v1/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ probe: 'tcpstates', durationMs: 60_000, params: { lport: echo.port } }),
-    });
+    const res = await postJson(server.url, { probe: 'tcpstates', durationMs: 60_000, params: { lport: echo.port } });
     expect(res.status).toBe(202);
     const job = await json(res);
     await waitJob(server.url, job.id, ['running']);

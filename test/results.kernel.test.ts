@@ -7,9 +7,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { json, startServer, waitJob, type Server } from './support/server.js';
-import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
+import { describeKernel } from './support/kernel.js';
+import { json, postJson, startServerAndEcho, stopServerAndEcho, waitJob, type Server } from './support/server.js';
+import { pingPong, type EchoServer } from './support/traffic.js';
 
 interface PromFamily {
   name: string;
@@ -33,8 +33,7 @@ function sample(fams: PromFamily[], name: string, labels: Record<string, string>
   return Number(m.value ?? m.count ?? m.buckets?.['+Inf']);
 }
 
-const post = (url: string, path: string, body: unknown) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, path: string, body: unknown) => postJson(url, body, path);
 
 describeKernel('results for people, bots and Prometheus', () => {
   let server: Server;
@@ -43,8 +42,7 @@ describeKernel('results for people, bots and Prometheus', () => {
   let before: PromFamily[];
 
   beforeAll(async () => {
-    server = await startServer();
-    echo = await echoServer();
+    ({ server, echo } = await startServerAndEcho());
     before = await scrape(server.url);
     const res = await post(server.url, '/v1/jobs', { probe: 'tcprtt', durationMs: 1500, params: { rport: echo.port, by: 'laddr' } });
     const created = await json(res);
@@ -55,11 +53,7 @@ describeKernel('results for people, bots and Prometheus', () => {
     expect(job.status).toBe('succeeded');
     expect(job.result.data.total.count).toBeGreaterThanOrEqual(t.rounds);
   });
-  afterAll(async () => {
-    await echo?.close();
-    await server?.stop();
-    expect(await programsLeft()).toEqual([]);
-  });
+  afterAll(() => stopServerAndEcho(server, echo));
 
   it('format=markdown: stats row, compact histogram and the top-N table with the real numbers', async () => {
     const res = await fetch(`${server.url}/v1/jobs/${job.id}?format=markdown`);

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { json, startServer, waitJob, type Server } from './support/server.js';
-import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
+import { describeKernel } from './support/kernel.js';
+import { json, startServerAndEcho, stopServerAndEcho, waitJob, type Server } from './support/server.js';
+import { pingPong, type EchoServer } from './support/traffic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -24,8 +24,7 @@ describeKernel('web page in headless Chromium', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    server = await startServer();
-    echo = await echoServer();
+    ({ server, echo } = await startServerAndEcho());
     profile = mkdtempSync(join(tmpdir(), 'sonde-chromium-'));
     // a fresh profile directory each run (playwright passes it as --user-data-dir)
     browser = await chromium.launchPersistentContext(profile, {
@@ -44,9 +43,7 @@ describeKernel('web page in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     rmSync(profile, { recursive: true, force: true });
-    await echo?.close();
-    await server?.stop();
-    expect(await programsLeft()).toEqual([]);
+    await stopServerAndEcho(server, echo);
   });
 
   it('shows the catalogue and a form generated from the params schema', async () => {

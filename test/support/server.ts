@@ -1,9 +1,15 @@
-/** Start the real control plane (built dist/main.js) as a child process on a free loopback port. */
+/**
+ * Start the real control plane (built dist/main.js) as a child process on a free loopback port, and
+ * the helpers of the tests that drive it over HTTP.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { programsLeft } from './kernel.js';
+import { echoServer, type EchoServer } from './traffic.js';
 
 export interface Server {
   url: string;
@@ -73,4 +79,23 @@ export async function waitJob(url: string, id: string, statuses: string[], ms = 
     if (Date.now() > until) throw new Error(`job ${id} stuck in ${job.status}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** POST /v1/jobs (or another path) with a JSON body */
+export function postJson(url: string, body: unknown, path = '/v1/jobs'): Promise<Response> {
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** the usual pair of a kernel test over HTTP: a server and a loopback echo peer to send traffic to */
+export async function startServerAndEcho(): Promise<{ server: Server; echo: EchoServer }> {
+  const server = await startServer();
+  const echo = await echoServer();
+  return { server, echo };
+}
+
+/** close both (either may be missing when the start failed), then nothing of ours may stay loaded */
+export async function stopServerAndEcho(server: Server | undefined, echo: EchoServer | undefined, leakPrefixes?: string[]): Promise<void> {
+  await echo?.close();
+  await server?.stop();
+  expect(await programsLeft(2000, leakPrefixes)).toEqual([]);
 }

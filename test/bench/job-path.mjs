@@ -4,61 +4,21 @@
 // object (the kernel's own load+verify cost, no sonde) and a bare Node process's RSS.
 // Bounded: a fixed number of short jobs, each stopped at once.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-
-const root = new URL('../..', import.meta.url).pathname;
+import { postJob, root, rssMb, sleep, startSonde, stopSonde } from './lib.mjs';
 const WARM_JOBS = Number(process.env.BENCH_WARM_JOBS ?? 60);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 6);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const p = s.address().port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
-async function startServer() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'sonde-bench-'));
-  const proc = spawn(process.execPath, [join(root, 'packages/control-api/dist/main.js')], {
-    env: { ...process.env, SONDE_PORT: String(port), SONDE_DATA_DIR: dataDir, SONDE_MAX_JOBS: '8' },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 400; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, proc, dataDir };
-    } catch {}
-    await sleep(25);
-  }
-  throw new Error('server did not start');
-}
-
-async function stopServer(s) {
-  s.proc.kill('SIGTERM');
-  await new Promise((r) => s.proc.once('exit', r));
-  rmSync(s.dataDir, { recursive: true, force: true });
-}
 
 /** POST a job, return ms from just before the POST to the server's attachedAt, then stop it. */
 async function oneJob(url) {
   const t0 = Date.now();
-  const res = await fetch(`${url}/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ probe: 'tcprtt', durationMs: 60000, params: { rport: 443 } }),
-  });
+  const res = await postJob(url, { probe: 'tcprtt', durationMs: 60000, params: { rport: 443 } });
   if (res.status !== 202) throw new Error(`POST ${res.status}: ${await res.text()}`);
   const { id } = await res.json();
   let job;
@@ -101,6 +61,9 @@ async function bareNodeRss() {
   return r;
 }
 
+// the server's output is not shown: it would interleave with the bench's
+const startServer = () => startSonde({ env: { SONDE_MAX_JOBS: '8' }, stdio: 'ignore' });
+
 const fmt = (x) => x.toFixed(1);
 const baseline = bpftoolBaseline();
 const baseP50 = pct(baseline, 0.5);
@@ -110,7 +73,7 @@ const cold = [];
 for (let i = 0; i < COLD_STARTS; i++) {
   const s = await startServer();
   cold.push(await oneJob(s.url));
-  await stopServer(s);
+  await stopSonde(s);
 }
 
 const s = await startServer();
@@ -122,18 +85,14 @@ for (let i = 0; i < WARM_JOBS; i++) warm.push(await oneJob(s.url));
 
 const ids = [];
 for (let i = 0; i < 8; i++) {
-  const r = await fetch(`${s.url}/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ probe: 'tcprtt', durationMs: 60000, params: {} }),
-  });
+  const r = await postJob(s.url, { probe: 'tcprtt', durationMs: 60000, params: {} });
   ids.push((await r.json()).id);
 }
 await sleep(1500);
 const rss8 = rssMb(s.proc.pid);
 for (const id of ids) await fetch(`${s.url}/v1/jobs/${id}`, { method: 'DELETE' });
 await sleep(500);
-await stopServer(s);
+await stopSonde(s);
 const bare = await bareNodeRss();
 
 console.log('sonde job-path bench (tcprtt, one host)');

@@ -6,36 +6,12 @@
 // Bounded: LOAD_SECONDS per target (default 5), LOAD_CONNECTIONS connections (default 10).
 // The per-token rate limit is turned off (SONDE_RATE_LIMIT=0): this measures the HTTP path, not the limiter.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { freePort, postJob, sleep, startSonde, stopSonde, waitUp } from './lib.mjs';
 
-const root = new URL('../..', import.meta.url).pathname;
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 10);
 const TOKEN = 'load-bench-token-0123456789abcdef';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const p = s.address().port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
-
-async function waitUp(url, proc) {
-  for (let i = 0; i < 400; i++) {
-    if (proc.exitCode !== null) throw new Error(`${url} exited ${proc.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await sleep(25);
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 async function bare() {
   const port = await freePort();
@@ -46,25 +22,7 @@ async function bare() {
   return { url, proc };
 }
 
-async function sonde(env = {}) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'sonde-load-'));
-  const proc = spawn(process.execPath, [join(root, 'packages/control-api/dist/main.js')], {
-    env: { ...process.env, SONDE_HOST: '127.0.0.1', SONDE_PORT: String(port), SONDE_DATA_DIR: dataDir, SONDE_MAX_JOBS: '1', SONDE_RATE_LIMIT: '0', SONDE_AUDIT_FILE: 'off', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUp(`${url}/healthz`, proc);
-  return { url, proc, dataDir };
-}
-
-async function stop(s) {
-  if (s.proc.exitCode === null) {
-    s.proc.kill('SIGTERM');
-    await new Promise((r) => s.proc.once('exit', r));
-  }
-  if (s.dataDir) rmSync(s.dataDir, { recursive: true, force: true });
-}
+const sonde = (env = {}) => startSonde({ env: { SONDE_MAX_JOBS: '1', SONDE_RATE_LIMIT: '0', SONDE_AUDIT_FILE: 'off', ...env }, tmpPrefix: 'sonde-load-' });
 
 async function waitStatus(url, id, statuses, headers = {}) {
   for (let i = 0; i < 800; i++) {
@@ -97,7 +55,7 @@ const g = await sonde({ SONDE_TOKENS: `bench:operator:${TOKEN}` });
 const auth = { authorization: `Bearer ${TOKEN}` };
 try {
   // a finished job to read, and a long one holding the single slot so every POST meets the limit
-  const post = (url, body, headers = {}) => fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then((r) => r.json());
+  const post = (url, body, headers = {}) => postJob(url, body, headers).then((r) => r.json());
   const done = await post(s.url, { probe: 'tcprtt', durationMs: 200 });
   await waitStatus(s.url, done.id, ['succeeded']);
   const doneG = await post(g.url, { probe: 'tcprtt', durationMs: 200 }, auth);
@@ -131,5 +89,5 @@ try {
   if (process.env.LOAD_JSON === '1') console.log(`LOAD_JSON ${JSON.stringify({ rows, worst })}`);
   process.exitCode = bad.length ? 1 : 0;
 } finally {
-  await Promise.all([stop(b), stop(s), stop(g)]);
+  await Promise.all([stopSonde(b), stopSonde(s), stopSonde(g)]);
 }

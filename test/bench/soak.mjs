@@ -6,26 +6,18 @@
 // programs, links and maps on the host before and after (bpftool); exits 1 on any leak or error.
 // Bounded: N jobs, SOAK_MAX_MS overall (default 15 min), every wait bounded.
 // Usage: sudo node test/bench/soak.mjs [jobs]   (SOAK_JSON=1 prints one JSON summary line at the end)
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-const root = new URL('../..', import.meta.url).pathname;
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { postJob, rssMb, sleep, startSonde, stopSonde } from './lib.mjs';
 const JOBS = Number(process.argv[2] ?? process.env.SOAK_JOBS ?? 1000);
 const LIMIT = Number(process.env.SOAK_LIMIT ?? 4);
 const MAX_MS = Number(process.env.SOAK_MAX_MS ?? 15 * 60_000);
 const WARMUP = Math.min(JOBS, Math.max(2 * LIMIT, Math.round(JOBS * 0.05)));
 const PREFIXES = ['tcprtt_', 'sonde'];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const started = Date.now();
 const overTime = () => Date.now() - started > MAX_MS;
 
-function rssMb(pid) {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-}
 const fds = (pid) => readdirSync(`/proc/${pid}/fd`).length;
 function bpf(kind) {
   const list = JSON.parse(execFileSync('bpftool', [kind, 'show', '--json'], { encoding: 'utf8' }) || '[]');
@@ -33,41 +25,10 @@ function bpf(kind) {
 }
 const kernel = () => ({ prog: bpf('prog'), link: bpf('link'), map: bpf('map') });
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const p = s.address().port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
+const startServer = () =>
+  startSonde({ env: { SONDE_MAX_JOBS: String(LIMIT), SONDE_RATE_LIMIT: '0', SONDE_AUDIT_FILE: 'off' }, tmpPrefix: 'sonde-soak-' });
 
-async function startServer() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'sonde-soak-'));
-  const proc = spawn(process.execPath, [join(root, 'packages/control-api/dist/main.js')], {
-    env: {
-      ...process.env,
-      SONDE_HOST: '127.0.0.1',
-      SONDE_PORT: String(port),
-      SONDE_DATA_DIR: dataDir,
-      SONDE_MAX_JOBS: String(LIMIT),
-      SONDE_RATE_LIMIT: '0',
-      SONDE_AUDIT_FILE: 'off',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 400; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, proc, dataDir };
-    } catch {}
-    await sleep(25);
-  }
-  throw new Error('server did not start');
-}
-
-const post = (url, body) =>
-  fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = postJob;
 
 async function waitStatus(url, id, statuses, ms = 20_000) {
   const until = Date.now() + ms;
@@ -180,10 +141,8 @@ global.gc?.();
 const end = { rssMb: rssMb(s.proc.pid), fds: fds(s.proc.pid) };
 const during = kernel();
 const listed = await (await fetch(`${s.url}/v1/jobs?limit=1`)).json();
-s.proc.kill('SIGTERM');
-const code = await new Promise((r) => s.proc.once('exit', r));
+const code = await stopSonde(s);
 const after = await leftInKernel(before);
-rmSync(s.dataDir, { recursive: true, force: true });
 
 const ran = counts.deadline + counts.stopped + counts.invalid;
 const leaks = ['prog', 'link', 'map'].filter((k) => after[k].total > before[k].total || after[k].ours > before[k].ours);

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
+import { encodeSkEventHead, SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
 import { decodeEvent, decodeHists, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
 
 /** struct tcplife_event as bpf/tcplife.h lays it out */
 function event(f: { pid: number; comm: string; af: number; l: number[]; r: number[]; lport: number; rport: number; tx: bigint; rx: bigint; durNs: bigint }): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(process.hrtime.bigint(), 0);
-  b.writeBigUInt64LE(0xffff88800abcd000n, 8);
-  b.writeUInt32LE(f.pid, 16);
-  b.write(f.comm, 40);
-  b.writeUInt16LE(f.af, 56);
-  b.writeUInt16LE(f.lport, 58);
-  b.writeUInt16LE(f.rport, 60);
-  Buffer.from(f.l).copy(b, 64);
-  Buffer.from(f.r).copy(b, 80);
+  const b = encodeSkEventHead({ tsNs: process.hrtime.bigint(), skaddr: 0xffff88800abcd000n, pid: f.pid, comm: f.comm, af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r }, EVENT_SIZE);
   b.writeBigUInt64LE(f.tx, SK_EVENT_HEAD_SIZE);
   b.writeBigUInt64LE(f.rx, SK_EVENT_HEAD_SIZE + 8);
   b.writeBigUInt64LE(f.durNs, SK_EVENT_HEAD_SIZE + 16);

@@ -2,17 +2,7 @@
  * Decoding of bpf/tcplife.h: ring-buffer records (struct tcplife_event, 120 bytes) and the `hists`
  * array (index TCPLIFE_HIST_* -> struct tcplife_hist, 400 bytes).
  */
-import {
-  decodeSkEventHead,
-  log2Histogram,
-  mapEntries,
-  ProbeLoadError,
-  readU64Array,
-  SK_EVENT_HEAD_SIZE,
-  type Histogram,
-  type MapDump,
-  type SkEventHead,
-} from '@sonde/probe-sdk';
+import { decodeSkEventHead, log2Histogram, mapEntries, ProbeLoadError, readU64Array, SK_EVENT_HEAD_SIZE, type Histogram, type MapDump, type SkEventHead } from '@sonde/probe-sdk';
 
 export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 24;
 export const MAX_SLOTS = 48;

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
+import { encodeSkEventHead, type MapDump } from '@sonde/probe-sdk';
 import { decodeEvent, decodeHist, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
 
 /** struct pktlat_event as bpf/tcppktlat.h lays it out (sk_event_head + delta_ns) */
 function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; pid: number; tid: number; comm: string; deltaNs: bigint }): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(123_456_789n, 0); // ts
-  b.writeBigUInt64LE(0xffff888012345678n, 8); // skaddr
-  b.writeUInt32LE(o.pid, 16);
-  b.writeUInt32LE(o.tid, 20);
-  b.writeUInt32LE(1000, 24); // uid
-  b.writeUInt32LE(4026531840, 28); // netns
-  b.writeBigUInt64LE(1234n, 32); // cgroup
-  b.write(o.comm, 40, 'utf8');
-  b.writeUInt16LE(o.af, 56);
-  b.writeUInt16LE(o.lport, 58);
-  b.writeUInt16LE(o.rport, 60);
-  Buffer.from(o.laddr).copy(b, 64);
-  Buffer.from(o.raddr).copy(b, 80);
+  const b = encodeSkEventHead({ tsNs: 123_456_789n, skaddr: 0xffff888012345678n, uid: 1000, netns: 4026531840, cgroup: 1234n, ...o }, EVENT_SIZE);
   b.writeBigUInt64LE(o.deltaNs, 96);
   return b;
 }

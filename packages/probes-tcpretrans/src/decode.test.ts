@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
+import { encodeSkEventHead, SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
 import { decodeEvent, decodeFlows, EVENT_SIZE, FLOW_KEY_SIZE, FLOW_VALUE_SIZE } from './decode.js';
 
 /** struct tcpretrans_event as bpf/tcpretrans.h lays it out */
 function event(f: { pid: number; af: number; l: number[]; r: number[]; lport: number; rport: number; seq: number; segs: number; state: number; type: number }): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(process.hrtime.bigint(), 0);
-  b.writeUInt32LE(f.pid, 16);
-  b.write('srv', 40);
-  b.writeUInt16LE(f.af, 56);
-  b.writeUInt16LE(f.lport, 58);
-  b.writeUInt16LE(f.rport, 60);
-  Buffer.from(f.l).copy(b, 64);
-  Buffer.from(f.r).copy(b, 80);
+  const b = encodeSkEventHead({ tsNs: process.hrtime.bigint(), pid: f.pid, comm: 'srv', af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r }, EVENT_SIZE);
   b.writeUInt32LE(f.seq, SK_EVENT_HEAD_SIZE);
   b.writeUInt32LE(f.segs, SK_EVENT_HEAD_SIZE + 4);
   b[SK_EVENT_HEAD_SIZE + 8] = f.state;

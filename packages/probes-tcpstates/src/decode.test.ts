@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSkEventHead, SK_EVENT_HEAD_SIZE, tcpStateName, type MapDump } from '@sonde/probe-sdk';
+import { decodeSkEventHead, encodeSkEventHead, SK_EVENT_HEAD_SIZE, tcpStateName, type MapDump } from '@sonde/probe-sdk';
 import { decodeDwell, decodeEvent, decodeTransitions, DWELL_SIZE, EVENT_SIZE, MAX_SLOTS } from './decode.js';
 
 /** struct tcpstates_event as bpf/tcpstates.h lays it out */
 function event(f: { pid: number; comm: string; af: number; l: number[]; r: number[]; lport: number; rport: number; old: number; new: number; deltaNs: bigint; known: number }): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(process.hrtime.bigint(), 0);
-  b.writeBigUInt64LE(0xffff88800abcd000n, 8);
-  b.writeUInt32LE(f.pid, 16);
-  b.writeUInt32LE(f.pid, 20);
-  b.writeUInt32LE(0, 24);
-  b.writeUInt32LE(4026531840, 28);
-  b.write(f.comm, 40);
-  b.writeUInt16LE(f.af, 56);
-  b.writeUInt16LE(f.lport, 58);
-  b.writeUInt16LE(f.rport, 60);
-  Buffer.from(f.l).copy(b, 64);
-  Buffer.from(f.r).copy(b, 80);
+  const b = encodeSkEventHead(
+    { tsNs: process.hrtime.bigint(), skaddr: 0xffff88800abcd000n, pid: f.pid, tid: f.pid, uid: 0, netns: 4026531840, comm: f.comm, af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r },
+    EVENT_SIZE,
+  );
   b.writeBigUInt64LE(f.deltaNs, SK_EVENT_HEAD_SIZE);
   b[SK_EVENT_HEAD_SIZE + 8] = f.old;
   b[SK_EVENT_HEAD_SIZE + 9] = f.new;

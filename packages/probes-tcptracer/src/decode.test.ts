@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
+import { encodeSkEventHead, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
 import { countTypes, decodeEvent, EVENT_SIZE } from './decode.js';
 
 /** struct tcptracer_event as bpf/tcptracer.h lays it out */
 function event(type: string, pid: number, af: number, l: number[], r: number[], lport: number, rport: number): Buffer {
-  const b = Buffer.alloc(EVENT_SIZE);
-  b.writeBigUInt64LE(process.hrtime.bigint(), 0);
-  b.writeUInt32LE(pid, 16);
-  b.writeUInt32LE(4026531833, 28);
-  b.write('telnet', 40);
-  b.writeUInt16LE(af, 56);
-  b.writeUInt16LE(lport, 58);
-  b.writeUInt16LE(rport, 60);
-  Buffer.from(l).copy(b, 64);
-  Buffer.from(r).copy(b, 80);
+  const b = encodeSkEventHead({ tsNs: process.hrtime.bigint(), pid, netns: 4026531833, comm: 'telnet', af, lport, rport, laddr: l, raddr: r }, EVENT_SIZE);
   b.write(type, SK_EVENT_HEAD_SIZE);
   b.fill(0xee, SK_EVENT_HEAD_SIZE + 1);
   return b;

@@ -67,8 +67,15 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 		delta = now - *prev;
 		known = 1;
 	}
+	/*
+	 * An existing entry is overwritten in place (an aligned 8-byte store): an LRU hash update
+	 * allocates a fresh node and frees the old one under the LRU lock, the costliest step of the
+	 * event when every socket changes state ~5 times.
+	 */
 	if (newstate == SONDE_TCP_CLOSE)
 		bpf_map_delete_elem(&sk_ts, &key);
+	else if (prev)
+		*prev = now;
 	else
 		bpf_map_update_elem(&sk_ts, &key, &now, BPF_ANY);
 

@@ -210,6 +210,15 @@ console.log(cpuLine(bt));
 const again = await churn();
 console.log(line('untraced (again)', again, base.perS));
 console.log(cpuLine(again));
+// The machine may be shared: what a run gets of the CPUs varies, so also compare the CPU each
+// connection cost (workload processes + the tracing process), which other load does not change much.
+const usPerConn = (r, withTracer) => ((r.cpu.workload + (withTracer ? r.cpu.tracer : 0)) * 1000) / r.done;
+const baseUs = (usPerConn(base, false) + usPerConn(again, false)) / 2;
+console.log(
+  `cpu per connection: untraced ${baseUs.toFixed(1)} us; sonde ${usPerConn(sonde, true).toFixed(1)} us ` +
+    `(bpf ${((sonde.bpf?.ms ?? 0) * 1000 / sonde.done).toFixed(1)}, tracer process ${((sonde.cpu.tracer * 1000) / sonde.done).toFixed(1)}) ` +
+    `-> cpu-normalized sonde ${(baseUs / usPerConn(sonde, true)).toFixed(2)}x; bpftrace (workload only, its own process not counted) ${(baseUs / usPerConn(bt, false)).toFixed(2)}x`,
+);
 const meanBase = (base.perS + again.perS) / 2;
 console.log(`traced/untraced against the mean of both untraced runs (${fmt(meanBase)} conn/s): sonde ${(sonde.perS / meanBase).toFixed(2)}x, bpftrace ${(bt.perS / meanBase).toFixed(2)}x`);
 const d = await decodeRate();

@@ -129,7 +129,9 @@ export class JobContext implements ProbeContext {
   emit(events: unknown[]): void {
     if (events.length === 0) return;
     this.events += events.length;
-    for (const e of events) this.pending.push(e);
+    // a drain's batch is handed over as it is when nothing is pending (emit takes ownership)
+    if (this.pending.length === 0) this.pending = events;
+    else for (const e of events) this.pending.push(e);
     if (this.pending.length >= EVENT_FLUSH_COUNT) this.flush();
     else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), EVENT_FLUSH_MS);
   }

@@ -49,15 +49,19 @@ export async function drainEvents<E>(ctx: ProbeContext, bpf: LoadedBpf, opts: Dr
     for (let round = 0; round < 64; round++) {
       const { buf, records } = ring.consume(batchBytes);
       if (records === 0) break;
+      // splitRecords inlined: a generator step per event is measurable at 100k+ events/s
       const batch: E[] = [];
-      for (const sample of splitRecords(buf, records)) {
-        const e = opts.decode(sample);
+      const onEvent = opts.onEvent;
+      for (let i = 0, off = 0; i < records && off + 4 <= buf.length; i++) {
+        const len = buf.readUInt32LE(off);
+        const e = opts.decode(buf.subarray(off + 4, off + 4 + len));
+        off += (4 + len + 7) & ~7;
         if (e === null) continue;
-        opts.onEvent?.(e);
+        onEvent?.(e);
         batch.push(e);
       }
-      ctx.emit(batch);
       n += batch.length;
+      ctx.emit(batch); // emit owns the array from here
       if (buf.length < batchBytes / 2) break;
     }
     if (lostName) {

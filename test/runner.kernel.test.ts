@@ -2,11 +2,12 @@
  * The job runner against the real kernel with the real tcprtt probe: every way a job can end
  * leaves nothing loaded, and the pool keeps serving.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { TestRunner, type Ended } from './support/job-runner.js';
 import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
 
 describeKernel('JobRunner on the real kernel', () => {
+  const r = TestRunner.use(2);
   let t: TestRunner;
   let runner: TestRunner['runner'];
   let seq = 0;
@@ -21,15 +22,10 @@ describeKernel('JobRunner on the real kernel', () => {
     return t.attached.get(id) ?? -1;
   }
 
-  beforeAll(async () => {
-    t = await TestRunner.open(2);
+  beforeAll(() => {
+    ({ t } = r);
     runner = t.runner;
     expect(t.catalog.get('tcprtt')?.available, t.catalog.get('tcprtt')?.reason).toBe(true);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    expect(await programsLeft()).toEqual([]);
   });
 
   it('ends at the deadline with a result envelope and nothing left attached', async () => {

@@ -3,22 +3,15 @@
  * returns the partial result — the snapshots so far, the last one as the top level — within 200 ms,
  * in a worker thread, and leaves nothing loaded.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TestRunner } from './support/job-runner.js';
-import { describeKernel, programsLeft } from './support/kernel.js';
+import { describeKernel } from './support/kernel.js';
 
 describeKernel('tcpports stop mid-series', () => {
-  let t: TestRunner;
-
-  beforeAll(async () => {
-    t = await TestRunner.open();
-  });
-  afterAll(async () => {
-    await t?.close();
-    expect(await programsLeft()).toEqual([]);
-  });
+  const r = TestRunner.use();
 
   it('returns the snapshots so far within 200 ms', async () => {
+    const { t } = r;
     const id = 'tcpports-stop-1';
     const done = t.start<{ sockets: number; series: Array<{ sockets: number }> }>(id, 'tcpports', { intervalMs: 100 }, 30_000);
     await t.until(() => (t.streamed.get(id) ?? 0) >= 3, 10_000, 10);

@@ -3,23 +3,16 @@
  * DELETE) returns the partial result — the intervals so far plus the total — within 200 ms, and
  * leaves nothing loaded.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TestRunner } from './support/job-runner.js';
-import { describeKernel, programsLeft } from './support/kernel.js';
+import { describeKernel } from './support/kernel.js';
 import { pyPeer } from './support/pytcp.js';
 
 describeKernel('tcptop stop mid-stream', () => {
-  let t: TestRunner;
-
-  beforeAll(async () => {
-    t = await TestRunner.open();
-  });
-  afterAll(async () => {
-    await t?.close();
-    expect(await programsLeft()).toEqual([]);
-  });
+  const r = TestRunner.use();
 
   it('returns the partial result within 200 ms', async () => {
+    const { t } = r;
     const id = 'tcptop-stop-1';
     const done = t.start<{ intervals: unknown[]; total: { rows: Array<{ comm: string; txBytes: number }> } }>(id, 'tcptop', { intervalMs: 200, rows: 1000 }, 30_000);
     const until = Date.now() + 10_000;

@@ -3,9 +3,10 @@
  * job's attach time, live event count and end are recorded by job id; `stopWithin200` stops a job
  * mid-stream and checks the partial result comes back in time, as a cancel.
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { programsLeft } from './kernel.js';
 
 export interface Ended<D = unknown> {
   status: JobStatus;
@@ -40,6 +41,22 @@ export class TestRunner {
 
   static async open(maxRunning = 1): Promise<TestRunner> {
     return new TestRunner(await Catalog.discover(), maxRunning);
+  }
+
+  /**
+   * One TestRunner for the tests of the enclosing describe: opened before the first, closed after
+   * the last, and then none of the project's programs may be left loaded. Read `.t` inside tests.
+   */
+  static use(maxRunning = 1): { readonly t: TestRunner } {
+    const holder: { t: TestRunner } = { t: undefined as unknown as TestRunner };
+    beforeAll(async () => {
+      holder.t = await TestRunner.open(maxRunning);
+    });
+    afterAll(async () => {
+      await holder.t?.close();
+      expect(await programsLeft()).toEqual([]);
+    });
+    return holder;
   }
 
   /** start a job (params validated by the probe's schema); the promise is its end */

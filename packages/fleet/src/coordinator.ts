@@ -158,8 +158,10 @@ export class Coordinator {
     const view = (n: NodeState): FleetNode => ({ node: n.node, url: n.url, status: n.status, ...(n.error ? { error: n.error } : {}), ...(n.jobId ? { jobId: n.jobId } : {}), labels: n.labels ?? {} });
     if (!nodes.some((n) => n.jobId)) {
       // nobody started it: answer like an agent would (a 400 for bad params on every node is a 400)
-      const f = failures[0];
-      const same = f?.status && f.status < 500 && failures.every((x) => x.status === f.status);
+      // (agents that could not be reached are in `nodes`; the answer is what the others said)
+      const answered = failures.filter((x) => x.status !== undefined);
+      const f = answered[0];
+      const same = f?.status && f.status < 500 && answered.every((x) => x.status === f.status);
       const p = same ? (f.problem ?? {}) : {};
       throw new FleetProblem(same ? f.status! : 502, same ? String(p.type ?? 'bad-params').split('/').pop()! : 'agents-failed', same ? String(p.detail ?? 'rejected') : 'no agent accepted the job', {
         ...(same && p.errors ? { errors: p.errors } : {}),

@@ -222,9 +222,12 @@ export class Coordinator {
             delete n.error;
             if (job.status === 'failed' || job.status === 'interrupted') n.error = job.error ? `${job.error.type}: ${job.error.message}` : `job ${job.status} on the agent`;
           } catch (err) {
-            n.misses++;
-            const gone = (err as { status?: number }).status === 404;
+            const status = (err as { status?: number }).status;
             n.error = `poll: ${describeFailure(err)}`;
+            // the agent answered but is busy (its per-token rate limit): try again next round
+            if (status === 429) return;
+            n.misses++;
+            const gone = status === 404;
             if (gone || n.misses >= this.maxMisses) n.status = 'failed';
           }
         }),

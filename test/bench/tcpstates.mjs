@@ -9,7 +9,7 @@
 // Goals (issue 3): traced >= 0.95x untraced, no loss where bpftrace loses, >= 300 000 decoded/s.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Catalog, runJobInline } from '@sonde/core-loader';
+import { Catalog, JobRunner, runJobInline } from '@sonde/core-loader';
 import { splitRecords, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
 
 const CHILDREN = Number(process.env.BENCH_CHILDREN ?? 4);
@@ -121,6 +121,31 @@ async function withSonde() {
   return { ...w, events: r.stats.events, lost: r.stats.lost, delivered, variant: r.variant };
 }
 
+/** the same job through JobRunner: a piscina worker decodes, batches cross a MessagePort (the API's path) */
+async function withSondeRunner() {
+  const catalog = await Catalog.discover();
+  let attached, finished;
+  const ready = new Promise((r) => (attached = r));
+  const done = new Promise((r) => (finished = r));
+  let delivered = 0;
+  const runner = new JobRunner({
+    catalog,
+    maxEvents: 0,
+    hooks: { attached: () => attached(), events: (_id, b) => (delivered += b.length), done: (_id, _st, res) => finished(res) },
+  });
+  try {
+    runner.start({ id: 'bench', probe: 'tcpstates', params: catalog.validateParams('tcpstates', {}), durationMs: MAX_MS + 20_000 });
+    await ready;
+    const w = await churn(() => bpfStats('tcpstates_'));
+    runner.stop('bench');
+    const r = await done;
+    if (r.error) throw new Error(`tcpstates job failed: ${r.error.message}`);
+    return { ...w, events: r.stats.events, lost: r.stats.lost, delivered, variant: r.variant };
+  } finally {
+    await runner.close();
+  }
+}
+
 async function withBpftrace() {
   const prog =
     'tracepoint:sock:inet_sock_set_state { printf("%p %d %s %d %d %d %d\\n", args->skaddr, pid, comm, args->sport, args->dport, args->oldstate, args->newstate); }';
@@ -204,6 +229,11 @@ console.log(cpuLine(base));
 const sonde = await withBpfStats(withSonde);
 console.log(line(`sonde tcpstates`, sonde, base.perS) + `  (variant ${sonde.variant})`);
 console.log(cpuLine(sonde));
+const pooled = process.env.BENCH_RUNNER === '0' ? null : await withBpfStats(withSondeRunner);
+if (pooled) {
+  console.log(line(`sonde via JobRunner`, pooled, base.perS) + `  (worker pool, events posted to the main thread)`);
+  console.log(cpuLine(pooled));
+}
 const bt = await withBpftrace();
 console.log(line('bpftrace printf', bt, base.perS));
 console.log(cpuLine(bt));
@@ -217,10 +247,12 @@ const baseUs = (usPerConn(base, false) + usPerConn(again, false)) / 2;
 console.log(
   `cpu per connection: untraced ${baseUs.toFixed(1)} us; sonde ${usPerConn(sonde, true).toFixed(1)} us ` +
     `(bpf ${((sonde.bpf?.ms ?? 0) * 1000 / sonde.done).toFixed(1)}, tracer process ${((sonde.cpu.tracer * 1000) / sonde.done).toFixed(1)}) ` +
-    `-> cpu-normalized sonde ${(baseUs / usPerConn(sonde, true)).toFixed(2)}x; bpftrace (workload only, its own process not counted) ${(baseUs / usPerConn(bt, false)).toFixed(2)}x`,
+    `-> cpu-normalized sonde ${(baseUs / usPerConn(sonde, true)).toFixed(2)}x` +
+    (pooled ? `, via JobRunner ${(baseUs / usPerConn(pooled, true)).toFixed(2)}x (tracer process ${((pooled.cpu.tracer * 1000) / pooled.done).toFixed(1)} us)` : '') +
+    `; bpftrace (workload only, its own process not counted) ${(baseUs / usPerConn(bt, false)).toFixed(2)}x`,
 );
 const meanBase = (base.perS + again.perS) / 2;
-console.log(`traced/untraced against the mean of both untraced runs (${fmt(meanBase)} conn/s): sonde ${(sonde.perS / meanBase).toFixed(2)}x, bpftrace ${(bt.perS / meanBase).toFixed(2)}x`);
+console.log(`traced/untraced against the mean of both untraced runs (${fmt(meanBase)} conn/s): sonde ${(sonde.perS / meanBase).toFixed(2)}x${pooled ? `, via JobRunner ${(pooled.perS / meanBase).toFixed(2)}x` : ''}, bpftrace ${(bt.perS / meanBase).toFixed(2)}x`);
 const d = await decodeRate();
 console.log(`decode (one thread) ${fmt(d.perS)} events/s  (${fmt(d.n)} records of real layout in ${d.s.toFixed(2)} s)`);
 console.log(

@@ -7,10 +7,12 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { pathToFileURL } from 'node:url';
 import {
   NotPermittedError,
   ProbeUnavailableError,
   TooManyJobsError,
+  splitRecords,
   type ResultEnvelope,
 } from '@sonde/probe-sdk';
 import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
@@ -44,9 +46,45 @@ interface Running {
   startedAt: number;
   variant: string | null;
   keeper: EventKeeper;
+  /** problems decoding raw records on this side, added to the result's warnings */
+  warnings: string[];
   killTimer: NodeJS.Timeout;
   stopping: boolean;
   finished: boolean;
+}
+
+interface WorkerMessage {
+  t: string;
+  variant?: string;
+  at?: number;
+  batch?: unknown[];
+  buf?: Uint8Array;
+  records?: number;
+  decoder?: string;
+  outcome?: JobOutcome;
+}
+
+/** decode a {t:'records'} message with the probe module's export `decoder`; problems become warnings */
+function decodeRecords(mod: Record<string, unknown> | null, m: WorkerMessage, warnings: string[]): unknown[] {
+  const decode = mod?.[m.decoder ?? ''];
+  const out: unknown[] = [];
+  if (typeof decode !== 'function') {
+    const w = `events not decoded: the probe module has no decoder '${m.decoder}'`;
+    if (!warnings.includes(w)) warnings.push(w);
+    return out;
+  }
+  const u8 = m.buf!;
+  const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+  try {
+    for (const sample of splitRecords(buf, m.records ?? 0)) {
+      const e: unknown = decode(sample);
+      if (e !== null) out.push(e);
+    }
+  } catch (err) {
+    const w = `events not decoded: ${(err as Error).message}`;
+    if (!warnings.includes(w)) warnings.push(w);
+  }
+  return out;
 }
 
 export class JobRunner implements RunnerApi {
@@ -91,6 +129,7 @@ export class JobRunner implements RunnerApi {
       startedAt: Date.now(),
       variant: null,
       keeper: new EventKeeper(this.opts.maxEvents ?? DEFAULT_MAX_EVENTS),
+      warnings: [],
       stopping: false,
       finished: false,
       killTimer: setTimeout(
@@ -99,15 +138,48 @@ export class JobRunner implements RunnerApi {
       ),
     };
     this.jobs.set(spec.id, job);
-    port1.on('message', (m: { t: string; variant?: string; at?: number; batch?: unknown[]; outcome?: JobOutcome }) => {
+    // Raw records (drainEvents' mainThreadDecoder) are decoded here with an export of the probe's
+    // module; until its import resolves, messages wait in `queued`, so their order never changes.
+    let mod: Record<string, unknown> | null = null;
+    let queued: WorkerMessage[] | null = null;
+    const handle = (m: WorkerMessage) => {
       if (m.t === 'attached') {
         job.variant = m.variant ?? null;
         this.opts.hooks.attached(spec.id, { variant: m.variant ?? '', at: m.at ?? Date.now() });
       } else if (m.t === 'events' && m.batch) {
         job.keeper.add(m.batch);
         this.opts.hooks.events(spec.id, m.batch);
+      } else if (m.t === 'records' && m.buf) {
+        const batch = decodeRecords(mod, m, job.warnings);
+        if (batch.length === 0) return;
+        job.keeper.add(batch);
+        this.opts.hooks.events(spec.id, batch);
       } else if (m.t === 'done' && m.outcome) {
         this.finish(job, m.outcome);
+      }
+    };
+    port1.on('message', (m: WorkerMessage) => {
+      if (queued) {
+        queued.push(m);
+      } else if (m.t === 'records' && !mod) {
+        const q: WorkerMessage[] = [m];
+        queued = q;
+        import(pathToFileURL(entry.modulePath!).href)
+          .then(
+            (ns: Record<string, unknown>) => {
+              mod = ns;
+            },
+            (err: Error) => {
+              mod = {};
+              job.warnings.push(`events not decoded: cannot import the probe module (${err.message})`);
+            },
+          )
+          .finally(() => {
+            queued = null;
+            for (const x of q) handle(x);
+          });
+      } else {
+        handle(m);
       }
     });
     const task: WorkerTask = {
@@ -180,7 +252,7 @@ export class JobRunner implements RunnerApi {
     const result: ResultEnvelope = outcomeEnvelope(
       { jobId: job.spec.id, probe: job.spec.probe, params: job.spec.params },
       job.entry,
-      { ...o, variant: o.variant ?? job.variant },
+      { ...o, variant: o.variant ?? job.variant, warnings: job.warnings.length ? [...o.warnings, ...job.warnings] : o.warnings },
       job.keeper,
     );
     const status: JobStatus =

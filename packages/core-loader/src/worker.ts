@@ -1,6 +1,7 @@
 /**
  * The piscina worker: runs one job, talking to the runner over the MessagePort it was handed.
- * Messages out: {t:'attached'}, {t:'events'}, {t:'done', outcome}; in: {t:'stop'}.
+ * Messages out: {t:'attached'}, {t:'events'}, {t:'records'} (raw, decoded by the runner), {t:'done', outcome};
+ * in: {t:'stop'}.
  * If this thread is terminated, the addon's environment cleanup hook closes the kernel objects.
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -25,6 +26,7 @@ export default async function runTask(task: WorkerTask): Promise<JobOutcome> {
       {
         attached: (variant, at) => port.postMessage({ t: 'attached', variant, at }),
         events: (batch) => port.postMessage({ t: 'events', batch }),
+        records: (buf, records, decoder) => port.postMessage({ t: 'records', buf, records, decoder }),
       },
       (ctx) => {
         stop = () => ctx.stop();

@@ -31,6 +31,18 @@ export interface DrainOptions<E> {
   pollMs?: number;
   /** most bytes per native crossing (default 1 MiB) */
   batchBytes?: number;
+  /**
+   * The name under which the probe's module exports `decode` (which must never return null), so
+   * that a job in a worker can post the raw records and the main thread decode them there: posting
+   * decoded objects costs more (structured clone, both threads) than decoding. Ignored with onEvent
+   * and in inline jobs, which decode here.
+   */
+  mainThreadDecoder?: string;
+}
+
+/** what a worker's JobContext adds to ProbeContext (core-loader context.ts) */
+interface RecordSink {
+  emitRecords?(buf: Uint8Array, records: number, decoder: string): boolean;
 }
 
 /**
@@ -44,11 +56,18 @@ export async function drainEvents<E>(ctx: ProbeContext, bpf: LoadedBpf, opts: Dr
   let total = 0;
   let lostSeen = 0n;
 
+  const raw = opts.mainThreadDecoder && !opts.onEvent ? (ctx as ProbeContext & RecordSink).emitRecords : undefined;
+
   const drainOnce = (): number => {
     let n = 0;
     for (let round = 0; round < 64; round++) {
       const { buf, records } = ring.consume(batchBytes);
       if (records === 0) break;
+      if (raw && raw.call(ctx, buf, records, opts.mainThreadDecoder!)) {
+        n += records;
+        if (buf.length < batchBytes / 2) break;
+        continue;
+      }
       // splitRecords inlined: a generator step per event is measurable at 100k+ events/s
       const batch: E[] = [];
       const onEvent = opts.onEvent;

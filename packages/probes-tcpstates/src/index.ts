@@ -49,7 +49,8 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpstatesData> {
     const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: { events: p.bufferKiB * 1024 } });
-    await drainEvents(ctx, bpf, { decode: decodeEvent });
+    // in a worker, the runner decodes the records with this module's decodeEvent export
+    await drainEvents(ctx, bpf, { decode: decodeEvent, mainThreadDecoder: 'decodeEvent' });
     return { transitions: decodeTransitions(bpf.readMap('transitions')), dwell: decodeDwell(bpf.readMap('dwell')) };
   },
 

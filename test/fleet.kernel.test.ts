@@ -225,6 +225,44 @@ describeKernel('fleet coordinator over agents in network namespaces', () => {
     expect(((await bad.json()) as any).nodes).toHaveLength(3);
   }, 120_000);
 
+  it('events: tcpconnect events concatenated and tagged with their node, totals summed', async () => {
+    const spec = agents.map((a) => `${a.url};node=${a.node}`).join(',');
+    const coord = await startCoordinator({ SONDE_FLEET_AGENTS: spec });
+    const r = await fetch(`${coord.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ probe: 'tcpconnect', durationMs: 2500, params: { rport: TRAFFIC_PORT } }),
+    });
+    const created = (await r.json()) as any;
+    expect(r.status, JSON.stringify(created)).toBe(202);
+    await waitFleet(coord.url, created.id, (j) => j.nodes.every((n: any) => n.status === 'running'));
+    await Promise.all(
+      hosts.hosts.map((h) => {
+        const p = h.spawn([process.execPath, '-e', TRAFFIC, String(TRAFFIC_PORT), '300']);
+        procs.push(p);
+        return new Promise<void>((resolve) => p.once('exit', () => resolve()));
+      }),
+    );
+    const job = await waitFleet(coord.url, created.id, (j) => j.endedAt !== null);
+    expect(job.status).toBe('succeeded');
+    expect(job.result.kind).toBe('events');
+    const own = await Promise.all(
+      job.nodes.map(async (n: any) => ({ node: n.node, r: (await getJson(`${n.url}/v1/jobs/${n.jobId}`, { authorization: `Bearer ${TOKEN}` })).result })),
+    );
+    const merged = job.result.data;
+    // 3 namespaces x 3 connects, seen by every agent (one kernel)
+    for (const { r: res } of own) expect(res.data.events.length).toBeGreaterThanOrEqual(9);
+    expect(merged.events).toHaveLength(own.reduce((a, { r: res }) => a + res.data.events.length, 0));
+    expect(merged.totals.connects).toBe(own.reduce((a, { r: res }) => a + res.data.totals.connects, 0));
+    for (const { node, r: res } of own) {
+      const mine = merged.events.filter((e: any) => e.node === node).map(({ node: _n, ...e }: any) => e);
+      expect(mine).toEqual(res.data.events);
+    }
+    const times = merged.events.map((e: any) => e.time);
+    expect(times).toEqual([...times].sort());
+    expect(merged.events.every((e: any) => e.rport === TRAFFIC_PORT)).toBe(true);
+  }, 120_000);
+
   it('EndpointSlice discovery; an agent killed mid-job is reported failed, the rest merged', async () => {
     const tokenFile = join(dirs[0]!, 'sa-token');
     writeFileSync(tokenFile, 'fake-sa-token\n');

@@ -60,3 +60,24 @@ describe('mergeData', () => {
     expect(mergeData('report', [{ node: 'a', data: null }, { node: 'b', data: { n: 2 } }])).toEqual({ n: 2 });
   });
 });
+
+describe('mergeData identifiers', () => {
+  it('keeps numbers that identify a row (ports, pids, family, netns) as its key', () => {
+    const row = (connects: number) => ({ family: 4, laddr: '10.0.0.1', raddr: '10.0.0.2', rport: 443, netns: 4026531840, pid: 7, connects, failed: 0 });
+    expect(mergeData('events', [
+      { node: 'a', data: { mode: 'count', totals: { connects: 3, failed: 0 }, counts: [row(3)] } },
+      { node: 'b', data: { mode: 'count', totals: { connects: 2, failed: 0 }, counts: [row(2)] } },
+    ])).toEqual({ mode: 'count', totals: { connects: 5, failed: 0 }, counts: [row(5)] });
+    expect(mergeData('report', [
+      { node: 'a', data: { counts: [row(3)] } },
+      { node: 'b', data: { counts: [row(2)] } },
+    ])).toEqual({ counts: [row(5)] });
+  });
+  it('orders events by wall-clock time, not per-machine monotonic tsNs', () => {
+    const m = mergeData('events', [
+      { node: 'a', data: { events: [{ time: '2026-01-01T00:00:02.000Z', tsNs: '900' }] } },
+      { node: 'b', data: { events: [{ time: '2026-01-01T00:00:01.000Z', tsNs: '5000' }] } },
+    ]) as { events: Array<{ node: string }> };
+    expect(m.events.map((e) => e.node)).toEqual(['b', 'a']);
+  });
+});

@@ -4,11 +4,13 @@
  *
  * - histogram-like objects (`unit`, `buckets[]`, `count`) merge bucket-wise with percentiles
  *   recomputed (probe-sdk mergeHistograms);
- * - events (`kind: "events"`): every array of objects is concatenated, each row tagged with `node`;
+ * - events (`kind: "events"`): arrays of events (named `events`, or rows with a time field) are
+ *   concatenated, each row tagged with `node`, in wall-clock order; an events probe's count-mode rows
+ *   merge like a report's;
  * - arrays of rows (reports, per-key histograms): rows are keyed by their non-numeric fields (strings,
  *   booleans, null, nested non-mergeable values); rows with the same key merge field by field;
  * - numbers add up, except `min`/`max` (min/max of the nodes) and numbers named like a setting
- *   (`*Ms` intervals, `limit`, `top`...) which are equal on every node and kept;
+ *   (`*Ms` intervals, `limit`, `top`, ports, pids, uids, netns, ids...) which are equal on every node and kept;
  * - anything else (strings, settings) is taken from the first node that has it.
  */
 import { mergeHistograms, type Histogram } from '@sonde/probe-sdk';
@@ -29,7 +31,7 @@ export function isHistogramLike(v: unknown): v is Histogram {
 }
 
 /** numbers that describe the job rather than count something: equal on every node, not summed */
-const SETTING = /(^|[a-z])(Ms|Us|Ns|Sec|Secs)$|^(limit|top|interval|intervalMs|version|port|lport|rport|family|pid|uid)$/;
+const SETTING = /(^|[a-z])(Ms|Us|Ns|Sec|Secs)$|^(limit|top|interval|version|family|af|proto|protocol|state|oldstate|newstate|netns|cpu|ifindex|key|index)$|(^|[a-z])(port|Port|pid|Pid|tid|Tid|uid|Uid|gid|Gid|id|Id)$/;
 
 /** a value that merges (sums or histogram-merges) rather than identifies a row */
 function mergeable(k: string, v: unknown): boolean {
@@ -96,10 +98,13 @@ function mergeValues(kind: OutputKind, key: string, vs: unknown[], nodes: string
 function mergeArrays(kind: OutputKind, key: string, arrays: unknown[][], nodes: string[]): unknown[] {
   const objects = arrays.every((a) => a.every(isObj));
   if (!objects) return arrays.find((a) => a.length > 0) ?? arrays[0] ?? [];
-  if (kind === 'events') {
+  const TIME = ['time', 'timestamp', 'at', 'ts', 'tsNs'];
+  const eventRows = key === 'events' || arrays.every((a) => a.every((r) => TIME.some((t) => (r as Obj)[t] !== undefined)));
+  if (kind === 'events' && eventRows) {
     const rows: Obj[] = arrays.flatMap((a, i) => a.map((r) => ({ ...(r as Obj), node: nodes[i] })));
-    // one timeline: order by the events' own timestamp when every row has one
-    const ts = ['ts', 'tsNs', 'time', 'timestamp', 'at'].find((t) => rows.every((r) => typeof r[t] === 'number' || typeof r[t] === 'string'));
+    // one timeline: order by the events' wall-clock time when every row has one (monotonic clocks
+    // such as tsNs are per machine, so they only order events of one node)
+    const ts = ['time', 'timestamp', 'at', 'ts'].find((t) => rows.every((r) => typeof r[t] === 'number' || typeof r[t] === 'string'));
     if (ts) {
       const k = (r: Obj) => String(r[ts]).padStart(32, '0');
       rows.sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));

@@ -98,9 +98,9 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 		if (d) {
 			__u64 us = delta / 1000;
 
+			/* d->cnt stays 0: the count is the sum of the slots (one atomic less per event) */
 			__sync_fetch_and_add(&d->slots[log2_slot(us, TCPSTATES_MAX_SLOTS)], 1);
 			__sync_fetch_and_add(&d->sum, us);
-			__sync_fetch_and_add(&d->cnt, 1);
 		}
 	}
 

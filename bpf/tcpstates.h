@@ -20,7 +20,7 @@ struct tcpstates_event {
 	__u8 pad[5];
 };
 
-/* 272 bytes, `dwell` array index = the state left; values in usecs */
+/* 272 bytes, `dwell` array index = the state left; values in usecs; cnt is left 0 (= the sum of slots) */
 struct tcpstates_dwell {
 	__u64 slots[TCPSTATES_MAX_SLOTS];
 	__u64 sum;

@@ -182,8 +182,8 @@ export function decodeDwell(dump: MapDump): StateDwell[] {
   for (const { key, value: v } of mapEntries(dump)) {
     const n = key.readUInt32LE(0);
     const slots = readU64Array(v, 0, MAX_SLOTS);
-    const cnt = v.readBigUInt64LE(8 * (MAX_SLOTS + 1));
-    if (cnt === 0n) continue;
+    // the kernel leaves `cnt` at 0 (one atomic less per event): the count is the slots' sum
+    if (slots.every((c) => c === 0n)) continue;
     rows.push({ n, d: { state: tcpStateName(n), hist: log2Histogram(slots, { unit: 'usecs', sum: v.readBigUInt64LE(8 * MAX_SLOTS) }) } });
   }
   return rows.sort((a, b) => a.n - b.n).map((r) => r.d);

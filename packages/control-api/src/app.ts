@@ -57,7 +57,8 @@ export function createApp(deps: AppDeps): OpenAPIHono {
     scheme: 'bearer',
     description: 'required on /v1/* when the server has tokens (always when it listens beyond loopback); roles viewer < operator < admin',
   });
-  if (deps.auth) app.use('/v1/*', authMiddleware(deps.auth));
+  // no tokens (loopback): no middleware at all, so single-handler routes take Hono's direct path
+  if (deps.auth?.tokens.length) app.use('/v1/*', authMiddleware(deps.auth));
   app.route('/', healthRoutes(deps));
   app.route('/', probesRoutes(deps));
   app.route('/', jobsRoutes(deps));

@@ -7,6 +7,10 @@
  * Tokens are kept only as SHA-256 digests and compared with timingSafeEqual against every
  * configured token (no early exit), so neither the comparison nor the lookup leaks timing; the
  * presented token is never logged or echoed.
+ *
+ * The middleware remembers the few Authorization header values that verified (a small LRU, valid
+ * ones only, so wrong guesses cannot fill or probe it): a repeat caller skips the regex and the
+ * hash. The first presentation of a header value always takes the constant-time path above.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
@@ -96,23 +100,31 @@ export interface AuthOptions {
  * Guards /v1/*: 401 without a valid token, 403 below the needed role, 429 over the token's rate.
  * With no tokens (loopback only) it is a no-op: callers are the anonymous admin, unlimited.
  */
+/** how many distinct verified Authorization header values the middleware remembers */
+export const VERIFIED_CACHE_MAX = 64;
+
 export function authMiddleware(opts: AuthOptions): MiddlewareHandler {
   const auth = new TokenAuth(opts.tokens);
   const limiter = new RateLimiter(opts.rateLimit?.perSecond ?? 0, opts.rateLimit?.burst ?? 1);
   // open (loopback, no tokens): there is no token to limit or check
   if (auth.open) return (_c, next) => next();
-  return async (c, next) => {
-    let who: Principal;
-    if (auth.open) {
-      who = ANONYMOUS;
+  // header value → principal, for values that verified (insertion order = LRU order)
+  const verified = new Map<string, Principal>();
+  return (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    let who = verified.get(header);
+    if (who) {
+      verified.delete(header);
+      verified.set(header, who);
     } else {
-      const header = c.req.header('authorization') ?? '';
       const m = /^Bearer[ ]+([\x21-\x7e]{1,1024})\s*$/i.exec(header);
       const found = m ? auth.verify(m[1]!) : undefined;
       if (!found) {
         throw new ApiProblem('unauthorized', header ? 'the bearer token is not valid' : 'send Authorization: Bearer <token>');
       }
       who = found;
+      verified.set(header, who);
+      if (verified.size > VERIFIED_CACHE_MAX) verified.delete(verified.keys().next().value!);
     }
     const needed = requiredRole(c.req.method, c.req.path);
     if (RANK[who.role] < RANK[needed]) {
@@ -130,6 +142,6 @@ export function authMiddleware(opts: AuthOptions): MiddlewareHandler {
       });
     }
     c.set('principal', who);
-    await next();
+    return next();
   };
 }

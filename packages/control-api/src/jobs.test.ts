@@ -70,6 +70,13 @@ describe('POST /v1/jobs', () => {
       stats: { events: 10, lost: 0, dropped: 0, truncated: false },
     });
     expect(done.error).toBeNull();
+    // the plain read (answered before the validators) and the validated format=json one agree
+    const viaQuery = await t.app.request(`/v1/jobs/${job.id}?format=json`);
+    expect(viaQuery.headers.get('content-type')).toBe(res.headers.get('content-type'));
+    expect(await viaQuery.json()).toEqual(done);
+    expect((await t.app.request(`/v1/jobs/${job.id}?`)).status).toBe(200);
+    expect((await t.app.request(`/v1/jobs/${job.id}?format=bogus`)).status).toBe(400);
+    expect((await t.app.request('/v1/jobs/j_nope')).status).toBe(404);
 
     const text = await t.app.request(`/v1/jobs/${job.id}?format=text`);
     expect(text.status).toBe(200);

@@ -63,6 +63,22 @@ describe('bearer tokens and roles', () => {
     await problem(await t.req('/v1/probes', VIEW.slice(0, -1)), 401, 'unauthorized');
   });
 
+  it('a verified header is remembered per value, never across tokens or roles; wrong ones stay 401', async () => {
+    const t = make({ auth: { tokens } });
+    for (let i = 0; i < 3; i++) {
+      expect((await t.req('/v1/probes', VIEW)).status).toBe(200);
+      await problem(await t.post({ probe: 'fake-events', durationMs: 100 }, VIEW), 403, 'not-permitted');
+      await problem(await t.req('/v1/probes', VIEW + 'x'), 401, 'unauthorized');
+      expect((await t.req('/v1/probes', undefined, { headers: { authorization: `bearer  ${OPER} ` } })).status).toBe(200);
+    }
+    // more distinct valid header values than the cache holds: each still verifies
+    for (let n = 1; n <= 70; n++) {
+      const res = await t.req('/v1/config', undefined, { headers: { authorization: `Bearer${' '.repeat(n)}${ADMIN}` } });
+      expect(res.status).not.toBe(401);
+    }
+    await problem(await t.req('/v1/config', OPER), 403, 'not-permitted');
+  });
+
   it('viewer reads; operator also starts and stops; admin also reads the configuration', async () => {
     const t = make({ auth: { tokens }, config: loadConfig({ SONDE_TOKENS: tokens.map((x) => `${x.name}:${x.role}:${x.token}`).join(',') }) });
     expect((await t.req('/v1/probes', VIEW)).status).toBe(200);

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BadParamsError, NotFoundError, SondeError, TooManyJobsError } from '@sonde/probe-sdk';
 import { ANONYMOUS } from '../auth.js';
@@ -60,11 +61,30 @@ const listJobs = createRoute({
   },
 });
 
-const getJob = createRoute({
+/** The stored job as JSON text: the hot read, shared by the fast path and the handler. */
+function jobJson(store: JobStore, id: string): Response {
+  const text = store.getJson(id);
+  if (text === undefined) throw new NotFoundError(`job '${id}'`);
+  return new Response(text, { status: 200, headers: { 'Content-Type': 'application/json' } });
+}
+
+/**
+ * GET /v1/jobs/{id} without a query string is format=json with a non-empty id, whatever zod would
+ * say: answer it before the validators run. Anything with a query string takes the validated path.
+ * (Route middleware is not part of the OpenAPI document.)
+ */
+const plainJobRead = (store: JobStore): MiddlewareHandler => (c, next) => {
+  const id = c.req.param('id');
+  if (!id || c.req.url.includes('?')) return next();
+  return Promise.resolve(jobJson(store, id));
+};
+
+const getJobRoute = (store: JobStore) => createRoute({
   method: 'get',
   path: '/v1/jobs/{id}',
   tags: ['jobs'],
   summary: 'A job with its status and, once ended, its result envelope',
+  middleware: [plainJobRead(store)] as const,
   request: { params: JobIdParamSchema, query: JobGetQuerySchema },
   responses: {
     200: {
@@ -173,15 +193,11 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
     return c.json(store.list(q), 200);
   });
 
-  app.openapi(getJob, (c) => {
+  app.openapi(getJobRoute(store), (c) => {
     const { id } = c.req.valid('param');
     const { format } = c.req.valid('query');
-    if (format === 'json') {
-      // the hot read: the stored result spliced in as text, finished jobs cached
-      const text = store.getJson(id);
-      if (text === undefined) throw new NotFoundError(`job '${id}'`);
-      return new Response(text, { status: 200, headers: { 'Content-Type': 'application/json' } }) as never;
-    }
+    // the hot read: the stored result spliced in as text, finished jobs cached
+    if (format === 'json') return jobJson(store, id) as never;
     const job = mustGet(store, id);
     if (format === 'text') {
       if (!job.result || job.result.data === null || job.result.data === undefined) {

@@ -93,11 +93,10 @@ describeKernel('tcpstates on real connections', () => {
       expect(cl[0]!.ms).toBeNull(); // the CLOSE before connect() has no start
       expect(cl.slice(1).every((e) => e.ms !== null && e.ms >= 0 && e.ms < 2000)).toBe(true);
 
-      // server end: softirq until accept(), then the acceptor's
+      // server end: softirq until accept(), attributed to the process listening on the port (upstream: pid 0)
       const sv = mine.filter((e) => e.lport === port && e.rport === cport);
       expect(path(sv)).toEqual(SERVER_PATH);
-      expect(sv.slice(0, 2).every((e) => e.pid === 0)).toBe(true);
-      expect(sv.slice(2).every((e) => e.pid === server.pid && e.comm === 'st-srv')).toBe(true);
+      expect(sv.every((e) => e.pid === server.pid && e.comm === 'st-srv')).toBe(true);
     }
     expect(serverLines.map((l) => l.accepted)).toEqual(clientPorts);
 
@@ -120,10 +119,8 @@ describeKernel('tcpstates on real connections', () => {
 
     const byComm = await run({ comm: 'st-srv' }, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 2 });
     expect(byComm.data.events.every((e) => e.comm === 'st-srv' && e.pid === byComm.server.pid)).toBe(true);
-    // listener (2) + per connection what happens after accept (3): the pre-accept softirq changes have no owner
-    expect(path(byComm.data.events).sort()).toEqual(
-      [...['CLOSE>LISTEN', 'LISTEN>CLOSE'], ...SERVER_PATH.slice(2), ...SERVER_PATH.slice(2)].sort(),
-    );
+    // listener (2) + every change of both accepted connections (the pre-accept ones carry the listener's owner)
+    expect(path(byComm.data.events).sort()).toEqual([...['CLOSE>LISTEN', 'LISTEN>CLOSE'], ...SERVER_PATH, ...SERVER_PATH].sort());
 
     const byPid = await run({ pid: 1 }, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 1 }, 1500);
     expect(byPid.data.events.filter((e) => e.lport === byPid.port || e.rport === byPid.port)).toEqual([]);

@@ -4,7 +4,7 @@
  * task.h (see `globalsFor`); `time` and `timestamps` only shape the text output.
  */
 import { z } from 'zod';
-import { connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -13,7 +13,8 @@ export const params = z
     time: z.boolean().default(false).describe('text output: show the time of day HH:MM:SS, UTC (upstream -T)'),
     timestamps: z.boolean().default(false).describe('text output: show seconds since the first event (upstream -t)'),
   })
-  .strict();
+  .strict()
+  .superRefine(checkConnFilters);
 
 export type TcpacceptParams = z.output<typeof params>;
 

@@ -5,7 +5,7 @@
  * `sourcePort`, `printUid` and `timestamps` only shape the text output (the JSON always has every field).
  */
 import { z } from 'zod';
-import { connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -19,7 +19,8 @@ export const params = z
     printUid: z.boolean().default(false).describe('text output: show the UID column (upstream -U)'),
     timestamps: z.boolean().default(false).describe('text output: show seconds since the first event (upstream -t)'),
   })
-  .strict();
+  .strict()
+  .superRefine(checkConnFilters);
 
 export type TcpconnectParams = z.output<typeof params>;
 

@@ -5,7 +5,7 @@
  * only shape the text output.
  */
 import { z } from 'zod';
-import { connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -20,7 +20,8 @@ export const params = z
     showLport: z.boolean().default(false).describe('text output: show the LPORT column (upstream -L)'),
     timestamps: z.boolean().default(false).describe('text output: show seconds since the first event (upstream -t)'),
   })
-  .strict();
+  .strict()
+  .superRefine(checkConnFilters);
 
 export type TcpconnlatParams = z.output<typeof params>;
 

@@ -322,20 +322,26 @@ Napi::Value BpfObject::Attach(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(links_.size() - before));
 }
 
-Napi::Value BpfObject::ProgramIds(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Array arr = Napi::Array::New(env);
-  if (!obj_ || !loaded_) return arr;
+// Calls fn(program, info) for each loaded program whose info the kernel gives, in object order.
+template <typename Fn>
+static void ForEachLoadedProgram(bpf_object* obj, Fn fn) {
   bpf_program* p;
-  uint32_t i = 0;
-  bpf_object__for_each_program(p, obj_) {
+  bpf_object__for_each_program(p, obj) {
     int fd = bpf_program__fd(p);
     if (fd < 0) continue;
     bpf_prog_info pi;
     memset(&pi, 0, sizeof pi);
     uint32_t len = sizeof pi;
-    if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0) arr.Set(i++, pi.id);
+    if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0) fn(p, pi);
   }
+}
+
+Napi::Value BpfObject::ProgramIds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array arr = Napi::Array::New(env);
+  if (!obj_ || !loaded_) return arr;
+  uint32_t i = 0;
+  ForEachLoadedProgram(obj_, [&](bpf_program*, const bpf_prog_info& pi) { arr.Set(i++, pi.id); });
   return arr;
 }
 
@@ -346,22 +352,15 @@ Napi::Value BpfObject::ProgramStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array arr = Napi::Array::New(env);
   if (!obj_ || !loaded_) return arr;
-  bpf_program* p;
   uint32_t i = 0;
-  bpf_object__for_each_program(p, obj_) {
-    int fd = bpf_program__fd(p);
-    if (fd < 0) continue;
-    bpf_prog_info pi;
-    memset(&pi, 0, sizeof pi);
-    uint32_t len = sizeof pi;
-    if (bpf_obj_get_info_by_fd(fd, &pi, &len) != 0) continue;
+  ForEachLoadedProgram(obj_, [&](bpf_program* p, const bpf_prog_info& pi) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("id", Napi::Number::New(env, pi.id));
     o.Set("name", Napi::String::New(env, bpf_program__name(p)));
     o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(pi.run_time_ns)));
     o.Set("runCount", Napi::Number::New(env, static_cast<double>(pi.run_cnt)));
     arr.Set(i++, o);
-  }
+  });
   return arr;
 }
 

@@ -87,7 +87,8 @@ const JSON_CACHE_MAX = 256;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-function toJob(r: Row): Job {
+/** a job's fields but its result and error, in the order the API shows them */
+function jobHead(r: Row): Omit<Job, 'result' | 'error'> {
   return {
     id: r.id,
     probe: r.probe,
@@ -99,6 +100,12 @@ function toJob(r: Row): Job {
     attachedAt: iso(r.attached_at),
     endedAt: iso(r.ended_at),
     variant: r.variant,
+  };
+}
+
+function toJob(r: Row): Job {
+  return {
+    ...jobHead(r),
     result: r.result === null ? null : (JSON.parse(r.result) as ResultEnvelope),
     error: r.error === null ? null : (JSON.parse(r.error) as JobError),
   };
@@ -183,18 +190,7 @@ export class JobStore {
     }
     const r = this.stmts.get.get(id);
     if (!r) return undefined;
-    const head = JSON.stringify({
-      id: r.id,
-      probe: r.probe,
-      probeVersion: r.probe_version,
-      params: JSON.parse(r.params) as unknown,
-      durationMs: r.duration_ms,
-      status: r.status,
-      createdAt: new Date(r.created_at).toISOString(),
-      attachedAt: iso(r.attached_at),
-      endedAt: iso(r.ended_at),
-      variant: r.variant,
-    });
+    const head = JSON.stringify(jobHead(r));
     const text = `${head.slice(0, -1)},"result":${r.result ?? 'null'},"error":${r.error ?? 'null'}}`;
     if (isFinished(r.status)) {
       this.jsonCache.set(id, text);

@@ -128,8 +128,7 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 
 	e = event_reserve(sizeof(*e));
 	if (e) {
-		sk_event_head_fill(&e->h, sk, &t, o);
-		e->h.ts_ns = now;
+		sk_event_head_fill_at(&e->h, sk, &t, o, now);
 		e->tx_bytes = tx;
 		e->rx_bytes = rx;
 		e->dur_ns = now - start;

@@ -4,12 +4,17 @@
  * state), like bcc's tcpstates; plus, aggregated here, per-state dwell-time histograms and counts
  * per transition. Filters run before anything is reserved in the ring buffer.
  *
- * Variants (the loader attaches one set):
- *   tp_btf      tcpstates_btf (tp_btf/inet_sock_set_state) + the accept hooks
- *   tracepoint  tcpstates_tp (tracepoint/sock/inet_sock_set_state) + the accept hooks
- *   tp_btf_only tcpstates_btf alone, when tracefs cannot be mounted: passive sockets then have
- *               no owner until their close
- * The accept hooks (syscalls/sys_exit_accept4, sys_exit_accept) only learn owners (attrib.h).
+ * Variants (the loader attaches one):
+ *   tp_btf      tcpstates_btf (tp_btf/inet_sock_set_state): per-socket state in socket-local storage
+ *   tracepoint  tcpstates_tp (tracepoint/sock/inet_sock_set_state): the same state in an LRU hash,
+ *               for kernels whose tracing programs cannot use socket-local storage
+ * Only the state-change tracepoint: no syscall tracepoints (enabling any of them sends every
+ * syscall of every task on the host through the slow path, ~10 % of a connection-churn workload).
+ * A passive socket is therefore attributed to its listener until its own process context (close,
+ * shutdown) names the task that accepted it (attrib.h).
+ *
+ * The hot path costs per event: one storage lookup (a cached pointer in the socket), per-CPU
+ * counters without atomics, one ring-buffer reservation.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -22,64 +27,91 @@
 #include "log2.h"
 #include "tcpstates.h"
 
+/* what tcpstates keeps per socket: created at its first state change seen, reset at -> CLOSE */
+struct sk_state {
+	__u64 ts; /* CLOCK_MONOTONIC ns of its last state change; 0 = not seen */
+	struct owner o;
+	__u8 have_owner;
+	__u8 pad[7];
+};
+
+/* tp_btf: in the socket itself (freed with it) */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_state);
+} sk_state SEC(".maps");
+
 /*
- * sk -> CLOCK_MONOTONIC ns of its last state change. Filled by every state change of every TCP
- * socket (unfiltered, so a filter cannot make the next dwell time unknown); emptied at -> CLOSE.
- * LRU so sockets whose CLOSE we never see cannot fill it.
+ * tracepoint: sk pointer -> state, allocated on use, emptied at -> CLOSE. When sockets whose CLOSE
+ * we never see fill it, newer sockets go untracked (no dwell time, owner from the listener only).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, TCPSTATES_MAX_SOCKS);
 	__type(key, __u64);
-	__type(value, __u64);
-} sk_ts SEC(".maps");
+	__type(value, struct sk_state);
+} sk_state_hash SEC(".maps");
 
-/* state left -> dwell histogram; filled by events that pass the filters; read by user space */
+/* state left -> dwell histogram, per CPU (user space sums); filled by events that pass the filters */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TCPSTATES_NSTATES);
 	__type(key, __u32);
 	__type(value, struct tcpstates_dwell);
 } dwell SEC(".maps");
 
-/* old * 13 + new -> count; filled by events that pass the filters; read by user space */
+/* old * 13 + new -> count, per CPU (user space sums); filled by events that pass the filters */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, TCPSTATES_NSTATES * TCPSTATES_NSTATES);
 	__type(key, __u32);
 	__type(value, __u64);
 } transitions SEC(".maps");
 
-static __always_inline int handle(const struct sock *sk, int oldstate, int newstate)
+/* the socket's state; `in_storage` is a constant per program (storage helpers exist for tp_btf only) */
+static __always_inline struct sk_state *state_of(const struct sock *sk, bool in_storage, bool create)
+{
+	struct sk_state zero = {};
+	__u64 key = (__u64)sk;
+	struct sk_state *st;
+
+	if (in_storage)
+		return bpf_sk_storage_get(&sk_state, (void *)sk, NULL, create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+	st = bpf_map_lookup_elem(&sk_state_hash, &key);
+	if (st || !create)
+		return st;
+	bpf_map_update_elem(&sk_state_hash, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&sk_state_hash, &key);
+}
+
+static __always_inline int handle(const struct sock *sk, int oldstate, int newstate, bool in_storage)
 {
 	struct tcpstates_event *e;
 	struct sock_tuple t;
-	struct owner buf, *o;
-	__u64 now = bpf_ktime_get_ns(), key = (__u64)sk, delta = 0, *prev;
+	struct sk_state *st;
+	struct owner *o = NULL;
+	__u64 now = bpf_ktime_get_ns(), delta = 0;
 	__u32 idx;
 	__u8 known = 0;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 
-	prev = bpf_map_lookup_elem(&sk_ts, &key);
-	if (prev && now >= *prev) {
-		delta = now - *prev;
-		known = 1;
+	/* every TCP socket is tracked, unfiltered, so a filter cannot make the next dwell time unknown */
+	st = state_of(sk, in_storage, newstate != SONDE_TCP_CLOSE);
+	if (st) {
+		if (st->ts && now >= st->ts) {
+			delta = now - st->ts;
+			known = 1;
+		}
+		st->ts = newstate == SONDE_TCP_CLOSE ? 0 : now;
+		if (owner_on_kept(sk, oldstate, newstate, &st->o, &st->have_owner) != OWNER_UNKNOWN)
+			o = &st->o;
 	}
-	/*
-	 * An existing entry is overwritten in place (an aligned 8-byte store): an LRU hash update
-	 * allocates a fresh node and frees the old one under the LRU lock, the costliest step of the
-	 * event when every socket changes state ~5 times.
-	 */
-	if (newstate == SONDE_TCP_CLOSE)
-		bpf_map_delete_elem(&sk_ts, &key);
-	else if (prev)
-		*prev = now;
-	else
-		bpf_map_update_elem(&sk_ts, &key, &now, BPF_ANY);
 
-	o = owner_on_state(sk, oldstate, newstate, &buf);
 	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk))
 		goto out;
 	if (task_filter_on() && (!o || !owner_allowed(o)))
@@ -89,25 +121,25 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 		__u64 *cnt;
 		struct tcpstates_dwell *d;
 
+		/* per-CPU values: plain increments (a program does not nest on its CPU) */
 		idx = oldstate * TCPSTATES_NSTATES + newstate;
 		cnt = bpf_map_lookup_elem(&transitions, &idx);
 		if (cnt)
-			__sync_fetch_and_add(cnt, 1);
+			*cnt += 1;
 		idx = oldstate;
 		d = known ? bpf_map_lookup_elem(&dwell, &idx) : NULL;
 		if (d) {
 			__u64 us = delta / 1000;
 
-			/* d->cnt stays 0: the count is the sum of the slots (one atomic less per event) */
-			__sync_fetch_and_add(&d->slots[log2_slot(us, TCPSTATES_MAX_SLOTS)], 1);
-			__sync_fetch_and_add(&d->sum, us);
+			/* d->cnt stays 0: the count is the sum of the slots */
+			d->slots[log2_slot(us, TCPSTATES_MAX_SLOTS)] += 1;
+			d->sum += us;
 		}
 	}
 
 	e = event_reserve(sizeof(*e));
 	if (e) {
-		sk_event_head_fill(&e->h, sk, &t, o);
-		e->h.ts_ns = now;
+		sk_event_head_fill_at(&e->h, sk, &t, o, now);
 		e->delta_ns = delta;
 		e->oldstate = oldstate;
 		e->newstate = newstate;
@@ -116,15 +148,22 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 		event_submit(e);
 	}
 out:
-	if (newstate == SONDE_TCP_CLOSE)
-		owner_forget(sk);
+	/* the socket may be used again (connect after a failed connect): it starts over */
+	if (st && newstate == SONDE_TCP_CLOSE) {
+		__u64 key = (__u64)sk;
+
+		if (in_storage)
+			st->have_owner = 0;
+		else
+			bpf_map_delete_elem(&sk_state_hash, &key);
+	}
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcpstates_btf, const struct sock *sk, const int oldstate, const int newstate)
 {
-	return handle(sk, oldstate, newstate);
+	return handle(sk, oldstate, newstate, true);
 }
 
 /* the record's own copy of the tuple is not used: the sk pointer read with CO-RE gives the same */
@@ -133,25 +172,7 @@ int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
-	return handle((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int tcpstates_acc4(struct trace_event_raw_sys_exit *ctx)
-{
-	struct owner buf;
-
-	owner_on_accept(ctx->ret, &buf);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int tcpstates_acc(struct trace_event_raw_sys_exit *ctx)
-{
-	struct owner buf;
-
-	owner_on_accept(ctx->ret, &buf);
-	return 0;
+	return handle((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

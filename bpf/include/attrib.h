@@ -12,7 +12,9 @@
  *
  * Everything later in softirq (passive ESTABLISHED, FIN/RST received, retransmits, timers) reads the
  * owner back with owner_lookup(). The entry is removed when the socket reaches CLOSE: callers do
- * it after their own last use (owner_forget).
+ * it after their own last use (owner_forget). tcpstates keeps the owner in its socket-local storage
+ * instead and calls owner_on_kept() directly; without accept hooks, a passive child keeps its
+ * listener's owner until its own process context (close, shutdown) names the real one.
  */
 #ifndef __SONDE_ATTRIB_H
 #define __SONDE_ATTRIB_H
@@ -43,35 +45,49 @@ static __always_inline void listen_key_of(const struct sock *sk, struct listen_k
 	k->pad = 0;
 }
 
+/* what owner_on_kept() did with the kept owner */
+enum owner_step {
+	OWNER_UNKNOWN = 0, /* no owner known for this event */
+	OWNER_KEPT,	   /* the kept owner stands, unchanged */
+	OWNER_LEARNED,	   /* the kept owner was (re)written: a caller keeping it elsewhere stores it */
+};
+
 /*
- * On a state change: remember the current task where it is the socket's opener (connect,
- * listen) or its closer when no owner is known yet. Returns the socket's owner for this event
- * (the current task in process context when it owns or closes the socket, else the remembered
- * one), copied into *buf; NULL when unknown.
+ * The owner rules on a state change, over the socket's kept owner `*kept` (valid when *have):
+ *   connect, listen       the current task (process context, socket locked): owner from now on
+ *   passive child         no owner yet: its listener's (listen_owners), marked SONDE_OWNER_LISTENER
+ *   own process context   a listener-given owner yields to the task holding the socket lock
+ *                         (close/shutdown by the process that accepted it)
+ *   close(2)              no owner yet: the closing task (close.h's rule)
+ * Where the kept owner lives is the caller's business: socket-local storage (tcpstates) or
+ * sk_owners (owner_on_state below).
  */
-static __always_inline struct owner *owner_on_state(const struct sock *sk, int oldstate, int newstate,
-						    struct owner *buf)
+static __always_inline enum owner_step owner_on_kept(const struct sock *sk, int oldstate, int newstate,
+						      struct owner *kept, __u8 *have)
 {
 	struct listen_key lk;
 	struct owner *o;
 
 	if ((newstate == SONDE_TCP_SYN_SENT || newstate == SONDE_TCP_LISTEN) && oldstate == SONDE_TCP_CLOSE &&
 	    sk_locked_by_task(sk)) {
-		owner_remember_current(sk, buf);
+		owner_current(kept);
+		*have = 1;
 		if (newstate == SONDE_TCP_LISTEN) {
 			listen_key_of(sk, &lk);
-			bpf_map_update_elem(&listen_owners, &lk, buf, BPF_ANY);
+			bpf_map_update_elem(&listen_owners, &lk, kept, BPF_ANY);
 		}
-		return buf;
+		return OWNER_LEARNED;
 	}
 	if (oldstate == SONDE_TCP_LISTEN && newstate == SONDE_TCP_CLOSE) {
 		listen_key_of(sk, &lk);
 		bpf_map_delete_elem(&listen_owners, &lk);
 	}
-	o = owner_lookup(sk);
-	if (o) {
-		__builtin_memcpy(buf, o, sizeof(*buf));
-		return buf;
+	if (*have) {
+		if (kept->how == SONDE_OWNER_LISTENER && sk_locked_by_task(sk)) {
+			owner_current(kept);
+			return OWNER_LEARNED;
+		}
+		return OWNER_KEPT;
 	}
 	/* a passive child before accept(): the listener's owner, remembered for its later events */
 	if ((oldstate == SONDE_TCP_LISTEN && newstate != SONDE_TCP_CLOSE) || oldstate == SONDE_TCP_SYN_RECV ||
@@ -79,16 +95,43 @@ static __always_inline struct owner *owner_on_state(const struct sock *sk, int o
 		listen_key_of(sk, &lk);
 		o = bpf_map_lookup_elem(&listen_owners, &lk);
 		if (o) {
-			__builtin_memcpy(buf, o, sizeof(*buf));
-			owner_remember(sk, buf);
-			return buf;
+			__builtin_memcpy(kept, o, sizeof(*kept));
+			kept->how = SONDE_OWNER_LISTENER;
+			*have = 1;
+			return OWNER_LEARNED;
 		}
 	}
 	if (sk_closed_by_current(sk, oldstate, newstate)) {
-		owner_remember_current(sk, buf);
-		return buf;
+		owner_current(kept);
+		*have = 1;
+		return OWNER_LEARNED;
 	}
-	return NULL;
+	return OWNER_UNKNOWN;
+}
+
+/*
+ * owner_on_kept() with the owner kept in sk_owners: the socket's owner for this event, copied
+ * into *buf; NULL when unknown.
+ */
+static __always_inline struct owner *owner_on_state(const struct sock *sk, int oldstate, int newstate,
+						    struct owner *buf)
+{
+	struct owner *o = owner_lookup(sk);
+	__u8 have = 0;
+
+	if (o) {
+		__builtin_memcpy(buf, o, sizeof(*buf));
+		have = 1;
+	}
+	switch (owner_on_kept(sk, oldstate, newstate, buf, &have)) {
+	case OWNER_LEARNED:
+		owner_remember(sk, buf);
+		return buf;
+	case OWNER_KEPT:
+		return buf;
+	default:
+		return NULL;
+	}
 }
 
 /* accept(2)/accept4(2) returned `fd`: the current task owns the child socket. NULL if not a socket. */

@@ -23,11 +23,11 @@ struct sk_event_head {
 	struct sock_tuple t; /* 40 bytes */
 };
 
-/* fill the head from a socket, its tuple `t` (already read) and an owner (NULL = unknown) */
-static __always_inline void sk_event_head_fill(struct sk_event_head *h, const struct sock *sk,
-					       const struct sock_tuple *t, const struct owner *o)
+/* fill the head from a socket, its tuple `t` (already read), an owner (NULL = unknown) and a time */
+static __always_inline void sk_event_head_fill_at(struct sk_event_head *h, const struct sock *sk,
+						  const struct sock_tuple *t, const struct owner *o, __u64 now)
 {
-	h->ts_ns = bpf_ktime_get_ns();
+	h->ts_ns = now;
 	h->skaddr = (__u64)sk;
 	h->netns = sk_netns(sk);
 	if (o) {
@@ -44,6 +44,13 @@ static __always_inline void sk_event_head_fill(struct sk_event_head *h, const st
 		__builtin_memset(h->comm, 0, sizeof(h->comm));
 	}
 	__builtin_memcpy(&h->t, t, sizeof(h->t));
+}
+
+/* the same, stamped now */
+static __always_inline void sk_event_head_fill(struct sk_event_head *h, const struct sock *sk,
+					       const struct sock_tuple *t, const struct owner *o)
+{
+	sk_event_head_fill_at(h, sk, t, o, bpf_ktime_get_ns());
 }
 
 #endif /* __SONDE_SK_EVENT_H */

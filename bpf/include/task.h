@@ -29,11 +29,15 @@ const volatile char targ_comm[SONDE_COMM_LEN] = {};
 const volatile __u64 targ_cgroup = 0;
 const volatile __u32 targ_netns = 0;
 
+/* how an owner was learned (struct owner .how) */
+#define SONDE_OWNER_SEEN 0	/* in the socket's own process context: connect, listen, accept, close */
+#define SONDE_OWNER_LISTENER 1	/* a passive child's listener, until its own process context shows up */
+
 struct owner {
 	__u32 pid; /* tgid */
 	__u32 tid;
 	__u32 uid;
-	__u32 pad;
+	__u32 how; /* SONDE_OWNER_*; not part of any event */
 	__u64 cgroup;
 	char comm[SONDE_COMM_LEN];
 };
@@ -57,7 +61,7 @@ static __always_inline void owner_current(struct owner *o)
 	o->pid = id >> 32;
 	o->tid = (__u32)id;
 	o->uid = (__u32)bpf_get_current_uid_gid();
-	o->pad = 0;
+	o->how = SONDE_OWNER_SEEN;
 	o->cgroup = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }

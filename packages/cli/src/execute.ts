@@ -94,7 +94,7 @@ async function runLocal(req: JobRequest): Promise<JobOutcome> {
         progress.attached(v);
         req.onAttached?.(v);
       },
-      onEvents: (b) => req.onEvents?.(b),
+      ...(req.onEvents ? { onEvents: (b) => req.onEvents!(b.events()) } : {}),
     });
   } finally {
     clearInterval(ticker);

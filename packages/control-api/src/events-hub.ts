@@ -3,14 +3,16 @@
  *
  * One channel per running job: the runner's `events` hook appends each batch to a replay buffer
  * (the first `maxEvents` events, as the stored result keeps them) and fans it out to subscribers.
- * Each event is serialised once and shared. A subscriber reads the replay straight from the shared
- * buffer (no copy), and gets live events through its own bounded queue: when the queue is over its
+ * Batches stay undecoded until someone reads them: with nobody subscribed, publishing an event
+ * costs nothing but a count. Each event is decoded and serialised at most once and shared. A
+ * subscriber reads the replay straight from the shared buffer, and gets live events through its own
+ * bounded queue: when the queue is over its
  * count or byte limit, the queued events are dropped and the subscriber is told how many with a
  * `lost` notice — a slow reader never blocks the job or the other readers. When the job ends every
  * subscriber gets `end`, and the channel is freed after a short grace (late readers then read the
  * stored result).
  */
-import type { JobStatus } from '@sonde/core-loader';
+import type { EventBatch, JobStatus } from '@sonde/core-loader';
 
 export interface HubOptions {
   /** events kept for replay per job (SONDE_MAX_EVENTS; the stored result keeps as many) */
@@ -47,10 +49,28 @@ interface Stored {
   json: string;
 }
 
+/** a published batch in the replay buffer: events seq .. seq+n-1, serialised when first read */
+interface Segment {
+  seq: number;
+  batch: EventBatch;
+  n: number;
+  json: Array<string | undefined> | null;
+}
+
+/** the serialised event `i` of a segment (undefined when its batch could not decode that far) */
+function segmentJson(seg: Segment, i: number): string | undefined {
+  const events = seg.batch.events();
+  if (i >= events.length) return undefined;
+  seg.json ??= new Array<string | undefined>(seg.n);
+  return (seg.json[i] ??= JSON.stringify(events[i]) ?? 'null');
+}
+
 /** A reader of one job's stream. `next()` resolves with the next item, or null when the stream is over. */
 export class Subscriber {
-  private replayAt: number;
-  private readonly replayEnd: number;
+  /** replay cursor: segment index and offset in it, up to replayEnd events */
+  private seg = 0;
+  private off = 0;
+  private replayLeft: number;
   private truncatedNotice: number;
   private queue: Stored[] = [];
   private queueBytes = 0;
@@ -66,10 +86,12 @@ export class Subscriber {
     private readonly limits: { events: number; bytes: number },
     fromSeq: number,
   ) {
-    const buffered = channel.buffer.length;
+    const buffered = channel.buffered;
     // replay covers [fromSeq, buffered); anything the buffer could not keep is announced after it
-    this.replayAt = Math.min(Math.max(0, fromSeq), buffered);
-    this.replayEnd = buffered;
+    let at = Math.min(Math.max(0, fromSeq), buffered);
+    this.replayLeft = buffered - at;
+    while (this.seg < channel.segments.length && at >= channel.segments[this.seg]!.n) at -= channel.segments[this.seg++]!.n;
+    this.off = at;
     this.truncatedNotice = Math.max(0, channel.seq - Math.max(buffered, fromSeq));
   }
 
@@ -106,9 +128,16 @@ export class Subscriber {
   /** the next item without waiting, or undefined when none is ready (null: over) */
   poll(): StreamItem | null | undefined {
     if (this.done) return null;
-    if (this.replayAt < this.replayEnd) {
-      const e = this.channel.buffer[this.replayAt++]!;
-      return { type: 'event', seq: e.seq, json: e.json };
+    while (this.replayLeft > 0) {
+      const seg = this.channel.segments[this.seg]!;
+      const i = this.off++;
+      this.replayLeft--;
+      if (this.off >= seg.n) {
+        this.seg++;
+        this.off = 0;
+      }
+      const json = segmentJson(seg, i);
+      if (json !== undefined) return { type: 'event', seq: seg.seq + i, json };
     }
     if (this.truncatedNotice > 0) {
       const count = this.truncatedNotice;
@@ -157,7 +186,9 @@ export class Subscriber {
 }
 
 class Channel {
-  readonly buffer: Stored[] = [];
+  /** the replay buffer: the first maxEvents events, as published */
+  readonly segments: Segment[] = [];
+  buffered = 0;
   /** events seen so far; the next event's seq */
   seq = 0;
   end: EndInfo | null = null;
@@ -178,13 +209,21 @@ export class EventHub {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
   }
 
-  /** the runner's `events` hook: one batch, in order */
-  publish(id: string, batch: unknown[]): void {
+  /** the runner's `events` hook: one batch, in order; decoded here only for live subscribers */
+  publish(id: string, batch: EventBatch): void {
     const ch = this.channel(id);
-    if (ch.end) return;
-    for (const ev of batch) {
-      const e: Stored = { seq: ch.seq++, json: JSON.stringify(ev) ?? 'null' };
-      if (ch.buffer.length < ch.maxEvents) ch.buffer.push(e);
+    if (ch.end || batch.length === 0) return;
+    const seg: Segment = { seq: ch.seq, batch, n: Math.max(0, Math.min(batch.length, ch.maxEvents - ch.buffered)), json: null };
+    ch.seq += batch.length;
+    if (seg.n > 0) {
+      ch.segments.push(seg);
+      ch.buffered += seg.n;
+    }
+    if (ch.subscribers.size === 0) return;
+    for (let i = 0; i < batch.length; i++) {
+      const json = i < seg.n ? segmentJson(seg, i) : JSON.stringify(batch.events()[i]);
+      if (json === undefined) continue;
+      const e: Stored = { seq: seg.seq + i, json };
       for (const s of ch.subscribers) s.push(e);
     }
   }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { EventBatch } from '@sonde/core-loader';
 import { EventHub } from './events-hub.js';
 import { eventsRoutes } from './routes/events.js';
 import type { Job } from './store.js';
@@ -192,9 +193,9 @@ describe('GET /v1/jobs/{id}/events', () => {
 describe('EventHub', () => {
   it('serialises each event once and shares it; a subscriber from the middle gets the rest', () => {
     const hub = new EventHub({ maxEvents: 100 });
-    hub.publish('j', [{ a: 1 }, { a: 2 }, { a: 3 }]);
+    hub.publish('j', EventBatch.of([{ a: 1 }, { a: 2 }, { a: 3 }]));
     const s = hub.subscribe('j', 1);
-    hub.publish('j', [{ a: 4 }]);
+    hub.publish('j', EventBatch.of([{ a: 4 }]));
     hub.end('j', { status: 'succeeded' });
     const items = [];
     for (let i = 0; i < 10; i++) {
@@ -208,5 +209,33 @@ describe('EventHub', () => {
       { type: 'event', seq: 3, json: '{"a":4}' },
       { type: 'end', end: { status: 'succeeded' } },
     ]);
+  });
+
+  it('decodes nothing while nobody listens, and replays raw batches across segments and the cap', () => {
+    const hub = new EventHub({ maxEvents: 5 });
+    const raw = (from: number, n: number) => {
+      const buf = Buffer.alloc(8 * n);
+      for (let i = 0; i < n; i++) {
+        buf.writeUInt32LE(4, 8 * i);
+        buf.writeUInt32LE(from + i, 8 * i + 4);
+      }
+      return EventBatch.records(buf, n, (s) => ({ n: s.readUInt32LE(0) }), () => {});
+    };
+    const batches = [raw(0, 3), raw(3, 3), raw(6, 2)];
+    for (const b of batches) hub.publish('j', b);
+    expect(batches.map((b) => b.isDecoded)).toEqual([false, false, false]);
+    const s = hub.subscribe('j', 2);
+    hub.end('j', { status: 'succeeded' });
+    const items = [];
+    for (let it = s.poll(); it; it = s.poll()) items.push(it);
+    expect(items).toEqual([
+      { type: 'event', seq: 2, json: '{"n":2}' },
+      { type: 'event', seq: 3, json: '{"n":3}' },
+      { type: 'event', seq: 4, json: '{"n":4}' },
+      { type: 'lost', count: 3, reason: 'replay-truncated' },
+      { type: 'end', end: { status: 'succeeded' } },
+    ]);
+    // the batch wholly past the cap was never decoded
+    expect(batches[2]!.isDecoded).toBe(false);
   });
 });

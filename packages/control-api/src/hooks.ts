@@ -1,4 +1,4 @@
-import type { JobEvents, JobStatus } from '@sonde/core-loader';
+import type { EventBatch, JobEvents, JobStatus } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import type { EventHub } from './events-hub.js';
 import type { JobStore } from './store.js';
@@ -12,7 +12,7 @@ export function jobHooks(store: JobStore, hub?: EventHub): JobEvents {
     attached(id: string, info: { variant: string; at: number }): void {
       store.markAttached(id, info.at, info.variant);
     },
-    events(id: string, batch: unknown[]): void {
+    events(id: string, batch: EventBatch): void {
       // streamed events go to live subscribers; the store keeps only results
       hub?.publish(id, batch);
     },

@@ -4,7 +4,7 @@
  */
 import { hostname, release } from 'node:os';
 import { z } from 'zod';
-import type { CatalogApi, JobEvents, JobSpec, JobStatus, ProbeInfo, RunnerApi } from '@sonde/core-loader';
+import { EventBatch, type CatalogApi, type JobEvents, type JobSpec, type JobStatus, type ProbeInfo, type RunnerApi } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { BadParamsError, ProbeUnavailableError, TooManyJobsError, UnknownProbeError } from '@sonde/probe-sdk';
 
@@ -185,7 +185,7 @@ export class FakeRunner implements RunnerApi {
       const n = Math.min(batch, count - job.emitted.length);
       const out = Array.from({ length: n }, (_, k) => ({ i: job.emitted.length + k, pid: 1000 + k, comm: 'fake' }));
       job.emitted.push(...out);
-      if (out.length) this.opts.hooks.events(job.spec.id, out);
+      if (out.length) this.opts.hooks.events(job.spec.id, EventBatch.of(out));
       if (job.emitted.length < count) job.timers.push(setTimeout(tick, everyMs));
     };
     tick();

@@ -2,6 +2,7 @@
  * The surface control-api (and later the CLI) uses. Everything here is implemented in this package.
  */
 import type { OutputKind, ResultEnvelope } from '@sonde/probe-sdk';
+import type { EventBatch } from './event-batch.js';
 
 /** One catalogue entry: a probe that loaded, or one that could not and why. */
 export interface ProbeInfo {
@@ -43,8 +44,8 @@ export interface JobBudget {
 export interface JobEvents {
   /** programs attached in the kernel; `at` is epoch ms */
   attached(id: string, info: { variant: string; at: number }): void;
-  /** a batch of streamed events (event probes) */
-  events(id: string, batch: unknown[]): void;
+  /** a batch of streamed events (event probes), decoded when first read (batch.events()) */
+  events(id: string, batch: EventBatch): void;
   /** the job ended, one way or another; the envelope always comes */
   done(id: string, status: JobStatus, result: ResultEnvelope): void;
 }

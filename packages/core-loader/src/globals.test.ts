@@ -20,18 +20,3 @@ describe('encodeGlobal', () => {
     expect(() => encodeGlobal('g', 70000, 2)).toThrow(/does not fit/);
   });
 });
-
-import { EventKeeper } from './event-keeper.js';
-
-describe('EventKeeper', () => {
-  it('keeps the first max events in order and counts the rest exactly', () => {
-    const k = new EventKeeper(5);
-    k.add([1, 2, 3]);
-    k.add([4, 5, 6, 7]);
-    k.add([8]);
-    expect(k.kept).toEqual([1, 2, 3, 4, 5]);
-    expect(k.seen).toBe(8);
-    expect(k.dropped).toBe(3);
-    expect(k.attach({ counts: { a: 8 } })).toEqual({ counts: { a: 8 }, events: [1, 2, 3, 4, 5] });
-  });
-});

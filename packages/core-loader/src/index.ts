@@ -2,6 +2,7 @@ export type * from './api.js';
 export { Catalog, workspaceRoot, type CatalogEntry, type DiscoverOptions } from './catalog.js';
 export { JobRunner, type RunnerOptions } from './runner.js';
 export { runJobInline, type InlineOptions } from './inline.js';
+export { EventBatch } from './event-batch.js';
 export { chooseVariant, hasFeature, permissionProblem } from './features.js';
 export { hostInfo } from './host.js';
 export { loadNative } from './native.js';

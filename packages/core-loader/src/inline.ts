@@ -8,6 +8,8 @@ import { outcomeEnvelope } from './envelope.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import { executeJob } from './execute.js';
 import type { JobContext } from './context.js';
+import { EventBatch, type RecordDecoder } from './event-batch.js';
+import { pathToFileURL } from 'node:url';
 
 export interface InlineOptions {
   durationMs: number;
@@ -15,7 +17,8 @@ export interface InlineOptions {
   signal?: AbortSignal;
   catalog?: Catalog;
   onAttached?: (variant: string) => void;
-  onEvents?: (batch: unknown[]) => void;
+  /** each batch of streamed events, decoded when read (batch.events()) */
+  onEvents?: (batch: EventBatch) => void;
   jobId?: string;
   /** events kept in the result (default 100 000) */
   maxEvents?: number;
@@ -28,16 +31,29 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
   const jobId = opts.jobId ?? `inline-${Date.now()}`;
   let ctx: JobContext | undefined;
   const keeper = new EventKeeper(opts.maxEvents ?? DEFAULT_MAX_EVENTS);
+  const warnings: string[] = [];
   const onAbort = () => ctx?.stop();
+  const add = (b: EventBatch) => {
+    keeper.add(b);
+    opts.onEvents?.(b);
+  };
+  // raw records (drainEvents' mainThreadDecoder) stay raw until read, as in the runner
+  // (a module that cannot be imported fails the job in executeJob, with the reason)
+  const mod = (await import(pathToFileURL(entry.modulePath!).href).catch(() => ({}))) as Record<string, unknown>;
+  const warn = (w: string) => {
+    if (!warnings.includes(w)) warnings.push(w);
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const o = await executeJob(
       { jobId, modulePath: entry.modulePath!, params: parsed, durationMs: opts.durationMs },
       {
         attached: (v) => opts.onAttached?.(v),
-        events: (b) => {
-          keeper.add(b);
-          opts.onEvents?.(b);
+        events: (b) => add(EventBatch.of(b)),
+        records: (buf, records, decoder) => {
+          const decode = mod[decoder];
+          if (typeof decode === 'function') add(EventBatch.records(buf, records, decode as RecordDecoder, warn));
+          else warn(`events not decoded: the probe module has no decoder '${decoder}'`);
         },
       },
       (c) => {
@@ -45,7 +61,9 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
         if (opts.signal?.aborted) c.stop();
       },
     );
-    return outcomeEnvelope({ jobId, probe, params: parsed }, entry, o, keeper);
+    const result = outcomeEnvelope({ jobId, probe, params: parsed }, entry, o, keeper);
+    for (const w of warnings) if (!result.warnings.includes(w)) result.warnings.push(w);
+    return result;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

@@ -12,7 +12,6 @@ import {
   NotPermittedError,
   ProbeUnavailableError,
   TooManyJobsError,
-  splitRecords,
   type ResultEnvelope,
 } from '@sonde/probe-sdk';
 import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
@@ -20,6 +19,7 @@ import type { Catalog, CatalogEntry } from './catalog.js';
 import { outcomeEnvelope } from './envelope.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import type { JobOutcome } from './execute.js';
+import { EventBatch, type RecordDecoder } from './event-batch.js';
 import { permissionProblem } from './features.js';
 import type { WorkerTask } from './worker.js';
 
@@ -64,27 +64,17 @@ interface WorkerMessage {
   outcome?: JobOutcome;
 }
 
-/** decode a {t:'records'} message with the probe module's export `decoder`; problems become warnings */
-function decodeRecords(mod: Record<string, unknown> | null, m: WorkerMessage, warnings: string[]): unknown[] {
+/** a {t:'records'} message as a batch decoded, when first read, by the probe module's export `decoder` */
+function recordsBatch(mod: Record<string, unknown> | null, m: WorkerMessage, warnings: string[]): EventBatch {
+  const warn = (w: string) => {
+    if (!warnings.includes(w)) warnings.push(w);
+  };
   const decode = mod?.[m.decoder ?? ''];
-  const out: unknown[] = [];
   if (typeof decode !== 'function') {
-    const w = `events not decoded: the probe module has no decoder '${m.decoder}'`;
-    if (!warnings.includes(w)) warnings.push(w);
-    return out;
+    warn(`events not decoded: the probe module has no decoder '${m.decoder}'`);
+    return EventBatch.of([]);
   }
-  const u8 = m.buf!;
-  const buf = Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-  try {
-    for (const sample of splitRecords(buf, m.records ?? 0)) {
-      const e: unknown = decode(sample);
-      if (e !== null) out.push(e);
-    }
-  } catch (err) {
-    const w = `events not decoded: ${(err as Error).message}`;
-    if (!warnings.includes(w)) warnings.push(w);
-  }
-  return out;
+  return EventBatch.records(m.buf!, m.records ?? 0, decode as RecordDecoder, warn);
 }
 
 export class JobRunner implements RunnerApi {
@@ -146,11 +136,8 @@ export class JobRunner implements RunnerApi {
       if (m.t === 'attached') {
         job.variant = m.variant ?? null;
         this.opts.hooks.attached(spec.id, { variant: m.variant ?? '', at: m.at ?? Date.now() });
-      } else if (m.t === 'events' && m.batch) {
-        job.keeper.add(m.batch);
-        this.opts.hooks.events(spec.id, m.batch);
-      } else if (m.t === 'records' && m.buf) {
-        const batch = decodeRecords(mod, m, job.warnings);
+      } else if ((m.t === 'events' && m.batch) || (m.t === 'records' && m.buf)) {
+        const batch = m.batch ? EventBatch.of(m.batch) : recordsBatch(mod, m, job.warnings);
         if (batch.length === 0) return;
         job.keeper.add(batch);
         this.opts.hooks.events(spec.id, batch);
@@ -252,9 +239,11 @@ export class JobRunner implements RunnerApi {
     const result: ResultEnvelope = outcomeEnvelope(
       { jobId: job.spec.id, probe: job.spec.probe, params: job.spec.params },
       job.entry,
-      { ...o, variant: o.variant ?? job.variant, warnings: job.warnings.length ? [...o.warnings, ...job.warnings] : o.warnings },
+      { ...o, variant: o.variant ?? job.variant },
       job.keeper,
     );
+    // after the envelope: decoding the kept events may have added warnings
+    for (const w of job.warnings) if (!result.warnings.includes(w)) result.warnings.push(w);
     const status: JobStatus =
       o.stoppedBy === 'error' ? 'failed' : o.stoppedBy === 'cancel' || o.stoppedBy === 'budget' ? 'stopped' : 'succeeded';
     this.opts.hooks.done(job.spec.id, status, result);

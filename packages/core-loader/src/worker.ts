@@ -11,6 +11,11 @@ export interface WorkerTask extends JobTask {
   port: MessagePort;
 }
 
+/** a view over all of its ArrayBuffer (so transferring the buffer moves nothing else) */
+function ownsWholeBuffer(buf: Uint8Array): boolean {
+  return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
+}
+
 export default async function runTask(task: WorkerTask): Promise<JobOutcome> {
   const { port, ...job } = task;
   let stopRequested = false;
@@ -26,7 +31,9 @@ export default async function runTask(task: WorkerTask): Promise<JobOutcome> {
       {
         attached: (variant, at) => port.postMessage({ t: 'attached', variant, at }),
         events: (batch) => port.postMessage({ t: 'events', batch }),
-        records: (buf, records, decoder) => port.postMessage({ t: 'records', buf, records, decoder }),
+        // the consume buffer is the addon's fresh copy: hand it over instead of cloning it
+        records: (buf, records, decoder) =>
+          port.postMessage({ t: 'records', buf, records, decoder }, ownsWholeBuffer(buf) ? [buf.buffer as ArrayBuffer] : []),
       },
       (ctx) => {
         stop = () => ctx.stop();

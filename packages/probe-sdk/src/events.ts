@@ -63,9 +63,11 @@ export async function drainEvents<E>(ctx: ProbeContext, bpf: LoadedBpf, opts: Dr
     for (let round = 0; round < 64; round++) {
       const { buf, records } = ring.consume(batchBytes);
       if (records === 0) break;
+      // read before handing the buffer over: a worker transfers it to the main thread
+      const more = buf.length >= batchBytes / 2;
       if (raw && raw.call(ctx, buf, records, opts.mainThreadDecoder!)) {
         n += records;
-        if (buf.length < batchBytes / 2) break;
+        if (!more) break;
         continue;
       }
       // splitRecords inlined: a generator step per event is measurable at 100k+ events/s
@@ -81,7 +83,7 @@ export async function drainEvents<E>(ctx: ProbeContext, bpf: LoadedBpf, opts: Dr
       }
       n += batch.length;
       ctx.emit(batch); // emit owns the array from here
-      if (buf.length < batchBytes / 2) break;
+      if (!more) break;
     }
     if (lostName) {
       const lost = bpf.readGlobal(lostName).readBigUInt64LE(0);

@@ -50,7 +50,10 @@ export interface MapDump {
   values: Buffer;
   count: number;
   keySize: number;
+  /** the whole value; for per-CPU maps `cpus` slots of roundup(value size, 8) bytes (see sumPerCpu) */
   valueSize: number;
+  /** per-CPU maps: the number of possible CPUs; 1 or absent otherwise */
+  cpus?: number;
 }
 
 /**

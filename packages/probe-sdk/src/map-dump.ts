@@ -32,3 +32,26 @@ export function checkMapSizes(probe: string, map: string, dump: MapDump, keySize
     );
   }
 }
+
+/**
+ * A per-CPU map's dump folded into one value per key: each value's u64 fields summed over the CPUs
+ * (counters and histograms kept per CPU to spare the kernel atomics). Values must be made of u64s.
+ * A dump that is not per-CPU is returned as it is.
+ */
+export function sumPerCpu(dump: MapDump): MapDump {
+  const cpus = dump.cpus ?? 1;
+  if (cpus <= 1) return dump;
+  const size = dump.valueSize / cpus;
+  if (!Number.isInteger(size) || size % 8 !== 0) {
+    throw new ProbeLoadError(`per-CPU value of ${dump.valueSize} bytes over ${cpus} CPUs is not made of u64s`, 'read');
+  }
+  const values = Buffer.alloc(dump.count * size);
+  for (let i = 0; i < dump.count; i++) {
+    for (let f = 0; f < size; f += 8) {
+      let sum = 0n;
+      for (let c = 0; c < cpus; c++) sum += dump.values.readBigUInt64LE(i * dump.valueSize + c * size + f);
+      values.writeBigUInt64LE(BigInt.asUintN(64, sum), i * size + f);
+    }
+  }
+  return { ...dump, values, valueSize: size, cpus: 1 };
+}

@@ -96,6 +96,18 @@ describe('summary maps', () => {
     expect(d[0]!.hist.buckets[3]).toEqual({ lo: 8, hi: 15, count: 2 });
   });
 
+  it('sums the per-CPU slots of both maps', () => {
+    // two CPUs: each key's value is CPU 0's then CPU 1's
+    const vals = Array.from({ length: 169 }, () => Buffer.alloc(16));
+    vals[7 * 13 + 2]!.writeBigUInt64LE(5n, 0);
+    vals[7 * 13 + 2]!.writeBigUInt64LE(4n, 8);
+    expect(decodeTransitions({ ...arrayDump(vals, 16), cpus: 2 })).toEqual([{ from: 'CLOSE', to: 'SYN_SENT', count: 9 }]);
+    const dw = Array.from({ length: 13 }, () => Buffer.alloc(2 * DWELL_SIZE));
+    dw[1]!.writeBigUInt64LE(2n, 8 * 3);
+    dw[1]!.writeBigUInt64LE(1n, DWELL_SIZE + 8 * 3);
+    expect(decodeDwell({ ...arrayDump(dw, 2 * DWELL_SIZE), cpus: 2 })[0]!.hist.buckets[3]).toEqual({ lo: 8, hi: 15, count: 3 });
+  });
+
   it('refuses maps whose layout disagrees', () => {
     expect(() => decodeDwell(arrayDump([Buffer.alloc(8)], 8))).toThrow(/disagree/);
   });

@@ -1,6 +1,7 @@
 /**
  * Decoding of bpf/tcpstates.h: ring-buffer records (struct tcpstates_event, 112 bytes) and the
- * two summary maps (`dwell`: state -> struct tcpstates_dwell; `transitions`: old*13+new -> u64).
+ * two per-CPU summary maps (`dwell`: state -> struct tcpstates_dwell; `transitions`: old*13+new -> u64),
+ * summed over the CPUs here.
  */
 import {
   AF_INET6,
@@ -10,6 +11,7 @@ import {
   mapEntries,
   ProbeLoadError,
   readU64Array,
+  sumPerCpu,
   SK_EVENT_HEAD_SIZE,
   tcpStateName,
   type Histogram,
@@ -164,7 +166,8 @@ export interface StateDwell {
 }
 
 /** non-zero transitions, most frequent first */
-export function decodeTransitions(dump: MapDump): Transition[] {
+export function decodeTransitions(perCpu: MapDump): Transition[] {
+  const dump = sumPerCpu(perCpu);
   checkMapSizes('tcpstates', 'transitions', dump, 4, 8);
   const out: Transition[] = [];
   for (const { key, value } of mapEntries(dump)) {
@@ -176,7 +179,8 @@ export function decodeTransitions(dump: MapDump): Transition[] {
 }
 
 /** dwell histograms of the states that were left at least once, in state-number order */
-export function decodeDwell(dump: MapDump): StateDwell[] {
+export function decodeDwell(perCpu: MapDump): StateDwell[] {
+  const dump = sumPerCpu(perCpu);
   checkMapSizes('tcpstates', 'dwell', dump, 4, DWELL_SIZE);
   const rows: Array<{ n: number; d: StateDwell }> = [];
   for (const { key, value: v } of mapEntries(dump)) {

@@ -5,7 +5,7 @@
  * accept, close), task filters in the kernel, and a summary aggregated in the kernel: dwell-time
  * histograms per state and counts per transition, exact even when the event list is truncated.
  */
-import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
 import { decodeDwell, decodeEvent, decodeTransitions, type StateDwell, type TcpstatesEvent, type Transition } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpstates } from './render.js';
@@ -32,23 +32,18 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcpstates.bpf.o'),
     variants: [
-      {
-        name: 'tp_btf',
-        programs: ['tcpstates_btf', 'tcpstates_acc4', 'tcpstates_acc'],
-        needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
-      },
+      { name: 'tp_btf', programs: ['tcpstates_btf'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },
       {
         name: 'tracepoint',
-        programs: ['tcpstates_tp', 'tcpstates_acc4', 'tcpstates_acc'],
-        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
+        programs: ['tcpstates_tp'],
+        needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }],
       },
-      // without tracefs: no accept hooks, so accepted sockets get an owner only when they close
-      { name: 'tp_btf_only', programs: ['tcpstates_btf'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },
     ],
   },
 
   async run(ctx, p): Promise<TcpstatesData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: { events: p.bufferKiB * 1024 } });
+    // sk_owners (attrib.h) is not used here: tcpstates keeps owners in its own per-socket state
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: { events: p.bufferKiB * 1024, sk_owners: 1 } });
     // in a worker, the runner decodes the records with this module's decodeEvent export
     await drainEvents(ctx, bpf, { decode: decodeEvent, mainThreadDecoder: 'decodeEvent' });
     return { transitions: decodeTransitions(bpf.readMap('transitions')), dwell: decodeDwell(bpf.readMap('dwell')) };

@@ -10,6 +10,55 @@ import { TestRunner } from './support/job-runner.js';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+
+/**
+ * A pre-fork server: the master (comm pf-master) listens, a forked worker (comm pf-worker) accepts
+ * one connection and closes it first. Prints "<port> <master pid>" once listening, then
+ * "<worker pid>" once the worker has closed. Every socket has a 10 s timeout.
+ */
+const PREFORK = String.raw`
+import os, socket, sys
+open('/proc/self/comm', 'w').write('pf-master')
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(8); s.settimeout(10)
+print(s.getsockname()[1], os.getpid(), flush=True)
+pid = os.fork()
+if pid == 0:
+    open('/proc/self/comm', 'w').write('pf-worker')
+    c, _ = s.accept(); c.close()
+    print(os.getpid(), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+s.close()
+`;
+
+/** run PREFORK, connect once, wait for the worker's close: the pids and the ports */
+async function preforkOnce(): Promise<{ port: number; master: number; worker: number; clientPort: number }> {
+  const p = spawn('python3', ['-c', PREFORK], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => p.once('exit', r));
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const line = async (n: number): Promise<string> => {
+    for (let waited = 0; waited < 10_000; waited += 20) {
+      const lines = out.split('\n');
+      if (lines.length > n + 1) return lines[n]!;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`prefork server: line ${n} not printed in 10 s (got ${JSON.stringify(out)})`);
+  };
+  const [port, master] = (await line(0)).split(' ').map(Number) as [number, number];
+  const clientPort = await new Promise<number>((resolve, reject) => {
+    const c = connect(port, '127.0.0.1', () => resolve(c.localPort!));
+    c.setTimeout(10_000, () => c.destroy(new Error('client timeout')));
+    c.on('error', reject);
+    c.on('end', () => c.end());
+    c.resume();
+  });
+  const worker = Number(await line(1));
+  await exited;
+  return { port, master, worker, clientPort };
+}
 
 interface Ev {
   pid: number;
@@ -125,6 +174,21 @@ describeKernel('tcpstates on real connections', () => {
     const byPid = await run({ pid: 1 }, { serverComm: 'st-srv', clientComm: 'st-cli', conns: 1 }, 1500);
     expect(byPid.data.events.filter((e) => e.lport === byPid.port || e.rport === byPid.port)).toEqual([]);
     expect(byPid.data.transitions.every((t) => t.count >= 0)).toBe(true);
+  });
+
+  it('a pre-fork worker that accepts and closes takes over from the listening master', async () => {
+    let talk!: Promise<Awaited<ReturnType<typeof preforkOnce>>>;
+    const result = (await runJobInline('tcpstates', {}, {
+      catalog,
+      durationMs: 2500,
+      onAttached: () => (talk = preforkOnce()),
+    })) as ResultEnvelope<Data>;
+    const { port, master, worker, clientPort } = await talk;
+    const sv = result.data!.events.filter((e) => e.lport === port && e.rport === clientPort);
+    // active close by the worker: its close() runs with the socket locked, in the worker's context
+    expect(path(sv)).toEqual(['LISTEN>SYN_RECV', 'SYN_RECV>ESTABLISHED', 'ESTABLISHED>FIN_WAIT1', 'FIN_WAIT1>FIN_WAIT2', 'FIN_WAIT2>CLOSE']);
+    const who = sv.map((e) => `${e.pid}/${e.comm}`);
+    expect(who).toEqual([`${master}/pf-master`, `${master}/pf-master`, `${worker}/pf-worker`, `${worker}/pf-worker`, `${worker}/pf-worker`]);
   });
 
   it('keeps only sockets of the chosen network namespace, IPv4 only', async () => {

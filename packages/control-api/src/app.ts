@@ -1,11 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Hook } from '@hono/zod-openapi';
-import type { Env } from 'hono';
-import type { ParamIssue } from '@sonde/probe-sdk';
 import { NotFoundError } from '@sonde/probe-sdk';
 import { authMiddleware } from './auth.js';
 import type { AppDeps } from './deps.js';
-import { badParams, instanceOf, PROBLEM_BASE, sendProblem, toProblem } from './problem.js';
+import { instanceOf, PROBLEM_BASE, sendProblem, toProblem } from './problem.js';
 import { chartsRoutes } from './routes/charts.js';
 import { checksRoutes } from './routes/checks.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -17,36 +14,11 @@ import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { probesRoutes } from './routes/probes.js';
 import { ProblemSchema } from './schemas.js';
+import { validationHook } from './validation.js';
 import { VERSION } from './version.js';
 
 export type { AppDeps } from './deps.js';
-
-interface ZodLikeIssue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  keys?: string[];
-}
-
-/** zod issues → `{field, message}`; body fields keep their own path (`params.rport`), unknown keys are named. */
-export function zodIssues(issues: readonly ZodLikeIssue[], where: string): ParamIssue[] {
-  return issues.flatMap((i) => {
-    const path = i.path.map(String);
-    if (i.code === 'unrecognized_keys' && i.keys) {
-      return i.keys.map((k) => ({ field: [...path, k].join('.'), message: 'unknown field' }));
-    }
-    return [{ field: path.length ? path.join('.') : where, message: i.message }];
-  });
-}
-
-/** The one validation hook: any request that fails its zod schema becomes a 400 bad-params problem. */
-export const validationHook: Hook<unknown, Env, string, unknown> = (result, c) => {
-  if (result.success) return;
-  const where = result.target === 'json' ? 'body' : result.target;
-  const errors = zodIssues(result.error.issues as ZodLikeIssue[], where);
-  const detail = `invalid ${where}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
-  return sendProblem(c, badParams(detail, errors, instanceOf(c)));
-};
+export { validationHook, zodIssues } from './validation.js';
 
 /** Build the HTTP app. Tests drive it with `app.request()`; main.ts serves it. */
 export function createApp(deps: AppDeps): OpenAPIHono {

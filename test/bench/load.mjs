@@ -6,6 +6,7 @@
 // Two more bare rows serve the very bytes of GET /v1/probes (~30 KB) and of the job (~2 KB): what the
 // body size alone costs (the load generator shares the host and parses every byte), printed as a
 // same-bytes ratio beside the hello one.
+// One more row reads the catalogue as fetch clients and browsers do, with Accept-Encoding: gzip.
 // Bounded: LOAD_SECONDS per target (default 5), LOAD_CONNECTIONS connections (default 10).
 // The per-token rate limit is turned off (SONDE_RATE_LIMIT=0): this measures the HTTP path, not the limiter.
 import { spawn } from 'node:child_process';
@@ -18,6 +19,8 @@ import { freePort, postJob, sleep, startSonde, stopSonde, waitUp } from './lib.m
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 10);
 const TOKEN = 'load-bench-token-0123456789abcdef';
+/** what fetch clients and browsers send: the catalogue then comes precompressed */
+const GZIP = { 'accept-encoding': 'gzip' };
 
 /** a bare node:http server answering every request with `bodyFile`'s bytes, or {"hello":"world"} */
 async function bare(bodyFile) {
@@ -80,12 +83,14 @@ try {
   await waitStatus(s.url, hold.id, ['running']);
   const catalogueFile = await saveBody(`${s.url}/v1/probes`, 'probes.json');
   const jobFile = await saveBody(`${s.url}/v1/jobs/${done.id}`, 'job.json');
+  const gzipBytes = (await fetch(`${s.url}/v1/probes`, { headers: GZIP })).headers.get('content-length');
   bc = await bare(catalogueFile);
   bj = await bare(jobFile);
 
   const bareRes = row('bare node:http hello', await cannon({ url: b.url }));
   const bareCat = row('bare node:http, catalogue bytes', await cannon({ url: bc.url }));
   const probes = row('GET /v1/probes', await cannon({ url: `${s.url}/v1/probes` }));
+  row('GET /v1/probes, gzip', await cannon({ url: `${s.url}/v1/probes`, headers: GZIP }));
   const bareJob = row('bare node:http, job bytes', await cannon({ url: bj.url }));
   const job = row('GET /v1/jobs/{id}', await cannon({ url: `${s.url}/v1/jobs/${done.id}` }));
   row('GET /v1/jobs/{id} + bearer', await cannon({ url: `${g.url}/v1/jobs/${doneG.id}`, headers: auth }));
@@ -107,7 +112,7 @@ try {
   const reads = rows.filter((r) => r.name.startsWith('GET /v1'));
   const worst = Math.min(...reads.map((r) => r.rps / bareRes.rps));
   console.log(`read routes: worst ${worst.toFixed(2)}x bare (goal >= 0.8x)`);
-  console.log(`same bytes: GET /v1/probes ${(probes.rps / bareCat.rps).toFixed(2)}x bare (${statSync(catalogueFile).size} B), GET /v1/jobs/{id} ${(job.rps / bareJob.rps).toFixed(2)}x bare (${statSync(jobFile).size} B)`);
+  console.log(`same bytes: GET /v1/probes ${(probes.rps / bareCat.rps).toFixed(2)}x bare (${statSync(catalogueFile).size} B; gzip ${gzipBytes} B), GET /v1/jobs/{id} ${(job.rps / bareJob.rps).toFixed(2)}x bare (${statSync(jobFile).size} B)`);
   const bad = rows.filter((r) => r.unexpected > 0 || r.errors > 0);
   if (process.env.LOAD_JSON === '1') console.log(`LOAD_JSON ${JSON.stringify({ rows, worst })}`);
   process.exitCode = bad.length ? 1 : 0;

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { UnknownProbeError } from '@sonde/probe-sdk';
 import type { AppDeps } from '../deps.js';
+import { EncodedBody } from '../encoded-body.js';
 import { ProbeInfoSchema, ProbeListSchema, ProbeNameParamSchema, problems } from '../schemas.js';
 
 const listProbes = createRoute({
@@ -27,18 +28,12 @@ const getProbe = createRoute({
 
 export function probesRoutes({ catalog }: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
-  // the catalogue is fixed once discovered: serialise it once, to bytes with their length, so a
-  // request neither re-encodes nor re-measures 30 KB
-  let listed: { body: Buffer; length: string } | undefined;
-  app.openapi(listProbes, () => {
-    if (!listed) {
-      const body = Buffer.from(JSON.stringify({ probes: catalog.list() }), 'utf8');
-      listed = { body, length: String(body.byteLength) };
-    }
-    return new Response(listed.body, {
-      status: 200,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': listed.length },
-    }) as never;
+  // the catalogue is fixed once discovered: serialised and compressed once (~30 KB of params schemas,
+  // a few KB gzipped), so a request neither re-encodes nor re-measures it
+  let listed: EncodedBody | undefined;
+  app.openapi(listProbes, (c) => {
+    listed ??= new EncodedBody(JSON.stringify({ probes: catalog.list() }));
+    return listed.response(c.req.header('accept-encoding')) as never;
   });
   app.openapi(getProbe, (c) => {
     const { name } = c.req.valid('param');

@@ -4,9 +4,13 @@
 //   1. untraced                       connections/s
 //   2. sonde tcpstates (a real job)   connections/s, events/s delivered, events lost; inline and
 //      through JobRunner (the API's path: a worker thread, records posted to the main thread)
-//   3. bpftrace printf on the same tracepoint: connections/s, events/s printed, "Lost N events"
-//   4. untraced again; the goal line compares against the mean of both untraced runs
-//   5. sonde again with kernel.bpf_stats_enabled=1, for the programs' run time (BENCH_BPF_STATS=0 skips)
+//   3. untraced again
+//   2-3 repeat BENCH_ROUNDS times (default 3): each traced run is compared with the untraced runs
+//   before and after it, and the goal line takes the median over the rounds
+//   4. bpftrace printf on the same tracepoint: connections/s, events/s printed, "Lost N events"
+//   5. sonde with kernel.bpf_stats_enabled=1, for the programs' run time (BENCH_BPF_STATS=0 skips)
+//   6. untraced / sonde / untraced with a BENCH_PAYLOAD-byte request and response on every
+//      connection (default 2048; 0 skips): the same events with some work around them
 // and, separately, how many tcpstates events one thread decodes per second from a large buffer of
 // real-layout ring-buffer records (splitRecords + decodeEvent, what the worker does per batch).
 // Goals (issue 3): traced >= 0.95x untraced, no loss where bpftrace loses, >= 300 000 decoded/s.
@@ -20,21 +24,31 @@ const CONNS = Number(process.env.BENCH_CONNS ?? 20_000);
 const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const DECODE_RECORDS = Number(process.env.BENCH_DECODE_RECORDS ?? 500_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PAYLOAD = Number(process.env.BENCH_PAYLOAD ?? 2048);
 
 const CHILD = `
 const net = require('net');
-const [conns, maxMs, conc] = process.argv.slice(1).map(Number);
-const srv = net.createServer((s) => { s.on('error', () => {}); s.on('end', () => s.end()); s.resume(); });
+const [conns, maxMs, conc, payload] = process.argv.slice(1).map(Number);
+const bytes = Buffer.alloc(payload, 120);
+// payload 0: connect and close; else the client sends payload bytes and the server answers as many
+const srv = net.createServer((s) => {
+  let got = 0;
+  s.on('error', () => {});
+  s.on('data', (d) => { got += d.length; if (payload && got >= payload && !s.answered) { s.answered = true; s.write(bytes); } });
+  s.on('end', () => s.end());
+});
 srv.listen(0, '127.0.0.1', async () => {
   const port = srv.address().port;
   const until = Date.now() + maxMs;
   let started = 0, done = 0, failed = 0;
   const t0 = process.hrtime.bigint();
   const one = () => new Promise((r) => {
-    const c = net.connect(port, '127.0.0.1', () => c.end());
+    let got = 0;
+    const c = net.connect(port, '127.0.0.1', () => (payload ? c.write(bytes) : c.end()));
     c.on('error', () => { failed++; r(); });
     c.on('close', () => r());
-    c.resume();
+    c.on('data', (d) => { got += d.length; if (got >= payload) c.end(); });
   });
   const lane = async () => { while (started < conns && Date.now() < until) { started++; await one(); done++; } };
   await Promise.all(Array.from({ length: conc }, lane));
@@ -54,11 +68,11 @@ function machineCpu() {
 }
 
 /** run the churn in CHILDREN processes; connections/s over the slowest child's wall time */
-async function churn(during) {
+async function churn(during, payload = 0) {
   const m0 = machineCpu();
   const self0 = process.cpuUsage();
   const kids = Array.from({ length: CHILDREN }, () => {
-    const p = spawn(process.execPath, ['-e', CHILD, String(CONNS), String(MAX_MS), String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['-e', CHILD, String(CONNS), String(MAX_MS), String(CONCURRENCY), String(payload)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     return new Promise((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`churn child exited ${code}`)))));
@@ -108,7 +122,7 @@ async function withBpfStats(fn) {
   }
 }
 
-async function withSonde() {
+async function withSonde(payload = 0) {
   const catalog = await Catalog.discover();
   const ac = new AbortController();
   let attached;
@@ -116,7 +130,7 @@ async function withSonde() {
   let delivered = 0;
   const job = runJobInline('tcpstates', {}, { catalog, durationMs: MAX_MS + 20_000, signal: ac.signal, maxEvents: 0, onAttached: attached, onEvents: (b) => (delivered += b.length) });
   await ready;
-  const w = await churn(() => bpfStats('tcpstates_'));
+  const w = await churn(() => bpfStats('tcpstates_'), payload);
   ac.abort();
   const r = await job;
   if (r.error) throw new Error(`tcpstates job failed: ${r.error.message}`);
@@ -219,53 +233,99 @@ const cpuLine = (r) => {
   );
 };
 const line = (name, r, base) =>
-  `${name.padEnd(18)} ${fmt(r.perS).padStart(8)} conn/s  ${(r.perS / base).toFixed(2)}x` +
+  `${name.padEnd(26)} ${fmt(r.perS).padStart(8)} conn/s  ${(r.perS / base).toFixed(2)}x` +
   (r.events !== undefined ? `  events ${fmt(r.events).padStart(9)}  ${fmt((r.events / r.ms) * 1000).padStart(8)} ev/s  lost ${fmt(r.lost)}` : '') +
   (r.failed ? `  (${r.failed} failed connects)` : '');
 
 const cpus = execFileSync('nproc', { encoding: 'utf8' }).trim();
-console.log(`sonde tcpstates bench: ${CHILDREN} processes x ${CONCURRENCY} lanes, up to ${CONNS} connections each or ${MAX_MS} ms; ${cpus} CPUs`);
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+console.log(`sonde tcpstates bench: ${CHILDREN} processes x ${CONCURRENCY} lanes, up to ${CONNS} connections each or ${MAX_MS} ms; ${cpus} CPUs; ${ROUNDS} rounds`);
 console.log('(kernel.bpf_stats_enabled off, as in production, except on the row that measures the programs)');
-const base = await churn();
-console.log(line('untraced', base, base.perS));
-console.log(cpuLine(base));
-const sonde = await withSonde();
-console.log(line(`sonde tcpstates`, sonde, base.perS) + `  (variant ${sonde.variant})`);
-console.log(cpuLine(sonde));
-const pooled = process.env.BENCH_RUNNER === '0' ? null : await withSondeRunner();
-if (pooled) {
-  console.log(line(`sonde via JobRunner`, pooled, base.perS) + `  (worker pool, events posted to the main thread)`);
-  console.log(cpuLine(pooled));
+// Rounds interleave untraced and traced runs, so drift in what the machine gives us hits both; each
+// traced run is compared with the mean of the untraced runs around it, and the medians are reported.
+const rows = { untraced: [], sonde: [], pooled: [] };
+const ratios = { sonde: [], pooled: [] };
+let prev = await churn();
+rows.untraced.push(prev);
+console.log(line('untraced', prev, prev.perS));
+console.log(cpuLine(prev));
+const base0 = prev.perS;
+for (let round = 1; round <= ROUNDS; round++) {
+  const sonde = await withSonde();
+  console.log(line(`sonde tcpstates`, sonde, base0) + `  (round ${round}, variant ${sonde.variant})`);
+  console.log(cpuLine(sonde));
+  const pooled = process.env.BENCH_RUNNER === '0' ? null : await withSondeRunner();
+  if (pooled) {
+    console.log(line(`sonde via JobRunner`, pooled, base0) + `  (worker pool, events posted to the main thread)`);
+    console.log(cpuLine(pooled));
+  }
+  const next = await churn();
+  console.log(line('untraced', next, base0));
+  console.log(cpuLine(next));
+  const around = (prev.perS + next.perS) / 2;
+  rows.sonde.push(sonde);
+  ratios.sonde.push(sonde.perS / around);
+  if (pooled) {
+    rows.pooled.push(pooled);
+    ratios.pooled.push(pooled.perS / around);
+  }
+  rows.untraced.push(next);
+  prev = next;
 }
 const bt = await withBpftrace();
-console.log(line('bpftrace printf', bt, base.perS));
+console.log(line('bpftrace printf', bt, base0));
 console.log(cpuLine(bt));
-const again = await churn();
-console.log(line('untraced (again)', again, base.perS));
-console.log(cpuLine(again));
+const after = await churn();
+console.log(line('untraced', after, base0));
+console.log(cpuLine(after));
+rows.untraced.push(after);
+const btRatio = bt.perS / ((prev.perS + after.perS) / 2);
 const stats = process.env.BENCH_BPF_STATS === '0' ? null : await withBpfStats(withSonde);
 if (stats) {
-  console.log(line('sonde + bpf_stats', stats, base.perS) + '  (program run time counted: costs the workload itself)');
+  console.log(line('sonde + bpf_stats', stats, base0) + '  (program run time counted: costs the workload itself)');
   console.log(cpuLine(stats));
 }
 // The machine may be shared: what a run gets of the CPUs varies, so also compare the CPU each
 // connection cost (workload processes + the tracing process), which other load does not change much.
 const usPerConn = (r, withTracer) => ((r.cpu.workload + (withTracer ? r.cpu.tracer : 0)) * 1000) / r.done;
-const baseUs = (usPerConn(base, false) + usPerConn(again, false)) / 2;
+const baseUs = median(rows.untraced.map((r) => usPerConn(r, false)));
+const medUs = (rs) => median(rs.map((r) => usPerConn(r, true)));
+const tracerUs = (rs) => median(rs.map((r) => (r.cpu.tracer * 1000) / r.done));
 console.log(
-  `cpu per connection: untraced ${baseUs.toFixed(1)} us; sonde ${usPerConn(sonde, true).toFixed(1)} us ` +
-    `(tracer process ${((sonde.cpu.tracer * 1000) / sonde.done).toFixed(1)}` +
+  `cpu per connection (medians): untraced ${baseUs.toFixed(1)} us; sonde ${medUs(rows.sonde).toFixed(1)} us ` +
+    `(tracer process ${tracerUs(rows.sonde).toFixed(1)}` +
     (stats?.bpf ? `; bpf programs ${((stats.bpf.ms * 1000) / stats.done).toFixed(1)} us, ${Math.round(stats.bpf.nsPerRun)} ns/run` : '') +
-    `) -> cpu-normalized sonde ${(baseUs / usPerConn(sonde, true)).toFixed(2)}x` +
-    (pooled ? `, via JobRunner ${(baseUs / usPerConn(pooled, true)).toFixed(2)}x (tracer process ${((pooled.cpu.tracer * 1000) / pooled.done).toFixed(1)} us)` : '') +
+    `) -> cpu-normalized sonde ${(baseUs / medUs(rows.sonde)).toFixed(2)}x` +
+    (rows.pooled.length ? `, via JobRunner ${(baseUs / medUs(rows.pooled)).toFixed(2)}x (tracer process ${tracerUs(rows.pooled).toFixed(1)} us)` : '') +
     `; bpftrace (workload only, its own process not counted) ${(baseUs / usPerConn(bt, false)).toFixed(2)}x`,
 );
-// Both untraced runs bracket the traced ones: their mean is the baseline of the goal line.
-const meanBase = (base.perS + again.perS) / 2;
-const ratio = (r) => (r.perS / meanBase).toFixed(2);
-console.log(`traced/untraced against the mean of both untraced runs (${fmt(meanBase)} conn/s): sonde ${ratio(sonde)}x${pooled ? `, via JobRunner ${ratio(pooled)}x` : ''}, bpftrace ${ratio(bt)}x`);
+const fr = (xs) => `${median(xs).toFixed(2)}x (rounds ${xs.map((x) => x.toFixed(2)).join(', ')})`;
+console.log(
+  `traced/untraced, each run against the untraced runs around it: sonde ${fr(ratios.sonde)}` +
+    (ratios.pooled.length ? `, via JobRunner ${fr(ratios.pooled)}` : '') +
+    `, bpftrace ${btRatio.toFixed(2)}x`,
+);
+// The rounds above are the worst case: connections that carry nothing, all of their cost is the
+// handshake and teardown that tcpstates traces. With a small request/response on each (PAYLOAD
+// bytes each way) the same events come with the work a real service does.
+if (PAYLOAD > 0) {
+  const u1 = await churn(undefined, PAYLOAD);
+  console.log(line(`untraced, ${PAYLOAD} B req/resp`, u1, u1.perS));
+  const t = await withSonde(PAYLOAD);
+  console.log(line(`sonde, ${PAYLOAD} B req/resp`, t, u1.perS));
+  const u2 = await churn(undefined, PAYLOAD);
+  console.log(line(`untraced, ${PAYLOAD} B req/resp`, u2, u1.perS));
+  console.log(`with a ${PAYLOAD}-byte request and response per connection: sonde ${(t.perS / ((u1.perS + u2.perS) / 2)).toFixed(2)}x untraced (lost ${t.lost})`);
+}
 const d = await decodeRate();
 console.log(`decode (one thread) ${fmt(d.perS)} events/s  (${fmt(d.n)} records of real layout in ${d.s.toFixed(2)} s)`);
+const lost = rows.sonde.reduce((a, r) => a + r.lost, 0) + rows.pooled.reduce((a, r) => a + r.lost, 0);
+const peak = Math.max(...[...rows.sonde, ...rows.pooled].map((r) => (r.events / r.ms) * 1000));
 console.log(
-  `goals: traced/untraced ${ratio(sonde)}${pooled ? ` (via JobRunner ${ratio(pooled)})` : ''} (>= 0.95), sonde lost ${sonde.lost} where bpftrace lost ${bt.lost} (0 wanted), decode ${fmt(d.perS)}/s (>= 300,000)`,
+  `goals: traced/untraced ${median(ratios.sonde).toFixed(2)}` +
+    (ratios.pooled.length ? ` (via JobRunner ${median(ratios.pooled).toFixed(2)})` : '') +
+    ` (>= 0.95); sonde lost ${lost} at up to ${fmt(peak)} events/s where bpftrace lost ${bt.lost} (0 wanted); decode ${fmt(d.perS)}/s (>= 300,000)`,
 );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from './support/kernel.js';
-import { json, startServerAndEcho, stopServerAndEcho, waitJob, type Server } from './support/server.js';
+import { json, startServer, startServerAndEcho, stopServerAndEcho, waitJob, type Server } from './support/server.js';
 import { pingPong, type EchoServer } from './support/traffic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -97,5 +97,40 @@ describeKernel('web page in headless Chromium', () => {
     await page.click('#start');
     await page.locator('#form-error', { hasText: 'rport' }).waitFor({ timeout: 10_000 });
     expect(await page.locator('#form-error').textContent()).toMatch(/params\.rport/);
+  });
+
+  it('with tokens configured: asks for one, then starts tcpstates and streams its events live', async () => {
+    const TOKEN = 'web-test-operator-token-0123456789';
+    const guarded = await startServer({ env: { SONDE_TOKENS: `web:operator:${TOKEN}` } });
+    consoleErrors.length = 0; // the previous test's 400 is logged by the browser on purpose
+    try {
+      await page.goto(guarded.url);
+      // the catalogue read is refused without a token: the field shows up
+      await page.locator('.token input#token').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.fill('#token', TOKEN);
+      await page.dispatchEvent('#token', 'change');
+      await page.locator('#probes li[data-probe="tcpstates"]').click();
+      await page.locator('#form-h', { hasText: 'New tcpstates job' }).waitFor({ timeout: 10_000 });
+      await page.fill('#duration', '4s');
+      await page.fill('#param-lport', String(echo.port));
+      await page.click('#start');
+      await page.waitForURL(/#\/jobs\/j_\w+$/, { timeout: 5000 });
+      const id = /#\/jobs\/(j_\w+)$/.exec(page.url())![1]!;
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      await waitJob(guarded.url, id, ['running'], 40_000, auth);
+      const traffic = await pingPong(echo.port, { conns: 2, maxMs: 600 });
+      await traffic.stop();
+      // events of the echo server's accepted sockets, streamed while the job still runs
+      const box = page.locator(`pre[data-events="${id}"]`);
+      await box.filter({ hasText: 'ESTABLISHED' }).waitFor({ timeout: 5000 });
+      const shown = (await box.textContent())!.split('\n').map((l) => JSON.parse(l) as { lport: number; newstate: string });
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.every((e) => e.lport === echo.port)).toBe(true);
+      const job = await json(await fetch(`${guarded.url}/v1/jobs/${id}`, { headers: auth }));
+      expect(job.status).toBe('running');
+      expect(consoleErrors.filter((e) => !/401/.test(e))).toEqual([]);
+    } finally {
+      await guarded.stop();
+    }
   });
 });

@@ -71,10 +71,10 @@ export async function json<T = any>(res: Response): Promise<T> {
 }
 
 /** Poll a job until its status is one of `statuses` (bounded). */
-export async function waitJob(url: string, id: string, statuses: string[], ms = 40_000): Promise<any> {
+export async function waitJob(url: string, id: string, statuses: string[], ms = 40_000, headers: Record<string, string> = {}): Promise<any> {
   const until = Date.now() + ms;
   for (;;) {
-    const job = await json(await fetch(`${url}/v1/jobs/${id}`));
+    const job = await json(await fetch(`${url}/v1/jobs/${id}`, { headers }));
     if (statuses.includes(job.status)) return job;
     if (Date.now() > until) throw new Error(`job ${id} stuck in ${job.status}`);
     await new Promise((r) => setTimeout(r, 25));

@@ -17,7 +17,7 @@ const el = (tag, attrs = {}, ...kids) => {
 const FINISHED = ['succeeded', 'stopped', 'failed', 'interrupted'];
 let probes = [];
 let selected = null;
-const streams = new Map(); // job id → EventSource
+const streams = new Map(); // job id → AbortController of its live event stream
 
 function token() {
   return localStorage.getItem('sonde.token') || '';
@@ -151,20 +151,44 @@ function progressOf(job) {
   return Math.min(1, (Date.now() - Date.parse(job.attachedAt)) / job.durationMs);
 }
 
+/**
+ * A running job's events, live: NDJSON read with fetch (unlike EventSource, fetch can send the bearer
+ * token), one JSON object per line; the last 50 events are shown under the job.
+ */
 function follow(job) {
-  if (streams.has(job.id) || typeof EventSource === 'undefined') return;
-  const src = new EventSource(`/v1/jobs/${job.id}/events`);
-  streams.set(job.id, src);
+  if (streams.has(job.id)) return;
+  const ac = new AbortController();
+  streams.set(job.id, ac);
   const lines = [];
-  src.addEventListener('event', (e) => {
-    lines.push(e.data);
-    if (lines.length > 50) lines.shift();
+  const show = () => {
     const box = document.querySelector(`[data-events="${job.id}"]`);
     if (box) { box.textContent = lines.join('\n'); box.hidden = false; box.scrollTop = box.scrollHeight; }
-  });
-  const close = () => { src.close(); streams.delete(job.id); };
-  src.addEventListener('end', close);
-  src.onerror = close;
+  };
+  const onLine = (text) => {
+    if (!text) return;
+    const item = JSON.parse(text);
+    if (item.type === 'event') {
+      lines.push(JSON.stringify(item.event));
+      if (lines.length > 50) lines.shift();
+      show();
+    } else if (item.type === 'end') {
+      ac.abort();
+    }
+  };
+  (async () => {
+    const res = await api(`/v1/jobs/${job.id}/events`, { headers: { accept: 'application/x-ndjson' }, signal: ac.signal });
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const parts = (rest + value).split('\n');
+      rest = parts.pop();
+      parts.forEach(onLine);
+    }
+  })()
+    .catch(() => {})
+    .finally(() => streams.delete(job.id));
 }
 
 async function refreshJobs() {

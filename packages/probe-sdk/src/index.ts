@@ -18,3 +18,4 @@ export * from './intervals.js';
 export * from './conn-filters.js';
 export * from './errno.js';
 export * from './tuple.js';
+export * from './ring-buffer.js';

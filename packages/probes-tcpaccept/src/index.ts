@@ -2,7 +2,7 @@
  * tcpaccept: every TCP connection a process accepts, with the accepting process (pid, comm, uid,
  * cgroup) and the tuple — seen at accept's return in that process, so the pid is always right.
  */
-import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
 import { decodeEvent, type TcpacceptEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpaccept } from './render.js';
@@ -36,7 +36,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpacceptData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const perPort = new Map<number, number>();
     let total = 0;
     await drainEvents(ctx, bpf, {

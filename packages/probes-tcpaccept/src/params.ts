@@ -4,7 +4,7 @@
  * task.h (see `globalsFor`); `time` and `timestamps` only shape the text output.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -12,6 +12,7 @@ export const params = z
     lport: connFilterShape.lport.describe('local (listening) port or list of up to 8 (upstream -P); [] = every port'),
     time: z.boolean().default(false).describe('text output: show the time of day HH:MM:SS, UTC (upstream -T)'),
     timestamps: z.boolean().default(false).describe('text output: show seconds since the first event (upstream -t)'),
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine(checkConnFilters);

@@ -3,7 +3,7 @@
  * it ended — established, refused, timed out, unreachable — or, in count mode, connects per
  * (laddr, raddr, rport) counted in the kernel. Upstream reports only that a SYN left.
  */
-import { defineProbe, distFile, drainEvents, packageVersion, type ConnectOutcome } from '@sonde/probe-sdk';
+import { defineProbe, distFile, drainEvents, packageVersion, type ConnectOutcome, ringEntries } from '@sonde/probe-sdk';
 import { decodeCounts, decodeEvent, MAX_COUNTS, type ConnectCount, type TcpconnectEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpconnect } from './render.js';
@@ -44,7 +44,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpconnectData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const outcomes: TcpconnectData['outcomes'] = {};
     if (p.count) {
       await ctx.wait();

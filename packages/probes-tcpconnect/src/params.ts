@@ -5,7 +5,7 @@
  * `sourcePort`, `printUid` and `timestamps` only shape the text output (the JSON always has every field).
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -18,6 +18,7 @@ export const params = z
     sourcePort: z.boolean().default(false).describe('text output: show the source (local) port column (upstream -s)'),
     printUid: z.boolean().default(false).describe('text output: show the UID column (upstream -U)'),
     timestamps: z.boolean().default(false).describe('text output: show seconds since the first event (upstream -t)'),
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine(checkConnFilters);

@@ -3,7 +3,7 @@
  * with the process that made it; refused and failed handshakes are reported too, flagged, with the
  * time they took to fail. Events, plus log2 histograms aggregated in the kernel.
  */
-import { defineProbe, distFile, drainEvents, packageVersion, type Histogram } from '@sonde/probe-sdk';
+import { defineProbe, distFile, drainEvents, packageVersion, type Histogram, ringEntries } from '@sonde/probe-sdk';
 import { decodeEvent, decodeHists, type TcpconnlatEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpconnlat } from './render.js';
@@ -34,7 +34,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpconnlatData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const outcomes: Record<string, number> = {};
     await drainEvents(ctx, bpf, {
       decode: decodeEvent,

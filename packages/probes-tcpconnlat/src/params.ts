@@ -5,7 +5,7 @@
  * only shape the text output.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -19,6 +19,7 @@ export const params = z
     ...connFilterShape,
     showLport: z.boolean().default(false).describe('text output: show the LPORT column (upstream -L)'),
     timestamps: z.boolean().default(false).describe('text output: show seconds since the first event (upstream -t)'),
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine(checkConnFilters);

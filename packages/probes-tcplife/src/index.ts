@@ -4,7 +4,7 @@
  * the owner of passively opened sessions is the process that accepted them (bcc #834), every common
  * filter runs in the kernel, and the summary (duration and byte histograms) is aggregated there.
  */
-import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
 import { decodeEvent, decodeHists, type TcplifeEvent, type TcplifeSummary } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcplife } from './render.js';
@@ -39,7 +39,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcplifeData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     await drainEvents(ctx, bpf, { decode: decodeEvent });
     return decodeHists(bpf.readMap('hists'));
   },

@@ -4,7 +4,7 @@
  * -w `wide`; filters map to bpf/include/tuple_filter.h and task.h globals, the rest shape the text.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -14,6 +14,7 @@ export const params = z
     time: z.boolean().default(false).describe('text output: a TIME column, wall-clock HH:MM:SS (upstream -T)'),
     timestamp: z.boolean().default(false).describe('text output: a TIME(s) column, seconds since the first session (upstream -t)'),
     wide: z.boolean().default(false).describe('text output: address columns wide enough for IPv6 (upstream -w)'),
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine(checkConnFilters);

@@ -1,4 +1,4 @@
-import { defineProbe, distFile, drainEvents, packageVersion, type Histogram } from '@sonde/probe-sdk';
+import { defineProbe, distFile, drainEvents, packageVersion, type Histogram, ringEntries } from '@sonde/probe-sdk';
 import { decodeEvent, decodeHist, type PktlatEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcppktlat } from './render.js';
@@ -38,7 +38,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcppktlatData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const events: PktlatEvent[] = [];
     let seen = 0;
     await drainEvents(ctx, bpf, {

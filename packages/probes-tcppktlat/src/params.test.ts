@@ -4,7 +4,7 @@ import { globalsFor, params } from './params.js';
 
 describe('tcppktlat params', () => {
   it('has upstream defaults: every read, 0 µs included', () => {
-    expect(params.parse({})).toEqual({ minUs: 0, maxEvents: 10_000, timestamps: false, lport: [], rport: [] });
+    expect(params.parse({})).toEqual({ minUs: 0, maxEvents: 10_000, timestamps: false, lport: [], rport: [], bufferKiB: 4096 });
   });
 
   it('encodes min, tid and the upstream port filters', () => {

@@ -6,7 +6,7 @@
  * the address columns always widen to fit IPv6.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -26,6 +26,7 @@ export const params = z
       .describe('events kept in the result (the first ones; the histogram and counts stay exact)'),
     timestamps: z.boolean().default(false).describe('text output: a TIME(s) column, seconds since the first event (upstream -T)'),
     ...connFilterShape,
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine(checkConnFilters);

@@ -4,7 +4,7 @@
  * upstream: failed attempts (6.17+) are not counted, SYN-ACK retransmits are seen, the owner is the
  * socket's process rather than whoever was on the CPU, and per-flow counts are always in the result.
  */
-import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
 import { decodeEvent, decodeFlows, MAX_FLOWS, type Flow, type TcpretransEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpretrans } from './render.js';
@@ -65,7 +65,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpretransData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     await drainEvents(ctx, bpf, { decode: decodeEvent });
     const flows = decodeFlows(bpf.readMap('flows'));
     if (flows.length >= MAX_FLOWS) ctx.warn(`flows map full (${MAX_FLOWS} flows): retransmits of further flows were not counted`);

@@ -3,7 +3,7 @@
  * filter. Upstream -c is `count`, -s `sequence`, -4/-6 `family`, -l `tlp` (refused here: see below).
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const TLP_UNAVAILABLE =
   'tail-loss probes (upstream -l) are only visible from a kprobe on tcp_send_loss_probe (there is no tracepoint for them), and this kernel has no kprobes';
@@ -18,6 +18,7 @@ export const params = z
       .default(false)
       .refine((v) => !v, TLP_UNAVAILABLE)
       .describe('tail-loss probes too (upstream -l): unavailable without kprobes; true is refused with the reason'),
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine(checkConnFilters);

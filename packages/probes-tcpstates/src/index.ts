@@ -5,7 +5,7 @@
  * accept, close), task filters in the kernel, and a summary aggregated in the kernel: dwell-time
  * histograms per state and counts per transition, exact even when the event list is truncated.
  */
-import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
 import { decodeDwell, decodeEvent, decodeTransitions, type StateDwell, type TcpstatesEvent, type Transition } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpstates } from './render.js';
@@ -43,7 +43,7 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpstatesData> {
     // sk_owners (attrib.h) is not used here: tcpstates keeps owners in its own per-socket state
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: { events: p.bufferKiB * 1024, sk_owners: 1 } });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: { ...ringEntries(p.bufferKiB), sk_owners: 1 } });
     // in a worker, the runner decodes the records with this module's decodeEvent export
     await drainEvents(ctx, bpf, { decode: decodeEvent, mainThreadDecoder: 'decodeEvent' });
     return { transitions: decodeTransitions(bpf.readMap('transitions')), dwell: decodeDwell(bpf.readMap('dwell')) };

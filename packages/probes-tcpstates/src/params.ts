@@ -5,7 +5,7 @@
  * -w wide.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ringBufferKiB, type GlobalValue } from '@sonde/probe-sdk';
 
 /** 16 MiB: ~140 000 events (120 bytes each with the ring's header), 1.4 s of churn at 100 000 state changes/s */
 export const DEFAULT_BUFFER_KIB = 16_384;
@@ -17,14 +17,7 @@ export const params = z
     rport: connFilterShape.rport.describe('remote port or list of up to 8 (upstream -D); [] = every port'),
     timestamp: z.boolean().default(false).describe('text output: a TIME(s) column, seconds since the first event (upstream -T)'),
     wide: z.boolean().default(false).describe('text output: address columns wide enough for IPv6 (upstream -w)'),
-    bufferKiB: z
-      .number()
-      .int()
-      .min(256)
-      .max(262_144)
-      .refine((n) => (n & (n - 1)) === 0, 'bufferKiB must be a power of two')
-      .default(DEFAULT_BUFFER_KIB)
-      .describe('kernel ring buffer for events, KiB (a power of two, 256..262144): room for bursts while user space catches up'),
+    bufferKiB: ringBufferKiB(DEFAULT_BUFFER_KIB),
   })
   .strict()
   .superRefine(checkConnFilters);

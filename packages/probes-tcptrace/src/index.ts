@@ -1,4 +1,4 @@
-import { defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
 import { decodeHists, decodeOpenPackets, decodePacket, type Packet, type StageHistogram } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcptrace } from './render.js';
@@ -65,7 +65,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcptraceData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const packets: Packet[] = [];
     let notKept = 0;
     const keep = (pk: Packet) => {

@@ -4,7 +4,7 @@ import { globalsFor, params } from './params.js';
 
 describe('tcptrace params', () => {
   it('defaults: every TCP packet, 1000 timelines', () => {
-    expect(params.parse({})).toEqual({ port: [], maxPackets: 1000 });
+    expect(params.parse({})).toEqual({ port: [], maxPackets: 1000, bufferKiB: 4096 });
     expect(globalsFor(params.parse({}))).toMatchObject({ targ_ports_cnt: 0, targ_addr_family: 0, targ_learn: false, targ_max_pkts: 1000 });
   });
 

@@ -16,6 +16,7 @@ import {
   taskFilterGlobals,
   taskFilterShape,
   type GlobalValue,
+  ringBufferKiB,
 } from '@sonde/probe-sdk';
 
 export const params = z
@@ -31,6 +32,7 @@ export const params = z
       .max(100_000)
       .default(1000)
       .describe('timelines kept (the first ones to finish); histograms count every packet that passed the filters'),
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine((p, ctx) => checkFamilyOf(p.family, 'addr', p.addr, ctx));

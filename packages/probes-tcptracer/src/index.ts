@@ -4,7 +4,7 @@
  * upstream: X names the process that actually closed the socket (close.h), once per socket, and
  * resets or timeouts still end a connection with an X; every common filter runs in the kernel.
  */
-import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion } from '@sonde/probe-sdk';
+import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
 import { countTypes, decodeEvent, type TcptracerEvent, type TypeCounts } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcptracer } from './render.js';
@@ -39,7 +39,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcptracerData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const counts: TypeCounts = { connect: 0, accept: 0, close: 0 };
     await drainEvents(ctx, bpf, { decode: decodeEvent, onEvent: (e) => countTypes([e], counts) });
     return { counts };

@@ -4,13 +4,14 @@
  * -t `timestamp`, -v `verbose`, -4/-6 `family`.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
     ...connFilterShape,
     timestamp: z.boolean().default(false).describe('text output: a TIME(s) column, seconds since the first event (upstream -t)'),
     verbose: z.boolean().default(false).describe('text output: a NETNS column (upstream -v)'),
+    bufferKiB: ringBufferKiB(),
   })
   .strict()
   .superRefine(checkConnFilters);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { AuditLog } from './audit.js';
@@ -247,5 +250,28 @@ describe('retention', () => {
     expect(store.getJson(ids[0]!)).toBe(store.getJson(ids[0]!));
     expect(store.getJson('j_nope')).toBeUndefined();
     store.close();
+  });
+
+  it('gives the pruned space back: the database file shrinks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sonde-prune-'));
+    try {
+      const store = JobStore.open(dir);
+      const now = Date.UTC(2026, 0, 10);
+      const ids = seed(store, 200, (i) => now - (200 - i) * 1000);
+      const big = 'x'.repeat(50_000);
+      for (const id of ids) store.finish(id, 'succeeded', { ...envelope(id), warnings: [big] } as never, now);
+      // the database file and its write-ahead log
+      const onDisk = () => ['sonde.db', 'sonde.db-wal'].reduce((n, f) => n + (statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+      const before = onDisk();
+      expect(before).toBeGreaterThan(200 * 50_000);
+      expect(store.prune({ maxAgeMs: 0, maxJobs: 10, now })).toBe(190);
+      const after = onDisk();
+      expect(after).toBeLessThan(before / 5);
+      expect(store.count()).toBe(10);
+      expect(store.integrity()).toBe('ok');
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

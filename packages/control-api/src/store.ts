@@ -129,6 +129,12 @@ export class JobStore {
   /** `file` may be ':memory:' (tests, OpenAPI generation). */
   constructor(file: string) {
     this.db = new Database(file);
+    // Retention deletes rows; with incremental auto-vacuum, prune() hands the freed pages back to the
+    // file system. The mode applies to a new file at once, to an older file after one VACUUM.
+    if (Number(this.db.pragma('auto_vacuum', { simple: true })) !== 2) {
+      this.db.pragma('auto_vacuum = INCREMENTAL');
+      this.db.exec('VACUUM');
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -235,8 +241,11 @@ export class JobStore {
     });
     const n = run();
     if (n > 0) this.jsonCache.clear();
-    // give the freed pages back to the file system's view of the WAL
-    if (n > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // give the freed pages back to the file system: truncate the file, then the WAL
+    if (n > 0) {
+      this.db.pragma('incremental_vacuum');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    }
     return n;
   }
 

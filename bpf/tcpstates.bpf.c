@@ -85,7 +85,8 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 	struct tcpstates_event *e;
 	struct sock_tuple t;
 	struct sk_state *st;
-	struct owner *o = NULL;
+	struct owner *o = NULL, unkept;
+	__u8 unkept_have = 0;
 	__u64 now = bpf_ktime_get_ns(), delta = 0;
 	__u32 idx;
 	__u8 known = 0;
@@ -103,6 +104,9 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 		st->ts = now;
 		if (owner_on_kept(sk, oldstate, newstate, &st->o, &st->have_owner) != OWNER_UNKNOWN)
 			o = &st->o;
+	} else if (owner_on_kept(sk, oldstate, newstate, &unkept, &unkept_have) != OWNER_UNKNOWN) {
+		/* first seen at its -> CLOSE (or the map was full): the rules still apply to this event */
+		o = &unkept;
 	}
 
 	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk))

@@ -12,8 +12,8 @@
  *
  * Everything later in softirq (passive ESTABLISHED, FIN/RST received, retransmits, timers) reads the
  * owner back with owner_lookup(). The entry is removed when the socket reaches CLOSE: callers do
- * it after their own last use (owner_forget). tcpstates keeps the owner in its socket-local storage
- * instead and calls owner_on_kept() directly; without accept hooks, a passive child keeps its
+ * it after their own last use (owner_forget). tcpstates keeps the owner in its own per-socket state
+ * (sk_state) instead and calls owner_on_kept() directly; without accept hooks, a passive child keeps its
  * listener's owner until its own process context (close, shutdown) names the real one.
  */
 #ifndef __SONDE_ATTRIB_H
@@ -59,8 +59,8 @@ enum owner_step {
  *   own process context   a listener-given owner yields to the task holding the socket lock
  *                         (close/shutdown by the process that accepted it)
  *   close(2)              no owner yet: the closing task (close.h's rule)
- * Where the kept owner lives is the caller's business: socket-local storage (tcpstates) or
- * sk_owners (owner_on_state below).
+ * Where the kept owner lives is the caller's business: tcpstates' per-socket state, or sk_owners
+ * (owner_on_state below).
  */
 static __always_inline enum owner_step owner_on_kept(const struct sock *sk, int oldstate, int newstate,
 						      struct owner *kept, __u8 *have)

@@ -46,6 +46,20 @@ export class EventBatch {
     }, null);
   }
 
+  /**
+   * Raw records to be decoded by the probe module's export named `decoder`. Problems (no such
+   * export, a decoder that throws) are added once each to `warnings`, which ends up in the result.
+   */
+  static fromModule(mod: Record<string, unknown>, decoder: string, buf: Uint8Array, records: number, warnings: string[]): EventBatch {
+    const warn = (w: string) => {
+      if (!warnings.includes(w)) warnings.push(w);
+    };
+    const decode = mod[decoder];
+    if (typeof decode === 'function') return EventBatch.records(buf, records, decode as RecordDecoder, warn);
+    warn(`events not decoded: the probe module has no decoder '${decoder}'`);
+    return EventBatch.of([]);
+  }
+
   /** the events, decoded now if they were not yet (the same array on every call) */
   events(): unknown[] {
     if (!this.decoded) this.decoded = this.decode ? this.decode() : [];

@@ -35,6 +35,16 @@ describe('EventBatch', () => {
   });
 });
 
+describe('EventBatch.fromModule', () => {
+  it('decodes with the named export, and says so once when there is none', () => {
+    const warnings: string[] = [];
+    const mod = { decodeEvent: (s: Buffer) => s.readUInt32LE(0) };
+    expect(EventBatch.fromModule(mod, 'decodeEvent', records(5, 2), 2, warnings).events()).toEqual([5, 6]);
+    for (let i = 0; i < 2; i++) expect(EventBatch.fromModule(mod, 'nope', records(0, 2), 2, warnings).length).toBe(0);
+    expect(warnings).toEqual(["events not decoded: the probe module has no decoder 'nope'"]);
+  });
+});
+
 describe('EventKeeper', () => {
   it('keeps the first max events in order and counts the rest exactly', () => {
     const k = new EventKeeper(5);

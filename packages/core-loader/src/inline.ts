@@ -8,7 +8,7 @@ import { outcomeEnvelope } from './envelope.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import { executeJob } from './execute.js';
 import type { JobContext } from './context.js';
-import { EventBatch, type RecordDecoder } from './event-batch.js';
+import { EventBatch } from './event-batch.js';
 import { pathToFileURL } from 'node:url';
 
 export interface InlineOptions {
@@ -40,9 +40,6 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
   // raw records (drainEvents' mainThreadDecoder) stay raw until read, as in the runner
   // (a module that cannot be imported fails the job in executeJob, with the reason)
   const mod = (await import(pathToFileURL(entry.modulePath!).href).catch(() => ({}))) as Record<string, unknown>;
-  const warn = (w: string) => {
-    if (!warnings.includes(w)) warnings.push(w);
-  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const o = await executeJob(
@@ -50,11 +47,7 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
       {
         attached: (v) => opts.onAttached?.(v),
         events: (b) => add(EventBatch.of(b)),
-        records: (buf, records, decoder) => {
-          const decode = mod[decoder];
-          if (typeof decode === 'function') add(EventBatch.records(buf, records, decode as RecordDecoder, warn));
-          else warn(`events not decoded: the probe module has no decoder '${decoder}'`);
-        },
+        records: (buf, records, decoder) => add(EventBatch.fromModule(mod, decoder, buf, records, warnings)),
       },
       (c) => {
         ctx = c;

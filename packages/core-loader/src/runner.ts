@@ -19,7 +19,7 @@ import type { Catalog, CatalogEntry } from './catalog.js';
 import { outcomeEnvelope } from './envelope.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import type { JobOutcome } from './execute.js';
-import { EventBatch, type RecordDecoder } from './event-batch.js';
+import { EventBatch } from './event-batch.js';
 import { permissionProblem } from './features.js';
 import type { WorkerTask } from './worker.js';
 
@@ -62,19 +62,6 @@ interface WorkerMessage {
   records?: number;
   decoder?: string;
   outcome?: JobOutcome;
-}
-
-/** a {t:'records'} message as a batch decoded, when first read, by the probe module's export `decoder` */
-function recordsBatch(mod: Record<string, unknown> | null, m: WorkerMessage, warnings: string[]): EventBatch {
-  const warn = (w: string) => {
-    if (!warnings.includes(w)) warnings.push(w);
-  };
-  const decode = mod?.[m.decoder ?? ''];
-  if (typeof decode !== 'function') {
-    warn(`events not decoded: the probe module has no decoder '${m.decoder}'`);
-    return EventBatch.of([]);
-  }
-  return EventBatch.records(m.buf!, m.records ?? 0, decode as RecordDecoder, warn);
 }
 
 export class JobRunner implements RunnerApi {
@@ -137,7 +124,7 @@ export class JobRunner implements RunnerApi {
         job.variant = m.variant ?? null;
         this.opts.hooks.attached(spec.id, { variant: m.variant ?? '', at: m.at ?? Date.now() });
       } else if ((m.t === 'events' && m.batch) || (m.t === 'records' && m.buf)) {
-        const batch = m.batch ? EventBatch.of(m.batch) : recordsBatch(mod, m, job.warnings);
+        const batch = m.batch ? EventBatch.of(m.batch) : EventBatch.fromModule(mod ?? {}, m.decoder ?? '', m.buf!, m.records ?? 0, job.warnings);
         if (batch.length === 0) return;
         job.keeper.add(batch);
         this.opts.hooks.events(spec.id, batch);

@@ -2,6 +2,7 @@
  * One job's life inside whatever thread runs it: import the probe, run it with a JobContext,
  * and always release the kernel objects. Used by the pool worker and by runJobInline.
  */
+import { appendFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { errorToJSON, isProbe, type BudgetReport, type ProbeDefinition } from '@sonde/probe-sdk';
 import type { JobBudget } from './api.js';
@@ -62,6 +63,7 @@ export async function executeJob(
   } finally {
     ctx.close();
   }
+  logVariant(probe.name, ctx.variant, error);
   return {
     data,
     variant: ctx.variant,
@@ -74,4 +76,19 @@ export async function executeJob(
     startedAt,
     endedAt: Date.now(),
   };
+}
+
+/**
+ * SONDE_VARIANT_LOG=<file>: one JSON line per job with the hook variant that attached (or why none
+ * did). The kernel matrix (test/vm) reads it to say which variant each probe ran on each kernel.
+ */
+function logVariant(probe: string, variant: string | null, error: Record<string, unknown> | undefined): void {
+  const file = process.env.SONDE_VARIANT_LOG;
+  if (!file) return;
+  const line = variant ? { probe, variant } : { probe, variant: null, error: error?.type ?? null };
+  try {
+    appendFileSync(file, JSON.stringify(line) + '\n');
+  } catch {
+    /* a log for tests only: never fails a job */
+  }
 }

@@ -1,0 +1,35 @@
+#!/bin/bash
+# Runs as the guest's PID 1 on the overlay root (the host's / read-only + tmpfs): mounts what the
+# probes need, runs the test files listed in the run folder's job.env with vitest, writes the report
+# and the exit status there, and powers off. Everything it prints goes to the serial console.
+RUN=$1
+set -u
+say() { echo "sonde-vm: $*"; }
+mount -t tmpfs tmp /tmp 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t devpts devpts /dev/pts 2>/dev/null || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts; }
+ip link set lo up
+# module autoloading (veth, sch_*) from this kernel's own modules, bind-mounted at /lib/modules/$(uname -r)
+echo /sbin/modprobe > /proc/sys/kernel/modprobe
+kver=$(uname -r)
+[ -f "$RUN/config" ] && cp "$RUN/config" "/boot/config-$kver"
+ulimit -n 20000
+export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=1 NO_COLOR=1
+# shellcheck disable=SC1091
+. "$RUN/job.env"
+cd "$PROJECT" || { say "no project at $PROJECT"; echo 2 > "$RUN/exit"; poweroff -f; }
+say "kernel $kver, $(nproc) cpu(s), $(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo); running: $TESTS"
+echo "$kver" > "$RUN/kernel"
+start=$(date +%s)
+# shellcheck disable=SC2086
+SONDE_VARIANT_LOG="$RUN/variants.jsonl" timeout "$TIMEOUT_S" node node_modules/vitest/vitest.mjs run $TESTS \
+  --reporter=verbose --reporter=json --outputFile.json="$RUN/report.json" > "$RUN/vitest.log" 2>&1
+rc=$?
+say "tests exited $rc after $(( $(date +%s) - start )) s"
+tail -n 40 "$RUN/vitest.log"
+echo $rc > "$RUN/exit"
+sync
+poweroff -f

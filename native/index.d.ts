@@ -128,6 +128,14 @@ export declare const features: {
   progType(type: string): boolean;
   /** the enumerators of a vmlinux BTF enum, e.g. 'skb_drop_reason' */
   enumValues(name: string): Array<{ name: string; value: number }>;
+  /** arguments a `tp_btf/<event>` program receives (the trace function's, without its data pointer); -1 without BTF for it */
+  tpBtfArgs(event: string): number;
+  /** struct or union `struct` has a member `field` (anonymous members searched, as CO-RE does) */
+  btfField(struct: string, field: string): boolean;
+  /** a kprobe can attach to `function`: the kernel has kprobes and the function is a text symbol in kallsyms */
+  kprobe(function_: string): boolean;
+  /** an fentry program on `function` loads and attaches here (tried once per process; nothing stays loaded) */
+  fentry(function_: string): boolean;
 };
 
 /** the samples of a consume()/poll() result (or its buf), as views into the buffer */

@@ -4,9 +4,14 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "bytes.h"
@@ -58,6 +63,123 @@ Napi::Value TpBtf(const Napi::CallbackInfo& info) {
   std::string ev = GetString(info, 0, "event");
   const btf* b = Vmlinux();
   return Napi::Boolean::New(info.Env(), b && HasKind(b, "btf_trace_" + ev, BTF_KIND_TYPEDEF));
+}
+
+// The func_proto behind a raw tracepoint's `btf_trace_<ev>` typedef (a pointer to it), or null.
+const btf_type* TraceProto(const btf* b, const std::string& ev) {
+  int id = btf__find_by_name_kind(b, ("btf_trace_" + ev).c_str(), BTF_KIND_TYPEDEF);
+  if (id <= 0) return nullptr;
+  const btf_type* t = btf__type_by_id(b, id);
+  t = btf__type_by_id(b, t->type);  // typedef -> pointer
+  if (!t || !btf_is_ptr(t)) return nullptr;
+  t = btf__type_by_id(b, t->type);
+  return t && btf_is_func_proto(t) ? t : nullptr;
+}
+
+// Arguments a tp_btf program sees for the event: the trace function's, minus its `void *__data`.
+// -1 when the event has no BTF.
+Napi::Value TpBtfArgs(const Napi::CallbackInfo& info) {
+  std::string ev = GetString(info, 0, "event");
+  const btf* b = Vmlinux();
+  const btf_type* proto = b ? TraceProto(b, ev) : nullptr;
+  return Napi::Number::New(info.Env(), proto ? btf_vlen(proto) - 1 : -1);
+}
+
+// struct (or union) `name` has a member `field`, looked up through anonymous members as CO-RE does.
+bool HasMember(const btf* b, const btf_type* t, const std::string& field, int depth = 0) {
+  if (!t || depth > 8 || !(btf_is_struct(t) || btf_is_union(t))) return false;
+  const btf_member* m = btf_members(t);
+  for (uint16_t i = 0; i < btf_vlen(t); i++, m++) {
+    const char* n = btf__name_by_offset(b, m->name_off);
+    if (n && field == n) return true;
+    if (!n || !*n) {
+      const btf_type* inner = btf__type_by_id(b, m->type);
+      while (inner && (btf_is_typedef(inner) || btf_is_mod(inner))) inner = btf__type_by_id(b, inner->type);
+      if (HasMember(b, inner, field, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+Napi::Value BtfField(const Napi::CallbackInfo& info) {
+  std::string st = GetString(info, 0, "struct");
+  std::string field = GetString(info, 1, "field");
+  const btf* b = Vmlinux();
+  bool found = false;
+  if (b) {
+    for (int kind : {BTF_KIND_STRUCT, BTF_KIND_UNION}) {
+      int id = btf__find_by_name_kind(b, st.c_str(), kind);
+      if (id > 0 && HasMember(b, btf__type_by_id(b, id), field)) found = true;
+    }
+  }
+  return Napi::Boolean::New(info.Env(), found);
+}
+
+// A kernel function can be attached to: a text symbol in /proc/kallsyms (names are listed even
+// without root; a function inlined everywhere or marked notrace has none). Read once per process.
+bool KallsymsHas(const std::string& fn) {
+  static std::set<std::string>* syms = [] {
+    auto* s = new std::set<std::string>();
+    std::ifstream in("/proc/kallsyms");
+    std::string addr, type, name;
+    while (in >> addr >> type) {
+      std::getline(in, name);
+      size_t a = name.find_first_not_of(" \t");
+      size_t e = name.find_first_of(" \t", a);
+      if (a == std::string::npos) continue;
+      if (type == "t" || type == "T") s->insert(name.substr(a, e == std::string::npos ? e : e - a));
+    }
+    return s;
+  }();
+  return syms->count(fn) > 0;
+}
+
+// kprobes exist when the kernel has the perf "kprobe" PMU (what libbpf attaches through) or the
+// legacy tracefs interface; neither exists without CONFIG_KPROBES.
+bool KprobesAvailable() {
+  return access("/sys/bus/event_source/devices/kprobe/type", F_OK) == 0 ||
+         access("/sys/kernel/tracing/kprobe_events", F_OK) == 0 ||
+         access("/sys/kernel/debug/tracing/kprobe_events", F_OK) == 0;
+}
+
+Napi::Value Kprobe(const Napi::CallbackInfo& info) {
+  std::string fn = GetString(info, 0, "function");
+  return Napi::Boolean::New(info.Env(), KprobesAvailable() && KallsymsHas(fn));
+}
+
+// fentry works when a trampoline can be attached: load a minimal fentry program on `fn` and
+// attach it (some kernels refuse either step with EPERM, others have no trampolines at all).
+// Answered once per function per process; nothing stays loaded.
+Napi::Value Fentry(const Napi::CallbackInfo& info) {
+  std::string fn = GetString(info, 0, "function");
+  static std::mutex mu;
+  static std::map<std::string, bool> memo;
+  std::lock_guard<std::mutex> lock(mu);
+  auto hit = memo.find(fn);
+  if (hit != memo.end()) return Napi::Boolean::New(info.Env(), hit->second);
+  bool ok = false;
+  const btf* b = Vmlinux();
+  int id = b ? btf__find_by_name_kind(b, fn.c_str(), BTF_KIND_FUNC) : -1;
+  if (id > 0) {
+    struct bpf_insn insns[2] = {};
+    insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;
+    insns[0].dst_reg = BPF_REG_0;
+    insns[1].code = BPF_JMP | BPF_EXIT;
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+                .attach_btf_id = static_cast<__u32>(id));
+    int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, nullptr, "GPL", insns, 2, &opts);
+    if (fd >= 0) {
+      int link = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, nullptr);
+      if (link < 0) link = bpf_raw_tracepoint_open(nullptr, fd);
+      if (link >= 0) {
+        ok = true;
+        close(link);
+      }
+      close(fd);
+    }
+  }
+  memo[fn] = ok;
+  return Napi::Boolean::New(info.Env(), ok);
 }
 
 Napi::Value Tracepoint(const Napi::CallbackInfo& info) {
@@ -157,6 +279,10 @@ Napi::Object Features(Napi::Env env) {
   f.Set("tracepoint", Napi::Function::New<Tracepoint>(env, "tracepoint"));
   f.Set("progType", Napi::Function::New<ProgType>(env, "progType"));
   f.Set("enumValues", Napi::Function::New<EnumValues>(env, "enumValues"));
+  f.Set("tpBtfArgs", Napi::Function::New<TpBtfArgs>(env, "tpBtfArgs"));
+  f.Set("btfField", Napi::Function::New<BtfField>(env, "btfField"));
+  f.Set("kprobe", Napi::Function::New<Kprobe>(env, "kprobe"));
+  f.Set("fentry", Napi::Function::New<Fentry>(env, "fentry"));
   return f;
 }
 

@@ -4,7 +4,8 @@
 
 namespace sonde {
 
-// The `features` export: btf, btfType, tpBtf, tracepoint, progType, enumValues.
+// The `features` export: btf, btfType, tpBtf, tpBtfArgs, btfField, tracepoint, kprobe, fentry,
+// progType, enumValues.
 Napi::Object Features(Napi::Env env);
 
 }  // namespace sonde

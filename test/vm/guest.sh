@@ -24,10 +24,17 @@ cd "$PROJECT" || { say "no project at $PROJECT"; echo 2 > "$RUN/exit"; poweroff 
 say "kernel $kver, $(nproc) cpu(s), $(awk '/MemTotal/ {print $2" kB"}' /proc/meminfo); running: $TESTS"
 echo "$kver" > "$RUN/kernel"
 start=$(date +%s)
-# shellcheck disable=SC2086
-SONDE_VARIANT_LOG="$RUN/variants.jsonl" timeout "$TIMEOUT_S" node node_modules/vitest/vitest.mjs run $TESTS \
-  --reporter=verbose --reporter=json --outputFile.json="$RUN/report.json" > "$RUN/vitest.log" 2>&1
-rc=$?
+if [ -n "${CMD:-}" ]; then
+  # a command instead of the tests (matrix.mjs --cmd): its output is the run's cmd.log
+  timeout "$TIMEOUT_S" bash -c "$CMD" > "$RUN/cmd.log" 2>&1
+  rc=$?
+  cp "$RUN/cmd.log" "$RUN/vitest.log"
+else
+  # shellcheck disable=SC2086
+  SONDE_VARIANT_LOG="$RUN/variants.jsonl" timeout "$TIMEOUT_S" node node_modules/vitest/vitest.mjs run $TESTS \
+    --reporter=verbose --reporter=json --outputFile.json="$RUN/report.json" > "$RUN/vitest.log" 2>&1
+  rc=$?
+fi
 say "tests exited $rc after $(( $(date +%s) - start )) s"
 tail -n 40 "$RUN/vitest.log"
 echo $rc > "$RUN/exit"

@@ -6,6 +6,7 @@
  * non-zero when any test failed or a guest did not come back.
  *
  *   node test/vm/matrix.mjs [--kernels 6.1,6.12] [--host] [--update-readme] [--files a,b]
+ *   node test/vm/matrix.mjs --cmd 'node test/vm/variants.mjs'   (a command in each guest instead; prints its output)
  *
  * --host runs the same test files on this machine first (CI reuses its `npm test` run instead).
  * --update-readme writes the table into README.md between the matrix markers.
@@ -36,7 +37,7 @@ function log(msg) {
   process.stderr.write(`[matrix ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
-async function runKernel(k, files) {
+async function runKernel(k, files, cmd) {
   const t0 = Date.now();
   const kernel = fetchKernel(join(cache, 'kernels'), k);
   const runDir = join(cache, RUNS, k.id);
@@ -49,7 +50,7 @@ async function runKernel(k, files) {
     writeFileSync(join(runDir, 'config'), readFileSync(kernel.config));
     writeFileSync(
       join(runDir, 'job.env'),
-      [`PROJECT='${project}'`, `TESTS='${files.join(' ')}'`, `TIMEOUT_S=${TEST_TIMEOUT_S}`, 'export SONDE_REQUIRE_KERNEL=1', ''].join('\n'),
+      [`PROJECT='${project}'`, `TESTS='${files.join(' ')}'`, `TIMEOUT_S=${TEST_TIMEOUT_S}`, `CMD=${cmd ? `'${cmd.replace(/'/g, `'\\''`)}'` : ''}`, 'export SONDE_REQUIRE_KERNEL=1', ''].join('\n'),
     );
     log(`${k.id}: booting ${kernel.pkg} (${kernel.kver})${attempt > 1 ? ', second attempt' : ''}`);
     const r = await boot({
@@ -87,7 +88,12 @@ async function main() {
   if (flag('host')) runHost(files);
   log(`kernels ${kernels.map((k) => k.id).join(', ')}; ${files.length} test files`);
   // the kernels side by side, one vCPU each (two TCG guests on two cores ≈ 1.9× the throughput of one)
-  const results = await Promise.all(kernels.map((k) => runKernel(k, files).catch((err) => ({ error: err }))));
+  const cmd = arg('cmd');
+  const results = await Promise.all(kernels.map((k) => runKernel(k, files, cmd).catch((err) => ({ error: err }))));
+  if (cmd) {
+    for (const k of kernels) process.stdout.write(`\n===== ${k.id} =====\n${readFileSync(join(cache, RUNS, k.id, 'vitest.log'), 'utf8')}`);
+    process.exit(results.every((r) => r.exit === 0) ? 0 : 1);
+  }
   const runs = [];
   const hostDir = hostRunDir(project);
   if (existsSync(join(hostDir, 'report.json'))) runs.push(readRun(hostDir, 'host'));

@@ -38,6 +38,7 @@ const CATALOGUE: Record<ProblemType, { status: ContentfulStatusCode; title: stri
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'probe-unavailable-on-this-kernel': { status: 422, title: 'Probe unavailable on this kernel' },
+  'probe-rejected-by-verifier': { status: 422, title: "Probe rejected by this kernel's verifier" },
   'too-many-jobs': { status: 429, title: 'Too many jobs' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'probe-load-failed': { status: 500, title: 'Probe failed to load' },

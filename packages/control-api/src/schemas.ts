@@ -39,6 +39,9 @@ export const ProbeInfoSchema = z
     available: z.boolean(),
     reason: z.string().optional().openapi({ description: 'why the probe cannot run here' }),
     variant: z.string().optional().openapi({ description: 'the hook variant that would run here', example: 'tp_btf' }),
+    verified: z.enum(['loaded', 'refused', 'not-verified']).optional().openapi({
+      description: "loaded: the variant passed this kernel's verifier at discovery (loaded, not attached); refused: the verifier refused every fitting variant (see reason); not-verified: discovery lacked the privileges to try",
+    }),
     packageName: z.string().openapi({ example: '@sonde/probes-tcprtt' }),
   })
   .openapi('ProbeInfo');

@@ -18,6 +18,12 @@ export interface ProbeInfo {
   reason?: string;
   /** the hook variant that would run here */
   variant?: string;
+  /**
+   * 'loaded': the variant's programs passed this kernel's verifier at discovery (loaded, not
+   * attached); 'refused': the verifier refused every fitting variant (see reason); 'not-verified':
+   * discovery lacked the privileges to try, so the first job is the first load.
+   */
+  verified?: 'loaded' | 'refused' | 'not-verified';
   packageName: string;
 }
 

@@ -17,8 +17,9 @@ import {
   type ProbeDefinition,
 } from '@sonde/probe-sdk';
 import type { CatalogApi, ProbeInfo } from './api.js';
-import { chooseVariant } from './features.js';
+import { fittingVariants } from './features.js';
 import { native } from './native.js';
+import { verifyVariants } from './verify.js';
 
 const Manifest = z.object({
   name: z.string().min(1),
@@ -178,11 +179,18 @@ async function inspect(dir: string): Promise<CatalogEntry> {
     definition: def,
   };
   if (!existsSync(def.bpf.object)) return { ...entry, reason: `BPF object ${def.bpf.object} missing (package not built?)` };
-  const choice = chooseVariant(def.bpf.variants);
-  if (!choice.variant) return { ...entry, reason: choice.reason ?? 'no hook variant fits this kernel' };
-  const bad = objectProblem(def.bpf.object, choice.variant.programs);
+  const { fits, reason } = fittingVariants(def.bpf.variants);
+  if (fits.length === 0) return { ...entry, reason: reason ?? 'no hook variant fits this kernel' };
+  const bad = objectProblem(def.bpf.object, fits[0]!.programs);
   if (bad) return { ...entry, reason: bad };
-  return { ...entry, available: true, variant: choice.variant.name };
+  let v;
+  try {
+    v = verifyVariants(def.name, def.bpf.object, fits);
+  } catch (err) {
+    return { ...entry, reason: `BPF object ${def.bpf.object} does not load here: ${(err as Error).message.split('\n')[0]}` };
+  }
+  if (v.status === 'refused') return { ...entry, reason: v.reason, verified: 'refused' };
+  return { ...entry, available: true, variant: v.variant, verified: v.status };
 }
 
 /**

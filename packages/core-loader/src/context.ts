@@ -2,13 +2,13 @@
  * ProbeContext over the native addon: what a probe's run() sees inside a worker (or inline).
  * It owns the job's BpfObject and guarantees it is closed when the job ends, however it ends.
  */
-import type { BpfSpec, BudgetReport, LoadOptions, LoadedBpf, MapDump, ProbeContext, RingReader } from '@sonde/probe-sdk';
-import { ProbeLoadError } from '@sonde/probe-sdk';
+import type { BpfSpec, BudgetReport, HookVariant, LoadOptions, LoadedBpf, MapDump, ProbeContext, RingReader } from '@sonde/probe-sdk';
+import { ProbeLoadError, ProbeUnavailableError, VerifierRejectedError } from '@sonde/probe-sdk';
 import type { JobBudget } from './api.js';
 import { BudgetMeter } from './budget.js';
-import { chooseVariant, permissionProblem } from './features.js';
+import { fittingVariants, permissionProblem } from './features.js';
 import { encodeGlobal } from './globals.js';
-import { asProbeError, native, type BpfObject } from './native.js';
+import { asProbeError, native, verifierRefusal, type BpfObject } from './native.js';
 
 export interface ContextHooks {
   attached(variant: string, at: number): void;
@@ -49,6 +49,8 @@ export class JobContext implements ProbeContext {
     private readonly durationMs: number,
     private readonly hooks: ContextHooks,
     private readonly budget?: JobBudget,
+    /** the probe's name, for errors */
+    private readonly probe = 'probe',
   ) {
     this.signal = this.ac.signal;
     // until attached, the clock guards the load itself; the measuring window starts at attach
@@ -77,9 +79,25 @@ export class JobContext implements ProbeContext {
     if (this.obj) throw new ProbeLoadError('load() called twice in one job', 'load');
     const perm = permissionProblem();
     if (perm) throw new ProbeLoadError(`cannot load BPF programs: ${perm}`, 'load', 'EPERM', perm);
-    const choice = chooseVariant(this.spec.variants);
-    if (!choice.variant) throw new ProbeLoadError(choice.reason ?? 'no hook variant fits', 'load', 'ENOTSUP');
-    const variant = choice.variant;
+    const { fits, reason } = fittingVariants(this.spec.variants);
+    if (fits.length === 0) throw new ProbeUnavailableError(this.probe, reason ?? 'no hook variant fits');
+    // a variant the verifier refuses gives way to the next fitting one; the last refusal is the error
+    let refused: VerifierRejectedError | undefined;
+    for (const variant of fits) {
+      try {
+        const obj = this.loadVariant(variant, opts);
+        if (refused) this.warn(`hook variant ${refused.verifier.variant} was refused by the verifier here (${refused.verifier.program}); running ${variant.name}`);
+        return this.attached(obj, variant);
+      } catch (err) {
+        if (!(err instanceof VerifierRejectedError)) throw err;
+        refused = err;
+      }
+    }
+    throw refused!;
+  }
+
+  /** Open, configure, load and attach one variant; on any failure nothing of it stays in the kernel. */
+  private loadVariant(variant: HookVariant, opts: LoadOptions): BpfObject {
     const n = native();
     let obj: BpfObject;
     try {
@@ -88,9 +106,11 @@ export class JobContext implements ProbeContext {
       throw asProbeError(err, 'open');
     }
     this.obj = obj;
+    let sections = new Map<string, string>();
     try {
+      sections = new Map(obj.programs().map((p) => [p.name, p.section]));
       const wanted = new Set(variant.programs);
-      for (const p of obj.programs()) obj.setAutoload(p.name, wanted.has(p.name));
+      for (const p of sections.keys()) obj.setAutoload(p, wanted.has(p));
       const sizes = new Map(obj.globals().map((g) => [g.name, g.size]));
       for (const [name, value] of Object.entries(opts.globals ?? {})) {
         const size = sizes.get(name);
@@ -102,8 +122,12 @@ export class JobContext implements ProbeContext {
       for (const p of variant.programs) obj.attach(p);
     } catch (err) {
       this.close();
-      throw asProbeError(err, 'load');
+      throw verifierRefusal(err, this.probe, variant.name, sections) ?? asProbeError(err, 'load');
     }
+    return obj;
+  }
+
+  private attached(obj: BpfObject, variant: HookVariant): LoadedBpf {
     this.variant = variant.name;
     if (this.budget) this.meterBudget(obj, this.budget);
     const at = Date.now();

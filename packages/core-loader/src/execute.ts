@@ -52,7 +52,7 @@ export async function executeJob(
 ): Promise<JobOutcome> {
   const startedAt = Date.now();
   const probe = await importProbe(task.modulePath);
-  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, hooks, task.budget);
+  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, hooks, task.budget, probe.name);
   control(ctx);
   let data: unknown = null;
   let error: Record<string, unknown> | undefined;

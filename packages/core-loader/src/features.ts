@@ -13,13 +13,21 @@ function describe(need: FeatureNeed): string {
     case 'btf':
       return 'kernel BTF (/sys/kernel/btf/vmlinux)';
     case 'tp_btf':
-      return `tp_btf/${need.event}`;
+      return need.args === undefined ? `tp_btf/${need.event}` : `tp_btf/${need.event} with ${need.args} arguments`;
     case 'tracepoint':
       return `tracepoint ${need.category}/${need.event} (needs tracefs at /sys/kernel/tracing)`;
     case 'prog_type':
       return `BPF program type ${need.type}`;
     case 'btf_type':
       return `kernel type ${need.name}`;
+    case 'btf_field':
+      return `${need.struct}.${need.field} in the kernel's BTF`;
+    case 'btf_enum_value':
+      return `${need.name} in enum ${need.enum}`;
+    case 'fentry':
+      return `fentry on ${need.function} (trampolines)`;
+    case 'kprobe':
+      return `kprobe on ${need.function}`;
   }
 }
 
@@ -37,7 +45,7 @@ export function hasFeature(need: FeatureNeed): boolean {
         ok = f.btf();
         break;
       case 'tp_btf':
-        ok = f.btf() && f.tpBtf(need.event);
+        ok = f.btf() && f.tpBtf(need.event) && (need.args === undefined || f.tpBtfArgs(need.event) === need.args);
         break;
       case 'tracepoint':
         ok = ensureTracefs() && f.tracepoint(need.category, need.event);
@@ -47,6 +55,18 @@ export function hasFeature(need: FeatureNeed): boolean {
         break;
       case 'btf_type':
         ok = f.btfType(need.name);
+        break;
+      case 'btf_field':
+        ok = f.btfField(need.struct, need.field);
+        break;
+      case 'btf_enum_value':
+        ok = f.enumValues(need.enum).some((e) => e.name === need.name);
+        break;
+      case 'fentry':
+        ok = f.fentry(need.function);
+        break;
+      case 'kprobe':
+        ok = f.kprobe(need.function);
         break;
     }
   } catch {
@@ -64,15 +84,26 @@ export interface VariantChoice {
 }
 
 export function chooseVariant(variants: HookVariant[]): VariantChoice {
+  const f = fittingVariants(variants);
+  return f.fits.length ? { variant: f.fits[0] } : { reason: f.reason };
+}
+
+/**
+ * Every variant whose needs this kernel meets, in the probe's order of preference (the loader
+ * falls back to the next one when the verifier refuses a fitting variant), and what the others lack.
+ */
+export function fittingVariants(variants: HookVariant[]): { fits: HookVariant[]; reason?: string; lacking: string[] } {
   const native = loadNative();
-  if (!native.mod) return { reason: native.error ?? 'native addon missing' };
-  const missing: string[] = [];
+  if (!native.mod) return { fits: [], reason: native.error ?? 'native addon missing', lacking: [] };
+  const lacking: string[] = [];
+  const fits: HookVariant[] = [];
   for (const v of variants) {
     const lacks = v.needs.filter((n) => !hasFeature(n));
-    if (lacks.length === 0) return { variant: v };
-    missing.push(`${v.name}: no ${lacks.map(describe).join(', ')}`);
+    if (lacks.length === 0) fits.push(v);
+    else lacking.push(`${v.name}: no ${lacks.map(describe).join(', ')}`);
   }
-  return { reason: missing.length ? `no hook variant fits this kernel (${missing.join('; ')})` : 'probe declares no hook variants' };
+  if (fits.length) return { fits, lacking };
+  return { fits, lacking, reason: lacking.length ? `no hook variant fits this kernel (${lacking.join('; ')})` : 'probe declares no hook variants' };
 }
 
 /** Root or CAP_BPF+CAP_PERFMON: the effective capability set, read from /proc (no extra deps). */

@@ -12,6 +12,7 @@ export type ErrorType =
   | 'unauthorized'
   | 'conflict'
   | 'probe-load-failed'
+  | 'probe-rejected-by-verifier'
   | 'internal';
 
 export class SondeError extends Error {
@@ -93,11 +94,28 @@ export class ProbeLoadError extends SondeError {
   }
 }
 
+/**
+ * The kernel's verifier refused a program of the probe: the probe cannot load on this kernel as
+ * built. Not a permission problem, whatever errno the kernel used (EACCES, EINVAL): the details
+ * name the hook variant, the program and its section, and carry the verifier's last lines.
+ */
+export class VerifierRejectedError extends SondeError {
+  constructor(
+    message: string,
+    readonly verifier: { variant?: string; program?: string; hook?: string; log: string[] },
+  ) {
+    super('probe-rejected-by-verifier', message, verifier);
+  }
+}
+
 /** Rebuild a typed error from its JSON form (errors cross the worker-thread boundary as JSON). */
 export function reviveError(json: unknown): SondeError {
   const o = (json ?? {}) as { name?: string; type?: ErrorType; message?: string; details?: Record<string, unknown> };
   const details = o.details ?? {};
   const message = o.message ?? 'unknown error';
+  if (o.name === 'VerifierRejectedError') {
+    return new VerifierRejectedError(message, details as VerifierRejectedError['verifier']);
+  }
   if (o.name === 'ProbeLoadError') {
     return new ProbeLoadError(
       message,

@@ -6,14 +6,26 @@
 /** A kernel capability a hook variant needs; the loader checks them by feature probing. */
 export type FeatureNeed =
   | { kind: 'btf' }
-  /** `tp_btf/<event>`: the kernel BTF has `btf_trace_<event>`. No tracefs needed. */
-  | { kind: 'tp_btf'; event: string }
+  /**
+   * `tp_btf/<event>`: the kernel BTF has `btf_trace_<event>`. No tracefs needed. `args`: the event
+   * passes exactly that many arguments here (tracepoints gain arguments between kernels, and a
+   * program that reads one the kernel does not pass is refused by the verifier).
+   */
+  | { kind: 'tp_btf'; event: string; args?: number }
   /** classic `tracepoint/<category>/<event>`: needs tracefs mounted (the loader mounts it if it can). */
   | { kind: 'tracepoint'; category: string; event: string }
   /** a BPF program type loads on this kernel, e.g. 'tracing', 'raw_tracepoint'. */
   | { kind: 'prog_type'; type: string }
   /** a kernel BTF type (struct/enum/…) exists, e.g. to gate a CO-RE path. */
-  | { kind: 'btf_type'; name: string };
+  | { kind: 'btf_type'; name: string }
+  /** `struct.field` exists in the kernel's BTF (anonymous members searched, as CO-RE does). */
+  | { kind: 'btf_field'; struct: string; field: string }
+  /** an enumerator of a kernel enum exists, e.g. a drop reason (`skb_drop_reason`, `SKB_DROP_REASON_…`). */
+  | { kind: 'btf_enum_value'; enum: string; name: string }
+  /** `fentry/<function>` (and fexit): the kernel attaches trampolines to it (tried once, nothing kept). */
+  | { kind: 'fentry'; function: string }
+  /** `kprobe/<function>` (and kretprobe): the kernel has kprobes and the function is in kallsyms. */
+  | { kind: 'kprobe'; function: string };
 
 /** One way of hooking the kernel; the first variant whose needs all hold is the one that runs. */
 export interface HookVariant {

@@ -32,12 +32,20 @@ static __always_inline __u64 log2_u64(__u64 v)
 /*
  * The slot for v in a histogram of `nslots` slots. The last slot also takes everything larger,
  * and the clamp keeps the slot index provably in bounds for the verifier.
+ *
+ * Verifier trap: returning a __u32 made clang compare one register and index with a zero-extended
+ * copy of it; 6.1's verifier does not carry the bound across that copy ("unbounded memory access").
+ * A 64-bit slot is compared and used in the same register, and the barrier keeps clang from
+ * splitting the clamp from the use.
  */
-static __always_inline __u32 log2_slot(__u64 v, __u32 nslots)
+static __always_inline __u64 log2_slot(__u64 v, __u64 nslots)
 {
 	__u64 slot = log2_u64(v);
 
-	return slot >= nslots ? nslots - 1 : (__u32)slot;
+	if (slot >= nslots)
+		slot = nslots - 1;
+	asm volatile("" : "+r"(slot));
+	return slot;
 }
 
 #endif /* __SONDE_LOG2_H */

@@ -37,17 +37,55 @@ bool DebugToStderr() {
   return on;
 }
 
+// libbpf prints a refused program's whole verifier log in one message, often megabytes: keep its
+// head line (which names the program), a marker, and the log's last lines, where the reason is.
+constexpr size_t kVerifierTailKeep = 6 * 1024;
+constexpr const char kBeginLog[] = "-- BEGIN PROG LOAD LOG --";
+
+std::string Condense(const std::string& msg) {
+  size_t begin = msg.find(kBeginLog);
+  if (begin == std::string::npos || msg.size() <= kVerifierTailKeep * 2) return msg;
+  size_t head_end = msg.find('\n', begin);
+  if (head_end == std::string::npos) return msg;
+  size_t tail_start = msg.size() - kVerifierTailKeep;
+  size_t nl = msg.find('\n', tail_start);
+  if (nl != std::string::npos) tail_start = nl + 1;
+  return msg.substr(0, head_end + 1) + "...\n" + msg.substr(tail_start);
+}
+
 int PrintFn(enum libbpf_print_level level, const char* fmt, va_list args) {
-  char line[4096];
+  char small[4096];
   va_list copy;
   va_copy(copy, args);
-  int n = vsnprintf(line, sizeof line, fmt, copy);
+  int n = vsnprintf(small, sizeof small, fmt, copy);
   va_end(copy);
   if (n < 0) return 0;
-  if (DebugToStderr()) fputs(line, stderr);
+  std::string line;
+  if (static_cast<size_t>(n) < sizeof small) {
+    line.assign(small, n);
+  } else {
+    line.resize(static_cast<size_t>(n) + 1);
+    va_copy(copy, args);
+    vsnprintf(line.data(), line.size(), fmt, copy);
+    va_end(copy);
+    line.resize(n);
+  }
+  if (DebugToStderr()) fputs(line.c_str(), stderr);
   if (level == LIBBPF_DEBUG) return n;
-  tls_log.append(line, std::min<size_t>(n, sizeof line - 1));
-  if (tls_log.size() > kLogKeep) tls_log.erase(0, tls_log.size() - kLogKeep);
+  tls_log.append(Condense(line));
+  if (tls_log.size() > kLogKeep) {
+    // keep the verifier log's head line when trimming: it names the refused program
+    size_t begin = tls_log.rfind(kBeginLog);
+    size_t head_end = begin == std::string::npos ? std::string::npos : tls_log.find('\n', begin);
+    size_t line_start = begin == std::string::npos ? 0 : tls_log.rfind('\n', begin);
+    if (head_end != std::string::npos && head_end < kLogKeep / 2) {
+      line_start = line_start == std::string::npos ? 0 : line_start + 1;
+      std::string head = tls_log.substr(line_start, head_end + 1 - line_start);
+      tls_log = head + "...\n" + tls_log.substr(tls_log.size() - (kLogKeep - head.size() - 4));
+    } else {
+      tls_log.erase(0, tls_log.size() - kLogKeep);
+    }
+  }
   return n;
 }
 

@@ -15,7 +15,8 @@ namespace sonde {
 
 namespace {
 
-constexpr size_t kLogTail = 4096;
+// the whole kept log: a refused program's verifier log is already condensed to its head and tail
+constexpr size_t kLogTail = 16 * 1024;
 
 bool StartsWith(const char* s, const char* prefix) {
   return s && strncmp(s, prefix, strlen(prefix)) == 0;

@@ -6,8 +6,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-/** Run folders live in .cache/<RUNS>/<kernel id>; the host's run is `host`. */
-export const RUNS = 'vm/runs';
+/**
+ * Run folders live in .cache/<RUNS>/<kernel id>; the host's run is `host`. SONDE_VM_RUNS names
+ * another folder, so that two matrix runs at once (say, while working on two probes) do not mix.
+ */
+export const RUNS = `vm/${process.env.SONDE_VM_RUNS ?? 'runs'}`;
 export const hostRunDir = (project) => join(project, '.cache', RUNS, 'host');
 
 /** The probes, as the packages name them. */

@@ -53,7 +53,7 @@ export function verifierRefusal(err: unknown, probe: string, variant: string, se
   const program = /prog '([^']+)'/.exec(lines[begin] ?? '')?.[1];
   let end = lines.findIndex((l, i) => i > begin && l.includes('END PROG LOAD LOG'));
   if (end < 0) end = lines.length;
-  const log = lines.slice(begin + 1, end).map((l) => l.trimEnd()).filter((l) => l && !l.startsWith('libbpf:'));
+  const log = lines.slice(begin + 1, end).map((l) => l.trimEnd()).filter((l) => l && l !== '...' && !l.startsWith('libbpf:'));
   const tail = log.slice(-VERIFIER_TAIL_LINES);
   const hook = program ? sections.get(program) : undefined;
   const last = tail.filter((l) => !/^(processed|verification time|stack depth) /.test(l)).at(-1) ?? 'no reason given';

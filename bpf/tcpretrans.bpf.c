@@ -6,10 +6,18 @@
  *   tcp:tcp_retransmit_skb     since 6.17 it also fires for attempts that failed (err != 0, e.g. the
  *                              qdisc refused the skb): only err == 0 is a retransmit, as TcpRetransSegs
  *                              counts it. tp_btf gives the skb, so TCP_SKB_CB(skb)->seq is readable.
+ *                              Before 6.17 the event passes (sk, skb) only (tcpretrans_btf2) and its
+ *                              classic record is the tcp_event_sk_skb class (tcpretrans_tp_sk_skb);
+ *                              it fired for successful retransmits only, so there is nothing to filter.
  *   tcp:tcp_retransmit_synack  SYN-ACK retransmits of a listener (upstream misses them).
  *   inet_sock_set_state + sys_exit_accept4/accept: owners only (attrib.h), since retransmits run
  *                              from timers and softirq, where `current` is not the socket's owner.
- * Tail-loss probes (upstream -l) need a kprobe on tcp_send_loss_probe: no hook here.
+ *   tcp_send_loss_probe        tail-loss probes (upstream -l), no tracepoint: fentry+fexit (or
+ *                              kprobe+kretprobe) where the kernel has them. Upstream counts every call;
+ *                              the function often only re-arms the timer (one TLP already outstanding,
+ *                              nothing sendable, skb still in a host queue). A probe went out iff
+ *                              tp->tlp_high_seq was 0 on entry and is set on return (probe_sent:
+ *                              tlp_high_seq = snd_nxt), exactly where TcpExtTCPLossProbes is counted.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -23,6 +31,7 @@
 #include "tcpretrans.h"
 
 const volatile bool targ_count = false; /* count mode: aggregate only, no events */
+const volatile bool targ_tlp = false;   /* report tail-loss probes (only attached where fentry/kprobe exist) */
 
 /* tuple -> counts; filled by both retransmit hooks for what passes the filters; read by user space */
 struct {
@@ -50,8 +59,12 @@ static __always_inline int record(const struct sock *sk, const struct sock *tupl
 
 	c = map_lookup_or_try_init(&flows, &t, &zero);
 	if (c) {
-		__sync_fetch_and_add(&c->retransmits, 1);
-		__sync_fetch_and_add(&c->segments, segs);
+		if (type == TCPRETRANS_TYPE_TLP) {
+			__sync_fetch_and_add(&c->tlp, 1);
+		} else {
+			__sync_fetch_and_add(&c->retransmits, 1);
+			__sync_fetch_and_add(&c->segments, segs);
+		}
 	}
 	if (targ_count)
 		return 0;
@@ -93,6 +106,25 @@ int BPF_PROG(tcpretrans_btf, const struct sock *sk, const struct sk_buff *skb, i
 	return on_retransmit(sk, skb);
 }
 
+/* before 6.17: (sk, skb), and only successful retransmits fire */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcpretrans_btf2, const struct sock *sk, const struct sk_buff *skb)
+{
+	return on_retransmit(sk, skb);
+}
+
+/* the classic record before 6.17 (class tcp_event_sk_skb, no err): only the two pointers are read */
+struct trace_event_raw_tcp_event_sk_skb {
+	const void *skbaddr;
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int tcpretrans_tp_sk_skb(struct trace_event_raw_tcp_event_sk_skb *ctx)
+{
+	return on_retransmit((const struct sock *)BPF_CORE_READ(ctx, skaddr), (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr));
+}
+
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int tcpretrans_tp(struct trace_event_raw_tcp_retransmit_skb *ctx)
 {
@@ -112,6 +144,80 @@ SEC("tracepoint/tcp/tcp_retransmit_synack")
 int tcpretrans_syntp(struct trace_event_raw_tcp_retransmit_synack *ctx)
 {
 	return on_synack((const struct sock *)ctx->skaddr, (const struct request_sock *)ctx->req);
+}
+
+/*
+ * Tail-loss probes. Entry notes whether a probe may go out (no TLP outstanding); return reports one
+ * when tlp_high_seq got set. fentry/fexit key by sk; kprobe/kretprobe by thread (the return has no
+ * arguments), with the sk kept in the value.
+ */
+struct tlp_entry {
+	__u64 sk;
+	__u32 armed; /* tlp_high_seq was 0 on entry */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct tlp_entry);
+} tlp_pending SEC(".maps");
+
+static __always_inline void tlp_enter(const struct sock *sk, __u64 key)
+{
+	struct tlp_entry v = { .sk = (__u64)sk };
+
+	if (!targ_tlp)
+		return;
+	v.armed = BPF_CORE_READ((const struct tcp_sock *)sk, tlp_high_seq) == 0;
+	if (v.armed)
+		bpf_map_update_elem(&tlp_pending, &key, &v, BPF_ANY);
+}
+
+static __always_inline int tlp_exit(__u64 key)
+{
+	struct tlp_entry *v;
+	const struct sock *sk;
+	__u32 hseq;
+
+	if (!targ_tlp)
+		return 0;
+	v = bpf_map_lookup_elem(&tlp_pending, &key);
+	if (!v)
+		return 0;
+	sk = (const struct sock *)v->sk;
+	bpf_map_delete_elem(&tlp_pending, &key);
+	hseq = BPF_CORE_READ((const struct tcp_sock *)sk, tlp_high_seq);
+	if (!hseq)
+		return 0;
+	return record(sk, sk, hseq, 0, BPF_CORE_READ(sk, __sk_common.skc_state), TCPRETRANS_TYPE_TLP);
+}
+
+SEC("fentry/tcp_send_loss_probe")
+int BPF_PROG(tcpretrans_tlp_in, struct sock *sk)
+{
+	tlp_enter(sk, (__u64)sk);
+	return 0;
+}
+
+SEC("fexit/tcp_send_loss_probe")
+int BPF_PROG(tcpretrans_tlp_out, struct sock *sk)
+{
+	return tlp_exit((__u64)sk);
+}
+
+SEC("kprobe/tcp_send_loss_probe")
+int BPF_KPROBE(tcpretrans_tlp_kin, struct sock *sk)
+{
+	tlp_enter(sk, bpf_get_current_pid_tgid());
+	return 0;
+}
+
+SEC("kretprobe/tcp_send_loss_probe")
+int BPF_KRETPROBE(tcpretrans_tlp_kout)
+{
+	return tlp_exit(bpf_get_current_pid_tgid());
 }
 
 /* owners: connect/listen/close learnt here, forgotten at CLOSE */

@@ -10,21 +10,23 @@
 
 #define TCPRETRANS_TYPE_RETRANS 1 /* tcp_retransmit_skb, err == 0 */
 #define TCPRETRANS_TYPE_SYNACK  2 /* tcp_retransmit_synack */
+#define TCPRETRANS_TYPE_TLP     3 /* tcp_send_loss_probe sent a probe (TcpExtTCPLossProbes) */
 
 /* 112 bytes: struct sk_event_head (96) then: */
 struct tcpretrans_event {
 	struct sk_event_head h;
-	__u32 seq;   /* TCP_SKB_CB(skb)->seq; for a SYN-ACK, the ISN it carries */
-	__u32 segs;  /* segments in the skb (tcp_skb_pcount), 1 for a SYN-ACK */
+	__u32 seq;   /* TCP_SKB_CB(skb)->seq; for a SYN-ACK, the ISN it carries; for a TLP, tlp_high_seq (snd_nxt) */
+	__u32 segs;  /* segments in the skb (tcp_skb_pcount), 1 for a SYN-ACK, 0 for a TLP */
 	__u8 state;  /* the socket's TCP state */
 	__u8 type;   /* TCPRETRANS_TYPE_* */
 	__u8 pad[6];
 };
 
-/* `flows` value, key = struct sock_tuple (40 bytes) */
+/* `flows` value (24 bytes), key = struct sock_tuple (40 bytes) */
 struct tcpretrans_count {
 	__u64 retransmits; /* skbs retransmitted (and SYN-ACKs) */
 	__u64 segments;    /* segments in them: what TcpRetransSegs counts */
+	__u64 tlp;         /* tail-loss probes sent (TcpExtTCPLossProbes); 0 unless targ_tlp */
 };
 
 #endif /* __TCPRETRANS_H */

@@ -9,9 +9,11 @@ import { join } from 'node:path';
 
 const SRC = new URL('./tc-drop.bpf.c', import.meta.url).pathname;
 
-export function compileDropper(port: number): string {
+/** `defines`: extra -D switches of tc-drop.bpf.c, e.g. 'DROP_FIRST_TRANSMISSION' (lost tails: tail-loss probes) */
+export function compileDropper(port: number, defines: string[] = []): string {
   const out = join(mkdtempSync(join(tmpdir(), 'sonde-tc-')), 'drop.o');
-  execFileSync('clang', ['-target', 'bpf', '-O2', '-g', `-DDROP_PORT=${port}`, '-I/usr/include/x86_64-linux-gnu', '-c', SRC, '-o', out], { timeout: 30_000 });
+  const d = defines.map((x) => `-D${x}`);
+  execFileSync('clang', ['-target', 'bpf', '-O2', '-g', `-DDROP_PORT=${port}`, ...d, '-I/usr/include/x86_64-linux-gnu', '-c', SRC, '-o', out], { timeout: 30_000 });
   return out;
 }
 
@@ -37,8 +39,13 @@ export function attachDropper(ns: string, dev: string, obj: string, senderNs: st
 
 /** absolute TcpRetransSegs of a namespace (nstat -a: absolute, -s: leave the history file alone) */
 export function retransSegs(ns: string): number {
-  const out = execFileSync('ip', ['netns', 'exec', ns, 'nstat', '-asz', 'TcpRetransSegs'], { encoding: 'utf8', timeout: 10_000 });
-  const m = /TcpRetransSegs\s+(\d+)/.exec(out);
-  if (!m) throw new Error(`no TcpRetransSegs in nstat output: ${out}`);
+  return nstatCounter(ns, 'TcpRetransSegs');
+}
+
+/** an absolute nstat counter of a namespace, e.g. 'TcpExtTCPLossProbes' (-z: zero counters are listed too) */
+export function nstatCounter(ns: string, name: string): number {
+  const out = execFileSync('ip', ['netns', 'exec', ns, 'nstat', '-asz', name], { encoding: 'utf8', timeout: 10_000 });
+  const m = new RegExp(`${name}\\s+(\\d+)`).exec(out);
+  if (!m) throw new Error(`no ${name} in nstat output: ${out}`);
   return Number(m[1]);
 }

@@ -2,7 +2,10 @@
 /*
  * A tc clsact program (attached to the receiver's ingress) for tests that need real retransmits: on TCP segments from source port
  * DROP_PORT (set with -D at compile time) it drops the first SYN-ACK and then every 7th data segment,
- * at most MAX_DROPS of them, so the sender retransmits a known, bounded number of times. Compiled by
+ * at most MAX_DROPS of them, so the sender retransmits a known, bounded number of times. With
+ * -DDROP_FIRST_TRANSMISSION it drops instead the first transmission of every data segment (keyed by
+ * destination port and sequence number; at most MAX_DROPS) and lets its retransmission through: a
+ * short response is then a lost tail, which the sender recovers with a tail-loss probe. Compiled by
  * the test itself (test/support/retrans.ts) and attached to a veth in the test's own namespace.
  */
 #include <linux/bpf.h>
@@ -25,6 +28,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+#ifdef DROP_FIRST_TRANSMISSION
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64); /* dport << 32 | seq */
+	__type(value, __u8);
+} seen_seq SEC(".maps");
+#endif
 
 static __u64 *ctr(__u32 i)
 {
@@ -62,6 +74,18 @@ int drop_some(struct __sk_buff *skb)
 	if (!payload)
 		return TC_ACT_OK;
 	*seen += 1;
+#ifdef DROP_FIRST_TRANSMISSION
+	{
+		__u64 key = ((__u64)bpf_ntohs(tcp->dest) << 32) | bpf_ntohl(tcp->seq);
+		__u8 one = 1;
+
+		if (*drops >= MAX_DROPS || bpf_map_lookup_elem(&seen_seq, &key))
+			return TC_ACT_OK;
+		bpf_map_update_elem(&seen_seq, &key, &one, BPF_ANY);
+		*drops += 1;
+		return TC_ACT_SHOT;
+	}
+#endif
 	if (*drops < MAX_DROPS && *seen % 7 == 3) {
 		*drops += 1;
 		return TC_ACT_SHOT;

@@ -1,6 +1,6 @@
 /**
  * Decoding of bpf/tcpretrans.h: ring-buffer records (struct tcpretrans_event, 112 bytes) and the
- * `flows` map (struct sock_tuple, 40 bytes -> struct tcpretrans_count, 16 bytes).
+ * `flows` map (struct sock_tuple, 40 bytes -> struct tcpretrans_count, 24 bytes).
  */
 import {
   afToFamily,
@@ -17,17 +17,20 @@ import {
 
 export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 16;
 export const FLOW_KEY_SIZE = 40;
-export const FLOW_VALUE_SIZE = 16;
+export const FLOW_VALUE_SIZE = 24;
 /** TCPRETRANS_MAX_FLOWS */
 export const MAX_FLOWS = 10240;
 
 export interface TcpretransEvent extends SkEventHead {
-  /** R: a retransmitted segment (upstream's R); S: a retransmitted SYN-ACK (beyond upstream) */
-  type: 'R' | 'S';
+  /**
+   * R: a retransmitted segment (upstream's R); S: a retransmitted SYN-ACK (beyond upstream); L: a
+   * tail-loss probe that went out (upstream's L, with `tlp`)
+   */
+  type: 'R' | 'S' | 'L';
   state: string;
-  /** sequence number of the first byte (of the SYN-ACK: its ISN) */
+  /** sequence number of the first byte (of the SYN-ACK: its ISN; of a TLP: snd_nxt after it, tlp_high_seq) */
   seq: number;
-  /** segments in the retransmitted skb (TSO/GSO); TcpRetransSegs counts these */
+  /** segments in the retransmitted skb (TSO/GSO); TcpRetransSegs counts these. 0 for a TLP (its retransmit, if any, is its own R) */
   segs: number;
 }
 
@@ -37,7 +40,8 @@ export function decodeEvent(b: Buffer): TcpretransEvent {
   e.seq = b.readUInt32LE(SK_EVENT_HEAD_SIZE);
   e.segs = b.readUInt32LE(SK_EVENT_HEAD_SIZE + 4);
   e.state = tcpStateName(b[SK_EVENT_HEAD_SIZE + 8]!);
-  e.type = b[SK_EVENT_HEAD_SIZE + 9] === 2 ? 'S' : 'R';
+  const t = b[SK_EVENT_HEAD_SIZE + 9];
+  e.type = t === 2 ? 'S' : t === 3 ? 'L' : 'R';
   return e;
 }
 
@@ -49,6 +53,8 @@ export interface Flow {
   rport: number;
   retransmits: number;
   segments: number;
+  /** tail-loss probes sent (only with `tlp`) */
+  tlp?: number;
 }
 
 /** flows, most retransmits first */
@@ -65,7 +71,8 @@ export function decodeFlows(dump: MapDump): Flow[] {
       raddr: formatAddr(family, k.subarray(24, 40)),
       retransmits: Number(v.readBigUInt64LE(0)),
       segments: Number(v.readBigUInt64LE(8)),
+      tlp: Number(v.readBigUInt64LE(16)),
     });
   }
-  return out.sort((a, b) => b.retransmits - a.retransmits || a.lport - b.lport || a.rport - b.rport);
+  return out.sort((a, b) => b.retransmits - a.retransmits || (b.tlp ?? 0) - (a.tlp ?? 0) || a.lport - b.lport || a.rport - b.rport);
 }

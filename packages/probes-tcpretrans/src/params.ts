@@ -1,12 +1,12 @@
 /**
  * tcpretrans' parameters: upstream tcpretrans' options (bcc tools/tcpretrans.py) plus every common
- * filter. Upstream -c is `count`, -s `sequence`, -4/-6 `family`, -l `tlp` (refused here: see below).
+ * filter. Upstream -c is `count`, -s `sequence`, -4/-6 `family`, -l `tlp` (where fentry or kprobes exist; refused with the reason elsewhere).
  */
 import { z } from 'zod';
 import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const TLP_UNAVAILABLE =
-  'tail-loss probes (upstream -l) are only visible from a kprobe on tcp_send_loss_probe (there is no tracepoint for them), and this kernel has no kprobes';
+  'tail-loss probes (upstream -l) are only visible from fentry/fexit or a kprobe on tcp_send_loss_probe (there is no tracepoint for them), and this kernel allows neither (no kprobes, fentry refused)';
 
 export const params = z
   .object({
@@ -16,8 +16,7 @@ export const params = z
     tlp: z
       .boolean()
       .default(false)
-      .refine((v) => !v, TLP_UNAVAILABLE)
-      .describe('tail-loss probes too (upstream -l): unavailable without kprobes; true is refused with the reason'),
+      .describe('tail-loss probes too (upstream -l): needs fentry or kprobes on tcp_send_loss_probe; where neither exists the job is refused (422) with the reason'),
     bufferKiB: ringBufferKiB(),
   })
   .strict()
@@ -26,5 +25,5 @@ export const params = z
 export type TcpretransParams = z.output<typeof params>;
 
 export function globalsFor(p: TcpretransParams): Record<string, GlobalValue> {
-  return { ...connFilterGlobals(p), targ_count: p.count };
+  return { ...connFilterGlobals(p), targ_count: p.count, targ_tlp: p.tlp };
 }

@@ -27,6 +27,7 @@ export function renderTcpretrans(data: TcpretransData, p: Pick<TcpretransParams,
       `${e.time.slice(11, 19)} ${padRight(e.pid, 7)} ${padRight(e.family, 2)} ${padRight(ep(e.family, e.laddr, e.lport), 20)} ${e.type}> ` +
       `${padRight(ep(e.family, e.raddr, e.rport), 20)} ${p.sequence ? `${padRight(e.state, 11)} ${e.seq}` : e.state}\n`;
   }
-  out += `\n${data.total.retransmits} retransmits (${data.total.segments} segments) in ${data.flows.length} flows\n`;
+  const tlp = data.total.tlp === undefined ? '' : `, ${data.total.tlp} tail-loss probes`;
+  out += `\n${data.total.retransmits} retransmits (${data.total.segments} segments)${tlp} in ${data.flows.length} flows\n`;
   return out;
 }

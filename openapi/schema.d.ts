@@ -362,7 +362,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description probe-unavailable-on-this-kernel */
+                /** @description probe-unavailable-on-this-kernel: the probe's hooks do not exist here; probe-rejected-by-verifier: this kernel's verifier refuses its programs */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -894,6 +894,11 @@ export interface components {
              * @example tp_btf
              */
             variant?: string;
+            /**
+             * @description loaded: the variant passed this kernel's verifier at discovery (loaded, not attached); refused: the verifier refused every fitting variant (see reason); not-verified: discovery lacked the privileges to try
+             * @enum {string}
+             */
+            verified?: "loaded" | "refused" | "not-verified";
             /** @example 0.1.0 */
             version: string;
         };

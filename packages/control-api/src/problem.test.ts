@@ -6,6 +6,7 @@ import {
   NotPermittedError,
   ProbeLoadError,
   ProbeUnavailableError,
+  VerifierRejectedError,
   SondeError,
   TooManyJobsError,
   UnknownProbeError,
@@ -28,12 +29,20 @@ describe('toProblem', () => {
     [new SondeError('conflict', 'already ended'), 409, 'conflict'],
     [new ProbeUnavailableError('tcpdrop', 'no kprobes'), 422, 'probe-unavailable-on-this-kernel'],
     [new TooManyJobsError(8, 12), 429, 'too-many-jobs'],
-    [new ProbeLoadError('verifier said no', 'load', 'EINVAL'), 500, 'probe-load-failed'],
+    [new ProbeLoadError('libbpf said no', 'load', 'EINVAL'), 500, 'probe-load-failed'],
+    [new VerifierRejectedError("the verifier refused tcpdrop_kfree_skb", { variant: 'tp_btf', program: 'tcpdrop_kfree_skb', hook: 'tp_btf/kfree_skb', log: ['invalid bpf_context access off=24 size=8'] }), 422, 'probe-rejected-by-verifier'],
     [new SondeError('internal', 'store is read-only'), 500, 'internal'],
   ] as const)('%s → %i %s', (err, status, type) => {
     const p = toProblem(err, '/x');
     expect(p.status).toBe(status);
     expect(p.body).toMatchObject({ type: P + type, status, detail: err.message, instance: '/x' });
+  });
+
+  it('a verifier refusal carries the variant, program, hook and the log tail, not a privileges hint', () => {
+    const err = new VerifierRejectedError('x', { variant: 'tp_btf', program: 'p', hook: 'tp_btf/kfree_skb', log: ['a', 'b'] });
+    const p = toProblem(err, '/v1/jobs');
+    expect(p.body).toMatchObject({ variant: 'tp_btf', program: 'p', hook: 'tp_btf/kfree_skb', log: ['a', 'b'] });
+    expect(p.body).not.toHaveProperty('hint');
   });
 
   it('bad-params lists fields under errors, not issues', () => {

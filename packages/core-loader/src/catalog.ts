@@ -13,6 +13,7 @@ import {
   ProbeUnavailableError,
   SDK_VERSION,
   UnknownProbeError,
+  VerifierRejectedError,
   type ParamIssue,
   type ProbeDefinition,
 } from '@sonde/probe-sdk';
@@ -34,6 +35,8 @@ export interface CatalogEntry extends ProbeInfo {
   /** absolute path of the module whose default export is the probe (what workers import) */
   modulePath?: string;
   definition?: ProbeDefinition;
+  /** verified 'refused': what the verifier said of the last variant tried (a job request gets it) */
+  refusal?: VerifierRejectedError;
 }
 
 export interface DiscoverOptions {
@@ -85,6 +88,7 @@ export class Catalog implements CatalogApi {
 
   validateParams(name: string, params: unknown): unknown {
     const e = this.entry(name);
+    if (e.refusal) throw e.refusal;
     if (!e.available || !e.definition) throw new ProbeUnavailableError(name, e.reason ?? 'unavailable');
     const refused = unsupportedFilterIssues(e.definition, params);
     if (refused.length > 0) throw new BadParamsError(`${refused[0]!.field}: ${refused[0]!.message}`, refused);
@@ -116,7 +120,7 @@ function unsupportedFilterIssues(def: ProbeDefinition, params: unknown): ParamIs
 }
 
 function publicInfo(e: CatalogEntry): ProbeInfo {
-  const { modulePath: _m, definition: _d, ...info } = e;
+  const { modulePath: _m, definition: _d, refusal: _r, ...info } = e;
   return info;
 }
 
@@ -189,7 +193,11 @@ async function inspect(dir: string): Promise<CatalogEntry> {
   } catch (err) {
     return { ...entry, reason: `BPF object ${def.bpf.object} does not load here: ${(err as Error).message.split('\n')[0]}` };
   }
-  if (v.status === 'refused') return { ...entry, reason: v.reason, verified: 'refused' };
+  if (v.status === 'refused') {
+    const last = v.refused?.at(-1);
+    const refusal = new VerifierRejectedError(v.reason ?? 'refused by the verifier', { variant: last?.variant, program: last?.program, hook: last?.hook, log: last?.log ?? [] });
+    return { ...entry, reason: v.reason, verified: 'refused', refusal };
+  }
   return { ...entry, available: true, variant: v.variant, verified: v.status };
 }
 

@@ -19,7 +19,7 @@ export interface Verification {
   /** refused: what the verifier said of the last variant tried */
   reason?: string;
   /** variants refused before the one that loaded (or all of them) */
-  refused?: Array<{ variant: string; program?: string; hook?: string; last: string }>;
+  refused?: Array<{ variant: string; program?: string; hook?: string; last: string; log: string[] }>;
 }
 
 const memo = new Map<string, Verification>();
@@ -98,7 +98,7 @@ export function verifyVariants(probe: string, object: string, fits: HookVariant[
       result = { status: 'loaded', variant: v.name, ...(refused.length ? { refused } : {}) };
       break;
     }
-    refused.push({ variant: v.name, program: r.verifier.program, hook: r.verifier.hook, last: r.message });
+    refused.push({ variant: v.name, program: r.verifier.program, hook: r.verifier.hook, last: r.message, log: r.verifier.log });
   }
   result ??= { status: 'refused', reason: refused.at(-1)?.last ?? 'no variant to verify', refused };
   memo.set(key, result);

@@ -44,7 +44,7 @@ const createJob = createRoute({
       [415, 'unsupported-media-type: the body must be application/json'],
       [401, 'unauthorized: a bearer token is required'],
       [403, 'not-permitted: the token is not an operator'],
-      [422, 'probe-unavailable-on-this-kernel'],
+      [422, "probe-unavailable-on-this-kernel: the probe's hooks do not exist here; probe-rejected-by-verifier: this kernel's verifier refuses its programs"],
       [429, 'too-many-jobs: at the global or per-probe limit; rate-limited: over the token\'s request rate (see Retry-After)'],
     ),
   },

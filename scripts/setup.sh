@@ -16,6 +16,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# the kernel matrix (npm run test:kernels): qemu boots Debian's kernels under TCG, busybox is the
+# guest's init, depmod indexes their modules, xz unpacks them (~17 MB without recommends)
+vm_pkgs=(qemu-system-x86 busybox-static kmod xz-utils)
+vm_missing=()
+for p in "${vm_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || vm_missing+=("$p")
+done
+if [ ${#vm_missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages for the kernel matrix: ${vm_missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  [ ${#missing[@]} -gt 0 ] || $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null
+fi
+
 if [ ! -e /sys/kernel/btf/vmlinux ]; then
   echo "setup: this kernel has no BTF (/sys/kernel/btf/vmlinux); sonde needs CONFIG_DEBUG_INFO_BTF=y" >&2
   exit 1

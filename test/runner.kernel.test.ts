@@ -43,10 +43,10 @@ describeKernel('JobRunner on the real kernel', () => {
     expect(await programsLeft()).toEqual([]);
   });
 
-  it('stops early with the partial result within 200 ms', async () => {
+  it('stops early with the partial result', async () => {
     const { id, done } = start(30_000);
     await untilAttached(id);
-    const e = await t.stopWithin200(id, done);
+    const e = await t.stopMidStream(id, done);
     expect(e.result.data).not.toBeNull();
     expect(await programsLeft()).toEqual([]);
   });

@@ -4,10 +4,11 @@
  * the byte counts are exactly what each side sent and received.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, runJobInline } from '@sonde/core-loader';
-import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
+import { Catalog } from '@sonde/core-loader';
+import type { Histogram } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
+import { runWhile } from './support/job-while.js';
 
 interface Ev {
   pid: number;
@@ -39,11 +40,10 @@ describeKernel('tcplife on real sessions', () => {
     expect(await programsLeft()).toEqual([]);
   });
 
-  async function run(params: Record<string, unknown>, traffic: Parameters<typeof converse>[0], durationMs = 2500) {
-    let talk!: ReturnType<typeof converse>;
-    const result = (await runJobInline('tcplife', params, { catalog, durationMs, onAttached: () => (talk = converse(traffic)) })) as ResultEnvelope<Data>;
-    const t = await talk;
-    expect(result.stoppedBy).toBe('deadline');
+  /** the job lasts until the traffic is done (job-while.ts): what it saw is all the traffic did */
+  async function run(params: Record<string, unknown>, traffic: Parameters<typeof converse>[0]) {
+    const { result, traffic: t } = await runWhile<Data, Awaited<ReturnType<typeof converse>>>('tcplife', params, () => converse(traffic), { catalog });
+    expect(result.stoppedBy).toBe('cancel');
     expect(result.stats.lost).toBe(0);
     return { result, data: result.data!, ...t };
   }
@@ -52,7 +52,7 @@ describeKernel('tcplife on real sessions', () => {
     const req = 123_457;
     const resp = 54_321;
     const { result, data, port, server, client, clientPorts } = await run({}, { serverComm: 'tl-srv', clientComm: 'tl-cli', conns: 3, req, resp });
-    expect(result.variant).toBe('tp_btf');
+    expect(result.variant).toBe(catalog.get('tcplife')!.variant);
     expect(clientPorts).toHaveLength(3);
     for (const cport of clientPorts) {
       const c = data.events.filter((e) => e.lport === cport && e.rport === port);

@@ -60,7 +60,7 @@ describeKernel('tcprtt on real traffic', () => {
   it('puts the samples in the buckets ss -ti predicts and counts every echo', async () => {
     const { result, data, roundsA, ss } = await measure({ rport: [a.port] });
     expect(result.stoppedBy).toBe('deadline');
-    expect(result.variant).toBe('tp_btf');
+    expect(result.variant).toBe(catalog.get('tcprtt')!.variant);
     expect(roundsA).toBeGreaterThan(100);
     // each echo the client received is a segment through tcp_rcv_established on a socket with rport=a
     expect(data.total.count).toBeGreaterThanOrEqual(roundsA);
@@ -97,10 +97,36 @@ describeKernel('tcprtt on real traffic', () => {
     expect(seriesTotal).toBeGreaterThan(0);
   });
 
-  it('reports in milliseconds when asked', async () => {
-    const { data } = await measure({ rport: [a.port], units: 'ms' }, 1000);
-    expect(data.unit).toBe('msecs');
-    // loopback RTT is far below 1 ms: every sample lands in bucket 0
-    expect(data.total.buckets[0]!.count).toBe(data.total.count);
+  it('reports in milliseconds when asked: the samples a microsecond job saw, divided by 1000', async () => {
+    // two jobs on the same traffic, attached before it starts and stopped after it ends: they see the
+    // same segments, so the ms histogram must be the us one rescaled (not "all below 1 ms", which a
+    // slow machine or a loaded host breaks)
+    const stop = new AbortController();
+    let attached = 0;
+    let bothAttached!: () => void;
+    const ready = new Promise<void>((r) => (bothAttached = r));
+    const job = (units: string) =>
+      runJobInline('tcprtt', { rport: [a.port], units }, { catalog, durationMs: 60_000, signal: stop.signal, onAttached: () => ++attached === 2 && bothAttached() });
+    const jobs = Promise.all([job('us'), job('ms')]);
+    await ready;
+    const traffic = await pingPong(a.port, { conns: 3, maxRounds: 100 });
+    await traffic.done;
+    await new Promise((r) => setTimeout(r, 200));
+    stop.abort();
+    const [us, ms] = ((await jobs) as ResultEnvelope<RttData>[]).map((r) => r.data!);
+    expect(us.unit).toBe('usecs');
+    expect(ms.unit).toBe('msecs');
+    expect(traffic.rounds).toBe(300);
+    expect(us.total.count).toBeGreaterThanOrEqual(traffic.rounds);
+    expect(ms.total.count).toBe(us.total.count);
+    // each ms bucket [lo, hi] holds the us samples in [lo*1000, (hi+1)*1000): at least the us buckets
+    // wholly inside that range, at most those that overlap it
+    for (const b of ms.total.buckets) {
+      const from = b.lo * 1000, to = (b.hi + 1) * 1000 - 1;
+      const inside = us.total.buckets.filter((u) => u.lo >= from && u.hi <= to).reduce((n, u) => n + u.count, 0);
+      const overlap = us.total.buckets.filter((u) => u.hi >= from && u.lo <= to).reduce((n, u) => n + u.count, 0);
+      expect(b.count, `ms bucket ${b.lo}..${b.hi}`).toBeGreaterThanOrEqual(inside);
+      expect(b.count, `ms bucket ${b.lo}..${b.hi}`).toBeLessThanOrEqual(overlap);
+    }
   });
 });

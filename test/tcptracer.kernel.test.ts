@@ -5,10 +5,11 @@
  */
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, runJobInline } from '@sonde/core-loader';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { Catalog } from '@sonde/core-loader';
+
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
+import { runWhile } from './support/job-while.js';
 
 interface Ev {
   type: string;
@@ -38,21 +39,18 @@ describeKernel('tcptracer on real connections', () => {
   });
 
   async function run(params: Record<string, unknown>, conns: number) {
-    let talk!: ReturnType<typeof converse>;
-    const result = (await runJobInline('tcptracer', params, {
-      catalog,
-      durationMs: 2500,
-      onAttached: () => (talk = converse({ serverComm: 'tt-srv', clientComm: 'tt-cli', conns })),
-    })) as ResultEnvelope<Data>;
-    const t = await talk;
-    expect(result.stoppedBy).toBe('deadline');
+    // the job lasts until the traffic is done (job-while.ts): what it saw is all the traffic did
+    const { result, traffic: t } = await runWhile<Data, Awaited<ReturnType<typeof converse>>>(
+      'tcptracer', params, () => converse({ serverComm: 'tt-srv', clientComm: 'tt-cli', conns }), { catalog },
+    );
+    expect(result.stoppedBy).toBe('cancel');
     expect(result.stats.lost).toBe(0);
     return { result, data: result.data!, ...t };
   }
 
   it('reports C, A and one X per end with the right process, tuple and netns', async () => {
     const { result, data, port, server, client, clientPorts } = await run({}, 3);
-    expect(result.variant).toBe('tp_btf');
+    expect(result.variant).toBe(catalog.get('tcptracer')!.variant);
     for (const cport of clientPorts) {
       const cl = data.events.filter((e) => e.lport === cport && e.rport === port);
       const sv = data.events.filter((e) => e.lport === port && e.rport === cport);

@@ -37,6 +37,8 @@ export interface PingPong {
   rounds: number;
   /** client sockets' local ports */
   localPorts: number[];
+  /** every connection has made its rounds (maxRounds, maxMs) or closed */
+  done: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,7 +54,7 @@ export async function pingPong(
   const payload = Buffer.alloc(size, 0x61);
   const until = Date.now() + maxMs;
   let stopped = false;
-  const state: PingPong = { rounds: 0, localPorts: [], stop: async () => {} };
+  const state: PingPong = { rounds: 0, localPorts: [], done: Promise.resolve(), stop: async () => {} };
   const sockets: net.Socket[] = [];
   const done: Promise<void>[] = [];
   for (let i = 0; i < conns; i++) {
@@ -83,6 +85,7 @@ export async function pingPong(
       }),
     );
   }
+  state.done = Promise.all(done).then(() => {});
   state.stop = async () => {
     stopped = true;
     await Promise.race([Promise.all(done), new Promise((r) => setTimeout(r, 2000))]);

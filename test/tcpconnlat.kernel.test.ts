@@ -29,7 +29,7 @@ describeKernel('tcpconnlat on real connects', () => {
       await srv.done;
       return [ns, lo];
     });
-    expect(result.variant).toBe('tp_btf');
+    expect(result.variant).toBe(s.catalog.get('tcpconnlat')!.variant);
     const runs = work;
     const all = runs.flatMap((r) => r.results.map((x) => ({ ...x, pid: r.pid })));
     expect(all.map((r) => r.errno)).toEqual([0, 0, 111, 0, 0, 111]);

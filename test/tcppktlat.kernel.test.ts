@@ -5,9 +5,10 @@
  * minUs keep the rest out, while the histogram still counts every read.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, runJobInline } from '@sonde/core-loader';
-import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
+import { Catalog } from '@sonde/core-loader';
+import type { Histogram } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
+import { runWhile } from './support/job-while.js';
 import { pyPeer } from './support/pytcp.js';
 
 interface Ev {
@@ -46,22 +47,24 @@ describeKernel('tcppktlat on real traffic', () => {
     const srv = pyPeer('slowreader', 'tpl_slow', host, 0, [n, 1000, DELAY_MS]);
     const port = await srv.port;
     let cli!: ReturnType<typeof pyPeer>;
-    const result = (await runJobInline('tcppktlat', params(port), {
-      catalog,
-      durationMs: 600 + n * (DELAY_MS + 40),
-      onAttached: () => {
+    // the job lasts until both peers are done (runWhile): a slow kernel sees every read
+    const { result, traffic } = await runWhile<Data, [number, number]>(
+      'tcppktlat',
+      params(port),
+      () => {
         cli = pyPeer('pinger', 'tpl_ping', host, port, [n, 1000]);
+        return Promise.all([cli.done, srv.done]);
       },
-    })) as ResultEnvelope<Data>;
-    expect(await cli.done).toBe(n);
-    expect(await srv.done).toBe(n);
+      { catalog },
+    );
+    expect(traffic).toEqual([n, n]);
     expect(result.error).toBeUndefined();
     return { data: result.data!, port, srv: srv.pid, cli: cli.pid, cport: await cli.port, result };
   }
 
   it('shows every read of the sleeping reader at >= its sleep, with pid, comm and ports', async () => {
     const { data, port, srv, cport, result } = await run('127.0.0.1', (port) => ({ lport: port }));
-    expect(result.variant).toBe('tp_btf');
+    expect(result.variant).toBe(catalog.get('tcppktlat')!.variant);
     expect(data.events).toHaveLength(N);
     for (const e of data.events) {
       expect(e).toMatchObject({ pid: srv, tid: srv, comm: 'tpl_slow', family: 4, laddr: '127.0.0.1', lport: port, raddr: '127.0.0.1', rport: cport });

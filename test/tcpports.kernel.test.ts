@@ -104,9 +104,13 @@ describeKernel('tcpports on connections the test holds', () => {
   });
 
   it('samples a series, and the family filter leaves IPv4 out', async () => {
-    const r = (await runJobInline('tcpports', { intervalMs: 300 }, { catalog, durationMs: 1300 })) as ResultEnvelope<PortsData>;
+    const intervalMs = 300;
+    const r = (await runJobInline('tcpports', { intervalMs }, { catalog, durationMs: 1300 })) as ResultEnvelope<PortsData>;
     const s = r.data!.series!;
-    expect(s.length).toBeGreaterThanOrEqual(4);
+    // one snapshot per interval, each a full walk: a slow kernel fits fewer into the job, never closer together
+    expect(s.length).toBeGreaterThanOrEqual(2);
+    const at = s.map((x) => Date.parse(x.at));
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(intervalMs - 5);
     for (const x of s) expect(x.states.ESTABLISHED).toBeGreaterThanOrEqual(2 * K);
     expect(r.data!.sockets).toBe(s[s.length - 1]!.sockets);
 

@@ -31,7 +31,7 @@ export function loadedPrograms(prefixes: string[] = ['tcprtt_', 'tcpstates_', 't
  * The project's programs still loaded after up to `ms`: the kernel frees a closed program's memory
  * asynchronously (RCU), so a leak check retries briefly before it counts anything as a leak.
  */
-export async function programsLeft(ms = 2000, prefixes?: string[]): Promise<string[]> {
+export async function programsLeft(ms = 5000, prefixes?: string[]): Promise<string[]> {
   const until = Date.now() + ms;
   for (;;) {
     const left = loadedPrograms(prefixes);

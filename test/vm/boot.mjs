@@ -7,6 +7,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** qemu processes still running: killed when this process is interrupted, so no guest outlives its run */
+const running = new Set();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    for (const q of running) q.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 /** The line init.sh prints once the root is mounted: before it, a failure is the boot's. */
 const ROOT_READY = 'sonde-vm: root ready';
 
@@ -37,6 +46,7 @@ export function boot(o) {
   const started = Date.now();
   return new Promise((resolve) => {
     const q = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(q);
     let stderr = '';
     q.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     let timedOut = false;
@@ -45,6 +55,7 @@ export function boot(o) {
       q.kill('SIGKILL');
     }, o.timeoutMs);
     q.on('close', () => {
+      running.delete(q);
       clearTimeout(timer);
       const out = existsSync(consoleFile) ? readFileSync(consoleFile, 'utf8') : '';
       const exitFile = join(o.runDir, 'exit');

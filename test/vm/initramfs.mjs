@@ -35,7 +35,7 @@ export function moduleOrder(modulesDir, wanted = WANTED) {
   return order;
 }
 
-class Cpio {
+export class Cpio {
   chunks = [];
   ino = 1;
   add(name, mode, data = Buffer.alloc(0)) {

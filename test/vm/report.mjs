@@ -45,7 +45,7 @@ export function readRun(dir, label) {
   const project = join(dir, '../../../..');
   const names = probeNames(project);
   const meta = existsSync(join(dir, 'meta.json')) ? JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) : {};
-  const probes = new Map(names.map((n) => [n, { passed: 0, failed: 0, variants: new Set(), failures: [] }]));
+  const probes = new Map(names.map((n) => [n, { passed: 0, failed: 0, variants: new Set(), refusals: new Set(), failures: [] }]));
   let report = null;
   try {
     report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
@@ -80,6 +80,7 @@ export function readRun(dir, label) {
       if (!line) continue;
       const v = JSON.parse(line);
       if (v.variant) probes.get(v.probe)?.variants.add(v.variant);
+      else if (v.error) probes.get(v.probe)?.refusals.add(v.error);
     }
   }
   const kver = existsSync(join(dir, 'kernel')) ? readFileSync(join(dir, 'kernel'), 'utf8').trim() : meta.kver ?? '?';
@@ -101,7 +102,8 @@ export function renderMatrix(runs, project) {
       const p = r.probes.get(n);
       if (!p || p.passed + p.failed === 0) return 'not run';
       const mark = p.failed === 0 ? '✅' : `❌ ${p.failed} failed`;
-      const v = [...p.variants].sort().join(', ') || 'refused (checked)';
+      // no variant attached: the jobs were refused (the tests check the refusal), or never got that far
+      const v = [...p.variants].sort().join(', ') || (p.refusals.size ? `refused: ${[...p.refusals].sort().join(', ')}` : 'nothing attached');
       return `${mark} ${v}`;
     });
     return `| ${n} | ${cells.join(' | ')} |`;

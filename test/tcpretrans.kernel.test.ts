@@ -35,6 +35,36 @@ interface Data {
 }
 
 describeKernel('tcpretrans on forced retransmits', () => {
+  /**
+   * Run the probe for exactly as long as a conversation lasts, however slow the machine (a TCG guest
+   * is ~15x slower): start talking once attached, read the ground truth (`measure`) when the talk is
+   * over, with the probe still attached, then stop the job.
+   */
+  async function whileTalking<T, M>(params: Record<string, unknown>, talk: () => Promise<T>, measure: () => M) {
+    const stop = new AbortController();
+    let talking: Promise<T> | undefined;
+    let attached!: () => void;
+    const isAttached = new Promise<void>((r) => (attached = r));
+    const job = runJobInline('tcpretrans', params, {
+      catalog,
+      durationMs: 110_000,
+      signal: stop.signal,
+      onAttached: () => {
+        talking = talk();
+        attached();
+      },
+    }) as Promise<ResultEnvelope<Data>>;
+    await Promise.race([isAttached, job]);
+    if (!talking) throw new Error(`the job ended before it attached: ${JSON.stringify((await job).error)}`);
+    const t = await talking.catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    });
+    const after = measure();
+    stop.abort();
+    return { result: await job, talk: t, after };
+  }
+
   let catalog: Catalog;
   let ns: NetnsPair;
   let detach = () => {};
@@ -55,20 +85,14 @@ describeKernel('tcpretrans on forced retransmits', () => {
   it('counts exactly the segments TcpRetransSegs counts, with owner, tuple, state and sequence numbers', async () => {
     const exec = (n: string) => ['ip', 'netns', 'exec', n];
     const before = retransSegs(ns.a);
-    let talk!: ReturnType<typeof converse>;
-    const result = (await runJobInline(
-      'tcpretrans',
-      { netns: ns.inoA },
-      {
-        catalog,
-        durationMs: 6000,
-        onAttached: () =>
-          (talk = converse({ serverComm: 'rt-srv', clientComm: 'rt-cli', conns: 2, req: 100, resp: 400_000, port, serverHost: ns.ipA, host: ns.ipA, serverPrefix: exec(ns.a), clientPrefix: exec(ns.b) })),
-      },
-    )) as ResultEnvelope<Data>;
-    const { server, clientPorts, clientLines } = await talk;
-    const delta = retransSegs(ns.a) - before;
+    const { result, talk, after } = await whileTalking({ netns: ns.inoA }, () =>
+      converse({ serverComm: 'rt-srv', clientComm: 'rt-cli', conns: 2, req: 100, resp: 400_000, port, serverHost: ns.ipA, host: ns.ipA, serverPrefix: exec(ns.a), clientPrefix: exec(ns.b) }),
+      () => retransSegs(ns.a),
+    );
+    const { server, clientPorts, clientLines } = talk;
+    const delta = after - before;
     const data = result.data!;
+    console.log(`tcpretrans ${result.variant}: TcpRetransSegs +${delta}; probe: ${data.total.segments} segments in ${data.total.retransmits} retransmits (${data.events.filter((e) => e.type === 'S').length} SYN-ACK)`);
 
     // the variant this kernel should get (discovery verified it); the ground truth below holds on every one
     expect(result.variant).toBe(catalog.get('tcpretrans')!.variant);
@@ -93,7 +117,7 @@ describeKernel('tcpretrans on forced retransmits', () => {
     const first = data_.filter((e) => e.rport === clientPorts[0]).map((e) => e.seq);
     expect(new Set(first).size).toBeGreaterThan(1);
     expect(data.flows.every((f) => f.lport === port && f.laddr === ns.ipA)).toBe(true);
-  }, 30_000);
+  }, 120_000);
 
   it('count mode keeps the per-flow table and sends no events', async () => {
     const r = (await runJobInline('tcpretrans', { netns: ns.inoA, count: true }, { catalog, durationMs: 300 })) as ResultEnvelope<Data>;
@@ -117,23 +141,17 @@ describeKernel('tcpretrans on forced retransmits', () => {
     const undrop = attachDropper(tns.b, tns.devB, compileDropper(tport, ['DROP_FIRST_TRANSMISSION']), tns.a, tns.devA);
     try {
       const exec = (n: string) => ['ip', 'netns', 'exec', n];
-      const probesBefore = nstatCounter(tns.a, 'TcpExtTCPLossProbes');
-      const segsBefore = retransSegs(tns.a);
-      let talk!: ReturnType<typeof converse>;
-      const result = (await runJobInline(
-        'tcpretrans',
-        { netns: tns.inoA, tlp: true },
-        {
-          catalog,
-          durationMs: 8000,
-          onAttached: () =>
-            (talk = converse({ serverComm: 'tlp-srv', clientComm: 'tlp-cli', conns: 4, req: 100, resp: 300, port: tport, serverHost: tns.ipA, host: tns.ipA, serverPrefix: exec(tns.a), clientPrefix: exec(tns.b) })),
-        },
-      )) as ResultEnvelope<Data>;
-      const { server, clientPorts, clientLines } = await talk;
-      const tlps = nstatCounter(tns.a, 'TcpExtTCPLossProbes') - probesBefore;
-      const segs = retransSegs(tns.a) - segsBefore;
+      const counters = () => [nstatCounter(tns.a, 'TcpExtTCPLossProbes'), retransSegs(tns.a)] as const;
+      const [probesBefore, segsBefore] = counters();
+      const { result, talk, after } = await whileTalking({ netns: tns.inoA, tlp: true }, () =>
+        converse({ serverComm: 'tlp-srv', clientComm: 'tlp-cli', conns: 4, req: 100, resp: 300, port: tport, serverHost: tns.ipA, host: tns.ipA, serverPrefix: exec(tns.a), clientPrefix: exec(tns.b) }),
+        counters,
+      );
+      const { server, clientPorts, clientLines } = talk;
+      const tlps = after[0] - probesBefore;
+      const segs = after[1] - segsBefore;
       const data = result.data!;
+      console.log(`tcpretrans ${result.variant}: TcpExtTCPLossProbes +${tlps}, TcpRetransSegs +${segs}; probe: ${data.total.tlp} TLPs, ${data.total.segments} segments`);
 
       expect(result.variant).toBe(variant);
       expect(clientLines.map((l) => l.got)).toEqual([300, 300, 300, 300]);
@@ -152,5 +170,5 @@ describeKernel('tcpretrans on forced retransmits', () => {
       undrop();
       tns.destroy();
     }
-  }, 40_000);
+  }, 120_000);
 });

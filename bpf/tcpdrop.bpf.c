@@ -3,9 +3,14 @@
  * tcpdrop: TCP segments the kernel frees as drops, counted in the kernel by drop reason, by flow and
  * by kernel stack, plus the first targ_max_events drops as events (bcc's tcpdrop prints every one).
  *
- *   tcpdrop_kfree_skb  tp_btf/kfree_skb(skb, location, reason, rx_sk): every kfree_skb_reason() that
- *                      is a drop (consume_skb has its own tracepoint). 6.11+ passes rx_sk, the socket
- *                      of an inbound drop that skb->sk does not carry yet.
+ *   tcpdrop_kfree_skb   tp_btf/kfree_skb(skb, location, reason, rx_sk): every kfree_skb_reason() that
+ *                       is a drop (consume_skb has its own tracepoint). 6.11+ passes rx_sk, the socket
+ *                       of an inbound drop that skb->sk does not carry yet.
+ *   tcpdrop_kfree_skb3  tp_btf/kfree_skb(skb, location, reason): the same before 6.11 (reasons are
+ *                       5.17+). No rx_sk: an inbound drop before the segment is attached to a socket
+ *                       has only the skb's own socket (mostly none: tuple from the headers).
+ *
+ * Only one of the two is loaded (the hook variant whose argument count the kernel's BTF matches).
  *
  * TCP only: the skb's own socket is TCP, or its headers carry TCP (segments with no socket: a SYN to
  * a closed port, drops at tc ingress, RSTs sent from the kernel's control socket).
@@ -84,9 +89,9 @@ static __always_inline bool sk_is_tcp(const struct sock *sk)
 	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP && BPF_CORE_READ(sk, sk_type) == 1 /* SOCK_STREAM */;
 }
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(tcpdrop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
-	     struct sock *rx_sk)
+/* ctx: the tracepoint's argument array (for bpf_get_stackid); rx_sk NULL where the kernel has none */
+static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *location, __u32 reason,
+				   struct sock *rx_sk)
 {
 	struct tcpdrop_flow_key fk = {};
 	struct tcpdrop_stack_key sk_key;
@@ -188,6 +193,19 @@ int BPF_PROG(tcpdrop_kfree_skb, struct sk_buff *skb, void *location, enum skb_dr
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	event_submit(e);
 	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcpdrop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	return on_drop(ctx, skb, location, reason, rx_sk);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcpdrop_kfree_skb3, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return on_drop(ctx, skb, location, reason, NULL);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

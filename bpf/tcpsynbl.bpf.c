@@ -7,10 +7,18 @@
  *                   by inet_csk_clone_lock() is a copy of the listener, so its sk_ack_backlog and
  *                   sk_max_ack_backlog are the listener's at that moment — the queue length before
  *                   this connection joins it (upstream reads the same at tcp_v4_syn_recv_sock).
- *   tcpsynbl_kfree  tp_btf/kfree_skb with reason TCP_LISTEN_OVERFLOW (value resolved from BTF by
- *                   user space; 0 = not counted): a completing handshake found the queue full.
- *                   rx_sk is the listener. SYNs refused while the queue is full are freed with
- *                   consume_skb, not as drops: nstat's ListenOverflows also counts those.
+ *
+ * Overflows, one way per hook variant (user space loads one set):
+ *   fentry   tcpsynbl_conn_request  fentry/tcp_conn_request(rsk_ops, af_ops, sk, skb): a SYN meets
+ *            tcpsynbl_syn_recv4     a full accept queue; fentry/tcp_v4_syn_recv_sock and
+ *            tcpsynbl_syn_recv6     tcp_v6_syn_recv_sock(sk, skb, ...): a completed handshake does.
+ *                                   The same test as the kernel's sk_acceptq_is_full() where it bumps
+ *                                   LINUX_MIB_LISTENOVERFLOWS: exactly what nstat's ListenOverflows counts.
+ *   kprobe   tcpsynbl_kp_conn_request, tcpsynbl_kp_syn_recv4, tcpsynbl_kp_syn_recv6: the same on kprobes.
+ *   tp_btf   tcpsynbl_kfree  tp_btf/kfree_skb with reason TCP_LISTEN_OVERFLOW (value resolved from BTF
+ *            by user space; 0 = not counted): a completing handshake found the queue full. rx_sk is
+ *            the listener. SYNs refused while the queue is full are freed with consume_skb, not as
+ *            drops: nstat's ListenOverflows also counts those, this variant cannot see them.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -23,6 +31,7 @@
 #include "skb.h"
 #include "sock.h"
 #include "states.h"
+#include "listen_overflow.h"
 
 const volatile __u16 targ_family = 0;
 const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
@@ -75,6 +84,78 @@ int BPF_PROG(tcpsynbl_state, struct sock *sk, int oldstate, int newstate)
 	if (backlog > v->max)
 		v->max = backlog;
 	return 0;
+}
+
+/* one overflow at listener sk; family: the segment's IP version (AF_INET/AF_INET6) */
+static __always_inline void count_overflow(struct sock *sk, __u16 family)
+{
+	struct synbl_key key = {};
+	struct synbl_val *v;
+
+	key.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!listener_wanted(sk, family, key.lport))
+		return;
+	key.max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
+	if (v)
+		__sync_fetch_and_add(&v->overflows, 1);
+}
+
+static __always_inline int on_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	if (conn_request_overflows(sk))
+		count_overflow(sk, skb_ip_family(skb));
+	return 0;
+}
+
+static __always_inline int on_syn_recv_sock(struct sock *sk, struct sk_buff *skb, bool v6)
+{
+	__u16 family = skb_ip_family(skb);
+
+	/* tcp_v6_syn_recv_sock hands a v4 segment (v4-mapped) to tcp_v4_syn_recv_sock: counted there */
+	if (v6 && family == AF_INET)
+		return 0;
+	if (sk_acceptq_full(sk))
+		count_overflow(sk, family);
+	return 0;
+}
+
+SEC("fentry/tcp_conn_request")
+int BPF_PROG(tcpsynbl_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	     struct sock *sk, struct sk_buff *skb)
+{
+	return on_conn_request(sk, skb);
+}
+
+SEC("fentry/tcp_v4_syn_recv_sock")
+int BPF_PROG(tcpsynbl_syn_recv4, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, false);
+}
+
+SEC("fentry/tcp_v6_syn_recv_sock")
+int BPF_PROG(tcpsynbl_syn_recv6, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, true);
+}
+
+SEC("kprobe/tcp_conn_request")
+int BPF_KPROBE(tcpsynbl_kp_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	       struct sock *sk, struct sk_buff *skb)
+{
+	return on_conn_request(sk, skb);
+}
+
+SEC("kprobe/tcp_v4_syn_recv_sock")
+int BPF_KPROBE(tcpsynbl_kp_syn_recv4, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, false);
+}
+
+SEC("kprobe/tcp_v6_syn_recv_sock")
+int BPF_KPROBE(tcpsynbl_kp_syn_recv6, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, true);
 }
 
 SEC("tp_btf/kfree_skb")

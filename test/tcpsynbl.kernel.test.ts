@@ -5,7 +5,11 @@
  *     N, the other N overflow, again at each retransmission — the overflow count is nstat's
  *     TcpExtListenOverflows delta in b exactly;
  *   - a plain listener with backlog N and 2N clients connecting without being accepted: samples
- *     0..N; the SYNs refused while the queue is full are counted by nstat, not as drops (README).
+ *     0..N; the SYNs refused while the queue is full are counted by nstat, not as drops (README):
+ *     the fentry and kprobe variants see them (nstat's delta exactly), the tp_btf variant cannot and
+ *     says so in a warning.
+ * The variant is the one the catalogue picks on this kernel: fentry on 6.1 and 6.12, tp_btf (drop
+ * reason) on a kernel without fentry and kprobes, such as the 6.18 development host.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
@@ -20,6 +24,7 @@ interface SynblData {
   listeners: Listener[];
   overflows: number;
   overflowReason: string | null;
+  overflowsCountedBy: 'fentry' | 'kprobe' | 'drop_reason' | null;
   series?: Array<{ at: string; listeners: Listener[] }>;
 }
 
@@ -37,7 +42,7 @@ time.sleep(30)
 `;
 
 const DEFER_CLIENTS = (port: number) => `
-import socket, sys, time
+import socket, struct, sys, time
 ip = sys.argv[1]
 held = []
 def conn():
@@ -50,6 +55,11 @@ time.sleep(0.2)
 for c in late:
     c.send(b'y')
 time.sleep(1.3)
+# abort (RST), not close: an orphan in FIN_WAIT1 would keep retransmitting its data into the full
+# queue after the window, and nstat would count overflows the probe was no longer there to see
+for c in held:
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    c.close()
 `;
 
 const PLAIN_CLIENTS = (port: number) => `
@@ -65,9 +75,16 @@ time.sleep(1.3)
 describeKernel('tcpsynbl on listeners the test fills', () => {
   let catalog: Catalog;
   let ns: NetnsPair;
+  // what the catalogue picks here, and so how this kernel counts overflows
+  let variant: string;
+  const countedBy = () => ({ fentry: 'fentry', kprobe: 'kprobe', tp_btf: 'drop_reason' })[variant] ?? null;
+  // the variant sees SYNs that meet a full queue (fentry/kprobe on tcp_conn_request)
+  const seesSynOverflows = () => variant === 'fentry' || variant === 'kprobe';
 
   beforeAll(async () => {
     catalog = await Catalog.discover();
+    variant = catalog.get('tcpsynbl')!.variant!;
+    expect(['fentry', 'kprobe', 'tp_btf', 'tp_btf_backlog']).toContain(variant);
     ns = netnsPair('tsb');
   });
   afterAll(async () => {
@@ -120,8 +137,9 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
 
   it('shows queue lengths 0..N and counts every overflow nstat counts', async () => {
     const { result, data, overflows } = await run(7100, true, DEFER_CLIENTS(7100), { netns: ns.inoB, intervalMs: 1000 });
-    expect(result.variant).toBe('tp_btf');
-    expect(data.overflowReason).toBe('TCP_LISTEN_OVERFLOW');
+    expect(result.variant).toBe(variant);
+    expect(data.overflowsCountedBy).toBe(countedBy());
+    expect(data.overflowReason).toBe(variant === 'tp_btf' ? 'TCP_LISTEN_OVERFLOW' : null);
     expect(data.listeners).toHaveLength(1);
     const l = data.listeners[0]!;
     expect(l).toMatchObject({ lport: 7100, maxBacklog: N, max: N });
@@ -129,26 +147,39 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
     expect(l.hist.count).toBe(N + 1);
     expect(l.hist.sum).toBe((N * (N + 1)) / 2);
     expect(overflows).toBeGreaterThanOrEqual(N);
-    expect(l.overflows).toBe(overflows);
-    expect(data.overflows).toBe(overflows);
-    expect(data.byMaxBacklog).toEqual([{ maxBacklog: N, hist: l.hist, max: N, overflows }]);
+    // every variant that counts overflows sees the completed handshakes that met the full queue
+    const seen = countedBy() === null ? 0 : overflows;
+    if (seen === 0) expect(result.warnings.join('\n')).toMatch(/overflows are not counted/);
+    expect(l.overflows).toBe(seen);
+    expect(data.overflows).toBe(seen);
+    expect(data.byMaxBacklog).toEqual([{ maxBacklog: N, hist: l.hist, max: N, overflows: seen }]);
     // the series adds up to the whole run
     const s = data.series!;
     expect(s.length).toBeGreaterThanOrEqual(3); // 3.5 s in 1 s intervals, quiet ones included
     const sum = (f: (x: Listener) => number) => s.reduce((a, e) => a + e.listeners.reduce((b, x) => b + f(x), 0), 0);
     expect(sum((x) => x.hist.count)).toBe(N + 1);
-    expect(sum((x) => x.overflows)).toBe(overflows);
+    expect(sum((x) => x.overflows)).toBe(seen);
   });
 
   it('fills a plain listener up to N; filters by family and port', async () => {
-    const { data, overflows } = await run(7101, false, PLAIN_CLIENTS(7101), { netns: ns.inoB, lport: 7101 });
+    const { result, data, overflows } = await run(7101, false, PLAIN_CLIENTS(7101), { netns: ns.inoB, lport: 7101 });
+    expect(result.variant).toBe(variant);
+    expect(data.overflowsCountedBy).toBe(countedBy());
     expect(data.listeners).toHaveLength(1);
     const l = data.listeners[0]!;
     expect(l).toMatchObject({ lport: 7101, maxBacklog: N, max: N });
     expect(l.hist.count).toBe(N + 1);
     // the other N-1 SYNs found the queue full: nstat counts them, the kernel frees them as consumed
     expect(overflows).toBeGreaterThanOrEqual(N - 1);
-    expect(l.overflows).toBe(0);
+    if (seesSynOverflows()) {
+      // fentry/kprobe at tcp_conn_request: the kernel's own test, so nstat's count exactly
+      expect(l.overflows).toBe(overflows);
+      expect(data.overflows).toBe(overflows);
+    } else {
+      // a drop-reason variant cannot see them, and says so
+      expect(l.overflows).toBe(0);
+      expect(result.warnings.join('\n')).toMatch(countedBy() === null ? /overflows are not counted/ : /SYNs refused by a full queue are not seen/);
+    }
 
     const v6 = await run(7102, false, PLAIN_CLIENTS(7102), { netns: ns.inoB, family: 6 }, 2500);
     expect(v6.data.listeners).toEqual([]);

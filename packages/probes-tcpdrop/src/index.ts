@@ -105,7 +105,12 @@ export default defineProbe({
   params,
   bpf: {
     object: distFile(import.meta.url, 'tcpdrop.bpf.o'),
-    variants: [{ name: 'tp_btf', programs: ['tcpdrop_kfree_skb'], needs: [{ kind: 'tp_btf', event: 'kfree_skb' }] }],
+    variants: [
+      // 6.11+: rx_sk names the socket of an inbound drop
+      { name: 'tp_btf', programs: ['tcpdrop_kfree_skb'], needs: [{ kind: 'tp_btf', event: 'kfree_skb', args: 4 }] },
+      // 5.17..6.10: (skb, location, reason); inbound drops have only skb->sk
+      { name: 'tp_btf_no_rx_sk', programs: ['tcpdrop_kfree_skb3'], needs: [{ kind: 'tp_btf', event: 'kfree_skb', args: 3 }] },
+    ],
   },
   unsupportedFilters: {
     pid: 'drops happen in softirq, where no process is reliably known',
@@ -122,6 +127,14 @@ export default defineProbe({
       // task.h's owner map is unused here: keep it small
       maxEntries: { sk_owners: 64, events: ringSize(p.eventLimit) },
     });
+    if (bpf.variant === 'tp_btf_no_rx_sk')
+      ctx.warn(
+        "kfree_skb passes no rx_sk on this kernel: an inbound segment dropped before it is attached to a socket shows no socket (state '-', tuple from the headers)",
+      );
+    if (names.value('TCP_LISTEN_OVERFLOW') === undefined)
+      ctx.warn(
+        'this kernel has no TCP_LISTEN_OVERFLOW drop reason: a completed handshake that meets a full accept queue is freed as NOT_SPECIFIED (nstat TcpExtListenOverflows counts it)',
+      );
     await ctx.wait();
     // still attached: this read includes everything up to now
     return report(bpf, p, names);

@@ -68,7 +68,7 @@ describe('tcpsynbl decode', () => {
 describe('renderTcpsynbl', () => {
   it('prints backlog_max blocks with the histogram, then the listeners', () => {
     const ls = toListeners(decodeBacklogs(dump([a])));
-    const out = renderTcpsynbl({ byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, overflowReason: 'TCP_LISTEN_OVERFLOW' });
+    const out = renderTcpsynbl({ byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, overflowReason: null, overflowsCountedBy: 'fentry' });
     expect(out).toBe(
       [
         'backlog_max = 4',
@@ -84,7 +84,16 @@ describe('renderTcpsynbl', () => {
       ].join('\n'),
     );
   });
+  it('says how overflows were counted when that misses some, or when they were not counted', () => {
+    const ls = toListeners(decodeBacklogs(dump([a])));
+    const base = { byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16 };
+    expect(renderTcpsynbl({ ...base, overflowReason: 'TCP_LISTEN_OVERFLOW', overflowsCountedBy: 'drop_reason' })).toMatch(
+      /\(overflows: completed handshakes only, from drop reason TCP_LISTEN_OVERFLOW; SYNs refused by a full queue not seen\)\n$/,
+    );
+    expect(renderTcpsynbl({ ...base, overflowReason: null, overflowsCountedBy: null })).toMatch(/\(overflows not counted on this kernel: .*\)\n$/);
+    expect(renderTcpsynbl({ ...base, overflowReason: null, overflowsCountedBy: 'kprobe' })).toMatch(/ 7100 +4 +5 +4 +16\n$/);
+  });
   it('says so when nothing was added', () => {
-    expect(renderTcpsynbl({ byMaxBacklog: [], listeners: [], overflows: 0, overflowReason: null })).toBe('no connections joined a matching accept queue\n');
+    expect(renderTcpsynbl({ byMaxBacklog: [], listeners: [], overflows: 0, overflowReason: null, overflowsCountedBy: null })).toBe('no connections joined a matching accept queue\n');
   });
 });

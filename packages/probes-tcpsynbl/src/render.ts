@@ -33,6 +33,7 @@ export function renderTcpsynbl(data: TcpsynblData): string {
   if (data.listeners.length === 0) return 'no connections joined a matching accept queue\n';
   let out = block(data.byMaxBacklog);
   out += `\n${listenersTable(data.listeners)}`;
-  if (data.overflowReason === null) out += '(this kernel has no TCP_LISTEN_OVERFLOW drop reason: overflows not counted)\n';
+  if (data.overflowsCountedBy === null) out += '(overflows not counted on this kernel: no fentry, kprobe or TCP_LISTEN_OVERFLOW drop reason)\n';
+  else if (data.overflowsCountedBy === 'drop_reason') out += '(overflows: completed handshakes only, from drop reason TCP_LISTEN_OVERFLOW; SYNs refused by a full queue not seen)\n';
   return out;
 }

@@ -876,6 +876,8 @@ export interface components {
         OutputKind: "histogram" | "events" | "report";
         ProbeInfo: {
             available: boolean;
+            /** @description what the variant that would run here cannot see (absent when nothing) */
+            cannotSee?: string[];
             /** @example tcprtt */
             name: string;
             /** @description null when the manifest could not be read */

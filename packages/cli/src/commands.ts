@@ -94,6 +94,7 @@ export async function probes(argv: string[]): Promise<number> {
   for (const p of list) {
     const status = p.available ? `ready (${p.variant ?? '?'})` : `unavailable: ${p.reason ?? '?'}`;
     out(`${p.name.padEnd(w)}  ${p.version.padEnd(7)}  ${String(p.output ?? '-').padEnd(9)}  ${status}`);
+    for (const c of p.cannotSee ?? []) out(`${''.padEnd(w + 31)}  cannot see here: ${c}`);
   }
   return 0;
 }

@@ -25,6 +25,12 @@ function serverOf(argv: string[]): string | undefined {
   return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--server='))?.slice(9) ?? process.env.SONDE_SERVER ?? 'http://127.0.0.1:7070';
 }
 
+// `sonde probes | head`: a reader that goes away is the end of the output, not an error
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;

@@ -42,6 +42,7 @@ export const ProbeInfoSchema = z
     verified: z.enum(['loaded', 'refused', 'not-verified']).optional().openapi({
       description: "loaded: the variant passed this kernel's verifier at discovery (loaded, not attached); refused: the verifier refused every fitting variant (see reason); not-verified: discovery lacked the privileges to try",
     }),
+    cannotSee: z.array(z.string()).optional().openapi({ description: 'what the variant that would run here cannot see (absent when nothing)' }),
     packageName: z.string().openapi({ example: '@sonde/probes-tcprtt' }),
   })
   .openapi('ProbeInfo');

@@ -24,6 +24,8 @@ export interface ProbeInfo {
    * discovery lacked the privileges to try, so the first job is the first load.
    */
   verified?: 'loaded' | 'refused' | 'not-verified';
+  /** what the variant that would run here cannot see (the probe's own words); absent when nothing */
+  cannotSee?: string[];
   packageName: string;
 }
 

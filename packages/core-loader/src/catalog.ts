@@ -193,12 +193,14 @@ async function inspect(dir: string): Promise<CatalogEntry> {
   } catch (err) {
     return { ...entry, reason: `BPF object ${def.bpf.object} does not load here: ${(err as Error).message.split('\n')[0]}` };
   }
+  const chosen = fits.find((f) => f.name === v.variant);
+  const cannotSee = chosen?.cannotSee?.length ? { cannotSee: chosen.cannotSee } : {};
   if (v.status === 'refused') {
     const last = v.refused?.at(-1);
     const refusal = new VerifierRejectedError(v.reason ?? 'refused by the verifier', { variant: last?.variant, program: last?.program, hook: last?.hook, log: last?.log ?? [] });
     return { ...entry, reason: v.reason, verified: 'refused', refusal };
   }
-  return { ...entry, available: true, variant: v.variant, verified: v.status };
+  return { ...entry, available: true, variant: v.variant, verified: v.status, ...cannotSee };
 }
 
 /**

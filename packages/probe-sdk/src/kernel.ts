@@ -34,6 +34,12 @@ export interface HookVariant {
   /** BPF program (function) names this variant loads and attaches; the rest are not loaded */
   programs: string[];
   needs: FeatureNeed[];
+  /**
+   * What this variant cannot see that the probe's first variant can, in a user's words (e.g. "inbound
+   * drops before the socket lookup name no socket: the tuple comes from the headers"). The catalogue
+   * shows it for the variant the running kernel gets.
+   */
+  cannotSee?: string[];
 }
 
 export interface BpfSpec {

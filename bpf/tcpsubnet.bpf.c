@@ -6,7 +6,9 @@
  * rodata array, tried in order.
  *
  * Hook: sock:sock_send_length, in the sender's context after sock_sendmsg(), with its real
- * return value: only ret > 0 counts (failed sends are not bytes).
+ * return value: only ret > 0 counts (failed sends are not bytes). Before 6.3 (no such tracepoint)
+ * the return of tcp_sendmsg() gives the same count (tcp_sendrecv.h): fexit where the kernel has
+ * trampolines, else a kprobe/kretprobe pair.
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
@@ -18,6 +20,7 @@
 #include "states.h"
 #include "task.h"
 #include "tuple_filter.h"
+#include "tcp_sendrecv.h"
 
 /* the user's list, in order: network (16 bytes, network order), prefix length, AF_INET/AF_INET6 */
 const volatile __u8 targ_nets[TCPSUBNET_MAX_NETS][16] = {};
@@ -36,8 +39,7 @@ struct {
 	__type(value, struct subnet_val);
 } subnet_bytes SEC(".maps");
 
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(tcpsubnet_send, struct sock *sk, int ret, int flags)
+static __always_inline int count(struct sock *sk, int ret)
 {
 	struct sock_tuple t;
 	struct owner o;
@@ -73,6 +75,38 @@ int BPF_PROG(tcpsubnet_send, struct sock *sk, int ret, int flags)
 	__sync_fetch_and_add(&v->bytes, ret);
 	__sync_fetch_and_add(&v->sends, 1);
 	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tcpsubnet_send, struct sock *sk, int ret, int flags)
+{
+	return count(sk, ret);
+}
+
+/* fallback: tcp_sendmsg() returned the bytes it queued (or -errno) */
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(tcpsubnet_fexit_send, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	return count(sk, ret);
+}
+
+/* fallback without trampolines: sk stashed at entry, counted at return */
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(tcpsubnet_kprobe_send, struct sock *sk)
+{
+	tcp_sendrecv_stash(sk, 0, false);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(tcpsubnet_kretprobe_send, int ret)
+{
+	int flags;
+	struct sock *sk = tcp_sendrecv_take(&flags, false);
+
+	if (!sk)
+		return 0;
+	return count(sk, ret);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -6,6 +6,10 @@
  * Only ret > 0 counts, so failed sends (bcc #2440) and peeks are not bytes; receives are what was
  * copied to the process, not what tcp_cleanup_rbuf saw (bcc #5352 over-counts).
  *
+ * Before 6.3 (no such tracepoints) the same counts come from tcp_sendmsg()/tcp_recvmsg() with
+ * their return values (tcp_sendrecv.h): fexit where the kernel has trampolines, else a
+ * kprobe/kretprobe pair. Same rules: ret > 0, no MSG_PEEK, the caller's process context.
+ *
  * Aggregated here in `flows`; user space reads it at every interval and reports deltas.
  */
 #include <vmlinux.h>
@@ -18,10 +22,7 @@
 #include "states.h"
 #include "task.h"
 #include "tuple_filter.h"
-
-#ifndef MSG_PEEK
-#define MSG_PEEK 2
-#endif
+#include "tcp_sendrecv.h"
 
 /*
  * Filled by both handlers (one entry per pid x comm x tuple), never emptied in the kernel: the
@@ -42,7 +43,11 @@ static const struct tcptop_val zero;
 static __always_inline int count(struct sock *sk, int ret, bool tx)
 {
 	struct tcptop_key key = {};
-	struct owner o;
+	/*
+	 * zeroed: the comm goes into the key whole, and bpf_get_current_comm() on 6.1 copies with
+	 * strscpy (no padding): stack bytes after the NUL split one flow into several rows
+	 */
+	struct owner o = {};
 	struct tcptop_val *v;
 
 	if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk))
@@ -82,6 +87,61 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tcptop_recv, struct sock *sk, int ret, int flags)
 {
 	if (flags & MSG_PEEK)
+		return 0;
+	return count(sk, ret, false);
+}
+
+/* fallback: tcp_sendmsg() returned the bytes it queued (or -errno) */
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(tcptop_fexit_send, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	return count(sk, ret, true);
+}
+
+/* fallback: tcp_recvmsg() returned the bytes it copied to the process (or -errno) */
+SEC("fexit/tcp_recvmsg")
+int BPF_PROG(tcptop_fexit_recv, struct sock *sk)
+{
+	int ret, flags;
+
+	if (!tcp_recvmsg_fexit_result(ctx, &ret, &flags) || (flags & MSG_PEEK))
+		return 0;
+	return count(sk, ret, false);
+}
+
+/* fallback without trampolines: arguments stashed at entry, counted at return */
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(tcptop_kprobe_send, struct sock *sk)
+{
+	tcp_sendrecv_stash(sk, 0, false);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(tcptop_kretprobe_send, int ret)
+{
+	int flags;
+	struct sock *sk = tcp_sendrecv_take(&flags, false);
+
+	if (!sk)
+		return 0;
+	return count(sk, ret, true);
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(tcptop_kprobe_recv, struct sock *sk, struct msghdr *msg, size_t len, int flags)
+{
+	tcp_sendrecv_stash(sk, flags, true);
+	return 0;
+}
+
+SEC("kretprobe/tcp_recvmsg")
+int BPF_KRETPROBE(tcptop_kretprobe_recv, int ret)
+{
+	int flags;
+	struct sock *sk = tcp_sendrecv_take(&flags, true);
+
+	if (!sk || (flags & MSG_PEEK))
 		return 0;
 	return count(sk, ret, false);
 }

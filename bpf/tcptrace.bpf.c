@@ -8,14 +8,18 @@
  *   rx: napi_gro_receive_entry (NAPI drivers) -> netif_receive_skb -> tcp_probe -> sock_recv_length
  *   end: consume_skb / kfree_skb, or the read, or (pure ACKs) tcp_probe
  *
+ * The socket layer (the read, and the sends and reads that teach the flows of filtered tasks) is
+ * sock_send_length / sock_recv_length from 6.3; before, the return of tcp_sendmsg()/tcp_recvmsg()
+ * (tcp_sendrecv.h: fexit, or kprobe + kretprobe), whose read stage is named tcp_recvmsg.
+ *
  * A packet is identified by its skb address. Tracking starts at net_dev_queue (tx) or at the
  * first rx point, where the IP/TCP headers are parsed and the filters applied; later points only
  * look the skb up. On loopback and veth the transmitted skb itself travels on to the receiver, so
  * one timeline holds both sides.
  *
  * Maps: `pkts` (skb -> timeline) filled at the start points, emptied where the timeline ends;
- * `rx_wait` (sk -> data skbs not read yet) filled at tcp_probe, emptied at sock_recv_length and
- * LRU eviction; `flows` (tuple -> 1) filled at sock_send/recv_length only when
+ * `rx_wait` (sk -> data skbs not read yet) filled at tcp_probe, emptied at the read and
+ * LRU eviction; `flows` (tuple -> 1) filled at the sends and reads only when
  * a task or netns filter is set; `hists` filled at every stage after the first.
  */
 #include <vmlinux.h>
@@ -30,10 +34,7 @@
 #include "sock.h"
 #include "states.h"
 #include "task.h"
-
-#ifndef MSG_PEEK
-#define MSG_PEEK 2
-#endif
+#include "tcp_sendrecv.h"
 #define ETH_P_IP   0x0800
 #define ETH_P_IPV6 0x86DD
 
@@ -148,20 +149,25 @@ static __always_inline void finish(__u64 key, struct tcptrace_pkt *p, __u8 end)
 static __always_inline struct tcptrace_pkt *add_stage(__u64 key, __u8 stage, const struct net_device *dev)
 {
 	struct tcptrace_pkt *p = bpf_map_lookup_elem(&pkts, &key);
-	__u32 n;
+	__u64 m;
 
 	if (!p)
 		return NULL;
-	n = p->nstages;
-	/* both bounds checked on the same register: the verifier needs them for st[n - 1] and st[n] */
-	if (n == 0 || n >= TCPTRACE_MAX_STAGES) {
+	/*
+	 * m = the last stage written, st[m + 1] the new one. One 64-bit register checked once and
+	 * then hidden from clang (barrier): 6.1's verifier lost the bound when clang checked n - 1
+	 * in one register and indexed with n in another.
+	 */
+	m = (__u64)p->nstages - 1;
+	if (m >= TCPTRACE_MAX_STAGES - 1) {
 		if (p->lost_stages < 255)
 			p->lost_stages++;
 		return p;
 	}
-	stamp(&p->st[n], stage, dev);
-	hist_add(p->st[n - 1].stage, stage, p->st[n].ts - p->st[n - 1].ts);
-	p->nstages = n + 1;
+	asm volatile("" : "+r"(m));
+	stamp(&p->st[m + 1], stage, dev);
+	hist_add(p->st[m].stage, stage, p->st[m + 1].ts - p->st[m].ts);
+	p->nstages = m + 2;
 	return p;
 }
 
@@ -376,16 +382,15 @@ static __always_inline void learn(struct sock *sk)
 	bpf_map_update_elem(&flows, &r, &one, BPF_ANY);
 }
 
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(tcptrace_send, struct sock *sk, int ret, int flags)
+static __always_inline int on_send(struct sock *sk, int ret)
 {
 	if (targ_learn && ret > 0)
 		learn(sk);
 	return 0;
 }
 
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(tcptrace_read, struct sock *sk, int ret, int flags)
+/* the process read sk: the data packets waiting for it end here, with `stage` */
+static __always_inline int on_read(struct sock *sk, int ret, int flags, __u8 stage)
 {
 	__u64 skk = (__u64)sk;
 	struct rx_wait *wp;
@@ -406,13 +411,79 @@ int BPF_PROG(tcptrace_read, struct sock *sk, int ret, int flags)
 			break;
 		p = bpf_map_lookup_elem(&pkts, &key);
 		if (p && p->st[0].ts == wp->first_ts[i]) {
-			p = add_stage(key, STAGE_READ, NULL);
+			p = add_stage(key, stage, NULL);
 			if (p)
 				finish(key, p, END_READ);
 		}
 		wp->skb[i] = 0;
 	}
 	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tcptrace_send, struct sock *sk, int ret, int flags)
+{
+	return on_send(sk, ret);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tcptrace_read, struct sock *sk, int ret, int flags)
+{
+	return on_read(sk, ret, flags, STAGE_READ);
+}
+
+/* fallback: tcp_sendmsg() / tcp_recvmsg() returned */
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(tcptrace_fexit_send, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	return on_send(sk, ret);
+}
+
+SEC("fexit/tcp_recvmsg")
+int BPF_PROG(tcptrace_fexit_read, struct sock *sk)
+{
+	int ret, flags;
+
+	if (!tcp_recvmsg_fexit_result(ctx, &ret, &flags))
+		return 0;
+	return on_read(sk, ret, flags, STAGE_RECVMSG);
+}
+
+/* fallback without trampolines: arguments stashed at entry, used at return */
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(tcptrace_kprobe_send, struct sock *sk)
+{
+	if (targ_learn)
+		tcp_sendrecv_stash(sk, 0, false);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(tcptrace_kretprobe_send, int ret)
+{
+	int flags;
+	struct sock *sk;
+
+	if (!targ_learn)
+		return 0;
+	sk = tcp_sendrecv_take(&flags, false);
+	return sk ? on_send(sk, ret) : 0;
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(tcptrace_kprobe_read, struct sock *sk, struct msghdr *msg, size_t len, int flags)
+{
+	tcp_sendrecv_stash(sk, flags, true);
+	return 0;
+}
+
+SEC("kretprobe/tcp_recvmsg")
+int BPF_KRETPROBE(tcptrace_kretprobe_read, int ret)
+{
+	int flags;
+	struct sock *sk = tcp_sendrecv_take(&flags, true);
+
+	return sk ? on_read(sk, ret, flags, STAGE_RECVMSG) : 0;
 }
 
 SEC("tp_btf/consume_skb")

@@ -19,7 +19,9 @@
 #define STAGE_READ       7 /* sock:sock_recv_length     the process read the socket */
 #define STAGE_CONSUME    8 /* skb:consume_skb           freed after use */
 #define STAGE_DROP       9 /* skb:kfree_skb             dropped */
-#define STAGE_MAX        10
+#define STAGE_RECVMSG    10 /* tcp_recvmsg() returned    the process read the socket (before 6.3: */
+                           /*                           no sock_recv_length; fexit or kretprobe)  */
+#define STAGE_MAX        11
 
 /* how a timeline ended */
 #define END_OPEN    0 /* still tracked when the job ended */

@@ -34,7 +34,16 @@ export default defineProbe({
   params,
   bpf: {
     object: distFile(import.meta.url, 'tcpsubnet.bpf.o'),
-    variants: [{ name: 'tp_btf', programs: ['tcpsubnet_send'], needs: [{ kind: 'tp_btf', event: 'sock_send_length' }] }],
+    variants: [
+      { name: 'tp_btf', programs: ['tcpsubnet_send'], needs: [{ kind: 'tp_btf', event: 'sock_send_length' }] },
+      // before 6.3: tcp_sendmsg()'s return value (bpf/include/tcp_sendrecv.h)
+      { name: 'fexit', programs: ['tcpsubnet_fexit_send'], needs: [{ kind: 'fentry', function: 'tcp_sendmsg' }] },
+      {
+        name: 'kprobe',
+        programs: ['tcpsubnet_kprobe_send', 'tcpsubnet_kretprobe_send'],
+        needs: [{ kind: 'kprobe', function: 'tcp_sendmsg' }],
+      },
+    ],
   },
 
   async run(ctx, p): Promise<TcpsubnetData> {

@@ -68,6 +68,23 @@ export default defineProbe({
           { kind: 'tp_btf', event: 'sock_recv_length' },
         ],
       },
+      // before 6.3: the TCP proto handlers' return values (bpf/include/tcp_sendrecv.h)
+      {
+        name: 'fexit',
+        programs: ['tcptop_fexit_send', 'tcptop_fexit_recv'],
+        needs: [
+          { kind: 'fentry', function: 'tcp_sendmsg' },
+          { kind: 'fentry', function: 'tcp_recvmsg' },
+        ],
+      },
+      {
+        name: 'kprobe',
+        programs: ['tcptop_kprobe_send', 'tcptop_kretprobe_send', 'tcptop_kprobe_recv', 'tcptop_kretprobe_recv'],
+        needs: [
+          { kind: 'kprobe', function: 'tcp_sendmsg' },
+          { kind: 'kprobe', function: 'tcp_recvmsg' },
+        ],
+      },
     ],
   },
 

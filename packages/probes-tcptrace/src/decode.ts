@@ -25,8 +25,23 @@ export const MAX_STAGES = 12;
 export const HIST_SLOTS = 32;
 export const HIST_SIZE = 8 * (HIST_SLOTS + 4);
 
-/** stage numbers of tcptrace.h, named after their tracepoints */
-export const STAGES = ['', 'net_dev_queue', 'net_dev_start_xmit', 'net_dev_xmit', 'napi_gro_receive_entry', 'netif_receive_skb', 'tcp_probe', 'sock_recv_length', 'consume_skb', 'kfree_skb'] as const;
+/**
+ * stage numbers of tcptrace.h, named after their tracepoints (or kernel function): the read is
+ * sock_recv_length from 6.3, tcp_recvmsg (its return) on the fallback variants before
+ */
+export const STAGES = [
+  '',
+  'net_dev_queue',
+  'net_dev_start_xmit',
+  'net_dev_xmit',
+  'napi_gro_receive_entry',
+  'netif_receive_skb',
+  'tcp_probe',
+  'sock_recv_length',
+  'consume_skb',
+  'kfree_skb',
+  'tcp_recvmsg',
+] as const;
 export const ENDS = ['open', 'consume', 'drop', 'read', 'ack', 'reused'] as const;
 export type End = (typeof ENDS)[number];
 

@@ -1,4 +1,4 @@
-import { defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
+import { defineProbe, distFile, drainEvents, packageVersion, ringEntries, type FeatureNeed } from '@sonde/probe-sdk';
 import { decodeHists, decodeOpenPackets, decodePacket, type Packet, type StageHistogram } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcptrace } from './render.js';
@@ -19,6 +19,28 @@ export interface TcptraceData {
   stages: StageHistogram[];
 }
 
+/** the packet stages: tp_btf on every variant */
+const PACKET_PROGRAMS = [
+  'tcptrace_queue',
+  'tcptrace_start_xmit',
+  'tcptrace_xmit',
+  'tcptrace_gro',
+  'tcptrace_receive',
+  'tcptrace_tcp',
+  'tcptrace_consume',
+  'tcptrace_drop',
+];
+const PACKET_NEEDS: FeatureNeed[] = [
+  'net_dev_queue',
+  'net_dev_start_xmit',
+  'net_dev_xmit',
+  'napi_gro_receive_entry',
+  'netif_receive_skb',
+  'tcp_probe',
+  'consume_skb',
+  'kfree_skb',
+].map((event) => ({ kind: 'tp_btf', event }));
+
 export default defineProbe({
   name: 'tcptrace',
   version: packageVersion(import.meta.url),
@@ -30,30 +52,20 @@ export default defineProbe({
     variants: [
       {
         name: 'tp_btf',
-        programs: [
-          'tcptrace_queue',
-          'tcptrace_start_xmit',
-          'tcptrace_xmit',
-          'tcptrace_gro',
-          'tcptrace_receive',
-          'tcptrace_tcp',
-          'tcptrace_send',
-          'tcptrace_read',
-          'tcptrace_consume',
-          'tcptrace_drop',
-        ],
-        needs: [
-          { kind: 'tp_btf', event: 'net_dev_queue' },
-          { kind: 'tp_btf', event: 'net_dev_start_xmit' },
-          { kind: 'tp_btf', event: 'net_dev_xmit' },
-          { kind: 'tp_btf', event: 'napi_gro_receive_entry' },
-          { kind: 'tp_btf', event: 'netif_receive_skb' },
-          { kind: 'tp_btf', event: 'tcp_probe' },
-          { kind: 'tp_btf', event: 'sock_send_length' },
-          { kind: 'tp_btf', event: 'sock_recv_length' },
-          { kind: 'tp_btf', event: 'consume_skb' },
-          { kind: 'tp_btf', event: 'kfree_skb' },
-        ],
+        programs: [...PACKET_PROGRAMS, 'tcptrace_send', 'tcptrace_read'],
+        needs: [...PACKET_NEEDS, { kind: 'tp_btf', event: 'sock_send_length' }, { kind: 'tp_btf', event: 'sock_recv_length' }],
+      },
+      // before 6.3: the packet stages stay tp_btf, the socket layer is tcp_sendmsg()/tcp_recvmsg()
+      // returning (bpf/include/tcp_sendrecv.h); the read stage is then named tcp_recvmsg
+      {
+        name: 'tp_btf+fexit',
+        programs: [...PACKET_PROGRAMS, 'tcptrace_fexit_send', 'tcptrace_fexit_read'],
+        needs: [...PACKET_NEEDS, { kind: 'fentry', function: 'tcp_sendmsg' }, { kind: 'fentry', function: 'tcp_recvmsg' }],
+      },
+      {
+        name: 'tp_btf+kprobe',
+        programs: [...PACKET_PROGRAMS, 'tcptrace_kprobe_send', 'tcptrace_kretprobe_send', 'tcptrace_kprobe_read', 'tcptrace_kretprobe_read'],
+        needs: [...PACKET_NEEDS, { kind: 'kprobe', function: 'tcp_sendmsg' }, { kind: 'kprobe', function: 'tcp_recvmsg' }],
       },
     ],
   },

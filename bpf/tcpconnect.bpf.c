@@ -10,6 +10,11 @@
  *                    emits unless connect(2) is still running (then its exit emits).
  *   tcpconnect_exit  tracepoint/syscalls/sys_exit_connect: pops connect_tids; emits with connect's
  *                    return value, or leaves a still-pending non-blocking connect to the state change.
+ *   tcpconnect_v4in/v4out, v6in/v6out  fentry/fexit on tcp_v4_connect / tcp_v6_connect (where the
+ *                    kernel has trampolines): a connect that fails inside them before CLOSE->SYN_SENT
+ *                    (ENETUNREACH: no route; EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, ...) changes no state,
+ *                    so only their return shows it; reported with -ret as its errno. tcp_v6_connect
+ *                    calls tcp_v4_connect for a v4-mapped address: only the outermost return reports.
  * connect_starts entries are deleted where the event is emitted; the LRU takes the rest.
  */
 #include <vmlinux.h>
@@ -71,10 +76,32 @@ static __always_inline void emit(const struct sock *sk, struct connect_start *s,
 	event_submit(e);
 }
 
+/* sk -> a tcp_v{4,6}_connect call in progress (fentry/fexit variants only; empty otherwise) */
+struct presyn {
+	__u32 depth;    /* nested calls (v6 -> v4 for a v4-mapped address) */
+	__u32 syn_sent; /* CLOSE -> SYN_SENT happened inside: the state path reports the outcome */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct presyn);
+} presyn_calls SEC(".maps");
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcpconnect_sk, struct sock *sk, int oldstate, int newstate)
 {
-	struct connect_start *s = connect_track(sk, oldstate, newstate, true);
+	struct connect_start *s;
+
+	if (oldstate == SONDE_TCP_CLOSE && newstate == SONDE_TCP_SYN_SENT) {
+		__u64 key = (__u64)sk;
+		struct presyn *p = bpf_map_lookup_elem(&presyn_calls, &key);
+
+		if (p)
+			p->syn_sent = 1;
+	}
+	s = connect_track(sk, oldstate, newstate, true);
 
 	if (!s)
 		return 0;
@@ -113,6 +140,115 @@ int tcpconnect_exit(struct trace_event_raw_sys_exit *ctx)
 	emit(sk, s, ret, TCPCONNECT_VIA_SYSCALL);
 	connect_forget(sk);
 	return 0;
+}
+
+static __always_inline void presyn_enter(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct presyn init = { .depth = 1 }, *p;
+
+	p = bpf_map_lookup_elem(&presyn_calls, &key);
+	if (p)
+		p->depth++;
+	else
+		bpf_map_update_elem(&presyn_calls, &key, &init, BPF_ANY);
+}
+
+/* the connect's tuple: destination from the sockaddr connect was given, source as the socket has it (0 unless bound) */
+static __always_inline void presyn_tuple(struct sock_tuple *t, const struct sock *sk, const struct sockaddr *uaddr)
+{
+	__u16 fam = 0;
+
+	sock_tuple_read(t, sk); /* family, and the bound address/port if any */
+	__builtin_memset(t->raddr, 0, sizeof(t->raddr));
+	t->rport = 0;
+	bpf_probe_read_kernel(&fam, sizeof(fam), &uaddr->sa_family);
+	if (fam == AF_INET) {
+		const struct sockaddr_in *in = (const void *)uaddr;
+		__u16 port = 0;
+
+		bpf_probe_read_kernel(&port, sizeof(port), &in->sin_port);
+		bpf_probe_read_kernel(t->raddr, 4, &in->sin_addr);
+		t->rport = bpf_ntohs(port);
+		if (t->family == AF_INET6) { /* never: tcp_v4_connect on a v6 socket comes from tcp_v6_connect's mapped path */
+			t->family = AF_INET;
+			__builtin_memset(t->laddr, 0, sizeof(t->laddr));
+		}
+	} else if (fam == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)uaddr;
+		__u16 port = 0;
+
+		bpf_probe_read_kernel(&port, sizeof(port), &in6->sin6_port);
+		bpf_probe_read_kernel(t->raddr, 16, &in6->sin6_addr);
+		t->rport = bpf_ntohs(port);
+		t->family = AF_INET6;
+		/* a v4-mapped destination is an IPv4 connect (tcp_v6_connect hands it to tcp_v4_connect): an
+		 * unbound source (::) counts as mapped, so it folds to AF_INET like the sockets it would become */
+		if (addr_is_v4mapped(t->raddr) && !(t->laddr[0] | t->laddr[1] | t->laddr[2] | t->laddr[3] | t->laddr[4] |
+						     t->laddr[5] | t->laddr[6] | t->laddr[7] | t->laddr[8] | t->laddr[9] |
+						     t->laddr[10] | t->laddr[11] | t->laddr[12] | t->laddr[13] |
+						     t->laddr[14] | t->laddr[15])) {
+			addr_unmap_v4(t->raddr);
+			t->family = AF_INET;
+		} else {
+			sock_tuple_fold_v4mapped(t);
+		}
+	}
+}
+
+static __always_inline int presyn_exit(const struct sock *sk, const struct sockaddr *uaddr, int ret)
+{
+	__u64 key = (__u64)sk;
+	struct connect_start s = {};
+	struct presyn *p;
+
+	p = bpf_map_lookup_elem(&presyn_calls, &key);
+	if (!p)
+		return 0;
+	if (p->depth > 1) {
+		p->depth--;
+		return 0;
+	}
+	if (p->syn_sent || ret >= 0) {
+		bpf_map_delete_elem(&presyn_calls, &key);
+		return 0;
+	}
+	bpf_map_delete_elem(&presyn_calls, &key);
+	/* connect(2)'s context: current is the caller */
+	owner_current(&s.o);
+	if (!owner_allowed(&s.o) || !netns_allowed(sk))
+		return 0;
+	presyn_tuple(&s.t, sk, uaddr);
+	s.state = SONDE_TCP_CLOSE;
+	s.err = -ret;
+	emit(sk, &s, ret, TCPCONNECT_VIA_PRESYN);
+	return 0;
+}
+
+SEC("fentry/tcp_v4_connect")
+int BPF_PROG(tcpconnect_v4in, struct sock *sk)
+{
+	presyn_enter(sk);
+	return 0;
+}
+
+SEC("fexit/tcp_v4_connect")
+int BPF_PROG(tcpconnect_v4out, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return presyn_exit(sk, uaddr, ret);
+}
+
+SEC("fentry/tcp_v6_connect")
+int BPF_PROG(tcpconnect_v6in, struct sock *sk)
+{
+	presyn_enter(sk);
+	return 0;
+}
+
+SEC("fexit/tcp_v6_connect")
+int BPF_PROG(tcpconnect_v6out, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	return presyn_exit(sk, uaddr, ret);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

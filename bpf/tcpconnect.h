@@ -11,12 +11,13 @@
 /* tcpconnect_event.via: where the event was emitted */
 #define TCPCONNECT_VIA_SYSCALL 0 /* sys_exit_connect of the connecting task */
 #define TCPCONNECT_VIA_STATE   1 /* the state change that ended the handshake (non-blocking, fast open, ...) */
+#define TCPCONNECT_VIA_PRESYN  2 /* tcp_v4_connect/tcp_v6_connect returned an error before any SYN (fexit) */
 
 /* 120 bytes: struct sk_event_head (96) + these */
 struct tcpconnect_event {
 	struct sk_event_head h; /* owner = the task that called connect; tuple at the end of the handshake */
 	__u64 lat_ns;  /* CLOSE->SYN_SENT to ESTABLISHED/CLOSE; 0 when the handshake had not ended */
-	__s32 ret;     /* connect(2)'s return value (0, -errno); 0 when emitted at a state change */
+	__s32 ret;     /* connect(2)'s return value (0, -errno) (VIA_PRESYN: tcp_v*_connect's); 0 when emitted at a state change */
 	__s32 err;     /* sk_err when the handshake failed (ECONNREFUSED, ETIMEDOUT, ...), else 0 */
 	__u8 state;    /* state the handshake ended in: ESTABLISHED (1), CLOSE (7); 0 = still SYN_SENT */
 	__u8 via;      /* TCPCONNECT_VIA_* */

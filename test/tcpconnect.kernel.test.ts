@@ -3,7 +3,8 @@
  * two network namespaces (veth) and on loopback, blocking and non-blocking, to listening and to
  * closed ports. Every connect appears once with the right pid, comm, addresses, ports and outcome —
  * refused ones as 'refused' / ECONNREFUSED — and filters exclude the rest. Also: stopping a job
- * through JobRunner mid-stream returns the partial result with nothing left attached.
+ * through JobRunner mid-stream returns the partial result with nothing left attached. Where fexit exists,
+ * connects that fail before any SYN (no route) are reported with their errno; elsewhere they are not seen.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TcpconnectData, TcpconnectEvent } from '@sonde/probes-tcpconnect';
@@ -119,6 +120,37 @@ describeKernel('tcpconnect on real connects', () => {
     expect(byNs.data.events.length).toBe(2);
     expect(byNs.data.events.every((e) => e.pid === byNs.work.n.pid && e.netns === s.pair.inoA)).toBe(true);
     expect(byNs.data.events.map((e) => e.outcome).sort()).toEqual(['established', 'refused']);
+  });
+
+  it('connects that fail before any SYN (no route): reported with their errno where fexit exists, absent elsewhere', async () => {
+    // namespace a routes only its own /24: these fail inside tcp_v4_connect/tcp_v6_connect with ENETUNREACH,
+    // before CLOSE->SYN_SENT (the v4-mapped one goes through tcp_v6_connect into tcp_v4_connect)
+    const targets: ConnectTarget[] = [
+      { host: '10.99.1.1', port: 80 },
+      { host: '10.99.1.2', port: 443, nonblocking: true },
+      { host: '2001:db8::1', port: 8080 },
+      { host: '::ffff:10.99.1.3', port: 8081 },
+    ];
+    const { result, data, work } = await s.traced({}, () => connectFrom('stc-noroute', targets, s.pair.a));
+    const variant = s.catalog.get('tcpconnect')!.variant!;
+    expect(result.variant).toBe(variant);
+    expect(work.results.map((r) => r.errno)).toEqual([101, 101, 101, 101]); // ground truth: the child's own errno
+    const mine = data.events.filter((e) => e.pid === work.pid);
+    if (!variant.includes('fexit')) {
+      // no trampolines here (the 6.18 host): no state change, so nothing to see
+      expect(mine).toEqual([]);
+      return;
+    }
+    expect(mine.map((e) => [e.family, e.raddr, e.rport])).toEqual([
+      [4, '10.99.1.1', 80],
+      [4, '10.99.1.2', 443],
+      [6, '2001:db8::1', 8080],
+      [4, '10.99.1.3', 8081],
+    ]);
+    for (const e of mine) {
+      expect(e).toMatchObject({ comm: 'stc-noroute', tid: work.pid, netns: s.pair.inoA, outcome: 'unreachable', error: 'ENETUNREACH', ret: -101, via: 'before-syn', latUs: null, lport: 0 });
+    }
+    expect(data.outcomes.unreachable).toBe(4);
   });
 
   it('counts connects per (laddr, raddr, rport) in the kernel, failed ones too', async () => {

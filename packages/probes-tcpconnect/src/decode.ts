@@ -25,12 +25,15 @@ export interface TcpconnectEvent extends SkEventHead {
   outcome: ConnectOutcome;
   /** errno name of the failure ('ECONNREFUSED', ...), '' when it succeeded */
   error: string;
-  /** connect(2)'s return value (0 or -errno); null when the event came from the state change */
+  /** connect(2)'s return value (0 or -errno; before-syn: tcp_v4/v6_connect's); null when the event came from the state change */
   ret: number | null;
   /** SYN sent to the end of the handshake, µs (3 decimals); null when it had not ended */
   latUs: number | null;
-  /** where it was seen to end: the connect(2) call returning, or the handshake's state change (non-blocking, fast open) */
-  via: 'connect' | 'state';
+  /**
+   * where it was seen to end: the connect(2) call returning, the handshake's state change (non-blocking,
+   * fast open), or tcp_v4_connect/tcp_v6_connect failing before any SYN (fexit; no state change shows those)
+   */
+  via: 'connect' | 'state' | 'before-syn';
 }
 
 export function decodeEvent(b: Buffer): TcpconnectEvent {
@@ -41,13 +44,14 @@ export function decodeEvent(b: Buffer): TcpconnectEvent {
   const ret = b.readInt32LE(o + 8);
   const err = b.readInt32LE(o + 12);
   const state = b.readUInt8(o + 16);
-  const via = b.readUInt8(o + 17) === 0 ? 'connect' : 'state';
+  const v = b.readUInt8(o + 17);
+  const via = v === 0 ? 'connect' : v === 2 ? 'before-syn' : 'state';
   const outcome = connectOutcome(state, err);
   return {
     ...h,
     outcome,
     error: outcome === 'established' ? '' : errnoName(err),
-    ret: via === 'connect' ? ret : null,
+    ret: via === 'state' ? null : ret,
     latUs: latNs === 0n ? null : Number(latNs) / 1000,
     via,
   };

@@ -1,7 +1,8 @@
 /**
  * tcpconnect: every active TCP open (connect) with the process that made it, the full tuple and how
  * it ended — established, refused, timed out, unreachable — or, in count mode, connects per
- * (laddr, raddr, rport) counted in the kernel. Upstream reports only that a SYN left.
+ * (laddr, raddr, rport) counted in the kernel. Upstream reports only that a SYN left. Where fexit
+ * exists, connects that fail before any SYN (no route, no address) are reported too (via 'before-syn').
  */
 import { defineProbe, distFile, drainEvents, packageVersion, type ConnectOutcome, ringEntries } from '@sonde/probe-sdk';
 import { decodeCounts, decodeEvent, MAX_COUNTS, type ConnectCount, type TcpconnectEvent } from './decode.js';
@@ -32,6 +33,26 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcpconnect.bpf.o'),
     variants: [
+      // where trampolines exist: also the connects that fail inside tcp_v4_connect/tcp_v6_connect before any SYN
+      {
+        name: 'tp_btf+syscall+fexit',
+        programs: ['tcpconnect_sk', 'tcpconnect_exit', 'tcpconnect_v4in', 'tcpconnect_v4out', 'tcpconnect_v6in', 'tcpconnect_v6out'],
+        needs: [
+          { kind: 'tp_btf', event: 'inet_sock_set_state' },
+          { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },
+          { kind: 'fentry', function: 'tcp_v4_connect' },
+          { kind: 'fentry', function: 'tcp_v6_connect' },
+        ],
+      },
+      {
+        name: 'tp_btf+syscall+fexit4',
+        programs: ['tcpconnect_sk', 'tcpconnect_exit', 'tcpconnect_v4in', 'tcpconnect_v4out'],
+        needs: [
+          { kind: 'tp_btf', event: 'inet_sock_set_state' },
+          { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },
+          { kind: 'fentry', function: 'tcp_v4_connect' },
+        ],
+      },
       {
         name: 'tp_btf+syscall',
         programs: ['tcpconnect_sk', 'tcpconnect_exit'],

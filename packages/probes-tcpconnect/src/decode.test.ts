@@ -54,6 +54,11 @@ describe('decodeEvent', () => {
       ev: { ...base, lport: 0, latNs: 0n, ret: -99, err: 99, state: 7, via: 0 },
       want: { outcome: 'error', error: 'EADDRNOTAVAIL', latUs: null, lport: 0 },
     },
+    {
+      name: 'no route, before any SYN (fexit)',
+      ev: { ...base, lport: 0, latNs: 0n, ret: -101, err: 101, state: 7, via: 2 },
+      want: { outcome: 'unreachable', error: 'ENETUNREACH', ret: -101, latUs: null, via: 'before-syn', lport: 0 },
+    },
   ])('$name', ({ ev, want }) => {
     const e = decodeEvent(event(ev));
     expect(e).toMatchObject({ pid: 4242, comm: 'curl', uid: 1000, rport: ev.rport, lport: ev.lport, ...want });

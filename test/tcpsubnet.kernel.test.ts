@@ -45,15 +45,15 @@ describeKernel('tcpsubnet on real traffic', () => {
   async function traffic() {
     const inA = ['ip', 'netns', 'exec', ns.a];
     const inB = ['ip', 'netns', 'exec', ns.b];
-    const far = pyPeer('server', 'tsn_far', ns.ipB, 0, [X, PEER_REPLY], inB);
-    const farPort = await far.port;
-    const near = pyPeer('server', 'tsn_near', '127.0.0.1', 0, [Y, Z], inA);
-    const nearPort = await near.port;
-    await Promise.all([
-      pyPeer('client', 'tsn_cli1', ns.ipB, farPort, [X, PEER_REPLY, 8192], inA).done,
-      pyPeer('client', 'tsn_cli2', '127.0.0.1', nearPort, [Y, Z, 1000], inA).done,
-    ]);
-    await Promise.all([far.done, near.done]);
+    // each client starts as soon as its server listens (the servers wait 10 s for it: under TCG
+    // starting a process in a namespace takes seconds)
+    const pair = async (srvComm: string, host: string, sizes: [number, number], cliComm: string, chunk: number, srvNs: string[]) => {
+      const srv = pyPeer('server', srvComm, host, 0, sizes, srvNs);
+      const port = await srv.port;
+      await pyPeer('client', cliComm, host, port, [...sizes, chunk], inA).done;
+      await srv.done;
+    };
+    await Promise.all([pair('tsn_far', ns.ipB, [X, PEER_REPLY], 'tsn_cli1', 8192, inB), pair('tsn_near', '127.0.0.1', [Y, Z], 'tsn_cli2', 1000, inA)]);
   }
 
   /**

@@ -15,7 +15,8 @@ describeKernel('tcptop stop mid-stream', () => {
     const { t } = r;
     const id = 'tcptop-stop-1';
     const done = t.start<{ intervals: unknown[]; total: { rows: Array<{ comm: string; txBytes: number }> } }>(id, 'tcptop', { intervalMs: 200, rows: 1000 }, 30_000);
-    const until = Date.now() + 10_000;
+    // loading and attaching through a worker takes seconds under TCG: a bound that holds there
+    const until = Date.now() + 45_000;
     await t.until(() => t.attached.has(id), until - Date.now());
     expect(t.attached.has(id)).toBe(true);
     const srv = pyPeer('server', 'tts_srv', '127.0.0.1', 0, [10_000, 10_000]);

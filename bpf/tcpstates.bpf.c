@@ -35,7 +35,8 @@ struct sk_state {
 	__u64 ts; /* CLOCK_MONOTONIC ns of its last state change; 0 = not seen */
 	struct owner o;
 	__u8 have_owner;
-	__u8 pad[7];
+	__u8 pending_syn_recv; /* its LISTEN -> SYN_RECV waits for the peer's address (see handle) */
+	__u8 pad[6];
 };
 
 /*
@@ -80,39 +81,17 @@ static __always_inline struct sk_state *state_of(const struct sock *sk, bool cre
 	return bpf_map_lookup_elem(&sk_state, &key);
 }
 
-static __always_inline int handle(const struct sock *sk, int oldstate, int newstate)
+/* one state change that passed the tracking: filters, in-kernel counts, the event */
+static __always_inline void emit_change(const struct sock *sk, const struct sock_tuple *t, struct owner *o,
+					int oldstate, int newstate, __u64 ts, __u64 delta, __u8 known)
 {
 	struct tcpstates_event *e;
-	struct sock_tuple t;
-	struct sk_state *st;
-	struct owner *o = NULL, unkept;
-	__u8 unkept_have = 0;
-	__u64 now = bpf_ktime_get_ns(), delta = 0;
 	__u32 idx;
-	__u8 known = 0;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return 0;
-
-	/* every TCP socket is tracked, unfiltered, so a filter cannot make the next dwell time unknown */
-	st = state_of(sk, newstate != SONDE_TCP_CLOSE);
-	if (st) {
-		if (st->ts && now >= st->ts) {
-			delta = now - st->ts;
-			known = 1;
-		}
-		st->ts = now;
-		if (owner_on_kept(sk, oldstate, newstate, &st->o, &st->have_owner) != OWNER_UNKNOWN)
-			o = &st->o;
-	} else if (owner_on_kept(sk, oldstate, newstate, &unkept, &unkept_have) != OWNER_UNKNOWN) {
-		/* first seen at its -> CLOSE (or the map was full): the rules still apply to this event */
-		o = &unkept;
-	}
-
-	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk))
-		goto out;
+	if (!tuple_wanted(t) || !netns_allowed(sk))
+		return;
 	if (task_filter_on() && (!o || !owner_allowed(o)))
-		goto out;
+		return;
 
 	if (oldstate > 0 && oldstate < TCPSTATES_NSTATES && newstate > 0 && newstate < TCPSTATES_NSTATES) {
 		__u64 *cnt;
@@ -136,7 +115,7 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 
 	e = event_reserve(sizeof(*e));
 	if (e) {
-		sk_event_head_fill_at(&e->h, sk, &t, o, now);
+		sk_event_head_fill_at(&e->h, sk, t, o, ts);
 		e->delta_ns = delta;
 		e->oldstate = oldstate;
 		e->newstate = newstate;
@@ -144,6 +123,55 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 		__builtin_memset(e->pad, 0, sizeof(e->pad));
 		event_submit(e);
 	}
+}
+
+static __always_inline int handle(const struct sock *sk, int oldstate, int newstate)
+{
+	struct sock_tuple t;
+	struct sk_state *st;
+	struct owner *o = NULL, unkept;
+	__u8 unkept_have = 0;
+	__u64 now = bpf_ktime_get_ns(), delta = 0, pending_ts = 0;
+	__u8 known = 0;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+
+	/* every TCP socket is tracked, unfiltered, so a filter cannot make the next dwell time unknown */
+	st = state_of(sk, newstate != SONDE_TCP_CLOSE);
+	if (st) {
+		if (st->ts && now >= st->ts) {
+			delta = now - st->ts;
+			known = 1;
+		}
+		if (st->pending_syn_recv) {
+			pending_ts = st->ts;
+			st->pending_syn_recv = 0;
+		}
+		st->ts = now;
+		if (owner_on_kept(sk, oldstate, newstate, &st->o, &st->have_owner) != OWNER_UNKNOWN)
+			o = &st->o;
+	} else if (owner_on_kept(sk, oldstate, newstate, &unkept, &unkept_have) != OWNER_UNKNOWN) {
+		/* first seen at its -> CLOSE (or the map was full): the rules still apply to this event */
+		o = &unkept;
+	}
+
+	if (!sock_tuple_read(&t, sk))
+		goto out;
+	/*
+	 * A passive child's LISTEN -> SYN_RECV: some kernels (6.1 and 6.12 measured; 6.18 not) change its state while it is still a
+	 * bare copy of the listener (inet_csk_clone_lock sets the peer's port after the change), so the
+	 * tuple has no remote side and the port filters would judge the listener's. Such an event waits in
+	 * the socket's state and goes out, with the tuple complete, just before the child's next change
+	 * (SYN_RECV -> ESTABLISHED in the same softirq, or -> CLOSE).
+	 */
+	if (oldstate == SONDE_TCP_LISTEN && newstate == SONDE_TCP_SYN_RECV && !t.rport && st) {
+		st->pending_syn_recv = 1;
+		return 0;
+	}
+	if (pending_ts)
+		emit_change(sk, &t, o, SONDE_TCP_LISTEN, SONDE_TCP_SYN_RECV, pending_ts, 0, 0);
+	emit_change(sk, &t, o, oldstate, newstate, now, delta, known);
 out:
 	/* the socket may be used again (connect after a failed connect): it starts over */
 	if (st && newstate == SONDE_TCP_CLOSE) {

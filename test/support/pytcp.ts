@@ -55,6 +55,7 @@ elif role == 'slowreader':
         select.select([c], [], [], 10)
         time.sleep(delay / 1000.0)
         recv_exact(c, size)
+        print('r', time.monotonic_ns(), flush=True)
         c.sendall(b'k')
     c.close()
     print('done', n, flush=True)
@@ -65,6 +66,7 @@ elif role == 'pinger':
     c.connect((host, port))
     print(c.getsockname()[1], flush=True)
     for i in range(n):
+        print('s', time.monotonic_ns(), flush=True)
         c.sendall(b'p' * size)
         recv_exact(c, 1)
     c.close()
@@ -78,6 +80,11 @@ export interface PyPeer {
   port: Promise<number>;
   /** resolves with its 'done <n>' count, rejects on a non-zero exit */
   done: Promise<number>;
+  /**
+   * CLOCK_MONOTONIC ns (the clock BPF's ktime uses) printed per message: the pinger's 's' just before
+   * each send, the slow reader's 'r' just after each read returned
+   */
+  stamps(tag: 's' | 'r'): number[];
   kill(): void;
 }
 
@@ -114,5 +121,6 @@ export function pyPeer(role: 'server' | 'client' | 'slowreader' | 'pinger', comm
   });
   done.catch(() => {});
   port$.catch(() => {});
-  return { proc, pid: proc.pid!, port: port$, done, kill: () => proc.kill('SIGKILL') };
+  const stamps = (tag: 's' | 'r') => [...out.matchAll(new RegExp(`^${tag} (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
+  return { proc, pid: proc.pid!, port: port$, done, stamps, kill: () => proc.kill('SIGKILL') };
 }

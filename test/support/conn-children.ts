@@ -9,11 +9,12 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { Catalog, runJobInline } from '@sonde/core-loader';
+import { Catalog } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { programsLeft } from './kernel.js';
 import { netnsPair, type NetnsPair } from './netns.js';
 import { echoServer, type EchoServer } from './traffic.js';
+import { runWhile } from './job-while.js';
 
 export interface ConnectTarget {
   host: string;
@@ -182,19 +183,11 @@ export function connSuite<D>(probe: string, tag: string, opts: { echo?: boolean 
     get echo() {
       return made(echo, 'echo server');
     },
+    /** the job lasts as long as `work` (job-while.ts): ended by the stop once the work is done */
     async traced<T>(params: Record<string, unknown>, work: () => Promise<T>) {
-      const ctl = new AbortController();
-      let out!: Promise<T>;
-      const job = runJobInline(probe, params, {
-        catalog: made(catalog, 'catalog'),
-        durationMs: 15_000,
-        signal: ctl.signal,
-        onAttached: () => {
-          out = work().finally(() => setTimeout(() => ctl.abort(), 300));
-        },
-      });
-      const result = (await job) as ResultEnvelope<D>;
-      return { result, data: result.data!, work: await out };
+      const { result, traffic } = await runWhile<D, T>(probe, params, work, { catalog: made(catalog, 'catalog') });
+      expect(result.stoppedBy, 'the job outlived its work').toBe('cancel');
+      return { result, data: result.data!, work: traffic };
     },
   };
 }

@@ -37,10 +37,11 @@ export default defineProbe({
     variants: [
       { name: 'tp_btf', programs: ['tcpsubnet_send'], needs: [{ kind: 'tp_btf', event: 'sock_send_length' }] },
       // before 6.3: tcp_sendmsg()'s return value (bpf/include/tcp_sendrecv.h)
-      { name: 'fexit', programs: ['tcpsubnet_fexit_send'], needs: [{ kind: 'fentry', function: 'tcp_sendmsg' }] },
+      { name: 'fexit', programs: ['tcpsubnet_fexit_send'], needs: [{ kind: 'fentry', function: 'tcp_sendmsg' }], cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'] },
       {
         name: 'kprobe',
         programs: ['tcpsubnet_kprobe_send', 'tcpsubnet_kretprobe_send'],
+        cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'],
         needs: [{ kind: 'kprobe', function: 'tcp_sendmsg' }],
       },
     ],

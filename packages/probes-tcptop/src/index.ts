@@ -72,6 +72,7 @@ export default defineProbe({
       {
         name: 'fexit',
         programs: ['tcptop_fexit_send', 'tcptop_fexit_recv'],
+        cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'],
         needs: [
           { kind: 'fentry', function: 'tcp_sendmsg' },
           { kind: 'fentry', function: 'tcp_recvmsg' },
@@ -80,6 +81,7 @@ export default defineProbe({
       {
         name: 'kprobe',
         programs: ['tcptop_kprobe_send', 'tcptop_kretprobe_send', 'tcptop_kprobe_recv', 'tcptop_kretprobe_recv'],
+        cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'],
         needs: [
           { kind: 'kprobe', function: 'tcp_sendmsg' },
           { kind: 'kprobe', function: 'tcp_recvmsg' },

@@ -60,11 +60,13 @@ export default defineProbe({
       {
         name: 'tp_btf+fexit',
         programs: [...PACKET_PROGRAMS, 'tcptrace_fexit_send', 'tcptrace_fexit_read'],
+        cannotSee: ['the socket-layer send stage of sendfile()/splice() (tcp_sendpage before 6.5)'],
         needs: [...PACKET_NEEDS, { kind: 'fentry', function: 'tcp_sendmsg' }, { kind: 'fentry', function: 'tcp_recvmsg' }],
       },
       {
         name: 'tp_btf+kprobe',
         programs: [...PACKET_PROGRAMS, 'tcptrace_kprobe_send', 'tcptrace_kretprobe_send', 'tcptrace_kprobe_read', 'tcptrace_kretprobe_read'],
+        cannotSee: ['the socket-layer send stage of sendfile()/splice() (tcp_sendpage before 6.5)'],
         needs: [...PACKET_NEEDS, { kind: 'kprobe', function: 'tcp_sendmsg' }, { kind: 'kprobe', function: 'tcp_recvmsg' }],
       },
     ],

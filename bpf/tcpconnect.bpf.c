@@ -10,11 +10,13 @@
  *                    emits unless connect(2) is still running (then its exit emits).
  *   tcpconnect_exit  tracepoint/syscalls/sys_exit_connect: pops connect_tids; emits with connect's
  *                    return value, or leaves a still-pending non-blocking connect to the state change.
- *   tcpconnect_v4in/v4out, v6in/v6out  fentry/fexit on tcp_v4_connect / tcp_v6_connect (where the
- *                    kernel has trampolines): a connect that fails inside them before CLOSE->SYN_SENT
- *                    (ENETUNREACH: no route; EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, ...) changes no state,
- *                    so only their return shows it; reported with -ret as its errno. tcp_v6_connect
- *                    calls tcp_v4_connect for a v4-mapped address: only the outermost return reports.
+ *   tcpconnect_v4out/v6out  fexit on tcp_v4_connect / tcp_v6_connect (where the kernel has
+ *                    trampolines): a connect that fails inside them before CLOSE->SYN_SENT (ENETUNREACH:
+ *                    no route; EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, ...) changes no state, so only their
+ *                    return shows it; reported with -ret as its errno. tcpconnect_skp (the state handler
+ *                    of those variants) notes SYN_SENT per sk so a later failure is left to the state
+ *                    path. tcp_v6_connect calls tcp_v4_connect for a v4-mapped address: only the v6
+ *                    return reports (an AF_INET6 sk in tcp_v4_connect is that case).
  * connect_starts entries are deleted where the event is emitted; the LRU takes the rest.
  */
 #include <vmlinux.h>
@@ -76,30 +78,26 @@ static __always_inline void emit(const struct sock *sk, struct connect_start *s,
 	event_submit(e);
 }
 
-/* sk -> a tcp_v{4,6}_connect call in progress (fentry/fexit variants only; empty otherwise) */
-struct presyn {
-	__u32 depth;    /* nested calls (v6 -> v4 for a v4-mapped address) */
-	__u32 syn_sent; /* CLOSE -> SYN_SENT happened inside: the state path reports the outcome */
-};
-
+/*
+ * sk -> reached SYN_SENT inside its current tcp_v{4,6}_connect call. Written only by the handler of the
+ * fexit variants (tcpconnect_skp), read and emptied by the fexit programs.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, struct presyn);
-} presyn_calls SEC(".maps");
+	__type(value, __u8);
+} presyn_synsent SEC(".maps");
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcpconnect_sk, struct sock *sk, int oldstate, int newstate)
+static __always_inline int on_state(struct sock *sk, int oldstate, int newstate, bool mark)
 {
 	struct connect_start *s;
 
-	if (oldstate == SONDE_TCP_CLOSE && newstate == SONDE_TCP_SYN_SENT) {
+	if (mark && oldstate == SONDE_TCP_CLOSE && newstate == SONDE_TCP_SYN_SENT) {
 		__u64 key = (__u64)sk;
-		struct presyn *p = bpf_map_lookup_elem(&presyn_calls, &key);
+		__u8 one = 1;
 
-		if (p)
-			p->syn_sent = 1;
+		bpf_map_update_elem(&presyn_synsent, &key, &one, BPF_ANY);
 	}
 	s = connect_track(sk, oldstate, newstate, true);
 
@@ -111,6 +109,19 @@ int BPF_PROG(tcpconnect_sk, struct sock *sk, int oldstate, int newstate)
 	emit(sk, s, 0, TCPCONNECT_VIA_STATE);
 	connect_forget(sk);
 	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcpconnect_sk, struct sock *sk, int oldstate, int newstate)
+{
+	return on_state(sk, oldstate, newstate, false);
+}
+
+/* the same, noting SYN_SENT for the fexit programs */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcpconnect_skp, struct sock *sk, int oldstate, int newstate)
+{
+	return on_state(sk, oldstate, newstate, true);
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
@@ -140,18 +151,6 @@ int tcpconnect_exit(struct trace_event_raw_sys_exit *ctx)
 	emit(sk, s, ret, TCPCONNECT_VIA_SYSCALL);
 	connect_forget(sk);
 	return 0;
-}
-
-static __always_inline void presyn_enter(const struct sock *sk)
-{
-	__u64 key = (__u64)sk;
-	struct presyn init = { .depth = 1 }, *p;
-
-	p = bpf_map_lookup_elem(&presyn_calls, &key);
-	if (p)
-		p->depth++;
-	else
-		bpf_map_update_elem(&presyn_calls, &key, &init, BPF_ANY);
 }
 
 /* the connect's tuple: destination from the sockaddr connect was given, source as the socket has it (0 unless bound) */
@@ -196,24 +195,22 @@ static __always_inline void presyn_tuple(struct sock_tuple *t, const struct sock
 	}
 }
 
-static __always_inline int presyn_exit(const struct sock *sk, const struct sockaddr *uaddr, int ret)
+/* at the return of tcp_v4_connect (v6: false) or tcp_v6_connect (v6: true) */
+static __always_inline int presyn_exit(const struct sock *sk, const struct sockaddr *uaddr, int ret, bool v6)
 {
 	__u64 key = (__u64)sk;
 	struct connect_start s = {};
-	struct presyn *p;
+	bool synsent;
 
-	p = bpf_map_lookup_elem(&presyn_calls, &key);
-	if (!p)
+	/* tcp_v6_connect hands a v4-mapped destination to tcp_v4_connect: its own return reports */
+	if (!v6 && BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6)
 		return 0;
-	if (p->depth > 1) {
-		p->depth--;
+	synsent = bpf_map_lookup_elem(&presyn_synsent, &key) != NULL;
+	if (synsent)
+		bpf_map_delete_elem(&presyn_synsent, &key);
+	/* succeeded, or failed after SYN_SENT (the state path and sys_exit_connect report it) */
+	if (ret >= 0 || synsent)
 		return 0;
-	}
-	if (p->syn_sent || ret >= 0) {
-		bpf_map_delete_elem(&presyn_calls, &key);
-		return 0;
-	}
-	bpf_map_delete_elem(&presyn_calls, &key);
 	/* connect(2)'s context: current is the caller */
 	owner_current(&s.o);
 	if (!owner_allowed(&s.o) || !netns_allowed(sk))
@@ -225,30 +222,16 @@ static __always_inline int presyn_exit(const struct sock *sk, const struct socka
 	return 0;
 }
 
-SEC("fentry/tcp_v4_connect")
-int BPF_PROG(tcpconnect_v4in, struct sock *sk)
-{
-	presyn_enter(sk);
-	return 0;
-}
-
 SEC("fexit/tcp_v4_connect")
 int BPF_PROG(tcpconnect_v4out, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return presyn_exit(sk, uaddr, ret);
-}
-
-SEC("fentry/tcp_v6_connect")
-int BPF_PROG(tcpconnect_v6in, struct sock *sk)
-{
-	presyn_enter(sk);
-	return 0;
+	return presyn_exit(sk, uaddr, ret, false);
 }
 
 SEC("fexit/tcp_v6_connect")
 int BPF_PROG(tcpconnect_v6out, struct sock *sk, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	return presyn_exit(sk, uaddr, ret);
+	return presyn_exit(sk, uaddr, ret, true);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

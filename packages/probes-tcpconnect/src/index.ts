@@ -36,7 +36,7 @@ export default defineProbe({
       // where trampolines exist: also the connects that fail inside tcp_v4_connect/tcp_v6_connect before any SYN
       {
         name: 'tp_btf+syscall+fexit',
-        programs: ['tcpconnect_sk', 'tcpconnect_exit', 'tcpconnect_v4in', 'tcpconnect_v4out', 'tcpconnect_v6in', 'tcpconnect_v6out'],
+        programs: ['tcpconnect_skp', 'tcpconnect_exit', 'tcpconnect_v4out', 'tcpconnect_v6out'],
         needs: [
           { kind: 'tp_btf', event: 'inet_sock_set_state' },
           { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },
@@ -46,7 +46,7 @@ export default defineProbe({
       },
       {
         name: 'tp_btf+syscall+fexit4',
-        programs: ['tcpconnect_sk', 'tcpconnect_exit', 'tcpconnect_v4in', 'tcpconnect_v4out'],
+        programs: ['tcpconnect_skp', 'tcpconnect_exit', 'tcpconnect_v4out'],
         needs: [
           { kind: 'tp_btf', event: 'inet_sock_set_state' },
           { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },

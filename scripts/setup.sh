@@ -4,31 +4,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool bpftrace iproute2 iputils-ping make g++ python3 pkg-config chromium)
-missing=()
-for p in "${need_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+updated=0
+# install_missing "what for" [apt-get install options --] package...: only those not installed yet
+install_missing() {
+  local why=$1; shift
+  local opts=()
+  if [ "${1:-}" = "--no-install-recommends" ]; then opts+=("$1"); shift; fi
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  echo "setup: installing Debian packages ($why): ${missing[*]}"
+  [ "$updated" -eq 1 ] || { $SUDO apt-get update -qq; updated=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${opts[@]}" "${missing[@]}" >/dev/null
+}
 
+install_missing "build, tests and benches" clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool bpftrace iproute2 \
+  iputils-ping make g++ python3 pkg-config chromium
 # the kernel matrix (npm run test:kernels): qemu boots Debian's kernels under TCG, busybox is the
 # guest's init, depmod indexes their modules, xz unpacks them (~17 MB without recommends)
-vm_pkgs=(qemu-system-x86 busybox-static kmod xz-utils)
-vm_missing=()
-for p in "${vm_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || vm_missing+=("$p")
-done
-if [ ${#vm_missing[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages for the kernel matrix: ${vm_missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  [ ${#missing[@]} -gt 0 ] || $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null
-fi
+install_missing "the kernel matrix" --no-install-recommends qemu-system-x86 busybox-static kmod xz-utils
 
 if [ ! -e /sys/kernel/btf/vmlinux ]; then
   echo "setup: this kernel has no BTF (/sys/kernel/btf/vmlinux); sonde needs CONFIG_DEBUG_INFO_BTF=y" >&2

@@ -63,6 +63,9 @@ static __always_inline void owner_current(struct owner *o)
 	o->uid = (__u32)bpf_get_current_uid_gid();
 	o->how = SONDE_OWNER_SEEN;
 	o->cgroup = bpf_get_current_cgroup_id();
+	/* 6.1's bpf_get_current_comm copies the name and its NUL, not the rest: whole-buffer compares
+	 * and map keys holding the comm would see stack garbage after it */
+	__builtin_memset(o->comm, 0, sizeof(o->comm));
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { ProbeUnavailableError, type ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
@@ -128,12 +128,17 @@ describeKernel('tcpretrans on forced retransmits', () => {
   it('tail-loss probes: counted exactly as TcpExtTCPLossProbes where tcp_send_loss_probe can be hooked, refused with the reason elsewhere', async () => {
     const variant = catalog.get('tcpretrans')!.variant!;
     if (!/\+(fentry|kprobe)_tlp$/.test(variant)) {
-      // this kernel allows neither fentry nor kprobes (the 6.18 development host): the job ends with a
-      // probe-unavailable-on-this-kernel error (a 422 problem) that says why, and nothing stays attached
-      const r = (await runJobInline('tcpretrans', { tlp: true }, { catalog, durationMs: 300 })) as ResultEnvelope<Data>;
-      expect(r.stoppedBy).toBe('error');
-      expect(r.error?.type).toBe('probe-unavailable-on-this-kernel');
-      expect(r.error?.message).toMatch(/tail-loss probes.*tcp_send_loss_probe.*allows neither/);
+      // this kernel allows neither fentry nor kprobes (the 6.18 development host): the request is refused
+      // before any job starts, probe-unavailable-on-this-kernel (422 from the API), saying why
+      let refused: unknown;
+      try {
+        await runJobInline('tcpretrans', { tlp: true }, { catalog, durationMs: 300 });
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(ProbeUnavailableError);
+      expect((refused as ProbeUnavailableError).message).toMatch(/tail-loss probes.*tcp_send_loss_probe.*allows neither/);
+      expect(await programsLeft()).toEqual([]);
       return;
     }
     const tport = port - 500;

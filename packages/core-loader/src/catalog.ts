@@ -101,6 +101,8 @@ export class Catalog implements CatalogApi {
       const first = issues[0];
       throw new BadParamsError(first ? `${first.field}: ${first.message}` : 'invalid params', issues);
     }
+    const cannot = e.variant ? e.definition.refuseOnVariant?.(parsed.data, e.variant) : undefined;
+    if (cannot) throw new ProbeUnavailableError(name, cannot);
     return parsed.data;
   }
 

@@ -27,6 +27,12 @@ export interface ProbeDefinition<S extends z.ZodType = z.ZodType, D = unknown> {
    * 400 that says so instead of a silently ignored filter.
    */
   unsupportedFilters?: Partial<Record<CommonFilter, string>>;
+  /**
+   * Params that the hook variant this kernel gets cannot honour (e.g. tail-loss probes where nothing
+   * hooks tcp_send_loss_probe): the reason, and the job request is refused with 422
+   * probe-unavailable-on-this-kernel before it starts; undefined when the variant can.
+   */
+  refuseOnVariant?(params: z.output<S>, variant: string): string | undefined;
 }
 
 /** Identity with type inference; marks a module's default export as a probe. */

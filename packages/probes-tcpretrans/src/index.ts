@@ -106,6 +106,7 @@ export default defineProbe({
     object: distFile(import.meta.url, 'tcpretrans.bpf.o'),
     variants,
   },
+  refuseOnVariant: (p, variant) => (p.tlp && !variantSeesTlp(variant) ? `tail-loss probes (tlp): ${TLP_UNAVAILABLE}` : undefined),
 
   async run(ctx, p): Promise<TcpretransData> {
     const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });

@@ -109,7 +109,12 @@ export default defineProbe({
       // 6.11+: rx_sk names the socket of an inbound drop
       { name: 'tp_btf', programs: ['tcpdrop_kfree_skb'], needs: [{ kind: 'tp_btf', event: 'kfree_skb', args: 4 }] },
       // 5.17..6.10: (skb, location, reason); inbound drops have only skb->sk
-      { name: 'tp_btf_no_rx_sk', programs: ['tcpdrop_kfree_skb3'], needs: [{ kind: 'tp_btf', event: 'kfree_skb', args: 3 }] },
+      {
+        name: 'tp_btf_no_rx_sk',
+        programs: ['tcpdrop_kfree_skb3'],
+        needs: [{ kind: 'tp_btf', event: 'kfree_skb', args: 3 }],
+        cannotSee: ["the socket of an inbound segment dropped before it is attached to one (kfree_skb's rx_sk is 6.11+): state '-', tuple from the headers"],
+      },
     ],
   },
   unsupportedFilters: {

@@ -67,13 +67,19 @@ export default defineProbe({
       {
         name: 'tp_btf',
         programs: ['tcpsynbl_state', 'tcpsynbl_kfree'],
+        cannotSee: ['SYNs refused at a full accept queue (the kernel consumes them, no drop reason; nstat ListenOverflows counts them): only completed handshakes that meet a full queue are counted'],
         needs: [
           state,
           { kind: 'tp_btf', event: 'kfree_skb', args: 4 },
           { kind: 'btf_enum_value', enum: 'skb_drop_reason', name: 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW' },
         ],
       },
-      { name: 'tp_btf_backlog', programs: ['tcpsynbl_state'], needs: [state] },
+      {
+        name: 'tp_btf_backlog',
+        programs: ['tcpsynbl_state'],
+        needs: [state],
+        cannotSee: ['listen overflows: no fentry or kprobe on tcp_conn_request/tcp_v4_syn_recv_sock and no TCP_LISTEN_OVERFLOW drop reason here'],
+      },
     ],
   },
   unsupportedFilters: {

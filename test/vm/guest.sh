@@ -5,7 +5,8 @@
 RUN=$1
 set -u
 say() { echo "sonde-vm: $*"; }
-mount -t tmpfs tmp /tmp 2>/dev/null
+# no tmpfs on /tmp: it would hide the host's /tmp, where a checkout (and so this run) may live; the
+# overlay root is writable already, its upper layer is tmpfs
 mount -t bpf bpf /sys/fs/bpf
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null

@@ -19,7 +19,7 @@ export async function runWhile<D, T>(
   probe: string,
   params: Record<string, unknown>,
   traffic: () => Promise<T>,
-  { catalog, maxMs = 60_000, settleMs = 300 }: WhileOptions,
+  { catalog, maxMs = 240_000, settleMs = 300 }: WhileOptions,
 ): Promise<{ result: ResultEnvelope<D>; traffic: T }> {
   const stop = new AbortController();
   let talk: Promise<T> | undefined;

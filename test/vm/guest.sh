@@ -31,8 +31,12 @@ if [ -n "${CMD:-}" ]; then
   rc=$?
   cp "$RUN/cmd.log" "$RUN/vitest.log"
 else
+  # Timeouts are hang guards, not speed claims: under TCG an fentry/fexit attach or detach waits for an
+  # RCU-tasks grace period, seconds to tens of seconds on one emulated CPU, so a test that takes 3 s
+  # here once in a while takes 60. Five minutes per test or hook still catches a hang.
   # shellcheck disable=SC2086
   SONDE_VARIANT_LOG="$RUN/variants.jsonl" timeout "$TIMEOUT_S" node node_modules/vitest/vitest.mjs run $TESTS \
+    --testTimeout=300000 --hookTimeout=300000 \
     --reporter=verbose --reporter=json --outputFile.json="$RUN/report.json" > "$RUN/vitest.log" 2>&1
   rc=$?
 fi

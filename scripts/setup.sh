@@ -39,3 +39,15 @@ fi
 
 echo "setup: building (bpf objects, native addon, packages)"
 npx nx run-many -t build --outputStyle=static
+
+# `sonde` on the PATH: a link to the built CLI in /usr/local/bin when set-up runs as root (it does not
+# replace a `sonde` that is not ours). From the checkout, `npx sonde` works for any user.
+cli="$PWD/packages/cli/dist/main.js"
+if [ "$(id -u)" -eq 0 ] && [ -d /usr/local/bin ]; then
+  link=/usr/local/bin/sonde
+  if [ ! -e "$link" ] || [ "$(readlink "$link" 2>/dev/null)" = "$cli" ] || { [ -L "$link" ] && [ ! -e "$(readlink "$link")" ]; }; then
+    ln -sfn "$cli" "$link"
+  else
+    echo "setup: $link exists and is not this checkout's CLI: left alone (npx sonde works from here)"
+  fi
+fi

@@ -105,12 +105,12 @@ describe('helm chart', () => {
 
 describe('Containerfile', () => {
   const text = readFileSync(new URL('../../../deploy/Containerfile', import.meta.url), 'utf8');
-  it('builds on Debian bookworm with node 20 in two stages; the runtime has only the runtime libs', () => {
+  it('builds on Debian bookworm with Node 24 LTS in two stages; the runtime has only the runtime libs', () => {
     const stages = text.split(/^FROM /m).slice(1);
     expect(stages).toHaveLength(2);
-    expect(stages[0]).toMatch(/^docker\.io\/library\/node:20-bookworm AS build/);
+    expect(stages[0]).toMatch(/^docker\.io\/library\/node:24-bookworm AS build/);
     expect(stages[0]).toMatch(/clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool/);
-    expect(stages[1]).toMatch(/^docker\.io\/library\/node:20-bookworm-slim/);
+    expect(stages[1]).toMatch(/^docker\.io\/library\/node:24-bookworm-slim/);
     expect(stages[1]).toMatch(/libbpf1 libelf1 zlib1g/);
     expect(stages[1]).not.toMatch(/clang|libbpf-dev/);
     expect(stages[1]).toMatch(/ENTRYPOINT \["node", "\/app\/packages\/cli\/dist\/main.js"\]/);

@@ -1,3 +1,4 @@
+import type { KernelReport } from './cross-check.js';
 import type { OutputKind } from './probe.js';
 
 export type StoppedBy = 'deadline' | 'cancel' | 'error' | 'interrupted' | 'budget';
@@ -30,4 +31,6 @@ export interface ResultEnvelope<D = unknown> {
   error?: { type: string; message: string; details?: Record<string, unknown> };
   /** jobs started with a budget */
   budget?: BudgetReport;
+  /** the kernel's own SNMP/netstat counters of the watched namespace over the job, and the cross-checks */
+  kernel?: KernelReport;
 }

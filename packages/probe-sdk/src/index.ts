@@ -19,3 +19,6 @@ export * from './conn-filters.js';
 export * from './errno.js';
 export * from './tuple.js';
 export * from './ring-buffer.js';
+export * from './counters.js';
+export * from './cross-check.js';
+export * from './counters-render.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
+import type { CounterDeclaration } from './cross-check.js';
 import type { BpfSpec, ProbeContext } from './kernel.js';
 import type { CommonFilter } from './task-filters.js';
 
@@ -33,6 +34,12 @@ export interface ProbeDefinition<S extends z.ZodType = z.ZodType, D = unknown> {
    * probe-unavailable-on-this-kernel before it starts; undefined when the variant can.
    */
   refuseOnVariant?(params: z.output<S>, variant: string): string | undefined;
+  /**
+   * The kernel counters (nstat names) that answer to this probe's figures: the loader reads the
+   * watched namespace's counters at attach and at the end and puts each pair's cross-check in the
+   * result's `kernel.counters`. `{ pairs: [], none: 'why' }` when no counter honestly does.
+   */
+  counters?: CounterDeclaration<D, z.output<S>>;
 }
 
 /** Identity with type inference; marks a module's default export as a probe. */

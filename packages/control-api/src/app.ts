@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { probesRoutes } from './routes/probes.js';
 import { ProblemSchema } from './schemas.js';
+import { DEFAULT_URL } from './config.js';
 import { validationHook } from './validation.js';
 import { VERSION } from './version.js';
 
@@ -56,10 +57,14 @@ export function openApiDocument(app: OpenAPIHono): Record<string, unknown> {
       description:
         'On-demand eBPF TCP tracers run as bounded jobs. Errors are RFC 9457 problem documents whose ' +
         `\`type\` is ${PROBLEM_BASE}<type>.`,
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
+    servers: [{ url: DEFAULT_URL, description: 'the default local address (SONDE_HOST, SONDE_PORT)' }],
     tags: [
       { name: 'jobs', description: 'bounded tracing jobs and their results' },
       { name: 'probes', description: 'the probe catalogue' },
+      { name: 'checks', description: 'CI checks: a job with assertions, evaluated when it ends' },
+      { name: 'admin', description: 'the effective configuration (admin role)' },
       { name: 'health', description: 'liveness' },
     ],
     security: [{ bearer: [] }],

@@ -3,6 +3,11 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/** where the server listens unless SONDE_HOST / SONDE_PORT say otherwise (also the OpenAPI documents' server) */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7070;
+export const DEFAULT_URL = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
+
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -20,8 +25,8 @@ const TokenSchema = z.strictObject({
 });
 
 const EnvSchema = z.object({
-  SONDE_HOST: z.string().min(1).default('127.0.0.1'),
-  SONDE_PORT: port.default(7070),
+  SONDE_HOST: z.string().min(1).default(DEFAULT_HOST),
+  SONDE_PORT: port.default(DEFAULT_PORT),
   SONDE_DATA_DIR: z.string().min(1).default('./data'),
   SONDE_MAX_JOBS: z.coerce.number().int().min(1).max(1024).default(8),
   SONDE_MAX_JOBS_PER_PROBE: z.coerce.number().int().min(1).max(1024).optional(),

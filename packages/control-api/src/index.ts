@@ -1,6 +1,6 @@
 export { createApp, openApiDocument, validationHook, zodIssues } from './app.js';
 export type { AppDeps } from './deps.js';
-export { loadConfig, ConfigError, type Config } from './config.js';
+export { loadConfig, ConfigError, DEFAULT_URL, type Config } from './config.js';
 export { jobHooks } from './hooks.js';
 export { newJobId, jobIdTime, JOB_ID_RE } from './ids.js';
 export { toProblem, sendProblem, problemType, PROBLEM_BASE, PROBLEM_CONTENT_TYPE, type Problem, type ProblemType } from './problem.js';

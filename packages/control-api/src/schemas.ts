@@ -1,5 +1,6 @@
 /** Request and response schemas; each `.openapi('Name')` becomes a named component in openapi.json. */
 import { z } from '@hono/zod-openapi';
+import { requiredRole } from './auth.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'stopped', 'failed', 'interrupted'] as const;
 export const OUTPUT_KINDS = ['histogram', 'events', 'report'] as const;
@@ -193,9 +194,36 @@ export const HealthSchema = z
   })
   .openapi('Health');
 
-/** Problem responses, for `createRoute({ responses })`. */
-export function problems(...codes: Array<[number, string]>): Record<number, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }> {
-  return Object.fromEntries(
-    codes.map(([code, description]) => [code, { description, content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+type ProblemResponse = { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } };
+
+/** Problem responses, for `createRoute({ responses })`; a status named twice gets both descriptions. */
+export function problems(...codes: Array<[number, string]>): Record<number, ProblemResponse> {
+  const out: Record<number, ProblemResponse> = {};
+  for (const [code, description] of codes) {
+    const had = out[code]?.description;
+    out[code] = { description: had ? `${had}; ${description}` : description, content: { 'application/problem+json': { schema: ProblemSchema } } };
+  }
+  return out;
+}
+
+/**
+ * A /v1/* route as the bearer-token guard (auth.ts) serves it once the server has tokens: its
+ * responses gain the guard's problems, 401 without a valid token, 403 when the route needs more
+ * than a viewer (auth's own `requiredRole`), 429 over the token's request rate.
+ */
+export function guarded<R extends { method: string; path: string; responses: object }>(route: R): R {
+  if (!route.path.startsWith('/v1/')) throw new Error(`guarded: ${route.path} is not under /v1/, where the guard runs`);
+  const role = requiredRole(route.method.toUpperCase(), route.path);
+  const own = route.responses as Record<string, { description?: string }>;
+  const guard = problems(
+    [401, 'unauthorized: the server has tokens and the request carries no valid bearer token'],
+    ...(role === 'viewer' ? [] : [[403, `not-permitted: the token's role is below ${role}`] as [number, string]]),
+    [429, "rate-limited: over the token's request rate (see Retry-After)"],
   );
+  const responses: Record<string, unknown> = { ...own };
+  for (const [code, res] of Object.entries(guard)) {
+    const had = own[code];
+    responses[code] = had ? { ...had, description: `${had.description}; ${res.description}` } : res;
+  }
+  return { ...route, responses };
 }

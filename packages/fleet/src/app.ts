@@ -5,7 +5,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { schemas, validationHook, PROBLEM_BASE } from '@sonde/control-api';
+import { DEFAULT_URL, schemas, validationHook, PROBLEM_BASE } from '@sonde/control-api';
 import { Coordinator, FleetProblem } from './coordinator.js';
 
 const { CreateJobSchema, JobSchema, JobIdParamSchema, ProbeInfoSchema, ProblemSchema, problems, JOB_STATUSES } = schemas;
@@ -43,11 +43,20 @@ const FleetProbeSchema = ProbeInfoSchema.extend({
   nodes: z.array(z.object({ node: z.string(), available: z.boolean(), version: z.unknown(), variant: z.string().optional(), reason: z.string().optional() })),
 }).openapi('FleetProbeInfo');
 
+/** What auth() below answers on a /v1/* route once the coordinator has tokens (GET is a viewer's, the rest an operator's). */
+function guard(method: 'get' | 'post' | 'delete'): Array<[number, string]> {
+  return [
+    [401, 'unauthorized: the coordinator has tokens and the request carries no valid bearer token'],
+    ...(method === 'get' ? [] : [[403, 'not-permitted: a viewer token cannot start or stop jobs'] as [number, string]]),
+  ];
+}
+
 const FleetProbeListSchema = z.object({ probes: z.array(FleetProbeSchema), nodes: z.array(FleetNodeSchema.extend({ status: z.enum(['succeeded', 'failed']) })) }).openapi('FleetProbeList');
 
 const createJob = createRoute({
   method: 'post',
   path: '/v1/jobs',
+  operationId: 'createJob',
   tags: ['jobs'],
   summary: 'Start one job on every selected agent; the result merges their results',
   request: { body: { required: true, content: json(FleetCreateJobSchema) } },
@@ -55,8 +64,7 @@ const createJob = createRoute({
     202: { description: 'accepted by at least one agent; `nodes` says which', content: json(FleetJobSchema) },
     ...problems(
       [400, 'bad-params: invalid body, selector, or params every agent rejected'],
-      [401, 'unauthorized'],
-      [403, 'not-permitted'],
+      ...guard('post'),
       [422, 'no-agents: nothing matches the selector; or every agent answered probe-unavailable-on-this-kernel'],
       [502, 'agents-failed: no agent accepted the job (`nodes` says why)'],
       [503, 'discovery-failed: the agent list could not be read'],
@@ -67,6 +75,7 @@ const createJob = createRoute({
 const listJobs = createRoute({
   method: 'get',
   path: '/v1/jobs',
+  operationId: 'listJobs',
   tags: ['jobs'],
   summary: 'Fleet jobs, newest first',
   request: {
@@ -76,43 +85,49 @@ const listJobs = createRoute({
       limit: z.coerce.number().int().min(1).max(200).default(50),
     }),
   },
-  responses: { 200: { description: 'fleet jobs', content: json(FleetJobListSchema) } },
+  responses: { 200: { description: 'fleet jobs', content: json(FleetJobListSchema) }, ...problems([400, 'bad-params: invalid query'], ...guard('get')) },
 });
 
 const getJob = createRoute({
   method: 'get',
   path: '/v1/jobs/{id}',
+  operationId: 'getJob',
   tags: ['jobs'],
   summary: 'A fleet job: per-node status and, once every node ended, the merged result',
   request: { params: JobIdParamSchema },
-  responses: { 200: { description: 'the fleet job', content: json(FleetJobSchema) }, ...problems([404, 'not-found']) },
+  responses: { 200: { description: 'the fleet job', content: json(FleetJobSchema) }, ...problems(...guard('get'), [404, 'not-found']) },
 });
 
 const stopJob = createRoute({
   method: 'delete',
   path: '/v1/jobs/{id}',
+  operationId: 'stopJob',
   tags: ['jobs'],
   summary: 'Stop the job on every node still running it',
   request: { params: JobIdParamSchema },
   responses: {
     202: { description: 'stop requested on every node', content: json(FleetJobSchema) },
-    ...problems([404, 'not-found'], [409, 'conflict: already ended']),
+    ...problems(...guard('delete'), [404, 'not-found'], [409, 'conflict: already ended']),
   },
 });
 
 const listProbes = createRoute({
   method: 'get',
   path: '/v1/probes',
+  operationId: 'listProbes',
   tags: ['probes'],
   summary: "Every agent's catalogue: union (default) or intersection, with per-node availability",
   request: { query: z.object({ match: z.enum(['union', 'intersection']).default('union') }) },
-  responses: { 200: { description: 'the fleet catalogue', content: json(FleetProbeListSchema) }, ...problems([503, 'discovery-failed']) },
+  responses: { 200: { description: 'the fleet catalogue', content: json(FleetProbeListSchema) }, ...problems([400, 'bad-params: invalid query (match)'], ...guard('get'), [503, 'discovery-failed']) },
 });
 
 const health = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
   tags: ['health'],
+  // outside /v1/*, so auth() never runs here
+  security: [],
   summary: 'Liveness of the coordinator, with the agents it currently discovers',
   responses: {
     200: {
@@ -149,6 +164,11 @@ function auth({ tokens }: FleetTokens): MiddlewareHandler {
 export function createFleetApp(coord: Coordinator, opts: FleetTokens = { tokens: [] }): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.openAPIRegistry.register('Problem', ProblemSchema);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'required on /v1/* when the coordinator has tokens (always when it listens beyond loopback); viewer tokens may only read',
+  });
   app.use('/v1/*', auth(opts));
 
   app.openapi(createJob, async (c) => {
@@ -199,6 +219,14 @@ export function fleetOpenApi(app: OpenAPIHono): Record<string, unknown> {
       title: 'sonde fleet coordinator',
       version: '0.1.0',
       description: "The agent's jobs and probes API over every agent of a fleet: jobs fan out, results merge, `nodes` reports each agent.",
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
+    servers: [{ url: DEFAULT_URL, description: 'the default local address (SONDE_HOST, SONDE_PORT, as for the agent)' }],
+    tags: [
+      { name: 'jobs', description: 'fleet jobs: one job on every selected agent, results merged' },
+      { name: 'probes', description: "the agents' catalogues, merged" },
+      { name: 'health', description: 'liveness and discovery' },
+    ],
+    security: [{ bearer: [] }],
   }) as unknown as Record<string, unknown>;
 }

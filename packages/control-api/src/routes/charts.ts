@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { NotFoundError, SondeError } from '@sonde/probe-sdk';
 import type { AppDeps } from '../deps.js';
 import { pickHistogram, renderHistogramSvg, shapesOf } from '../formats/index.js';
-import { JobIdParamSchema, problems } from '../schemas.js';
+import { guarded, JobIdParamSchema, problems } from '../schemas.js';
 
 const SvgQuerySchema = z.object({
   key: z
@@ -13,17 +13,22 @@ const SvgQuerySchema = z.object({
     .openapi({ param: { name: 'key', in: 'query', description: 'one keyed histogram (e.g. an address with `by`); default: all merged' } }),
 });
 
-const histogramSvg = createRoute({
+const histogramSvg = guarded(createRoute({
   method: 'get',
   path: '/v1/jobs/{id}/histogram.svg',
+  operationId: 'getJobHistogramSvg',
   tags: ['jobs'],
   summary: "The result's histogram as SVG: one bar per non-empty bucket",
   request: { params: JobIdParamSchema, query: SvgQuerySchema },
   responses: {
     200: { description: 'an SVG image', content: { 'image/svg+xml': { schema: z.string() } } },
-    ...problems([404, 'not-found: no such job, or no histogram with that key'], [409, 'conflict: the job has no histogram result (yet)']),
+    ...problems(
+      [400, 'bad-params: invalid query (an empty key)'],
+      [404, 'not-found: no such job, or no histogram with that key'],
+      [409, 'conflict: the job has no histogram result (yet)'],
+    ),
   },
-});
+}));
 
 export function chartsRoutes({ store }: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();

@@ -19,7 +19,7 @@ import { NotFoundError, type ParamIssue, type ResultEnvelope } from '@sonde/prob
 import { checkStoreFor, type CheckSpec } from '../checks-store.js';
 import type { AppDeps } from '../deps.js';
 import { badParams, instanceOf, sendProblem } from '../problem.js';
-import { JobIdParamSchema, JobSchema, problems } from '../schemas.js';
+import { guarded, JobIdParamSchema, JobSchema, problems } from '../schemas.js';
 import { isFinished, type Job } from '../store.js';
 import { permalink } from './formats.js';
 
@@ -81,9 +81,10 @@ const CheckQuerySchema = z.object({
     .openapi({ param: { name: 'format', in: 'query', description: '`junit`: JUnit XML; `markdown`: a summary for $GITHUB_STEP_SUMMARY' } }),
 });
 
-const createCheck = createRoute({
+const createCheck = guarded(createRoute({
   method: 'post',
   path: '/v1/checks',
+  operationId: 'createCheck',
   tags: ['checks'],
   summary: 'Start a job with assertions (and an optional baseline) to evaluate when it ends',
   request: { body: { required: true, content: { 'application/json': { schema: CreateCheckSchema } } } },
@@ -96,15 +97,17 @@ const createCheck = createRoute({
     ...problems(
       [400, 'bad-params: an assertion does not parse (`errors[].field` = assertions.N), a bad baseline, or a bad job request'],
       [404, 'unknown-probe'],
+      [415, 'unsupported-media-type: the body must be application/json'],
       [422, 'probe-unavailable-on-this-kernel'],
       [429, 'too-many-jobs'],
     ),
   },
-});
+}));
 
-const getCheck = createRoute({
+const getCheck = guarded(createRoute({
   method: 'get',
   path: '/v1/checks/{id}',
+  operationId: 'getCheck',
   tags: ['checks'],
   summary: 'A check: pending while its job runs, then passed, failed or error with one result per assertion',
   request: { params: JobIdParamSchema, query: CheckQuerySchema },
@@ -117,9 +120,9 @@ const getCheck = createRoute({
         'text/markdown': { schema: z.string() },
       },
     },
-    ...problems([404, 'not-found'], [409, 'conflict: junit/markdown of a check whose job has not ended']),
+    ...problems([400, 'bad-params: invalid query (an unknown format)'], [404, 'not-found'], [409, 'conflict: junit/markdown of a check whose job has not ended']),
   },
-});
+}));
 
 /** Parse everything a check needs before any job starts; a list of issues if something is wrong. */
 function specOf(body: z.infer<typeof CreateCheckSchema>): { spec?: CheckSpec; issues: ParamIssue[] } {

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { NotFoundError } from '@sonde/probe-sdk';
 import type { AppDeps } from '../deps.js';
-import { problems } from '../schemas.js';
+import { guarded, problems } from '../schemas.js';
 
 const ConfigViewSchema = z
   .object({
@@ -20,16 +20,17 @@ const ConfigViewSchema = z
   })
   .openapi('ConfigView', { description: 'the effective settings; token secrets are never shown' });
 
-const getConfig = createRoute({
+const getConfig = guarded(createRoute({
   method: 'get',
   path: '/v1/config',
+  operationId: 'getConfig',
   tags: ['admin'],
   summary: 'The effective limits and token names and roles (admin)',
   responses: {
     200: { description: 'the configuration', content: { 'application/json': { schema: ConfigViewSchema } } },
-    ...problems([401, 'unauthorized'], [403, 'not-permitted: needs the admin role'], [404, 'not-found: started without a configuration']),
+    ...problems([404, 'not-found: started without a configuration']),
   },
-});
+}));
 
 export function configRoutes({ config }: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();

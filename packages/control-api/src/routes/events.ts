@@ -7,16 +7,17 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { NotFoundError } from '@sonde/probe-sdk';
 import type { AppDeps } from '../deps.js';
 import { EventHub, type EndInfo, type StreamItem } from '../events-hub.js';
-import { JobIdParamSchema, problems } from '../schemas.js';
+import { guarded, JobIdParamSchema, problems } from '../schemas.js';
 import { isFinished, type Job } from '../store.js';
 
 export const HEARTBEAT_MS = 15_000;
 /** items written per chunk at most (the replay of a big job goes out in slices) */
 const CHUNK_ITEMS = 512;
 
-const streamEvents = createRoute({
+const streamEvents = guarded(createRoute({
   method: 'get',
   path: '/v1/jobs/{id}/events',
+  operationId: 'streamJobEvents',
   tags: ['jobs'],
   summary: "A job's events, live: replay from the start (or after Last-Event-ID), then live, then `end`",
   description:
@@ -46,7 +47,7 @@ const streamEvents = createRoute({
     },
     ...problems([404, 'not-found']),
   },
-});
+}));
 
 interface Source {
   /** the next item, waiting up to ms; undefined: nothing yet (heartbeat), null: over */

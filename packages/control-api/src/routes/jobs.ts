@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, Env } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { BadParamsError, NotFoundError, SondeError, TooManyJobsError } from '@sonde/probe-sdk';
 import { ANONYMOUS } from '../auth.js';
 import type { AppDeps } from '../deps.js';
@@ -13,10 +12,12 @@ import {
   JobListQuerySchema,
   JobListSchema,
   JobSchema,
+  guarded,
   problems,
 } from '../schemas.js';
 import { isFinished, type Job, type JobStore } from '../store.js';
 import { requestChecks } from '../validation.js';
+import { limitBody } from '../body-limit.js';
 import { chatFormat } from './formats.js';
 
 const json = <S>(schema: S) => ({ 'application/json': { schema } });
@@ -24,12 +25,13 @@ const json = <S>(schema: S) => ({ 'application/json': { schema } });
 /** a job request is a few hundred bytes; anything near this is a mistake or abuse */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const createJob = createRoute({
+const createJob = guarded(createRoute({
   method: 'post',
   path: '/v1/jobs',
+  operationId: 'createJob',
   tags: ['jobs'],
   summary: 'Start a bounded job: one probe, for durationMs, with params',
-  middleware: [bodyLimit({ maxSize: MAX_BODY_BYTES })] as const,
+  middleware: [limitBody({ maxBytes: MAX_BODY_BYTES })] as const,
   request: { body: { required: true, content: json(CreateJobSchema) } },
   responses: {
     202: {
@@ -42,17 +44,16 @@ const createJob = createRoute({
       [404, 'unknown-probe'],
       [413, 'payload-too-large'],
       [415, 'unsupported-media-type: the body must be application/json'],
-      [401, 'unauthorized: a bearer token is required'],
-      [403, 'not-permitted: the token is not an operator'],
       [422, "probe-unavailable-on-this-kernel: the probe's hooks do not exist here; probe-rejected-by-verifier: this kernel's verifier refuses its programs"],
-      [429, 'too-many-jobs: at the global or per-probe limit; rate-limited: over the token\'s request rate (see Retry-After)'],
+      [429, 'too-many-jobs: at the global or per-probe limit (see Retry-After)'],
     ),
   },
-});
+}));
 
-const listJobs = createRoute({
+const listJobs = guarded(createRoute({
   method: 'get',
   path: '/v1/jobs',
+  operationId: 'listJobs',
   tags: ['jobs'],
   summary: 'Jobs, newest first, filtered by status and probe; page with nextCursor',
   request: { query: JobListQuerySchema },
@@ -60,7 +61,7 @@ const listJobs = createRoute({
     200: { description: 'a page of jobs', content: json(JobListSchema) },
     ...problems([400, 'bad-params: invalid query']),
   },
-});
+}));
 
 /** The stored job as JSON text: the hot read. */
 function jobJson(store: JobStore, id: string): Response {
@@ -69,9 +70,10 @@ function jobJson(store: JobStore, id: string): Response {
   return new Response(text, { status: 200, headers: { 'Content-Type': 'application/json' } });
 }
 
-const getJob = createRoute({
+const getJob = guarded(createRoute({
   method: 'get',
   path: '/v1/jobs/{id}',
+  operationId: 'getJob',
   tags: ['jobs'],
   summary: 'A job with its status and, once ended, its result envelope',
   request: { params: JobIdParamSchema, query: JobGetQuerySchema },
@@ -80,24 +82,25 @@ const getJob = createRoute({
       description: 'the job (format=json or slack), the upstream text layout (format=text) or Markdown (format=markdown)',
       content: { ...json(JobSchema), 'text/plain': { schema: z.string() }, 'text/markdown': { schema: z.string() } },
     },
-    ...problems([404, 'not-found'], [409, 'conflict: format=text on a job without a result']),
+    ...problems([400, 'bad-params: invalid query (an unknown format)'], [404, 'not-found'], [409, 'conflict: format=text on a job without a result']),
   },
-});
+}));
 
 /** the context of GET /v1/jobs/{id} once `requestChecks(getJob)` passed */
 type CheckedGetJob = Context<Env, '/v1/jobs/:id', { out: { param: z.output<typeof JobIdParamSchema>; query: z.output<typeof JobGetQuerySchema> } }>;
 
-const stopJob = createRoute({
+const stopJob = guarded(createRoute({
   method: 'delete',
   path: '/v1/jobs/{id}',
+  operationId: 'stopJob',
   tags: ['jobs'],
   summary: "Stop a job early; it ends 'stopped' with its partial result",
   request: { params: JobIdParamSchema },
   responses: {
     202: { description: 'stop requested; the job turns stopped when its partial result is in', content: json(JobSchema) },
-    ...problems([401, 'unauthorized'], [403, 'not-permitted: the token is not an operator'], [404, 'not-found'], [409, 'conflict: the job already ended']),
+    ...problems([404, 'not-found'], [409, 'conflict: the job already ended']),
   },
-});
+}));
 
 function mustGet(store: JobStore, id: string): Job {
   const job = store.get(id);

@@ -2,21 +2,23 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { UnknownProbeError } from '@sonde/probe-sdk';
 import type { AppDeps } from '../deps.js';
 import { EncodedBody } from '../encoded-body.js';
-import { ProbeInfoSchema, ProbeListSchema, ProbeNameParamSchema, problems } from '../schemas.js';
+import { guarded, ProbeInfoSchema, ProbeListSchema, ProbeNameParamSchema, problems } from '../schemas.js';
 
-const listProbes = createRoute({
+const listProbes = guarded(createRoute({
   method: 'get',
   path: '/v1/probes',
+  operationId: 'listProbes',
   tags: ['probes'],
   summary: 'List the probe catalogue, including probes that cannot run here and why',
   responses: {
     200: { description: 'the catalogue', content: { 'application/json': { schema: ProbeListSchema } } },
   },
-});
+}));
 
-const getProbe = createRoute({
+const getProbe = guarded(createRoute({
   method: 'get',
   path: '/v1/probes/{name}',
+  operationId: 'getProbe',
   tags: ['probes'],
   summary: 'One probe: params JSON schema, output kind, availability on this kernel',
   request: { params: ProbeNameParamSchema },
@@ -24,7 +26,7 @@ const getProbe = createRoute({
     200: { description: 'the probe', content: { 'application/json': { schema: ProbeInfoSchema } } },
     ...problems([404, 'unknown-probe']),
   },
-});
+}));
 
 export function probesRoutes({ catalog }: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();

@@ -72,5 +72,6 @@ export function outcomeEnvelope(
     ...(o.error ? { error: o.error } : {}),
   });
   if (o.budget) env.budget = o.budget;
+  if (o.kernel) env.kernel = o.kernel;
   return env;
 }

@@ -4,9 +4,10 @@
  */
 import { appendFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { errorToJSON, isProbe, type BudgetReport, type ProbeDefinition } from '@sonde/probe-sdk';
+import { errorToJSON, isProbe, type BudgetReport, type KernelReport, type ProbeDefinition } from '@sonde/probe-sdk';
 import type { JobBudget } from './api.js';
 import { JobContext, type ContextHooks } from './context.js';
+import { JobCounters } from './counters.js';
 
 export interface JobTask {
   jobId: string;
@@ -26,6 +27,8 @@ export interface JobOutcome {
   stoppedBy: 'deadline' | 'cancel' | 'error' | 'budget';
   error?: Record<string, unknown>;
   budget?: BudgetReport;
+  /** the watched namespace's SNMP/netstat counters over the job (jobs that attached) */
+  kernel?: KernelReport;
   startedAt: number;
   endedAt: number;
 }
@@ -52,7 +55,12 @@ export async function executeJob(
 ): Promise<JobOutcome> {
   const startedAt = Date.now();
   const probe = await importProbe(task.modulePath);
-  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, hooks, task.budget, probe.name);
+  const counters = await JobCounters.open(task.params);
+  const attached: ContextHooks['attached'] = (variant, at) => {
+    counters.attached();
+    hooks.attached(variant, at);
+  };
+  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, { ...hooks, attached }, task.budget, probe.name);
   control(ctx);
   let data: unknown = null;
   let error: Record<string, unknown> | undefined;
@@ -63,6 +71,9 @@ export async function executeJob(
   } finally {
     ctx.close();
   }
+  // after detach: the counters cover at least the traced window
+  const { kernel, warnings } = counters.finish(probe, { data, params: task.params, variant: error ? null : ctx.variant, lost: ctx.lostEvents });
+  for (const w of warnings) ctx.warn(w);
   logVariant(probe.name, ctx.variant, error);
   return {
     data,
@@ -73,6 +84,7 @@ export async function executeJob(
     stoppedBy: error ? 'error' : (ctx.stopReason ?? 'deadline'),
     ...(error ? { error } : {}),
     ...(ctx.budgetReport ? { budget: ctx.budgetReport } : {}),
+    ...(kernel ? { kernel } : {}),
     startedAt,
     endedAt: Date.now(),
   };

@@ -6,6 +6,7 @@ import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ri
 import { decodeEvent, type TcpacceptEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpaccept } from './render.js';
+import { counters } from './counters.js';
 
 export type { TcpacceptEvent } from './decode.js';
 export { params, globalsFor, type TcpacceptParams } from './params.js';
@@ -24,6 +25,7 @@ export default defineProbe({
   summary: 'TCP connections accepted, with the accepting process (pid, comm) and the tuple',
   output: 'events',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpaccept.bpf.o'),
     variants: [

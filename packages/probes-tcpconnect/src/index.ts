@@ -8,6 +8,7 @@ import { defineProbe, distFile, drainEvents, packageVersion, type ConnectOutcome
 import { decodeCounts, decodeEvent, MAX_COUNTS, type ConnectCount, type TcpconnectEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpconnect } from './render.js';
+import { counters } from './counters.js';
 
 export type { TcpconnectEvent, ConnectCount } from './decode.js';
 export { params, globalsFor, type TcpconnectParams } from './params.js';
@@ -30,6 +31,7 @@ export default defineProbe({
   summary: 'Active TCP connects with pid, comm, tuple and outcome (established/refused/timeout), or counts per destination',
   output: 'events',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpconnect.bpf.o'),
     variants: [

@@ -7,6 +7,7 @@ import { defineProbe, distFile, drainEvents, packageVersion, type Histogram, rin
 import { decodeEvent, decodeHists, type TcpconnlatEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpconnlat } from './render.js';
+import { counters } from './counters.js';
 
 export type { TcpconnlatEvent } from './decode.js';
 export { params, globalsFor, type TcpconnlatParams } from './params.js';
@@ -28,6 +29,7 @@ export default defineProbe({
   summary: 'TCP connect latency per connect (SYN to handshake end) with pid and comm, refused connects flagged, plus histograms',
   output: 'events',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpconnlat.bpf.o'),
     variants: [{ name: 'tp_btf', programs: ['tcpconnlat_sk'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] }],

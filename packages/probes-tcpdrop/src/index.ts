@@ -26,6 +26,7 @@ import {
 } from './decode.js';
 import { globalsFor, params, type TcpdropParams } from './params.js';
 import { renderTcpdrop } from './render.js';
+import { counters } from './counters.js';
 
 export { params, globalsFor, type TcpdropParams } from './params.js';
 
@@ -103,6 +104,7 @@ export default defineProbe({
   summary: 'TCP drops by kernel drop reason, flow and kernel stack, with the first drops as events (state, flags, stack)',
   output: 'report',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpdrop.bpf.o'),
     variants: [

@@ -8,6 +8,7 @@ import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ri
 import { decodeEvent, decodeHists, type TcplifeEvent, type TcplifeSummary } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcplife } from './render.js';
+import { counters } from './counters.js';
 
 export type { TcplifeEvent, TcplifeSummary } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -24,6 +25,7 @@ export default defineProbe({
   summary: 'TCP sessions as they close: owner, tuple, bytes sent/received, lifetime; duration and byte histograms',
   output: 'events',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcplife.bpf.o'),
     variants: [

@@ -2,6 +2,7 @@ import { defineProbe, distFile, drainEvents, packageVersion, type Histogram, rin
 import { decodeEvent, decodeHist, type PktlatEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcppktlat } from './render.js';
+import { counters } from './counters.js';
 
 export type { PktlatEvent } from './decode.js';
 export { params, globalsFor, type TcppktlatParams } from './params.js';
@@ -22,6 +23,7 @@ export default defineProbe({
   summary: 'How long received TCP data waits before the process reads it: slow reads listed, all in a histogram',
   output: 'report',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcppktlat.bpf.o'),
     variants: [

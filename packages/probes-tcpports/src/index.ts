@@ -7,6 +7,7 @@ import { defineProbe, distFile, packageVersion, type LoadedBpf } from '@sonde/pr
 import { decodeRemotes, decodeSummary, stateCounts, type RemoteEndpoint } from './decode.js';
 import { globalsFor, localPortRange, params, type TcpportsParams } from './params.js';
 import { renderTcpports } from './render.js';
+import { counters } from './counters.js';
 
 export type { RemoteEndpoint } from './decode.js';
 export { params, globalsFor, localPortRange, type TcpportsParams } from './params.js';
@@ -79,6 +80,7 @@ export default defineProbe({
   summary: 'TCP sockets per state, ephemeral port range use and top remote endpoints, counted in the kernel by a socket iterator',
   output: 'report',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpports.bpf.o'),
     variants: [{ name: 'iter', programs: ['tcpports_iter'], needs: [{ kind: 'btf_type', name: 'bpf_iter__tcp' }] }],

@@ -18,6 +18,7 @@ import {
 import { decodeEvent, decodeFlows, MAX_FLOWS, type Flow, type TcpretransEvent } from './decode.js';
 import { globalsFor, params, TLP_UNAVAILABLE } from './params.js';
 import { renderTcpretrans } from './render.js';
+import { counters } from './counters.js';
 
 export type { TcpretransEvent, Flow } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -102,6 +103,7 @@ export default defineProbe({
   summary: 'TCP retransmits (and SYN-ACK retransmits) with state, sequence numbers and owner; per-flow counts',
   output: 'events',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpretrans.bpf.o'),
     variants,

@@ -8,6 +8,7 @@ import { collectIntervals, defineProbe, distFile, emptyHistogram, mergeHistogram
 import { decodeHists, deltaKeyed, indexById, MAX_ENTRIES, toKeyed, type KeyedHistogram, type RawHist } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcprtt } from './render.js';
+import { counters } from './counters.js';
 
 export type { KeyedHistogram } from './decode.js';
 export { params, globalsFor, type TcprttParams } from './params.js';
@@ -29,6 +30,7 @@ export default defineProbe({
   summary: 'TCP round-trip time (kernel smoothed RTT) as log2 histograms, overall or per local/remote address',
   output: 'histogram',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcprtt.bpf.o'),
     variants: [

@@ -9,6 +9,7 @@ import { defineProbe, distFile, drainEvents, packageVersion, ringEntries } from 
 import { decodeDwell, decodeEvent, decodeTransitions, type StateDwell, type TcpstatesEvent, type Transition } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpstates } from './render.js';
+import { counters } from './counters.js';
 
 export type { TcpstatesEvent, Transition, StateDwell } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -29,6 +30,7 @@ export default defineProbe({
   summary: 'TCP state changes with the time spent in each state, owner process and tuple; dwell-time histograms per state',
   output: 'events',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpstates.bpf.o'),
     variants: [

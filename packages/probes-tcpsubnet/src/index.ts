@@ -2,6 +2,7 @@ import { collectIntervals, defineProbe, distFile, packageVersion } from '@sonde/
 import { decodeSubnets, deltaSubnets, inUnit, type SubnetCount } from './decode.js';
 import { globalsFor, params, UNITS, type TcpsubnetParams } from './params.js';
 import { renderTcpsubnet } from './render.js';
+import { counters } from './counters.js';
 
 export { params, globalsFor, DEFAULT_SUBNETS, type TcpsubnetParams } from './params.js';
 export type { SubnetCount } from './decode.js';
@@ -32,6 +33,7 @@ export default defineProbe({
   summary: 'TCP bytes sent per destination subnet from an ordered list (first match wins), per interval',
   output: 'report',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpsubnet.bpf.o'),
     variants: [

@@ -3,34 +3,75 @@
  * histograms per listener and queue limit (upstream groups by the limit only), plus how often a
  * completing handshake found the queue full. Aggregated in the kernel; optional interval series.
  */
-import { collectIntervals, defineProbe, distFile, dropReasons, packageVersion, type Histogram } from '@sonde/probe-sdk';
-import { byMaxBacklog, decodeBacklogs, deltaListeners, toListeners, type ListenerBacklog, type RawBacklog } from './decode.js';
+import {
+  busyListeners,
+  collectIntervals,
+  defineProbe,
+  distFile,
+  dropReasons,
+  listenerFigures,
+  listenerGlobals,
+  packageVersion,
+  passListeners,
+  type FeatureNeed,
+  type Histogram,
+  type HookVariant,
+  type ListenerSocket,
+  type OverflowCountedBy,
+} from '@sonde/probe-sdk';
+import { addSynOverflows, byMaxBacklog, decodeBacklogs, deltaListeners, toListeners, type ListenerBacklog, type RawBacklog } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpsynbl } from './render.js';
+import { counters } from './counters.js';
 
 export type { ListenerBacklog } from './decode.js';
 export { params, globalsFor, type TcpsynblParams } from './params.js';
 
-export type OverflowMethod = 'fentry' | 'kprobe' | 'drop_reason';
+const state: FeatureNeed = { kind: 'tp_btf', event: 'inet_sock_set_state' };
+// the listener passes: every process's sockets (iter/task_file)
+const pass: FeatureNeed = { kind: 'btf_type', name: 'bpf_iter__task_file' };
+const kfree4: FeatureNeed = { kind: 'tp_btf', event: 'kfree_skb', args: 4 };
+const NO_RX_SK = "listen drops per listener (ListenDrops): kfree_skb passes no rx_sk before 6.11, so the listener's drop counter cannot be told from other drops it takes (listenDrops is null; overflows are exact)";
 
-const state = { kind: 'tp_btf', event: 'inet_sock_set_state' } as const;
+/** overflows one by one on fentry or kprobe; with rx_sk (6.11+) the listener's drop counter also gives ListenDrops */
+function perEvent(kind: 'fentry' | 'kprobe', rxSk: boolean): HookVariant {
+  const p = kind === 'fentry' ? 'tcpsynbl_' : 'tcpsynbl_kp_';
+  return {
+    name: rxSk ? kind : `${kind}_no_rx_sk`,
+    programs: ['tcpsynbl_state', 'tcpsynbl_listeners', `${p}conn_request`, `${p}syn_recv4`, `${p}syn_recv6`, ...(rxSk ? ['tcpsynbl_kfree'] : [])],
+    needs: [
+      state,
+      pass,
+      { kind, function: 'tcp_conn_request' },
+      { kind, function: 'tcp_v4_syn_recv_sock' },
+      { kind, function: 'tcp_v6_syn_recv_sock' },
+      ...(rxSk ? [kfree4] : []),
+    ],
+    ...(rxSk ? {} : { cannotSee: [NO_RX_SK] }),
+  };
+}
 
 export interface TcpsynblData {
   /** upstream's view: one histogram per accept-queue limit */
   byMaxBacklog: Array<{ maxBacklog: number; hist: Histogram; max: number | null; overflows: number }>;
   /** per listener port and limit */
   listeners: ListenerBacklog[];
-  /** handshakes dropped because the queue was full, all listeners */
+  /** SYNs and completed handshakes refused because the accept queue was full, all listeners (nstat TcpExtListenOverflows) */
   overflows: number;
-  /** the drop reason counted as an overflow (variant tp_btf only), null otherwise */
+  /** every SYN or handshake the kernel dropped at the listeners (nstat TcpExtListenDrops); null: not countable here */
+  listenDrops: number | null;
+  /** the drop reason counted for completed handshakes (variant tp_btf only), null otherwise */
   overflowReason: string | null;
   /**
    * how overflows were counted here: 'fentry' / 'kprobe' — the kernel's own sk_acceptq_is_full() test at
-   * tcp_conn_request (SYNs) and tcp_v4/v6_syn_recv_sock (completed handshakes), as nstat's
-   * TcpExtListenOverflows counts; 'drop_reason' — kfree_skb TCP_LISTEN_OVERFLOW, completed handshakes
-   * only (SYNs refused by a full queue are not seen); null — not counted on this kernel (overflows stay 0)
+   * tcp_conn_request (SYNs) and tcp_v4/v6_syn_recv_sock (completed handshakes), one by one, as nstat's
+   * TcpExtListenOverflows counts; 'listener_drops' — completed handshakes by kfree_skb reason
+   * TCP_LISTEN_OVERFLOW, SYNs from each listener's own drop counter over the job (see listenSockets);
+   * null — not counted on this kernel (overflows stay 0)
    */
-  overflowsCountedBy: OverflowMethod | null;
+  overflowsCountedBy: OverflowCountedBy | null;
+  /** the listening sockets that dropped or overflowed: address, port, namespace, owning process, figures */
+  listenSockets: ListenerSocket[];
   series?: Array<{ at: string; listeners: ListenerBacklog[] }>;
 }
 
@@ -40,44 +81,32 @@ export default defineProbe({
   summary: 'TCP accept-queue length when connections are added, log2 histograms per backlog limit, plus listen overflows',
   output: 'report',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpsynbl.bpf.o'),
     // the histogram always comes from tp_btf/inet_sock_set_state; the variants differ in how they see overflows
     variants: [
-      {
-        name: 'fentry',
-        programs: ['tcpsynbl_state', 'tcpsynbl_conn_request', 'tcpsynbl_syn_recv4', 'tcpsynbl_syn_recv6'],
-        needs: [
-          state,
-          { kind: 'fentry', function: 'tcp_conn_request' },
-          { kind: 'fentry', function: 'tcp_v4_syn_recv_sock' },
-          { kind: 'fentry', function: 'tcp_v6_syn_recv_sock' },
-        ],
-      },
-      {
-        name: 'kprobe',
-        programs: ['tcpsynbl_state', 'tcpsynbl_kp_conn_request', 'tcpsynbl_kp_syn_recv4', 'tcpsynbl_kp_syn_recv6'],
-        needs: [
-          state,
-          { kind: 'kprobe', function: 'tcp_conn_request' },
-          { kind: 'kprobe', function: 'tcp_v4_syn_recv_sock' },
-          { kind: 'kprobe', function: 'tcp_v6_syn_recv_sock' },
-        ],
-      },
+      perEvent('fentry', true),
+      perEvent('fentry', false),
+      perEvent('kprobe', true),
+      perEvent('kprobe', false),
       {
         name: 'tp_btf',
-        programs: ['tcpsynbl_state', 'tcpsynbl_kfree'],
-        cannotSee: ['SYNs refused at a full accept queue (the kernel consumes them, no drop reason; nstat ListenOverflows counts them): only completed handshakes that meet a full queue are counted'],
+        programs: ['tcpsynbl_state', 'tcpsynbl_listeners', 'tcpsynbl_kfree'],
+        cannotSee: [
+          'SYNs refused at a full accept queue one by one (the kernel consumes them, no drop reason): counted per listener from its drop counter, so not per interval finer than the passes, and with net.ipv4.tcp_syncookies=0 a SYN dropped at a full SYN queue counts as an overflow when the accept queue was seen full',
+        ],
         needs: [
           state,
-          { kind: 'tp_btf', event: 'kfree_skb', args: 4 },
+          pass,
+          kfree4,
           { kind: 'btf_enum_value', enum: 'skb_drop_reason', name: 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW' },
         ],
       },
       {
         name: 'tp_btf_backlog',
-        programs: ['tcpsynbl_state'],
-        needs: [state],
+        programs: ['tcpsynbl_state', 'tcpsynbl_listeners'],
+        needs: [state, pass],
         cannotSee: ['listen overflows: no fentry or kprobe on tcp_conn_request/tcp_v4_syn_recv_sock and no TCP_LISTEN_OVERFLOW drop reason here'],
       },
     ],
@@ -94,28 +123,41 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpsynblData> {
     const reason = dropReasons(ctx.kernelEnum('skb_drop_reason')).value('TCP_LISTEN_OVERFLOW');
-    const bpf = await ctx.load({ globals: globalsFor(p, reason ?? 0) });
+    const bpf = await ctx.load({ globals: { ...globalsFor(p, reason ?? 0), ...listenerGlobals() } });
     const countedBy = overflowMethod(bpf.variant);
-    if (countedBy === 'drop_reason')
+    const rxSk = bpf.variant === 'fentry' || bpf.variant === 'kprobe' || bpf.variant === 'tp_btf';
+    if (countedBy === 'listener_drops')
       ctx.warn(
-        'overflows counted from kfree_skb reason TCP_LISTEN_OVERFLOW (no fentry or kprobe here): only completed handshakes that met a full queue; SYNs refused by a full queue are not seen (nstat TcpExtListenOverflows counts them)',
+        "no fentry or kprobe here: SYNs refused at a full accept queue are counted from each listener's own drop counter over the job (the kernel bumps it with ListenDrops), completed handshakes by kfree_skb reason TCP_LISTEN_OVERFLOW",
       );
     else if (countedBy === null)
       ctx.warn('overflows are not counted on this kernel: no fentry or kprobe on tcp_conn_request/tcp_v4_syn_recv_sock, and no kfree_skb reason TCP_LISTEN_OVERFLOW');
+    if (!rxSk) ctx.warn('listenDrops is not counted on this kernel: kfree_skb passes no rx_sk (6.11+), overflows are');
+    // the baseline: each listener's drop counter when the job starts (listen() during the job adds the others)
+    passListeners(bpf, 'tcpsynbl', 'tcpsynbl_listeners');
+    const read = (): { raw: RawBacklog[]; sockets: ListenerSocket[] } => {
+      const sockets = passListeners(bpf, 'tcpsynbl', 'tcpsynbl_listeners').map((l) => listenerFigures(l, countedBy, rxSk));
+      const raw = decodeBacklogs(bpf.readMap('backlogs'));
+      // per-event variants count SYN overflows in the backlogs map; here they come from the listeners
+      return { raw: countedBy === 'listener_drops' ? addSynOverflows(raw, sockets) : raw, sockets };
+    };
     const { series, final } = await collectIntervals(ctx, {
       intervalMs: p.intervalMs,
-      read: (): RawBacklog[] => decodeBacklogs(bpf.readMap('backlogs')),
-      report: (now, before) => deltaListeners(now, before ?? []),
+      read,
+      report: (now, before) => deltaListeners(now.raw, before?.raw ?? []),
       isEmpty: (listeners) => listeners.length === 0,
       entry: (at, listeners) => ({ at, listeners }),
     });
-    const listeners = toListeners(final);
+    const listeners = toListeners(final.raw);
+    const sockets = busyListeners(final.sockets);
     return {
       byMaxBacklog: byMaxBacklog(listeners),
       listeners,
       overflows: listeners.reduce((s, l) => s + l.overflows, 0),
-      overflowReason: countedBy === 'drop_reason' ? 'TCP_LISTEN_OVERFLOW' : null,
+      listenDrops: rxSk ? final.sockets.reduce((s, l) => s + (l.listenDrops ?? 0), 0) : null,
+      overflowReason: bpf.variant === 'tp_btf' ? 'TCP_LISTEN_OVERFLOW' : null,
       overflowsCountedBy: countedBy,
+      listenSockets: sockets,
       ...(p.intervalMs ? { series } : {}),
     };
   },
@@ -123,8 +165,9 @@ export default defineProbe({
   render: (data) => renderTcpsynbl(data),
 });
 
-function overflowMethod(variant: string): OverflowMethod | null {
-  if (variant === 'fentry' || variant === 'kprobe') return variant;
-  if (variant === 'tp_btf') return 'drop_reason';
+function overflowMethod(variant: string): OverflowCountedBy | null {
+  if (variant.startsWith('fentry')) return 'fentry';
+  if (variant.startsWith('kprobe')) return 'kprobe';
+  if (variant === 'tp_btf') return 'listener_drops';
   return null;
 }

@@ -3,6 +3,7 @@ import { collectIntervals, defineProbe, distFile, packageVersion } from '@sonde/
 import { decodeFlows, deltaFlows, MAX_FLOWS, sortRows, type TopRow } from './decode.js';
 import { globalsFor, params, type TcptopParams } from './params.js';
 import { renderTcptop } from './render.js';
+import { counters } from './counters.js';
 
 export type { TopRow } from './decode.js';
 export { params, globalsFor, type TcptopParams } from './params.js';
@@ -57,6 +58,7 @@ export default defineProbe({
   summary: 'Top TCP talkers: bytes each process sent and received per connection, per interval, sorted',
   output: 'report',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcptop.bpf.o'),
     variants: [

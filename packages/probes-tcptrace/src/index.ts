@@ -2,6 +2,7 @@ import { defineProbe, distFile, drainEvents, packageVersion, ringEntries, type F
 import { decodeHists, decodeOpenPackets, decodePacket, type Packet, type StageHistogram } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcptrace } from './render.js';
+import { counters } from './counters.js';
 
 export type { Packet, Stage, StageHistogram } from './decode.js';
 export { params, globalsFor, type TcptraceParams } from './params.js';
@@ -47,6 +48,7 @@ export default defineProbe({
   summary: 'The life of TCP packets through the stack: per-packet timelines (time, CPU, device) and stage-to-stage latency histograms',
   output: 'report',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcptrace.bpf.o'),
     variants: [

@@ -8,6 +8,7 @@ import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ri
 import { countTypes, decodeEvent, type TcptracerEvent, type TypeCounts } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcptracer } from './render.js';
+import { counters } from './counters.js';
 
 export type { TcptracerEvent, TypeCounts } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -26,6 +27,7 @@ export default defineProbe({
   summary: 'TCP connect (C), accept (A) and close (X) events with owner process, tuple and network namespace',
   output: 'events',
   params,
+  counters,
   bpf: {
     object: distFile(import.meta.url, 'tcptracer.bpf.o'),
     variants: [

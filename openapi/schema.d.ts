@@ -294,6 +294,7 @@ export interface components {
              * @default 10000
              */
             durationMs: number;
+            export?: components["schemas"]["ExportRequest"];
             /**
              * @description checked against the probe's paramsSchema
              * @default {}
@@ -306,6 +307,40 @@ export interface components {
             };
             /** @example tcprtt */
             probe: string;
+        };
+        CrossCheck: {
+            /** @description null when nothing is expected */
+            agree: boolean | null;
+            /**
+             * @description nstat's Group.Name; summed counters joined with '+'
+             * @example TcpExt.ListenOverflows
+             */
+            counter: string;
+            /** @description the counter's change over the job (a gauge: its value at the end) */
+            delta: number;
+            /**
+             * @description what should hold for this job, delta against traced ('atLeast': delta >= traced); 'none' when its filters allow either way
+             * @enum {string}
+             */
+            expect: "equal" | "atLeast" | "atMost" | "none";
+            /**
+             * @description the probe's figure it answers to
+             * @example overflows
+             */
+            figure: string;
+            /** @enum {boolean} */
+            gauge?: true;
+            /** @description why they may differ */
+            note: string;
+            traced: number;
+        };
+        /** @description send the result to an OpenTelemetry collector (OTLP/HTTP) once it is stored; destinations are configured on the server only. The outcome appears in result.export.otlp */
+        ExportRequest: {
+            /**
+             * @description a destination's name from the server's configuration, or true for its default one
+             * @example default
+             */
+            otlp: true | string;
         };
         Health: {
             kernel: string;
@@ -348,6 +383,36 @@ export interface components {
         };
         /** @enum {string} */
         JobStatus: "queued" | "running" | "succeeded" | "stopped" | "failed" | "interrupted";
+        KernelCounters: {
+            /** @description the two reads: at attach, after detach */
+            at: {
+                end: string;
+                start: string;
+            };
+            crossChecks: components["schemas"]["CrossCheck"][];
+            /**
+             * @description every Tcp, TcpExt, Ip, IpExt, Icmp, Ip6, Icmp6 counter that moved
+             * @example {
+             *       "Tcp.ActiveOpens": 7,
+             *       "Tcp.AttemptFails": 3
+             *     }
+             */
+            deltas: {
+                [key: string]: number;
+            };
+            /** @description inode of the network namespace read */
+            netns: number;
+            /** @description why no counter answers to this probe's figures */
+            noPairs?: string;
+            /** @example /proc/self/net */
+            source: string;
+        };
+        /** @description the kernel's own SNMP/netstat counters (/proc/net/snmp, netstat, snmp6) of the namespace the job watched, read at attach and at the end, and the probe's cross-checks against them */
+        KernelReport: {
+            counters: components["schemas"]["KernelCounters"] | null;
+            /** @description why counters is null */
+            unavailable?: string;
+        };
         /** @enum {string} */
         OutputKind: "histogram" | "events" | "report";
         ProbeInfo: {
@@ -429,6 +494,7 @@ export interface components {
                 kernel: string;
             };
             jobId: string;
+            kernel?: components["schemas"]["KernelReport"];
             kind: components["schemas"]["OutputKind"];
             params?: unknown;
             probe: string;

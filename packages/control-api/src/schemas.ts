@@ -54,6 +54,57 @@ const JobErrorSchema = z
   .object({ type: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
   .openapi('JobError');
 
+const CrossCheckSchema = z
+  .object({
+    counter: z.string().openapi({ example: 'TcpExt.ListenOverflows', description: "nstat's Group.Name; summed counters joined with '+'" }),
+    figure: z.string().openapi({ example: 'overflows', description: "the probe's figure it answers to" }),
+    traced: z.number(),
+    delta: z.number().openapi({ description: "the counter's change over the job (a gauge: its value at the end)" }),
+    expect: z.enum(['equal', 'atLeast', 'atMost', 'none']).openapi({ description: "what should hold for this job, delta against traced ('atLeast': delta >= traced); 'none' when its filters allow either way" }),
+    agree: z.boolean().nullable().openapi({ description: 'null when nothing is expected' }),
+    note: z.string().openapi({ description: 'why they may differ' }),
+    gauge: z.literal(true).optional(),
+  })
+  .openapi('CrossCheck');
+
+export const KernelReportSchema = z
+  .object({
+    counters: z.union([
+      z
+        .object({
+          netns: z.number().openapi({ description: 'inode of the network namespace read' }),
+          source: z.string().openapi({ example: '/proc/self/net' }),
+          at: z.object({ start: z.string(), end: z.string() }).openapi({ description: 'the two reads: at attach, after detach' }),
+          deltas: z.record(z.string(), z.number()).openapi({ description: 'every Tcp, TcpExt, Ip, IpExt, Icmp, Ip6, Icmp6 counter that moved', example: { 'Tcp.ActiveOpens': 7, 'Tcp.AttemptFails': 3 } }),
+          crossChecks: z.array(CrossCheckSchema),
+          noPairs: z.string().optional().openapi({ description: 'why no counter answers to this probe\'s figures' }),
+        })
+        .openapi('KernelCounters'),
+      z.null(),
+    ]),
+    unavailable: z.string().optional().openapi({ description: 'why counters is null' }),
+  })
+  .openapi('KernelReport', {
+    description: "the kernel's own SNMP/netstat counters (/proc/net/snmp, netstat, snmp6) of the namespace the job watched, read at attach and at the end, and the probe's cross-checks against them",
+  });
+
+export const OtlpExportSchema = z
+  .object({
+    destination: z.string(),
+    status: z.enum(['pending', 'ok', 'failed']),
+    startedAt: z.string(),
+    tookMs: z.number().optional(),
+    attempts: z.int().openapi({ description: 'HTTP attempts over all requests (each request at most 3)' }),
+    metricPoints: z.int().openapi({ description: 'metric data points the collector accepted' }),
+    logRecords: z.int().openapi({ description: 'log records (one per event) the collector accepted' }),
+    rejected: z
+      .object({ metricPoints: z.int(), logRecords: z.int(), message: z.string().optional() })
+      .optional()
+      .openapi({ description: 'what the collector answered it rejected (OTLP partial success)' }),
+    reason: z.string().optional().openapi({ description: 'failed: the last error, e.g. "metrics: no answer in time (3 attempts)"' }),
+  })
+  .openapi('OtlpExport', { description: 'the OTLP export of a result: pending while it runs (at most 10 s), then ok or failed' });
+
 export const ResultEnvelopeSchema = z
   .object({
     jobId: z.string(),
@@ -83,6 +134,7 @@ export const ResultEnvelopeSchema = z
       })
       .optional()
       .openapi({ description: 'jobs started with a budget: the limit and what the programs used' }),
+    kernel: KernelReportSchema.optional(),
   })
   .openapi('ResultEnvelope');
 

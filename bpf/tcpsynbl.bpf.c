@@ -32,6 +32,7 @@
 #include "sock.h"
 #include "states.h"
 #include "listen_overflow.h"
+#include "listeners.h"
 
 const volatile __u16 targ_family = 0;
 const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
@@ -49,11 +50,20 @@ struct {
 
 static const struct synbl_val val_init = {};
 
-static __always_inline bool listener_wanted(const struct sock *sk, __u16 family, __u16 lport)
+static __always_inline bool synbl_wanted(const struct sock *sk, __u16 family, __u16 lport)
 {
 	if (targ_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != targ_netns)
 		return false;
 	return family_ok(targ_family, family) && port_in_list(targ_lports, targ_lports_cnt, lport);
+}
+
+/* listeners.h's filter: an AF_INET6 listener may take IPv4 too (dual-stack), so `family` 4 keeps it */
+static __always_inline bool listener_wanted(const struct sock *sk, const struct sock_tuple *t, __u32 netns)
+{
+	if (targ_netns && netns != targ_netns)
+		return false;
+	return (family_ok(targ_family, t->family) || t->family == AF_INET6) &&
+	       port_in_list(targ_lports, targ_lports_cnt, t->lport);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -64,12 +74,21 @@ int BPF_PROG(tcpsynbl_state, struct sock *sk, int oldstate, int newstate)
 	struct sock_tuple t;
 	__u64 backlog;
 
-	if (oldstate != SONDE_TCP_LISTEN || newstate != SONDE_TCP_SYN_RECV)
-		return 0;
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
+	/* listen(), in its caller's process context; and a listener's close */
+	if (newstate == SONDE_TCP_LISTEN) {
+		listener_note(sk, NULL, true);
+		return 0;
+	}
+	if (oldstate == SONDE_TCP_LISTEN && newstate == SONDE_TCP_CLOSE) {
+		listener_closed(sk);
+		return 0;
+	}
+	if (oldstate != SONDE_TCP_LISTEN || newstate != SONDE_TCP_SYN_RECV)
+		return 0;
 	/* the child's tuple: its family is the connection's (v4 on a dual-stack listener folds to 4) */
-	if (!sock_tuple_read(&t, sk) || !listener_wanted(sk, t.family, t.lport))
+	if (!sock_tuple_read(&t, sk) || !synbl_wanted(sk, t.family, t.lport))
 		return 0;
 	backlog = BPF_CORE_READ(sk, sk_ack_backlog);
 	key.max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
@@ -86,15 +105,16 @@ int BPF_PROG(tcpsynbl_state, struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
-/* one overflow at listener sk; family: the segment's IP version (AF_INET/AF_INET6) */
-static __always_inline void count_overflow(struct sock *sk, __u16 family)
+/* one overflow at listener sk; family: the segment's IP version (AF_INET/AF_INET6); syn: a SYN refused */
+static __always_inline void count_overflow(struct sock *sk, __u16 family, bool syn)
 {
 	struct synbl_key key = {};
 	struct synbl_val *v;
 
 	key.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (!listener_wanted(sk, family, key.lport))
+	if (!synbl_wanted(sk, family, key.lport))
 		return;
+	listener_overflow(sk, syn);
 	key.max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
 	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
 	if (v)
@@ -104,7 +124,7 @@ static __always_inline void count_overflow(struct sock *sk, __u16 family)
 static __always_inline int on_conn_request(struct sock *sk, struct sk_buff *skb)
 {
 	if (conn_request_overflows(sk))
-		count_overflow(sk, skb_ip_family(skb));
+		count_overflow(sk, skb_ip_family(skb), true);
 	return 0;
 }
 
@@ -116,7 +136,7 @@ static __always_inline int on_syn_recv_sock(struct sock *sk, struct sk_buff *skb
 	if (v6 && family == AF_INET)
 		return 0;
 	if (sk_acceptq_full(sk))
-		count_overflow(sk, family);
+		count_overflow(sk, family, false);
 	return 0;
 }
 
@@ -166,18 +186,26 @@ int BPF_PROG(tcpsynbl_kfree, struct sk_buff *skb, void *location, enum skb_drop_
 	struct skb_tcp hdr;
 	__u16 family;
 
+	listener_rx_drop(rx_sk, skb, (__u64)location);
 	if (!targ_overflow_reason || reason != targ_overflow_reason || !rx_sk)
 		return 0;
 	/* the segment's IP version: a dual-stack listener is AF_INET6 for IPv4 clients too */
 	family = skb_tcp_read(&hdr, skb) ? hdr.family : BPF_CORE_READ(rx_sk, __sk_common.skc_family);
 	key.lport = BPF_CORE_READ(rx_sk, __sk_common.skc_num);
-	if (!listener_wanted(rx_sk, family, key.lport))
+	if (!synbl_wanted(rx_sk, family, key.lport))
 		return 0;
+	listener_overflow(rx_sk, false);
 	key.max_backlog = BPF_CORE_READ(rx_sk, sk_max_ack_backlog);
 	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
 	if (v)
 		__sync_fetch_and_add(&v->overflows, 1);
 	return 0;
+}
+
+SEC("iter/task_file")
+int tcpsynbl_listeners(struct bpf_iter__task_file *ctx)
+{
+	return listeners_pass(ctx);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

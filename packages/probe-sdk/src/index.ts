@@ -22,3 +22,4 @@ export * from './ring-buffer.js';
 export * from './counters.js';
 export * from './cross-check.js';
 export * from './counters-render.js';
+export * from './listeners.js';

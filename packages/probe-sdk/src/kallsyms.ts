@@ -26,6 +26,8 @@ export interface Kallsyms {
   resolve(ip: bigint): KernelSymbol | null;
   /** `name+0xoff [module]`, or `0x<hex>` when nothing resolves */
   format(ip: bigint): string;
+  /** where a core-kernel function's code lies, [lo, hi) up to the next symbol; null when not found */
+  range(name: string): { lo: bigint; hi: bigint } | null;
 }
 
 class Table implements Kallsyms {
@@ -56,6 +58,12 @@ class Table implements Kallsyms {
     }
     const module = this.modules[lo];
     return { name: this.names[lo]!, offset: a - addrs[lo]!, ...(module ? { module } : {}) };
+  }
+
+  range(name: string): { lo: bigint; hi: bigint } | null {
+    const i = this.names.findIndex((n, j) => n === name && !this.modules[j]);
+    if (i < 0 || i + 1 >= this.addrs.length) return null;
+    return { lo: KERNEL_BASE | BigInt(this.addrs[i]!), hi: KERNEL_BASE | BigInt(this.addrs[i + 1]!) };
   }
 
   format(ip: bigint): string {

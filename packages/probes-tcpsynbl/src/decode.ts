@@ -14,6 +14,7 @@ import {
   readU64Num,
   subtractSlots,
   type Histogram,
+  type ListenerSocket,
   type MapDump,
 } from '@sonde/probe-sdk';
 
@@ -110,4 +111,20 @@ export function byMaxBacklog(ls: readonly ListenerBacklog[]): Array<{ maxBacklog
         overflows: g.reduce((s, l) => s + l.overflows, 0),
       };
     });
+}
+
+/**
+ * The SYN overflows counted per listening socket (from its drop counter, where no hook sees them) added
+ * to the (limit, port) rows of the backlogs map, which already hold the completed handshakes.
+ */
+export function addSynOverflows(raw: readonly RawBacklog[], sockets: readonly ListenerSocket[]): RawBacklog[] {
+  const rows = new Map(raw.map((r) => [id(r), { ...r }]));
+  for (const s of sockets) {
+    if (s.synOverflows === 0) continue;
+    const k = id(s);
+    const row = rows.get(k) ?? { maxBacklog: s.maxBacklog, lport: s.lport, slots: new Array<number>(MAX_SLOTS).fill(0), count: 0, sum: 0, max: 0, overflows: 0 };
+    row.overflows += s.synOverflows;
+    rows.set(k, row);
+  }
+  return [...rows.values()];
 }

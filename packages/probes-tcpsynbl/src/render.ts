@@ -4,7 +4,7 @@
  * after its time (HH:MM:SS, UTC). Beyond upstream: the longest queue and the overflow count under
  * each histogram, and a per-listener table.
  */
-import { renderLog2, renderTable } from '@sonde/probe-sdk';
+import { renderListenSockets, renderLog2, renderTable } from '@sonde/probe-sdk';
 import { byMaxBacklog, type ListenerBacklog } from './decode.js';
 import type { TcpsynblData } from './index.js';
 
@@ -34,6 +34,7 @@ export function renderTcpsynbl(data: TcpsynblData): string {
   let out = block(data.byMaxBacklog);
   out += `\n${listenersTable(data.listeners)}`;
   if (data.overflowsCountedBy === null) out += '(overflows not counted on this kernel: no fentry, kprobe or TCP_LISTEN_OVERFLOW drop reason)\n';
-  else if (data.overflowsCountedBy === 'drop_reason') out += '(overflows: completed handshakes only, from drop reason TCP_LISTEN_OVERFLOW; SYNs refused by a full queue not seen)\n';
+  else if (data.overflowsCountedBy === 'listener_drops') out += "(overflows: completed handshakes by drop reason TCP_LISTEN_OVERFLOW, SYNs refused by a full queue from each listener's drop counter)\n";
+  if (data.listenSockets.length > 0) out += `\n${renderListenSockets(data.listenSockets)}`;
   return out;
 }

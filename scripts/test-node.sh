@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The unit tests under another Node major (CI runs `bash scripts/test-node.sh 24`), without touching
-# this checkout's node_modules: the npm registry's `node` package carries the runtime and its headers
+# this checkout's node_modules: the npm registry's node-linux-<arch> package (what its `node` package
+# installs) carries the runtime and its headers
 # (node-gyp builds better-sqlite3 and the addon against them, nothing is fetched from nodejs.org), a
 # clone of the committed HEAD gets its own `npm ci` and build under that Node, then every test that
 # does not need the kernel runs (`*.kernel.test.ts` run on the machine's own Node in `npm test`).
@@ -12,13 +13,16 @@ shift
 repo=$PWD
 work=$repo/.cache/node$major
 
-node_bin=$(npm exec --yes --package="node@$major" -- node -p process.execPath)
-node_dir=$(dirname "$(dirname "$node_bin")")
-[ -f "$node_dir/include/node/node_api.h" ] || { echo "test-node: no headers under $node_dir/include/node" >&2; exit 1; }
+# the platform package (what the `node` package installs) holds bin/node and include/node
+pkg="node-$(uname -s | tr A-Z a-z)-$(node -p process.arch)"
+rm -rf "$work" && mkdir -p "$work/runtime"
+npm install --prefix "$work/runtime" --no-save --no-audit --no-fund --loglevel=error "$pkg@$major"
+node_dir=$work/runtime/node_modules/$pkg
+node_bin=$node_dir/bin/node
+[ -x "$node_bin" ] && [ -f "$node_dir/include/node/node_api.h" ] || { echo "test-node: $pkg@$major from the registry has no bin/node or headers" >&2; exit 1; }
 export PATH="$(dirname "$node_bin"):$PATH" npm_config_nodedir="$node_dir"
 echo "test-node: $(node -v) from $node_dir"
 
-rm -rf "$work" && mkdir -p "$work"
 git clone -q --no-hardlinks "$repo" "$work/repo"
 cd "$work/repo"
 npm ci --no-audit --no-fund --loglevel=error

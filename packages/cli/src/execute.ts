@@ -4,7 +4,7 @@
  * result still comes back. A second Ctrl-C exits at once.
  */
 import { ProblemError, stopJob, sondeClient, unwrap, waitForJob, type Job, type SondeClient } from '@sonde/client';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
+import { textWithCounters, type ResultEnvelope } from '@sonde/probe-sdk';
 import { CliError } from './args.js';
 import { Progress } from './progress.js';
 
@@ -103,7 +103,7 @@ async function runLocal(req: JobRequest): Promise<JobOutcome> {
   const status = result.error ? 'failed' : result.stoppedBy === 'cancel' ? 'stopped' : 'succeeded';
   progress.done(status);
   const render = async (format: string): Promise<string> => {
-    if (format === 'text') return catalog.render(result.probe, result.data, result.params);
+    if (format === 'text') return textWithCounters(result, catalog.render(result.probe, result.data, result.params));
     const { renderJobFormat } = await import('@sonde/control-api');
     const job = localJob(result, status) as unknown as Parameters<typeof renderJobFormat>[0];
     return renderJobFormat(job, format as 'markdown', { render: (d, p) => catalog.render(result.probe, d, p) });

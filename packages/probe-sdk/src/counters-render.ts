@@ -12,6 +12,15 @@ export function crossCheckLine(c: CrossCheck): string {
   return `${MARK(c)} ${c.counter} ${c.gauge ? 'at end' : 'Δ'} ${c.delta} ${REL[c.expect]} ${c.figure} ${c.traced}`;
 }
 
+/**
+ * Cross-checks where neither side moved (0 = 0, and agreed) fold into one line, so a probe with many
+ * pairs (tcpdrop) shows the ones that say something.
+ */
+export function splitIdle(checks: readonly CrossCheck[]): { shown: CrossCheck[]; idle: CrossCheck[] } {
+  const idle = checks.filter((c) => c.traced === 0 && c.delta === 0 && c.agree === true);
+  return { shown: checks.filter((c) => !idle.includes(c)), idle };
+}
+
 /** `Tcp.ActiveOpens +5, Tcp.InSegs +40, …` — at most `max`, then how many more */
 export function movedLine(deltas: Record<string, number>, max = 24): string {
   const all = Object.entries(deltas);
@@ -25,9 +34,18 @@ export function renderKernelCounters(k: KernelReport | undefined, opts: { maxMov
   if (!k.counters) return `kernel counters: unavailable (${k.unavailable ?? 'not read'})\n`;
   const c = k.counters;
   let out = `kernel counters (netns ${c.netns}, ${c.source}):\n`;
-  for (const x of c.crossChecks) out += `  ${crossCheckLine(x)}\n`;
+  const { shown, idle } = splitIdle(c.crossChecks);
+  for (const x of shown) out += `  ${crossCheckLine(x)}\n`;
+  if (idle.length) out += `  ✓ 0 on both sides: ${idle.map((x) => x.counter).join(', ')}\n`;
   if (c.crossChecks.length === 0 && c.noPairs) out += `  no cross-check: ${c.noPairs}\n`;
   const moved = Object.keys(c.deltas).length;
   out += moved ? `  moved: ${movedLine(c.deltas, opts.maxMoved)}\n` : '  moved: none\n';
   return out;
+}
+
+/** A result's text (the probe's upstream layout), then the kernel counters block when it has one. */
+export function textWithCounters(result: { kernel?: KernelReport | undefined }, text: string): string {
+  const k = renderKernelCounters(result.kernel);
+  if (!k) return text;
+  return `${text}${text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'}${k}`;
 }

@@ -95,6 +95,14 @@ describe('renderKernelCounters', () => {
         '  ✓ Tcp.CurrEstab at end 6 = estab 6\n' +
         '  moved: Tcp.ActiveOpens +5, Tcp.CurrEstab -1\n',
     );
+    const idle = crossCheck(decl, { ...data, connects: 0, failed: 0 }, start, start, job({ netns: 1 })).checks;
+    expect(renderKernelCounters({ counters: { netns: 1, source: 's', at: { start: '', end: '' }, deltas: {}, crossChecks: idle } })).toBe(
+      'kernel counters (netns 1, s):\n' +
+        '  ✗ IpExt.OutOctets+Ip6.OutOctets Δ 0 ≥ sent 2000\n' +
+        '  ✗ Tcp.CurrEstab at end 4 = estab 6\n' +
+        '  ✓ 0 on both sides: Tcp.ActiveOpens, Tcp.AttemptFails\n' +
+        '  moved: none\n',
+    );
     expect(renderKernelCounters({ counters: null, unavailable: 'no process in netns 5' })).toBe('kernel counters: unavailable (no process in netns 5)\n');
     expect(renderKernelCounters(undefined)).toBe('');
   });

@@ -44,6 +44,34 @@ describe('chat formats', () => {
     expect(renderHistogramSvg(log2Histogram([], { unit: 'usecs' }))).toContain('no samples');
   });
 
+  it('shows the kernel counters: cross-checks with ✓/✗ and the moved counters, in text, markdown and slack', () => {
+    const kernel = {
+      counters: {
+        netns: 4026532174, source: 'nsenter --net=/run/netns/t', at: { start: '', end: '' },
+        deltas: { 'Tcp.ActiveOpens': 7, 'Tcp.AttemptFails': 3, 'Tcp.OutRsts': 3 },
+        crossChecks: [
+          { counter: 'Tcp.ActiveOpens', figure: 'totals.connects', traced: 7, delta: 7, expect: 'equal' as const, agree: true, note: '' },
+          { counter: 'Tcp.AttemptFails', figure: 'failed', traced: 2, delta: 3, expect: 'equal' as const, agree: false, note: '' },
+          { counter: 'TcpExt.TCPBacklogDrop', figure: 'reasons{SOCKET_BACKLOG}', traced: 0, delta: 0, expect: 'equal' as const, agree: true, note: '' },
+        ],
+      },
+    };
+    const k = { ...job, result: { ...job.result!, kernel } };
+    expect(renderJobFormat(k, 'text', { render: () => 'TEXT\n' })).toBe(
+      'TEXT\n\nkernel counters (netns 4026532174, nsenter --net=/run/netns/t):\n  ✓ Tcp.ActiveOpens Δ 7 = totals.connects 7\n' +
+        '  ✗ Tcp.AttemptFails Δ 3 = failed 2\n  ✓ 0 on both sides: TcpExt.TCPBacklogDrop\n  moved: Tcp.ActiveOpens +7, Tcp.AttemptFails +3, Tcp.OutRsts +3\n',
+    );
+    const md = renderMarkdown(k);
+    expect(md).toContain('**Kernel counters** (netns 4026532174, `nsenter --net=/run/netns/t`)');
+    expect(md).toContain('| ✗ | Tcp.AttemptFails | 3 | = | failed 2 |');
+    expect(md).toContain('moved: Tcp.ActiveOpens +7, Tcp.AttemptFails +3, Tcp.OutRsts +3');
+    const slack = JSON.stringify(renderSlack(k));
+    expect(slack).toContain('*Kernel counters*');
+    expect(slack).toContain('✗ Tcp.AttemptFails Δ 3 = failed 2');
+    const none = { ...job, result: { ...job.result!, kernel: { counters: null, unavailable: 'no process lives in network namespace 5' } } };
+    expect(renderMarkdown(none)).toContain('**Kernel counters**: unavailable (no process lives in network namespace 5)');
+  });
+
   it('renderJobFormat: text through the probe renderer, slack as JSON', () => {
     expect(renderJobFormat(job, 'text', { render: () => 'TEXT\n' })).toBe('TEXT\n');
     expect(JSON.parse(renderJobFormat(job, 'slack', { render: () => '' })).blocks[0].type).toBe('header');

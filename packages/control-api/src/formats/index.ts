@@ -1,4 +1,5 @@
 /** Chat-ready renderings of a job: `?format=markdown|slack`, and the histogram picture. */
+import { textWithCounters } from '@sonde/probe-sdk';
 import type { Job } from '../store.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSlack } from './slack.js';
@@ -32,10 +33,11 @@ export function renderJobFormat(job: Job, format: JobFormat, opts: FormatOptions
     case 'json':
       return JSON.stringify(job);
     case 'text':
-      return job.result && job.result.data !== null && job.result.data !== undefined ? opts.render(job.result.data, job.params) : '';
+      return job.result && job.result.data !== null && job.result.data !== undefined ? textWithCounters(job.result, opts.render(job.result.data, job.params)) : '';
     case 'markdown':
       return renderMarkdown(job, link);
     case 'slack':
       return JSON.stringify(renderSlack(job, link));
   }
 }
+

@@ -1,4 +1,5 @@
 /** A job as Markdown for chats, PR comments and CI summaries: headline, stats, compact histogram, top-N tables. */
+import { movedLine, splitIdle, type KernelReport } from '@sonde/probe-sdk';
 import type { Job } from '../store.js';
 import { columnsOf, compactHistogram, num, shapesOf, statsOf, topRows, unitSuffix } from './data.js';
 
@@ -56,5 +57,28 @@ export function renderMarkdown(job: Job, opts: { permalink?: string } = {}): str
   }
   const st = r.stats;
   if (st.events || st.lost || st.dropped) out += `_events ${st.events}, lost ${st.lost}, dropped ${st.dropped}${st.truncated ? ', truncated' : ''}_\n`;
+  out += kernelCountersMarkdown(r.kernel);
+  return out;
+}
+
+const EXPECT: Record<string, string> = { equal: '=', atLeast: '≥', atMost: '≤', none: 'any' };
+
+/** the cross-checks as a table (traced, counter Δ, ✓/✗) and the counters that moved */
+export function kernelCountersMarkdown(k: KernelReport | undefined): string {
+  if (!k) return '';
+  if (!k.counters) return `\n**Kernel counters**: unavailable (${cell(k.unavailable)})\n`;
+  const c = k.counters;
+  let out = `\n**Kernel counters** (netns ${c.netns}, \`${c.source}\`)\n\n`;
+  const { shown, idle } = splitIdle(c.crossChecks);
+  if (shown.length) {
+    out += '| | counter | Δ | | traced |\n|---|---|---:|:-:|---|\n';
+    for (const x of shown) {
+      out += `| ${x.agree === null ? '·' : x.agree ? '✓' : '✗'} | ${x.counter} | ${x.gauge ? `${x.delta} at end` : x.delta} | ${EXPECT[x.expect]} | ${cell(x.figure)} ${x.traced} |\n`;
+    }
+    out += '\n';
+  }
+  if (idle.length) out += `✓ 0 on both sides: ${idle.map((x) => x.counter).join(', ')}\n\n`;
+  if (c.crossChecks.length === 0 && c.noPairs) out += `_no cross-check: ${cell(c.noPairs)}_\n\n`;
+  out += Object.keys(c.deltas).length ? `moved: ${cell(movedLine(c.deltas))}\n` : 'moved: none\n';
   return out;
 }

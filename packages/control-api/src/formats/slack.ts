@@ -3,6 +3,7 @@
  * stat fields, the compact histogram or the top rows in a code block, and a context line with
  * the permalink. Slack's limits are kept: header 150 chars, 10 fields, 3000 chars per text.
  */
+import { renderKernelCounters } from '@sonde/probe-sdk';
 import type { Job } from '../store.js';
 import { columnsOf, compactHistogram, shapesOf, statsOf, topRows } from './data.js';
 import { headline } from './markdown.js';
@@ -54,6 +55,8 @@ export function renderSlack(job: Job, opts: { permalink?: string } = {}): SlackM
     if (s.numbers.length) {
       blocks.push({ type: 'section', fields: s.numbers.slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn' as const, text: `*${k}*\n${v}` })) });
     }
+    const k = renderKernelCounters(r.kernel, { maxMoved: 12 });
+    if (k) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Kernel counters*\n${code(k.slice(k.indexOf('\n') + 1).replace(/^ {2}/gm, '').trimEnd() || k.trimEnd())}` } });
   }
   const ctx = [opts.permalink ? `<${opts.permalink}|${job.id}>` : job.id];
   if (r) ctx.push(`${r.host.hostname} (${r.host.kernel})`, `stopped by ${r.stoppedBy}`);

@@ -83,6 +83,12 @@ describeKernel('web page in headless Chromium', () => {
     expect(await page.locator('td[data-stat="count"]').textContent()).toBe(String(done.result.data.total.count));
     expect(done.result.data.total.count).toBeGreaterThanOrEqual(traffic.rounds);
     expect(await page.locator('#result-text').textContent()).toMatch(/usecs\s+: count\s+distribution/);
+    // the kernel's own counters beside the result: tcprtt's samples against Tcp.InSegs, and what moved
+    const check = done.result.kernel.counters.crossChecks[0];
+    expect(check).toMatchObject({ counter: 'Tcp.InSegs', figure: 'total.count', traced: done.result.data.total.count });
+    const row = await page.locator('#kernel-counters table[data-table="cross-checks"] tbody tr').first().locator('td').allTextContents();
+    expect(row.slice(1, 6)).toEqual(['Tcp.InSegs', String(check.delta), 'any', 'total.count', String(check.traced)]);
+    expect(await page.locator('#kernel-counters .moved').textContent()).toContain(`Tcp.InSegs +${done.result.kernel.counters.deltas['Tcp.InSegs']}`);
     // and it is listed among recent jobs
     expect(await page.locator('#recent tbody').textContent()).toContain(id);
     expect(consoleErrors).toEqual([]);

@@ -241,6 +241,24 @@ function rowsTable(name, rows) {
       el('tbody', {}, ...rows.slice(0, 100).map((r) => el('tr', {}, ...cols.map((c) => el('td', {}, r[c] ?? '')))))));
 }
 
+// the kernel's own SNMP/netstat counters over the job: each cross-check, then the counters that moved
+function kernelCounters(k) {
+  if (!k.counters) return el('p', { id: 'kernel-counters', class: 'meta' }, `kernel counters: unavailable (${k.unavailable || 'not read'})`);
+  const c = k.counters;
+  const rel = { equal: '=', atLeast: '≥', atMost: '≤', none: 'any' };
+  const mark = (x) => (x.agree === null ? '·' : x.agree ? '✓' : '✗');
+  const moved = Object.entries(c.deltas);
+  return el('div', { id: 'kernel-counters' }, el('h3', {}, 'kernel counters ', el('span', { class: 'meta' }, `netns ${c.netns} · ${c.source}`)),
+    c.crossChecks.length
+      ? el('table', { 'data-table': 'cross-checks' },
+        el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'counter'), el('th', { class: 'num' }, 'Δ'), el('th', {}, ''), el('th', {}, 'traced'), el('th', { class: 'num' }, ''), el('th', {}, 'why they may differ'))),
+        el('tbody', {}, ...c.crossChecks.map((x) => el('tr', { class: x.agree === false ? 'disagree' : '' },
+          el('td', { 'data-agree': String(x.agree) }, mark(x)), el('td', {}, x.counter), el('td', { class: 'num' }, x.gauge ? `${x.delta} (at end)` : x.delta),
+          el('td', {}, rel[x.expect]), el('td', {}, x.figure), el('td', { class: 'num' }, x.traced), el('td', { class: 'meta' }, x.note)))))
+      : el('p', { class: 'meta' }, `no cross-check: ${c.noPairs || 'none'}`),
+    el('p', { class: 'moved' }, 'moved: ', moved.length ? moved.map(([n, d]) => `${n} ${d >= 0 ? '+' : ''}${d}`).join(', ') : 'none'));
+}
+
 let shown = null;
 
 async function showJob(id) {
@@ -264,6 +282,7 @@ async function showJob(id) {
   }
   const kids = [head, el('p', {}, `params ${JSON.stringify(job.params)} · ${job.result ? `${job.result.durationMs} ms on ${job.result.host.hostname}, stopped by ${job.result.stoppedBy}` : ''}`)];
   if (job.error) kids.push(el('p', { class: 'error' }, `${job.error.type}: ${job.error.message}`));
+  for (const w of (job.result && job.result.warnings) || []) kids.push(el('p', { class: 'warning' }, `⚠ ${w}`));
   const data = job.result && job.result.data;
   if (data) {
     const total = data.total || (data.buckets ? data : null);
@@ -279,6 +298,7 @@ async function showJob(id) {
     for (const [k, v] of Object.entries(data)) {
       if (k !== 'histograms' && k !== 'series' && Array.isArray(v) && v.length && typeof v[0] === 'object') kids.push(rowsTable(k, v));
     }
+    if (job.result.kernel) kids.push(kernelCounters(job.result.kernel));
     try {
       const text = await (await api(`/v1/jobs/${job.id}?format=text`)).text();
       kids.push(el('details', {}, el('summary', {}, 'text'), el('pre', { id: 'result-text' }, text)));

@@ -12,6 +12,16 @@
  *
  * Only one of the two is loaded (the hook variant whose argument count the kernel's BTF matches).
  *
+ * Listen overflows (a SYN or a completed handshake refused because the accept queue is full; nstat's
+ * TcpExtListenOverflows). A refused SYN is consumed, not freed as a drop: kfree_skb never sees it.
+ *   fentry  tcpdrop_conn_request (tcp_conn_request: the kernel's own test, listen_overflow.h) records
+ *   kprobe  the SYN as a drop with reason targ_overflow_reason; tcpdrop_syn_recv4/6 (tcp_v{4,6}_syn_recv_sock)
+ *           mark the completed handshake's skb in ovf_mark so the *_hooked kfree_skb handlers name its drop
+ *           TCP_LISTEN_OVERFLOW (6.1 and 6.12 free it as NOT_SPECIFIED).
+ *   neither (6.18 here): completed handshakes by the drop reason; SYNs from each listener's own drop
+ *           counter over the job (bpf/include/listeners.h, tcpdrop_listeners and tcpdrop_state).
+ * targ_overflow_reason is TCP_LISTEN_OVERFLOW's value, or one user space names so where the kernel has none.
+ *
  * TCP only: the skb's own socket is TCP, or its headers carry TCP (segments with no socket: a SYN to
  * a closed port, drops at tc ingress, RSTs sent from the kernel's control socket).
  */
@@ -27,6 +37,8 @@
 #include "task.h"
 #include "tuple_filter.h"
 #include "events.h"
+#include "listen_overflow.h"
+#include "listeners.h"
 
 /* common filters: the tuple globals and tuple_wanted() of tuple_filter.h, targ_netns of task.h */
 /* a reason value not to count (NOT_SPECIFIED, resolved from BTF by user space); 0 = count all */
@@ -34,6 +46,32 @@ const volatile __u32 targ_skip_reason = 0;
 /* drops sent as events; the rest are only counted */
 const volatile __u32 targ_max_events = 0;
 const volatile bool targ_stacks = true;
+/* the reason a listen overflow is counted under (see the top) */
+const volatile __u32 targ_overflow_reason = 0;
+
+/* listeners.h's filter: the local side of the tuple filters (a listener has no remote side) */
+static __always_inline bool listener_wanted(const struct sock *sk, const struct sock_tuple *t, __u32 netns)
+{
+	if (targ_netns && netns != targ_netns)
+		return false;
+	/* an AF_INET6 listener may take IPv4 too (dual-stack): `family` 4 keeps it */
+	return (family_ok(targ_family, t->family) || t->family == AF_INET6) &&
+	       port_in_list(targ_lports, targ_lports_cnt, t->lport) &&
+	       (!targ_laddr_family || addr_in_cidr(targ_laddr, targ_laddr_family, targ_laddr_prefix, t->family, t->laddr));
+}
+
+/* per CPU: the skb of a completed handshake the accept queue refused, and its listener, until it is freed */
+struct ovf_mark {
+	__u64 skb;
+	__u64 sk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ovf_mark);
+} ovf_mark SEC(".maps");
 
 /* every map below is filled here and only read (never emptied) by user space at the end */
 struct {
@@ -89,9 +127,12 @@ static __always_inline bool sk_is_tcp(const struct sock *sk)
 	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP && BPF_CORE_READ(sk, sk_type) == 1 /* SOCK_STREAM */;
 }
 
-/* ctx: the tracepoint's argument array (for bpf_get_stackid); rx_sk NULL where the kernel has none */
-static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *location, __u32 reason,
-				   struct sock *rx_sk)
+/*
+ * ctx: the program's context (for bpf_get_stackid); rx_sk: the socket of an inbound drop (kfree_skb's,
+ * 6.11+; a listener for an overflow), NULL where there is none. True when the drop passed the filters.
+ */
+static __always_inline bool on_drop(void *ctx, struct sk_buff *skb, void *location, __u32 reason,
+				    struct sock *rx_sk)
 {
 	struct tcpdrop_flow_key fk = {};
 	struct tcpdrop_stack_key sk_key;
@@ -106,7 +147,7 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *locatio
 	__u64 *cnt;
 
 	if (targ_skip_reason && reason == targ_skip_reason)
-		return 0;
+		return false;
 	sk = rx_sk ? rx_sk : BPF_CORE_READ(skb, sk);
 	have_hdr = skb_tcp_read(&hdr, skb);
 	/* a packet in flight has a device; an skb in a socket queue may keep a stale one: not read then */
@@ -120,7 +161,7 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *locatio
 		sk = NULL;
 	tcp_sk = sk && sk_is_tcp(sk);
 	if (!tcp_sk && !have_hdr)
-		return 0;
+		return false;
 
 	if (tcp_sk) {
 		state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -129,7 +170,7 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *locatio
 		if (state == SONDE_TCP_LISTEN && have_hdr)
 			sock_tuple_from_skb_tcp(&fk.t, &hdr, true);
 		else if (!sock_tuple_read(&fk.t, sk))
-			return 0;
+			return false;
 	} else {
 		/* no socket: a received segment; a non-TCP socket (the RST control socket): one we send */
 		outbound = sk != NULL;
@@ -137,7 +178,7 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *locatio
 		netns = dev_netns ? dev_netns : (sk ? sk_netns(sk) : 0);
 	}
 	if (!tuple_wanted(&fk.t) || (targ_netns && netns != targ_netns))
-		return 0;
+		return false;
 
 	__sync_fetch_and_add(&drops_total, 1);
 	cnt = map_lookup_or_try_init(&reasons, &reason, &zero);
@@ -170,11 +211,11 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *locatio
 	 * a few over the cap, and user space keeps the first targ_max_events.
 	 */
 	if (events_sent >= targ_max_events)
-		return 0;
+		return true;
 	__sync_fetch_and_add(&events_sent, 1);
 	e = event_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return true;
 	e->h.ts_ns = bpf_ktime_get_ns();
 	e->h.skaddr = tcp_sk ? (__u64)sk : 0;
 	e->h.pid = 0; /* softirq mostly: no reliable owner */
@@ -192,6 +233,36 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, void *locatio
 	e->has_sk = tcp_sk;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	event_submit(e);
+	return true;
+}
+
+/* a kfree_skb drop where no hook sees overflows: the drop reason names completed handshakes that overflowed */
+static __always_inline int on_kfree(void *ctx, struct sk_buff *skb, void *location, __u32 reason, struct sock *rx_sk)
+{
+	listener_rx_drop(rx_sk, skb, (__u64)location);
+	if (on_drop(ctx, skb, location, reason, rx_sk) && rx_sk && targ_overflow_reason && reason == targ_overflow_reason)
+		listener_overflow(rx_sk, false);
+	return 0;
+}
+
+/* a kfree_skb drop where the hooks below see overflows: the skb they marked is one, whatever its reason */
+static __always_inline int on_kfree_hooked(void *ctx, struct sk_buff *skb, void *location, __u32 reason, struct sock *rx_sk)
+{
+	__u32 zero = 0;
+	struct ovf_mark *m = bpf_map_lookup_elem(&ovf_mark, &zero);
+	struct sock *listener = NULL;
+
+	listener_rx_drop(rx_sk, skb, (__u64)location);
+	if (m && m->skb == (__u64)skb) {
+		listener = (struct sock *)m->sk;
+		m->skb = 0;
+		reason = targ_overflow_reason;
+		/* before 6.11 kfree_skb names no socket: the listener is the mark's */
+		if (!rx_sk)
+			rx_sk = listener;
+	}
+	if (on_drop(ctx, skb, location, reason, rx_sk) && listener)
+		listener_overflow(listener, false);
 	return 0;
 }
 
@@ -199,13 +270,110 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(tcpdrop_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
 	     struct sock *rx_sk)
 {
-	return on_drop(ctx, skb, location, reason, rx_sk);
+	return on_kfree(ctx, skb, location, reason, rx_sk);
 }
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tcpdrop_kfree_skb3, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
-	return on_drop(ctx, skb, location, reason, NULL);
+	return on_kfree(ctx, skb, location, reason, NULL);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcpdrop_kfree_skb_hooked, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	return on_kfree_hooked(ctx, skb, location, reason, rx_sk);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcpdrop_kfree_skb3_hooked, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return on_kfree_hooked(ctx, skb, location, reason, NULL);
+}
+
+/* listen() and a listener's close: listeners.h */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcpdrop_state, struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	if (newstate == SONDE_TCP_LISTEN)
+		listener_note(sk, NULL, true);
+	else if (oldstate == SONDE_TCP_LISTEN && newstate == SONDE_TCP_CLOSE)
+		listener_closed(sk);
+	return 0;
+}
+
+SEC("iter/task_file")
+int tcpdrop_listeners(struct bpf_iter__task_file *ctx)
+{
+	return listeners_pass(ctx);
+}
+
+/* a SYN the full accept queue refuses: a drop here, as the kernel never frees it as one */
+static __always_inline int on_conn_request(void *ctx, struct sock *sk, struct sk_buff *skb, __u64 ip)
+{
+	if (conn_request_overflows(sk) && on_drop(ctx, skb, (void *)ip, targ_overflow_reason, sk))
+		listener_overflow(sk, true);
+	return 0;
+}
+
+/* a completed handshake the full accept queue refuses: its skb is freed next, on this CPU */
+static __always_inline int on_syn_recv_sock(struct sock *sk, struct sk_buff *skb, bool v6)
+{
+	__u32 zero = 0;
+	struct ovf_mark *m;
+
+	/* tcp_v6_syn_recv_sock hands a v4 segment (v4-mapped) to tcp_v4_syn_recv_sock: marked there */
+	if (v6 && skb_ip_family(skb) == AF_INET)
+		return 0;
+	if (!sk_acceptq_full(sk))
+		return 0;
+	m = bpf_map_lookup_elem(&ovf_mark, &zero);
+	if (m) {
+		m->skb = (__u64)skb;
+		m->sk = (__u64)sk;
+	}
+	return 0;
+}
+
+SEC("fentry/tcp_conn_request")
+int BPF_PROG(tcpdrop_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	     struct sock *sk, struct sk_buff *skb)
+{
+	return on_conn_request(ctx, sk, skb, bpf_get_func_ip(ctx));
+}
+
+SEC("fentry/tcp_v4_syn_recv_sock")
+int BPF_PROG(tcpdrop_syn_recv4, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, false);
+}
+
+SEC("fentry/tcp_v6_syn_recv_sock")
+int BPF_PROG(tcpdrop_syn_recv6, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, true);
+}
+
+SEC("kprobe/tcp_conn_request")
+int BPF_KPROBE(tcpdrop_kp_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
+	       struct sock *sk, struct sk_buff *skb)
+{
+	return on_conn_request(ctx, sk, skb, bpf_get_func_ip(ctx));
+}
+
+SEC("kprobe/tcp_v4_syn_recv_sock")
+int BPF_KPROBE(tcpdrop_kp_syn_recv4, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, false);
+}
+
+SEC("kprobe/tcp_v6_syn_recv_sock")
+int BPF_KPROBE(tcpdrop_kp_syn_recv6, struct sock *sk, struct sk_buff *skb)
+{
+	return on_syn_recv_sock(sk, skb, true);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -41,7 +41,7 @@ const PCT = /^p(\d{1,2})(?:_?(\d+))?$/;
 /** Metrics an event probe's users naturally write, per probe: name → the field it means. */
 const ALIASES: Record<string, Record<string, string>> = {
   tcpretrans: { retransmits: 'events' },
-  tcpdrop: { drops: 'events' },
+  tcpdrop: { drops: 'reasons' },
   tcpconnect: { connects: 'events', connections: 'events' },
   tcpaccept: { accepts: 'events' },
 };

@@ -4,16 +4,24 @@
  * events with state, TCP flags and stack. Counted in the kernel on tp_btf/kfree_skb.
  */
 import {
+  busyListeners,
   defineProbe,
   distFile,
   dropReasons,
   kallsyms,
+  listenerFigures,
+  listenerGlobals,
   packageVersion,
+  passListeners,
   splitRecords,
   symbolizeStack,
   type DropReasons,
+  type FeatureNeed,
+  type HookVariant,
   type IpFamily,
+  type ListenerSocket,
   type LoadedBpf,
+  type OverflowCountedBy,
 } from '@sonde/probe-sdk';
 import {
   decodeEvent,
@@ -96,6 +104,55 @@ export interface TcpdropData {
   events: DropEvent[];
   /** drops beyond eventLimit: counted, not listed */
   eventsOmitted: number;
+  /**
+   * SYNs and completed handshakes refused because a listener's accept queue was full (nstat's
+   * TcpExtListenOverflows), on every kernel: also the TCP_LISTEN_OVERFLOW row of `reasons`, which the
+   * kernel alone would give only for completed handshakes (6.13+), and not at all before.
+   */
+  listenOverflows: ListenOverflows;
+}
+
+export interface ListenOverflows {
+  count: number;
+  /**
+   * 'fentry' / 'kprobe': one by one at the kernel's own test (tcp_conn_request, tcp_v{4,6}_syn_recv_sock),
+   * each also a drop in flows, stacks and events; 'listener_drops': completed handshakes by the drop reason,
+   * SYNs from each listener's own drop counter over the job (counted in reasons and per listener, not per
+   * flow); null: not counted on this kernel
+   */
+  countedBy: OverflowCountedBy | null;
+  /** nstat's TcpExtListenDrops for the listeners watched; null where kfree_skb has no rx_sk (before 6.11) */
+  listenDrops: number | null;
+  /** the listening sockets that dropped or overflowed: address, port, namespace, owning process */
+  listeners: ListenerSocket[];
+}
+
+/** a value no kernel uses for a drop reason: the one listen overflows are counted under where the kernel has none */
+const OVERFLOW_SENTINEL = 0xfffe;
+const NO_RX_SK = "the socket of an inbound segment dropped before it is attached to one (kfree_skb's rx_sk is 6.11+): state '-', tuple from the headers; listen drops per listener (listenDrops is null)";
+const SYN_BY_COUNTER =
+  "SYNs refused at a full accept queue one by one (the kernel consumes them, no hook here): counted per listener from its drop counter (listenOverflows, reasons), not in flows, stacks or events; with net.ipv4.tcp_syncookies=0 a SYN dropped at a full SYN queue counts as an overflow when the accept queue was seen full";
+
+/**
+ * kfree_skb with 4 arguments (rx_sk, 6.11+) or 3 (5.17..6.10); listen overflows one by one on fentry or
+ * kprobe at tcp_conn_request/tcp_v{4,6}_syn_recv_sock, else from the listeners (tp_btf).
+ */
+function variant(hook: 'fentry' | 'kprobe' | 'tp_btf', args: 3 | 4): HookVariant {
+  const kfree = `tcpdrop_kfree_skb${args === 3 ? '3' : ''}${hook === 'tp_btf' ? '' : '_hooked'}`;
+  const needs: FeatureNeed[] = [
+    { kind: 'tp_btf', event: 'kfree_skb', args },
+    { kind: 'tp_btf', event: 'inet_sock_set_state' },
+    { kind: 'btf_type', name: 'bpf_iter__task_file' },
+  ];
+  const programs = [kfree, 'tcpdrop_state', 'tcpdrop_listeners'];
+  const cannotSee = args === 3 ? [NO_RX_SK] : [];
+  if (hook === 'tp_btf') cannotSee.push(SYN_BY_COUNTER);
+  else {
+    const p = hook === 'fentry' ? 'tcpdrop_' : 'tcpdrop_kp_';
+    programs.push(`${p}conn_request`, `${p}syn_recv4`, `${p}syn_recv6`);
+    for (const f of ['tcp_conn_request', 'tcp_v4_syn_recv_sock', 'tcp_v6_syn_recv_sock']) needs.push({ kind: hook, function: f });
+  }
+  return { name: `${hook}${args === 3 ? '_no_rx_sk' : ''}`, programs, needs, ...(cannotSee.length ? { cannotSee } : {}) };
 }
 
 export default defineProbe({
@@ -107,17 +164,7 @@ export default defineProbe({
   counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpdrop.bpf.o'),
-    variants: [
-      // 6.11+: rx_sk names the socket of an inbound drop
-      { name: 'tp_btf', programs: ['tcpdrop_kfree_skb'], needs: [{ kind: 'tp_btf', event: 'kfree_skb', args: 4 }] },
-      // 5.17..6.10: (skb, location, reason); inbound drops have only skb->sk
-      {
-        name: 'tp_btf_no_rx_sk',
-        programs: ['tcpdrop_kfree_skb3'],
-        needs: [{ kind: 'tp_btf', event: 'kfree_skb', args: 3 }],
-        cannotSee: ["the socket of an inbound segment dropped before it is attached to one (kfree_skb's rx_sk is 6.11+): state '-', tuple from the headers"],
-      },
-    ],
+    variants: [variant('fentry', 4), variant('kprobe', 4), variant('tp_btf', 4), variant('fentry', 3), variant('kprobe', 3), variant('tp_btf', 3)],
   },
   unsupportedFilters: {
     pid: 'drops happen in softirq, where no process is reliably known',
@@ -127,24 +174,36 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpdropData> {
-    const names = dropReasons(ctx.kernelEnum('skb_drop_reason'), ctx.kernelEnum('skb_drop_reason_subsys'));
-    const notSpecified = names.value('NOT_SPECIFIED') ?? 0;
+    const kernel = dropReasons(ctx.kernelEnum('skb_drop_reason'), ctx.kernelEnum('skb_drop_reason_subsys'));
+    const notSpecified = kernel.value('NOT_SPECIFIED') ?? 0;
+    const overflowReason = kernel.value('TCP_LISTEN_OVERFLOW') ?? OVERFLOW_SENTINEL;
+    const names = withOverflow(kernel, overflowReason);
     const bpf = await ctx.load({
-      globals: globalsFor(p, notSpecified),
+      globals: { ...globalsFor(p, notSpecified), targ_overflow_reason: overflowReason, ...listenerGlobals() },
       // task.h's owner map is unused here: keep it small
       maxEntries: { sk_owners: 64, events: ringSize(p.eventLimit) },
     });
-    if (bpf.variant === 'tp_btf_no_rx_sk')
+    const rxSk = !bpf.variant.endsWith('_no_rx_sk');
+    const hook = bpf.variant.replace('_no_rx_sk', '');
+    const countedBy: OverflowCountedBy | null =
+      hook === 'fentry' || hook === 'kprobe' ? hook : rxSk && kernel.value('TCP_LISTEN_OVERFLOW') !== undefined ? 'listener_drops' : null;
+    if (!rxSk)
       ctx.warn(
-        "kfree_skb passes no rx_sk on this kernel: an inbound segment dropped before it is attached to a socket shows no socket (state '-', tuple from the headers)",
+        "kfree_skb passes no rx_sk on this kernel: an inbound segment dropped before it is attached to a socket shows no socket (state '-', tuple from the headers), and listen drops per listener are not counted",
       );
-    if (names.value('TCP_LISTEN_OVERFLOW') === undefined)
+    if (countedBy === 'listener_drops')
       ctx.warn(
-        'this kernel has no TCP_LISTEN_OVERFLOW drop reason: a completed handshake that meets a full accept queue is freed as NOT_SPECIFIED (nstat TcpExtListenOverflows counts it)',
+        "no fentry or kprobe here: SYNs refused at a full accept queue are counted from each listener's own drop counter over the job (reasons and listenOverflows, not flows, stacks or events); completed handshakes are TCP_LISTEN_OVERFLOW drops",
       );
+    else if (countedBy === null) ctx.warn('listen overflows are not counted on this kernel: no fentry or kprobe on tcp_conn_request, and no TCP_LISTEN_OVERFLOW drop reason');
+    if (countedBy === 'listener_drops' && (p.rport.length > 0 || p.raddr))
+      ctx.warn('rport/raddr filters: SYNs refused at a full accept queue are counted per listener, whatever their remote side');
+    // the baseline: each listener's drop counter when the job starts (listen() during the job adds the others)
+    passListeners(bpf, 'tcpdrop', 'tcpdrop_listeners');
     await ctx.wait();
     // still attached: this read includes everything up to now
-    return report(bpf, p, names);
+    const sockets = passListeners(bpf, 'tcpdrop', 'tcpdrop_listeners').map((l) => listenerFigures(l, countedBy, rxSk));
+    return report(bpf, p, names, overflowReason, { countedBy, sockets, rxSk });
   },
 
   render: (data, p) => renderTcpdrop(data, p),
@@ -157,7 +216,22 @@ function ringSize(limit: number): number {
   return size;
 }
 
-function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons): TcpdropData {
+/** the kernel's names, and TCP_LISTEN_OVERFLOW for the value overflows are counted under */
+function withOverflow(k: DropReasons, overflow: number): DropReasons {
+  return {
+    name: (v) => (v === overflow ? 'TCP_LISTEN_OVERFLOW' : k.name(v)),
+    value: (n) => (n === 'TCP_LISTEN_OVERFLOW' || n === 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW' ? overflow : k.value(n)),
+    subsystem: (v) => (v === overflow ? 'CORE' : k.subsystem(v)),
+  };
+}
+
+interface Listening {
+  countedBy: OverflowCountedBy | null;
+  sockets: ListenerSocket[];
+  rxSk: boolean;
+}
+
+function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons, overflowReason: number, l: Listening): TcpdropData {
   const syms = kallsyms();
   const stackCache = new Map<number, string[]>();
   const stack = (id: number): string[] => {
@@ -174,10 +248,18 @@ function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons): TcpdropDa
     return s;
   };
 
-  const reasons = decodeReasonCounts(bpf.readMap('reasons'))
+  const counted = decodeReasonCounts(bpf.readMap('reasons'));
+  // SYNs refused at a full queue, counted from the listeners where no hook saw them one by one
+  const synByCounter = l.countedBy === 'listener_drops' ? l.sockets.reduce((n, s) => n + s.synOverflows, 0) : 0;
+  if (synByCounter > 0) {
+    const row = counted.find((r) => r.value === overflowReason);
+    if (row) row.count += synByCounter;
+    else counted.push({ value: overflowReason, count: synByCounter });
+  }
+  const reasons = counted
     .map((r) => ({ reason: names.name(r.value), value: r.value, subsystem: names.subsystem(r.value), count: r.count }))
     .sort((a, b) => b.count - a.count || a.value - b.value);
-  const total = Number(bpf.readGlobal('drops_total').readBigUInt64LE(0));
+  const total = Number(bpf.readGlobal('drops_total').readBigUInt64LE(0)) + synByCounter;
 
   const rawFlows = decodeFlows(bpf.readMap('flows')).sort((a, b) => b.count - a.count || a.lport - b.lport);
   const flows = rawFlows.slice(0, p.topFlows).map((f) => ({
@@ -237,5 +319,11 @@ function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons): TcpdropDa
     stacklessDrops,
     events,
     eventsOmitted: Math.max(0, total - events.length),
+    listenOverflows: {
+      count: l.countedBy === null ? 0 : (reasons.find((r) => r.value === overflowReason)?.count ?? 0),
+      countedBy: l.countedBy,
+      listenDrops: l.rxSk ? l.sockets.reduce((n, s) => n + (s.listenDrops ?? 0), 0) : null,
+      listeners: busyListeners(l.sockets),
+    },
   };
 }

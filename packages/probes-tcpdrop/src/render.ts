@@ -6,7 +6,7 @@
  * no PID (drops happen in softirq; upstream prints whichever task was interrupted), and a summary
  * by reason, by flow and by stack, which counts every drop, not only the listed ones.
  */
-import { formatEndpoint, padRight, renderTable } from '@sonde/probe-sdk';
+import { formatEndpoint, padRight, renderListenSockets, renderTable } from '@sonde/probe-sdk';
 import type { DropEvent, TcpdropData } from './index.js';
 import type { TcpdropParams } from './params.js';
 
@@ -58,5 +58,10 @@ export function renderTcpdrop(data: TcpdropData, _p?: Partial<TcpdropParams>): s
     }
   }
   if (data.stacklessDrops > 0) out += `(${data.stacklessDrops} drops without a stack: the stack map was full or its bucket taken)\n`;
+  const lo = data.listenOverflows;
+  if (lo.listeners.length > 0) {
+    out += `\nLISTENERS (${lo.count} listen overflows counted by ${lo.countedBy ?? 'nothing'}; listen drops ${lo.listenDrops ?? '-'})\n`;
+    out += renderListenSockets(lo.listeners);
+  }
   return out;
 }

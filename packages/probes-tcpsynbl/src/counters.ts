@@ -21,10 +21,10 @@ export const counters: CounterDeclaration<TcpsynblData, TcpsynblParams> = {
     },
     {
       counter: 'TcpExt.ListenDrops',
-      figure: 'overflows',
-      value: overflows,
-      expect: 'atLeast',
-      why: 'ListenDrops counts every drop at a listener: overflows, and also failed child creation, a full SYN queue without cookies, ...',
+      figure: 'listenDrops',
+      value: (d) => d.listenDrops,
+      expect: 'equal',
+      why: "both count every SYN or handshake dropped at a listener (overflows, a full SYN queue without cookies, memory): the figure is the listeners' own drop counters less the drops kfree_skb names against them",
     },
   ],
 };

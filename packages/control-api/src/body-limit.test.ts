@@ -10,8 +10,7 @@ import { promisify } from 'node:util';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { limitBody } from './body-limit.js';
-import { MAX_BODY_BYTES } from './routes/jobs.js';
+import { limitBody, MAX_BODY_BYTES } from './body-limit.js';
 import { testApp, type TestApp } from './test-helpers.js';
 
 const run = promisify(execFile);

@@ -23,6 +23,8 @@ export interface BodyLimitOptions {
   drainMs?: number;
 }
 
+/** a job or check request is a few hundred bytes; anything near this is a mistake or abuse */
+export const MAX_BODY_BYTES = 64 * 1024;
 export const DRAIN_BYTES = 16 * 1024 * 1024;
 export const DRAIN_MS = 5_000;
 

@@ -8,3 +8,4 @@ export { JobStore, isFinished, type Job, type JobFilter, type JobError, type New
 export { VERSION } from './version.js';
 export { renderJobFormat, renderMarkdown, renderSlack, renderHistogramSvg, JOB_FORMATS, type JobFormat, type SlackMessage } from './formats/index.js';
 export * as schemas from './schemas.js';
+export { limitBody, MAX_BODY_BYTES, type BodyLimitOptions } from './body-limit.js';

@@ -118,6 +118,15 @@ describe('fleet API over fake agents', () => {
     expect((await post(ap, { probe: 'tcprtt', durationMs: 5 })).status).toBe(400); // the agent's own schema
   });
 
+  it('a body over 64 KiB is a 413 problem and reaches no agent', async () => {
+    const ap = app();
+    const before = a.auth.length;
+    const r = await post(ap, { probe: 'tcprtt', params: {}, selector: 'x'.repeat(70_000) });
+    expect(r.status).toBe(413);
+    expect(await r.json()).toMatchObject({ type: 'https://sonde.dev/problems/payload-too-large', status: 413 });
+    expect(a.auth.length).toBe(before);
+  });
+
   it('stop reaches every running node', async () => {
     const ap = app();
     const job = (await (await post(ap, { probe: 'tcprtt', params: {}, selector: 'zone=y' })).json()) as any;

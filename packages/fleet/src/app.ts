@@ -5,7 +5,8 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { DEFAULT_URL, schemas, validationHook, PROBLEM_BASE } from '@sonde/control-api';
+import { HTTPException } from 'hono/http-exception';
+import { DEFAULT_URL, limitBody, MAX_BODY_BYTES, schemas, validationHook, PROBLEM_BASE } from '@sonde/control-api';
 import { Coordinator, FleetProblem } from './coordinator.js';
 
 const { CreateJobSchema, JobSchema, JobIdParamSchema, ProbeInfoSchema, ProblemSchema, problems, JOB_STATUSES } = schemas;
@@ -59,11 +60,13 @@ const createJob = createRoute({
   operationId: 'createJob',
   tags: ['jobs'],
   summary: 'Start one job on every selected agent; the result merges their results',
+  middleware: [limitBody({ maxBytes: MAX_BODY_BYTES })] as const,
   request: { body: { required: true, content: json(FleetCreateJobSchema) } },
   responses: {
     202: { description: 'accepted by at least one agent; `nodes` says which', content: json(FleetJobSchema) },
     ...problems(
       [400, 'bad-params: invalid body, selector, or params every agent rejected'],
+      [413, 'payload-too-large: the body is over 64 KiB'],
       ...guard('post'),
       [422, 'no-agents: nothing matches the selector; or every agent answered probe-unavailable-on-this-kernel'],
       [502, 'agents-failed: no agent accepted the job (`nodes` says why)'],
@@ -138,7 +141,7 @@ const health = createRoute({
 });
 
 function problem(c: Context, status: number, type: string, detail: string, extra: Record<string, unknown> = {}): Response {
-  const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Content', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+  const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 422: 'Unprocessable Content', 502: 'Bad Gateway', 503: 'Service Unavailable' };
   return new Response(JSON.stringify({ type: `${PROBLEM_BASE}${type}`, title: titles[status] ?? 'Error', status, detail, instance: new URL(c.req.url).pathname, ...extra }), {
     status,
     headers: { 'Content-Type': 'application/problem+json' },
@@ -205,6 +208,8 @@ export function createFleetApp(coord: Coordinator, opts: FleetTokens = { tokens:
   app.get('/openapi.json', (c) => c.json(fleetOpenApi(app)));
   app.onError((err, c) => {
     if (err instanceof FleetProblem) return problem(c, err.status, err.type, err.message, err.extra);
+    if (err instanceof HTTPException && err.status === 413) return problem(c, 413, 'payload-too-large', 'the request body is larger than this API accepts');
+    if (err instanceof HTTPException && err.status === 400) return problem(c, 400, 'bad-params', err.message);
     console.error('sonde fleet:', err);
     return problem(c, 500, 'internal', 'internal error');
   });

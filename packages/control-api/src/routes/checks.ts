@@ -16,6 +16,7 @@ import {
   type CheckReport,
 } from '@sonde/checks';
 import { NotFoundError, type ParamIssue, type ResultEnvelope } from '@sonde/probe-sdk';
+import { limitBody, MAX_BODY_BYTES } from '../body-limit.js';
 import { checkStoreFor, type CheckSpec } from '../checks-store.js';
 import type { AppDeps } from '../deps.js';
 import { badParams, instanceOf, sendProblem } from '../problem.js';
@@ -87,6 +88,7 @@ const createCheck = guarded(createRoute({
   operationId: 'createCheck',
   tags: ['checks'],
   summary: 'Start a job with assertions (and an optional baseline) to evaluate when it ends',
+  middleware: [limitBody({ maxBytes: MAX_BODY_BYTES })] as const,
   request: { body: { required: true, content: { 'application/json': { schema: CreateCheckSchema } } } },
   responses: {
     202: {
@@ -97,6 +99,7 @@ const createCheck = guarded(createRoute({
     ...problems(
       [400, 'bad-params: an assertion does not parse (`errors[].field` = assertions.N), a bad baseline, or a bad job request'],
       [404, 'unknown-probe'],
+      [413, 'payload-too-large'],
       [415, 'unsupported-media-type: the body must be application/json'],
       [422, 'probe-unavailable-on-this-kernel'],
       [429, 'too-many-jobs'],

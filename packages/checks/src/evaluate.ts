@@ -62,6 +62,7 @@ export function parseAssertions(sources: readonly string[]): Assertion[] {
 /** a value for people: times with the unit that reads best, numbers with at most 3 decimals */
 export function formatValue(v: number | null, dim: Dimension): string {
   if (v === null) return 'none';
+  if (dim === 'verdict') return v === 1 ? 'agree' : v === 0 ? 'disagree' : String(v);
   const r3 = (x: number) => String(Math.round(x * 1000) / 1000);
   if (dim === 'number') return r3(v);
   const abs = Math.abs(v);
@@ -100,6 +101,10 @@ export function evaluateAssertion(a: Assertion, r: ResultEnvelope): AssertionRes
     throw err;
   }
   const dims = [l.dim, rt.dim].filter((d) => d !== 'any');
+  if (dims.includes('verdict') && dims.some((d) => d !== 'verdict')) {
+    const [v, n] = l.dim === 'verdict' ? [a.left, a.right] : [a.right, a.left];
+    return { name, outcome: 'error', actual: null, expected: null, message: `'${v.text}' is a cross-check verdict and '${n.text}' is not; compare it with agree or disagree` };
+  }
   if (dims.includes('time') && dims.includes('number')) {
     const [t, n] = l.dim === 'time' ? [a.left, a.right] : [a.right, a.left];
     return { name, outcome: 'error', actual: null, expected: null, message: `'${t.text}' is a time and '${n.text}' is not; compare times with times` };

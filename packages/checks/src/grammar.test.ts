@@ -10,6 +10,8 @@ describe('parseAssertion', () => {
     ['p99{key=127.0.0.1} <= 1.5e3us', { labels: [{ name: 'key', op: '=', value: '127.0.0.1' }] }, '<=', { value: 1500, unit: 'us' }],
     ['latency.p99>=2 s', { path: ['latency', 'p99'] }, '>=', { value: 2, unit: 's' }],
     ['avg != p50', { path: ['avg'] }, '!=', { type: 'metric', path: ['p50'] }],
+    ['counter{ListenOverflows} == 0', { path: ['counter'], labels: [{ name: '', op: '=', value: 'ListenOverflows' }] }, '==', { value: 0 }],
+    ['crosscheck{ TcpExt.ListenOverflows } == agree', { path: ['crosscheck'], labels: [{ name: '', value: 'TcpExt.ListenOverflows' }] }, '==', { type: 'metric', path: ['agree'] }],
     ['x{a="b c", d != 4} < 2µs', { labels: [{ name: 'a', op: '=', value: 'b c' }, { name: 'd', op: '!=', value: '4' }] }, '<', { unit: 'us' }],
   ])('%s', (src, left, op, right) => {
     const a = parseAssertion(src);

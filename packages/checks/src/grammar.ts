@@ -9,9 +9,10 @@
  *   metric   := NAME ('.' NAME)* [labels] ['/s']
  *   labels   := '{' [label (',' label)*] '}'
  *   label    := NAME ('=' | '!=') value       value: NAME-ish run, NUMBER, or "quoted string"
+ *             | value                         a bare selector: a label with name '' (counter{ListenOverflows})
  *
  * e.g. `p99 < 5ms`, `count > 0`, `p99{key=127.0.0.1} <= 2ms`, `drops{reason=TCP_LISTEN_OVERFLOW} == 0`,
- * `events/s < 1`, `avg < p99`.
+ * `events/s < 1`, `avg < p99`, `counter{TcpExt.ListenOverflows} == 0`, `crosscheck{ListenOverflows} == agree`.
  */
 
 export type CmpOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -194,6 +195,13 @@ class Parser {
   }
 
   private label(): Label {
+    // a bare selector: `counter{ListenOverflows}`, `counter{TcpExt.ListenOverflows}`
+    const start = this.i;
+    while (this.i < this.s.length && LABEL_VALUE_CHAR.test(this.peek())) this.i++;
+    const bare = this.s.slice(start, this.i);
+    this.ws();
+    if (bare && (this.peek() === '}' || this.peek() === ',')) return { name: '', op: '=', value: bare };
+    this.i = start;
     const name = this.name();
     this.ws();
     let op: Label['op'];

@@ -10,13 +10,21 @@
  *    key equals the (single) label value.
  * 3. the envelope's stats: `events`, `lost`, `dropped`; and `duration` (seconds).
  *
+ * And the kernel's own counters over the job (`kernel.counters`), named as nstat does, in full or
+ * without the group: `counter{ListenOverflows}` is the counter's delta (0 when it did not move);
+ * `crosscheck{ListenOverflows}` the verdict of the cross-checks on it (all of them: agree, disagree),
+ * compared with `agree` or `disagree`; bare `crosscheck` every cross-check that expects something;
+ * `traced{ListenOverflows}` the probe's figure it was checked against.
+ *
  * `/s` divides by the job's duration in seconds. Time statistics carry the histogram's unit and
  * compare in nanoseconds; everything else is a plain number.
  */
 import { mergeHistograms, percentile, type Histogram, type ResultEnvelope } from '@sonde/probe-sdk';
+import { resolveKernelMetric } from './kernel.js';
 import type { Label, MetricRef } from './grammar.js';
 
-export type Dimension = 'time' | 'number';
+/** 'verdict': 1 agree, 0 disagree (cross-checks) */
+export type Dimension = 'time' | 'number' | 'verdict';
 
 export interface Resolved {
   /** null: the metric exists but has no value (e.g. p99 of an empty histogram) */
@@ -100,6 +108,7 @@ export function availableMetrics(r: ResultEnvelope): string[] {
     }
   }
   out.push('events', 'lost', 'dropped', 'duration');
+  if (r.kernel?.counters) out.push('counter{NAME}', 'crosscheck{NAME}', 'traced{NAME}');
   return [...new Set(out)];
 }
 
@@ -150,6 +159,9 @@ export function resolveMetric(m: MetricRef, r: ResultEnvelope): Resolved {
   };
   const unknown = () =>
     new MetricError(`unknown metric '${m.path.join('.')}' for this ${r.probe} result; it has: ${availableMetrics(r).join(', ')}`);
+
+  const kernel = resolveKernelMetric(m, r, data);
+  if (kernel) return m.rate ? perSecond(kernel.value, kernel.dim) : kernel;
 
   let path = m.path;
   const alias = path.length === 1 ? ALIASES[r.probe]?.[path[0]!] : undefined;

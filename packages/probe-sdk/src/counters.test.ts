@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { KNOWN_COUNTERS } from './counter-names.js';
 import { counterDelta, counterNamesMatching, movedCounters, parseCounters, parseSnmp6Counters, parseTableCounters } from './counters.js';
 
 /**
@@ -44,6 +45,12 @@ describe('parseCounters over real /proc/net text', () => {
     expect(Object.keys(moved).every((k) => /^(Tcp|TcpExt|Ip|IpExt|Icmp|Ip6|Icmp6)\./.test(k))).toBe(true);
     expect(Object.values(moved).every((v) => v !== 0)).toBe(true);
     expect(moved['Tcp.RtoMax']).toBeUndefined();
+  });
+
+  it('knows every name of the kept groups that 6.18 shows', () => {
+    const kept = [...end.keys()].filter((n) => /^(Tcp|TcpExt|Ip|IpExt|Icmp|Ip6|Icmp6)\./.test(n));
+    expect(kept.length).toBeGreaterThan(200);
+    expect(kept.filter((n) => !KNOWN_COUNTERS.has(n))).toEqual([]);
   });
 
   it('matches a short name or a full one, case-insensitively', () => {

@@ -20,6 +20,7 @@ export * from './errno.js';
 export * from './tuple.js';
 export * from './ring-buffer.js';
 export * from './counters.js';
+export * from './counter-names.js';
 export * from './cross-check.js';
 export * from './counters-render.js';
 export * from './listeners.js';

@@ -315,6 +315,8 @@ without one run in-process (root). \`sonde <command> --help\` for options.`,
     histogram stats: count sum avg min max p50 p90 p99 (any pNN), times with units ns us ms s
     labels pick keyed histograms or report rows: p99{key=10.0.0.7}, drops{reason=TCP_LISTEN_OVERFLOW}
     /s is a rate over the job's duration: events/s < 1
+    kernel counters of the watched namespace (nstat names): counter{ListenOverflows} == 0,
+      crosscheck{ListenOverflows} == agree (the probe's figure against the counter), crosscheck == agree
   exit code: 0 all passed, 1 an assertion failed, 2 the check could not run`,
 };
 

@@ -4,6 +4,7 @@ import { BadParamsError, NotFoundError, SondeError, TooManyJobsError } from '@so
 import { ANONYMOUS } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { newJobId } from '../ids.js';
+import { resolveDestination } from '../otlp/config.js';
 import {
   CreateJobSchema,
   DEFAULT_MAX_DURATION_MS,
@@ -132,6 +133,8 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
       const message = `at most ${maxDurationMs} ms on this server (SONDE_MAX_DURATION_MS)`;
       throw new BadParamsError(`durationMs: ${message}`, [{ field: 'durationMs', message }]);
     }
+    // a destination from the server's allow-list, never a URL from the request; 400 naming the known ones
+    const exportTo = body.export ? resolveDestination(deps.otlp?.config, body.export.otlp) : undefined;
     // throws UnknownProbeError (404), ProbeUnavailableError (422), BadParamsError naming params.<field> (400)
     const params = catalog.validateParams(body.probe, body.params);
     const info = catalog.get(body.probe);
@@ -161,11 +164,13 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
       createdAt: Date.now(),
     });
     const budget = body.budget ? { ...body.budget } : undefined;
+    if (exportTo) deps.otlp?.expect(id, exportTo);
     try {
       runner.start({ id, probe: body.probe, params, durationMs: body.durationMs, ...(budget ? { budget } : {}) });
     } catch (err) {
       // never started: leave no row behind (a 429 race with another request, or a runner fault)
       store.remove(id);
+      deps.otlp?.forget(id);
       throw err;
     }
     const who = c.get('principal') ?? ANONYMOUS;
@@ -178,6 +183,7 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
       params,
       durationMs: body.durationMs,
       ...(budget ? { budget } : {}),
+      ...(exportTo ? { export: { otlp: exportTo.name } } : {}),
     });
     c.header('Location', `/v1/jobs/${id}`);
     return c.json(mustGet(store, id), 202);

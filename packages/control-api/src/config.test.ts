@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       retention: { days: 7, jobs: 10_000 },
       auditFile: './data/audit.log',
       tokens: [],
+      otlp: { destinations: [] },
     });
     expect(loadConfig({ SONDE_PORT: '' })).toMatchObject({ port: 7070 });
   });

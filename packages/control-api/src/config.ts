@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { otlpConfig, OtlpFileSchema, type OtlpConfig } from './otlp/config.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -39,6 +40,10 @@ const EnvSchema = z.object({
   SONDE_AUDIT_FILE: z.string().min(1).optional(),
   SONDE_TOKENS: z.string().min(1).optional(),
   SONDE_CONFIG: z.string().min(1).optional(),
+  /** one OTLP/HTTP destination named "default" (base URL, e.g. http://collector:4318) */
+  SONDE_OTLP_ENDPOINT: z.string().min(1).optional(),
+  /** its headers, `name=value,...` (values percent-encoded), as OTEL_EXPORTER_OTLP_HEADERS */
+  SONDE_OTLP_HEADERS: z.string().min(1).optional(),
 });
 
 /** SONDE_CONFIG: a JSON file with the same settings in camelCase; the environment wins over it. */
@@ -55,6 +60,8 @@ const FileSchema = z.strictObject({
   retention: z.strictObject({ days: z.number().min(0).optional(), jobs: z.int().min(1).optional() }).optional(),
   auditFile: z.string().min(1).optional(),
   tokens: z.array(TokenSchema).optional(),
+  /** OTLP/HTTP destinations jobs may export to, by name (`export: {otlp: name}` in a job request) */
+  otlp: OtlpFileSchema.optional(),
 });
 
 export interface Config {
@@ -75,6 +82,8 @@ export interface Config {
   /** JSON lines of job starts and stops; 'off' for stdout only */
   auditFile: string;
   tokens: TokenConfig[];
+  /** where jobs may send their results (OTLP/HTTP); headers are secrets like tokens */
+  otlp: OtlpConfig;
 }
 
 export class ConfigError extends Error {
@@ -134,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const k = String(i.path[0]);
-        return `${i.path.join('.')}=${k === 'SONDE_TOKENS' ? '(hidden)' : JSON.stringify(raw[k])}: ${i.message}`;
+        return `${i.path.join('.')}=${k === 'SONDE_TOKENS' || k === 'SONDE_OTLP_HEADERS' ? '(hidden)' : JSON.stringify(raw[k])}: ${i.message}`;
       }),
     );
   }
@@ -166,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const perSecond = set('SONDE_RATE_LIMIT') ? e.SONDE_RATE_LIMIT : (file.rateLimit?.perSecond ?? e.SONDE_RATE_LIMIT);
   const dataDir = set('SONDE_DATA_DIR') ? e.SONDE_DATA_DIR : (file.dataDir ?? e.SONDE_DATA_DIR);
 
+  const otlp = otlpConfig(file.otlp, { endpoint: e.SONDE_OTLP_ENDPOINT, headers: e.SONDE_OTLP_HEADERS }, problems);
+
   if (!isLoopback(host) && tokens.length === 0) {
     problems.push(
       `SONDE_HOST=${JSON.stringify(host)} is not loopback and no tokens are configured: refusing to expose a root ` +
@@ -193,5 +204,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     auditFile: e.SONDE_AUDIT_FILE ?? file.auditFile ?? `${dataDir.replace(/\/+$/, '')}/audit.log`,
     tokens,
+    otlp,
   };
 }

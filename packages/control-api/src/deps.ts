@@ -3,6 +3,7 @@ import type { AuditSink } from './audit.js';
 import type { AuthOptions } from './auth.js';
 import type { Config } from './config.js';
 import type { EventHub } from './events-hub.js';
+import type { OtlpExporter } from './otlp/exporter.js';
 import type { JobStore } from './store.js';
 
 /** What the routes need; `createApp` receives it and tests pass fakes. */
@@ -22,6 +23,8 @@ export interface AppDeps {
   audit?: AuditSink;
   /** the effective configuration, shown to admins at GET /v1/config (token secrets left out) */
   config?: Config;
+  /** OTLP destinations and the exports jobs asked for (`export.otlp` in a job request) */
+  otlp?: OtlpExporter;
 }
 
 export interface JobLimits {

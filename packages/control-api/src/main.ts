@@ -10,6 +10,7 @@ import { AuditLog } from './audit.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { EventHub } from './events-hub.js';
 import { jobHooks } from './hooks.js';
+import { OtlpExporter } from './otlp/exporter.js';
 import { JobStore } from './store.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +18,8 @@ import { VERSION } from './version.js';
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 /** how often finished jobs past their retention are pruned (also once at start) */
 const PRUNE_EVERY_MS = 60 * 60_000;
+/** how long a shutdown waits for OTLP exports in flight (theirs is at most 10 s) */
+const OTLP_SHUTDOWN_MS = 5000;
 
 function config(): Config {
   try {
@@ -54,7 +57,9 @@ async function main(): Promise<void> {
   }
 
   const events = new EventHub({ maxEvents: cfg.maxEvents });
-  const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, maxEvents: cfg.maxEvents, hooks: jobHooks(store, events) });
+  const otlp = new OtlpExporter(store, cfg.otlp);
+  const hooks = jobHooks(store, events, (id, result) => otlp.done(id, result));
+  const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, maxEvents: cfg.maxEvents, hooks });
   const app = createApp({
     catalog,
     runner,
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
     limits: { maxDurationMs: cfg.maxDurationMs, maxJobsPerProbe: cfg.maxJobsPerProbe },
     audit,
     config: cfg,
+    otlp,
   });
 
   const server = serve({ fetch: app.fetch, hostname: cfg.host, port: cfg.port }, (info) => {
@@ -74,6 +80,9 @@ async function main(): Promise<void> {
         ? `sonde: bearer tokens required on /v1/* (${cfg.tokens.map((t) => `${t.name}:${t.role}`).join(', ')})`
         : 'sonde: no tokens configured: open to loopback callers',
     );
+    if (cfg.otlp.destinations.length) {
+      console.log(`sonde: OTLP destinations: ${cfg.otlp.destinations.map((d) => `${d.name}${d.default ? ' (default)' : ''}`).join(', ')}`);
+    }
   });
 
   let closing = false;
@@ -96,6 +105,7 @@ async function main(): Promise<void> {
       console.error('sonde: runner shutdown failed', err);
       code = 1;
     }
+    await otlp.idle(OTLP_SHUTDOWN_MS); // exports of the results just stored, bounded
     store.close();
     audit.close();
     process.exit(code);

@@ -135,6 +135,7 @@ export const ResultEnvelopeSchema = z
       .optional()
       .openapi({ description: 'jobs started with a budget: the limit and what the programs used' }),
     kernel: KernelReportSchema.optional(),
+    export: z.object({ otlp: OtlpExportSchema }).optional().openapi({ description: 'jobs that asked for an export' }),
   })
   .openapi('ResultEnvelope');
 
@@ -185,6 +186,19 @@ export const BudgetSchema = z
       'budgeted jobs run); over it, the job stops with stoppedBy "budget" and result.budget says by how much',
   });
 
+export const ExportRequestSchema = z
+  .strictObject({
+    otlp: z.union([z.literal(true), z.string().min(1).max(64)]).openapi({
+      description: "a destination's name from the server's configuration, or true for its default one",
+      example: 'default',
+    }),
+  })
+  .openapi('ExportRequest', {
+    description:
+      'send the result to an OpenTelemetry collector (OTLP/HTTP) once it is stored; destinations are configured on the ' +
+      'server only. The outcome appears in result.export.otlp',
+  });
+
 export const CreateJobSchema = z
   .strictObject({
     probe: z.string().min(1).openapi({ example: 'tcprtt' }),
@@ -199,6 +213,7 @@ export const CreateJobSchema = z
       .default({})
       .openapi({ description: "checked against the probe's paramsSchema", example: { rport: 443 } }),
     budget: BudgetSchema.optional(),
+    export: ExportRequestSchema.optional(),
   })
   .openapi('CreateJob');
 

@@ -156,6 +156,10 @@ export class JobStore {
          WHERE id = @id`,
       ),
       remove: this.db.prepare('DELETE FROM jobs WHERE id = ?'),
+      // the stored text is spliced, not re-serialised: numbers and strings keep their exact form
+      setExport: this.db.prepare(
+        `UPDATE jobs SET result = json_set(result, '$.export', json(@value)) WHERE id = @id AND result IS NOT NULL`,
+      ),
       active: this.db.prepare<[], Row>(`SELECT * FROM jobs WHERE status IN ('queued', 'running')`),
       pruneAge: this.db.prepare(
         `DELETE FROM jobs WHERE status NOT IN ('queued', 'running') AND COALESCE(ended_at, created_at) < @cutoff`,
@@ -220,6 +224,13 @@ export class JobStore {
         variant: result.variant ?? null,
       }).changes > 0
     );
+  }
+
+  /** Record what became of exporting a stored result (`result.export`); false when the job has no result. */
+  setExport(id: string, value: Record<string, unknown>): boolean {
+    const done = this.stmts.setExport.run({ id, value: JSON.stringify(value) }).changes > 0;
+    this.jsonCache.delete(id);
+    return done;
   }
 
   /** Remove a row that never started (the runner refused it). */

@@ -3,6 +3,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from './app.js';
 import { EventHub, type HubOptions } from './events-hub.js';
 import { jobHooks } from './hooks.js';
+import type { OtlpConfig } from './otlp/config.js';
+import { OtlpExporter, type OtlpExporterOptions } from './otlp/exporter.js';
 import { JobStore } from './store.js';
 import { FakeCatalog, FakeRunner, type FakeRunnerOptions } from './test-fakes.js';
 
@@ -12,18 +14,22 @@ export interface TestApp {
   runner: FakeRunner;
   catalog: FakeCatalog;
   events: EventHub;
+  otlp: OtlpExporter;
 }
 
 export function testApp(
   opts: Omit<FakeRunnerOptions, 'hooks'> = {},
   file = ':memory:',
   hub: Partial<HubOptions> = {},
+  otlpConfig: OtlpConfig = { destinations: [] },
+  otlpOptions: OtlpExporterOptions = {},
 ): TestApp {
   const store = new JobStore(file);
   const catalog = new FakeCatalog();
   const events = new EventHub(hub);
-  const runner = new FakeRunner({ hooks: jobHooks(store, events), ...opts });
-  return { app: createApp({ catalog, runner, store, events }), store, runner, catalog, events };
+  const otlp = new OtlpExporter(store, otlpConfig, otlpOptions);
+  const runner = new FakeRunner({ hooks: jobHooks(store, events, (id, r) => otlp.done(id, r)), ...opts });
+  return { app: createApp({ catalog, runner, store, events, otlp }), store, runner, catalog, events, otlp };
 }
 
 export function postJob(app: OpenAPIHono, body: unknown): Promise<Response> {

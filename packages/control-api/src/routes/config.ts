@@ -17,6 +17,11 @@ const ConfigViewSchema = z
       open: z.boolean().openapi({ description: 'no tokens configured: every loopback caller is admin' }),
       tokens: z.array(z.object({ name: z.string(), role: z.enum(['viewer', 'operator', 'admin']) })),
     }),
+    otlp: z.object({
+      destinations: z
+        .array(z.object({ name: z.string(), default: z.boolean(), timeoutMs: z.int() }))
+        .openapi({ description: 'what a job may name in export.otlp; endpoints and headers are not shown' }),
+    }),
   })
   .openapi('ConfigView', { description: 'the effective settings; token secrets are never shown' });
 
@@ -36,9 +41,14 @@ export function configRoutes({ config }: AppDeps): OpenAPIHono {
   const app = new OpenAPIHono();
   app.openapi(getConfig, (c) => {
     if (!config) throw new NotFoundError('configuration (the server was built without one)');
-    const { tokens, dataDir: _d, auditFile: _a, ...rest } = config;
+    const { tokens, dataDir: _d, auditFile: _a, otlp, ...rest } = config;
+    const destinations = otlp.destinations.map((d) => ({ name: d.name, default: d.default, timeoutMs: d.timeoutMs }));
     return c.json(
-      { ...rest, auth: { open: tokens.length === 0, tokens: tokens.map((t) => ({ name: t.name, role: t.role })) } },
+      {
+        ...rest,
+        auth: { open: tokens.length === 0, tokens: tokens.map((t) => ({ name: t.name, role: t.role })) },
+        otlp: { destinations },
+      },
       200,
     );
   });

@@ -1,0 +1,96 @@
+/**
+ * What a result's fields are called in OpenTelemetry: semantic-convention names where one exists,
+ * `sonde.<field>` (snake_case) for attributes and `sonde.<probe>.<path>` for metrics otherwise.
+ */
+import {
+  ATTR_NETWORK_LOCAL_ADDRESS,
+  ATTR_NETWORK_LOCAL_PORT,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_TYPE,
+} from '@opentelemetry/semantic-conventions';
+import {
+  ATTR_DESTINATION_ADDRESS,
+  ATTR_DESTINATION_PORT,
+  ATTR_NETWORK_CONNECTION_STATE,
+  ATTR_PROCESS_EXECUTABLE_NAME,
+  ATTR_PROCESS_PID,
+  ATTR_PROCESS_USER_ID,
+  ATTR_SOURCE_ADDRESS,
+  ATTR_SOURCE_PORT,
+  ATTR_THREAD_ID,
+} from '@opentelemetry/semantic-conventions/incubating';
+
+/** result fields with a semantic-convention name (the socket's view: local = this host's end) */
+const SEMCONV: Record<string, string> = {
+  laddr: ATTR_NETWORK_LOCAL_ADDRESS,
+  lport: ATTR_NETWORK_LOCAL_PORT,
+  raddr: ATTR_NETWORK_PEER_ADDRESS,
+  rport: ATTR_NETWORK_PEER_PORT,
+  // tcptrace packets: the packet's direction, not the socket's
+  saddr: ATTR_SOURCE_ADDRESS,
+  sport: ATTR_SOURCE_PORT,
+  daddr: ATTR_DESTINATION_ADDRESS,
+  dport: ATTR_DESTINATION_PORT,
+  family: ATTR_NETWORK_TYPE,
+  pid: ATTR_PROCESS_PID,
+  tid: ATTR_THREAD_ID,
+  uid: ATTR_PROCESS_USER_ID,
+  comm: ATTR_PROCESS_EXECUTABLE_NAME,
+  state: ATTR_NETWORK_CONNECTION_STATE,
+};
+
+/** the kernel's TCP state names → network.connection.state values (others: lower case) */
+const STATES: Record<string, string> = {
+  CLOSE: 'closed',
+  SYN_RECV: 'syn_received',
+  FIN_WAIT1: 'fin_wait_1',
+  FIN_WAIT2: 'fin_wait_2',
+};
+
+export const snake = (s: string): string =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '') || '_';
+
+export function attrName(field: string): string {
+  return SEMCONV[field] ?? `sonde.${snake(field)}`;
+}
+
+/** a value as its attribute wants it: family 4 → 'ipv4', kernel state names → semconv values */
+export function attrValue(field: string, v: unknown): unknown {
+  if (field === 'family' && (v === 4 || v === 6)) return `ipv${v}`;
+  if (field === 'state' && typeof v === 'string' && /^[A-Z_0-9]+$/.test(v)) return STATES[v] ?? v.toLowerCase();
+  return v;
+}
+
+/**
+ * Objects of counts keyed by a category (`outcomes: {established: 4, refused: 1}`): one metric with
+ * the category as an attribute, named by the field below.
+ */
+export const CATEGORY_MAPS: Record<string, string> = { outcomes: 'outcome', states: 'state', paths: 'path', counts: 'type' };
+
+/** headline figures whose path in `data` says little */
+const ALIASES: Record<string, string> = {
+  'tcprtt.histograms': 'tcprtt.rtt',
+  'tcppktlat.histogram': 'tcppktlat.latency',
+};
+
+export function metricName(probe: string, path: readonly string[]): string {
+  const p = [snake(probe), ...path.map(snake)].join('.');
+  return `sonde.${ALIASES[p] ?? p}`.slice(0, 255);
+}
+
+/** UCUM units (OpenTelemetry's convention) for the units results name */
+const UCUM: Record<string, string> = { nsecs: 'ns', usecs: 'us', msecs: 'ms', secs: 's', bytes: 'By', KBytes: 'kBy', MBytes: 'MBy' };
+
+export function ucum(unit: string): string {
+  return UCUM[unit] ?? `{${snake(unit)}}`;
+}
+
+/** a counted figure's unit, from its name */
+export function countUnit(field: string): string {
+  return /bytes$/i.test(field) ? 'By' : '{count}';
+}

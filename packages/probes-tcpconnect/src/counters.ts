@@ -22,7 +22,7 @@ export const counters: CounterDeclaration<TcpconnectData, TcpconnectParams> = {
     },
     {
       counter: 'Tcp.AttemptFails',
-      figure: 'outcomes refused+timeout+unreachable+error',
+      figure: 'outcomes{refused,timeout,unreachable,error}',
       value: (d) => (d.mode === 'events' ? FAILED_IN_SYN_SENT.reduce((s, o) => s + (d.outcomes[o] ?? 0), 0) : d.totals.failed),
       // count mode cannot tell a connect aborted by its owner (tcp_close, no AttemptFails) from a failed one
       expect: (d) => (d.mode === 'events' ? 'equal' : 'atMost'),

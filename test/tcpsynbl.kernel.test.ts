@@ -4,13 +4,19 @@
  *     more complete the handshake while it has room and then send data: the first joins at length
  *     N, the other N overflow, again at each retransmission — the overflow count is nstat's
  *     TcpExtListenOverflows delta in b exactly;
- *   - a plain listener with backlog N and 2N clients connecting without being accepted: samples
- *     0..N; the SYNs refused while the queue is full are counted by nstat, not as drops (README):
- *     the fentry and kprobe variants see them (nstat's delta exactly), the tp_btf variant cannot and
- *     says so in a warning.
- * The variant is the one the catalogue picks on this kernel: fentry on 6.1 and 6.12, tp_btf (drop
- * reason) on a kernel without fentry and kprobes, such as the 6.18 development host.
+ *   - a plain listener with backlog N and 2N clients connecting without being accepted (the ordinary
+ *     way, no TCP_DEFER_ACCEPT): samples 0..N; the SYNs refused while the queue is full are consumed,
+ *     not freed as drops: fentry/kprobe see them one by one, elsewhere the listener's own drop counter
+ *     counts them — nstat's ListenOverflows and ListenDrops deltas exactly either way;
+ *   - the same as a user would do it: a backlog-1 listener on 127.0.0.1 in the host namespace and a
+ *     dozen clients never accepted, against nstat there.
+ * Every overflowing listener is named: address, port, namespace, owning process.
+ * The variant is the one the catalogue picks on this kernel: fentry on 6.12, kprobe_no_rx_sk on 6.1,
+ * tp_btf (drop reason and listener drop counters) on a kernel without fentry and kprobes, such as the
+ * 6.18 development host.
  */
+import { statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
@@ -19,25 +25,42 @@ import { netnsPair, type NetnsPair } from './support/netns.js';
 import { nstat } from './support/tc-drop.js';
 
 interface Listener { maxBacklog: number; lport: number; hist: Histogram; max: number | null; overflows: number }
+interface Socket {
+  family: number;
+  laddr: string;
+  lport: number;
+  netns: number;
+  pid: number | null;
+  comm: string | null;
+  maxBacklog: number;
+  backlogPeak: number;
+  listenDrops: number | null;
+  overflows: number;
+  synOverflows: number;
+  ackOverflows: number;
+}
 interface SynblData {
   byMaxBacklog: Array<{ maxBacklog: number; hist: Histogram; max: number | null; overflows: number }>;
   listeners: Listener[];
   overflows: number;
+  listenDrops: number | null;
   overflowReason: string | null;
-  overflowsCountedBy: 'fentry' | 'kprobe' | 'drop_reason' | null;
+  overflowsCountedBy: 'fentry' | 'kprobe' | 'listener_drops' | null;
+  listenSockets: Socket[];
   series?: Array<{ at: string; listeners: Listener[] }>;
 }
 
 const N = 4;
 
+// prints "ready <pid> <port>" once listening (port 0: one the kernel picks)
 const server = (port: number, backlog: number, defer: boolean) => `
-import socket, sys, time
+import os, socket, sys, time
 l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ${defer ? 'l.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 30)' : ''}
 l.bind((sys.argv[1], ${port}))
 l.listen(${backlog})
-print("ready", flush=True)
+print("ready", os.getpid(), l.getsockname()[1], flush=True)
 time.sleep(30)
 `;
 
@@ -62,29 +85,49 @@ for c in held:
     c.close()
 `;
 
-const PLAIN_CLIENTS = (port: number) => `
+// connects that are never accepted (port: argv[2] when 0)
+const PLAIN_CLIENTS = (port: number, clients = 2 * N) => `
 import socket, sys, time
 ip = sys.argv[1]
+port = ${port} or int(sys.argv[2])
 held = []
-for i in range(${2 * N}):
-    c = socket.socket(); c.setblocking(False); c.connect_ex((ip, ${port})); held.append(c)
+for i in range(${clients}):
+    c = socket.socket(); c.setblocking(False); c.connect_ex((ip, port)); held.append(c)
     time.sleep(0.02)
 time.sleep(1.3)
 `;
+
+/** resolves with the server's pid and port once it prints "ready <pid> <port>" (in pieces, maybe) */
+function ready(srv: ChildProcess): Promise<{ pid: number; port: number }> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    srv.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    srv.on('exit', (c) => (out += ` (exited ${c})`));
+    const t = setTimeout(() => reject(new Error(`server not ready: ${out}`)), 10_000);
+    srv.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready (\d+) (\d+)\n/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ pid: Number(m[1]), port: Number(m[2]) });
+      }
+    });
+  });
+}
 
 describeKernel('tcpsynbl on listeners the test fills', () => {
   let catalog: Catalog;
   let ns: NetnsPair;
   // what the catalogue picks here, and so how this kernel counts overflows
   let variant: string;
-  const countedBy = () => ({ fentry: 'fentry', kprobe: 'kprobe', tp_btf: 'drop_reason' })[variant] ?? null;
-  // the variant sees SYNs that meet a full queue (fentry/kprobe on tcp_conn_request)
-  const seesSynOverflows = () => variant === 'fentry' || variant === 'kprobe';
+  const countedBy = () => (variant.startsWith('fentry') ? 'fentry' : variant.startsWith('kprobe') ? 'kprobe' : variant === 'tp_btf' ? 'listener_drops' : null);
+  // kfree_skb passes rx_sk (6.11+): the listeners' drop counters give ListenDrops
+  const countsListenDrops = () => !variant.endsWith('_no_rx_sk') && variant !== 'tp_btf_backlog';
 
   beforeAll(async () => {
     catalog = await Catalog.discover();
     variant = catalog.get('tcpsynbl')!.variant!;
-    expect(['fentry', 'kprobe', 'tp_btf', 'tp_btf_backlog']).toContain(variant);
+    expect(['fentry', 'fentry_no_rx_sk', 'kprobe', 'kprobe_no_rx_sk', 'tp_btf', 'tp_btf_backlog']).toContain(variant);
     ns = netnsPair('tsb');
   });
   afterAll(async () => {
@@ -92,19 +135,15 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
     expect(await programsLeft()).toEqual([]);
   });
 
-  async function run(port: number, defer: boolean, clients: string, params: Record<string, unknown>, durationMs = 3500) {
-    const srv = ns.spawn(ns.b, ['python3', '-c', server(port, N, defer), ns.ipB]);
+  /** the listener in b (or, with host, on 127.0.0.1 in this namespace), the clients in a (or here) */
+  async function run(port: number, defer: boolean, clients: string, params: Record<string, unknown>, durationMs = 3500, host = false) {
+    const inNs = (ns_: string, cmd: string[]) => (host ? spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }) : ns.spawn(ns_, cmd));
+    const ip = host ? '127.0.0.1' : ns.ipB;
+    const srv = inNs(ns.b, ['python3', '-c', server(port, N, defer), ip]);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('server not ready')), 10_000);
-        srv.stdout!.on('data', (d: Buffer) => {
-          if (d.toString().includes('ready')) {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-      });
-      const before = nstat(ns.b, 'TcpExtListenOverflows');
+      const listener = await ready(srv);
+      const counter = (name: string) => nstat(host ? null : ns.b, `TcpExt${name}`);
+      const before = { overflows: counter('ListenOverflows'), drops: counter('ListenDrops') };
       let done!: Promise<void>;
       // the window ends when the clients are done (and at least durationMs passed), so every overflow
       // nstat counts happened while the probe was attached, however slow a loaded machine runs them
@@ -118,7 +157,7 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
           const minEnd = new Promise((r) => setTimeout(r, durationMs));
           // spawned, not exec'd: the job runs inline on this thread and its interval timers must tick
           done = new Promise((resolve, reject) => {
-            const c = ns.spawn(ns.a, ['python3', '-c', clients, ns.ipB]);
+            const c = inNs(ns.a, ['python3', '-c', clients, ip, String(listener.port)]);
             const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
             c.on('exit', (code) => {
               clearTimeout(t);
@@ -135,17 +174,39 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
         },
       })) as ResultEnvelope<SynblData>;
       await done;
-      return { result, data: result.data!, overflows: nstat(ns.b, 'TcpExtListenOverflows') - before, stoppedAt };
+      return {
+        result,
+        data: result.data!,
+        overflows: counter('ListenOverflows') - before.overflows,
+        listenDrops: counter('ListenDrops') - before.drops,
+        listener,
+        stoppedAt,
+      };
     } finally {
       srv.kill('SIGKILL');
     }
   }
 
+  /** the figures nstat gives, and the listener named with its process */
+  function expectNamed(data: SynblData, nstatOverflows: number, nstatDrops: number, where: { laddr: string; lport: number; netns: number; pid: number }) {
+    expect(data.overflows).toBe(countedBy() === null ? 0 : nstatOverflows);
+    expect(data.listenDrops).toBe(countsListenDrops() ? nstatDrops : null);
+    if (countedBy() === null) return;
+    const s = data.listenSockets.find((x) => x.lport === where.lport)!;
+    expect(s).toMatchObject({ family: 4, laddr: where.laddr, netns: where.netns, pid: where.pid, comm: 'python3', maxBacklog: N, overflows: nstatOverflows });
+    expect(s.synOverflows + s.ackOverflows).toBe(nstatOverflows);
+    expect(s.listenDrops).toBe(countsListenDrops() ? nstatDrops : null);
+  }
+
   it('shows queue lengths 0..N and counts every overflow nstat counts', async () => {
-    const { result, data, overflows, stoppedAt } = await run(7100, true, DEFER_CLIENTS(7100), { netns: ns.inoB, intervalMs: 1000 });
+    const { result, data, overflows, listenDrops, listener, stoppedAt } = await run(7100, true, DEFER_CLIENTS(7100), { netns: ns.inoB, intervalMs: 1000 });
     expect(result.variant).toBe(variant);
     expect(data.overflowsCountedBy).toBe(countedBy());
     expect(data.overflowReason).toBe(variant === 'tp_btf' ? 'TCP_LISTEN_OVERFLOW' : null);
+    // completed handshakes only: each is a listen drop, and the listener's counter also took their segments
+    expect(listenDrops).toBe(overflows);
+    expectNamed(data, overflows, listenDrops, { laddr: ns.ipB, lport: 7100, netns: ns.inoB, pid: listener.pid });
+    expect(data.listenSockets.find((x) => x.lport === 7100)?.synOverflows ?? 0).toBe(0);
     expect(data.listeners).toHaveLength(1);
     const l = data.listeners[0]!;
     expect(l).toMatchObject({ lport: 7100, maxBacklog: N, max: N });
@@ -174,29 +235,68 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
     expect(sum((x) => x.overflows)).toBe(seen);
   });
 
-  it('fills a plain listener up to N; filters by family and port', async () => {
-    const { result, data, overflows } = await run(7101, false, PLAIN_CLIENTS(7101), { netns: ns.inoB, lport: 7101 });
+  it('fills a plain listener up to N, counts the SYNs it refuses like nstat and names it; filters by family and port', async () => {
+    const { result, data, overflows, listenDrops, listener } = await run(7101, false, PLAIN_CLIENTS(7101), { netns: ns.inoB, lport: 7101 });
     expect(result.variant).toBe(variant);
     expect(data.overflowsCountedBy).toBe(countedBy());
     expect(data.listeners).toHaveLength(1);
     const l = data.listeners[0]!;
     expect(l).toMatchObject({ lport: 7101, maxBacklog: N, max: N });
     expect(l.hist.count).toBe(N + 1);
-    // the other N-1 SYNs found the queue full: nstat counts them, the kernel frees them as consumed
+    // the other N-1 SYNs (and their retransmissions) found the queue full: consumed, not freed as drops
     expect(overflows).toBeGreaterThanOrEqual(N - 1);
-    if (seesSynOverflows()) {
-      // fentry/kprobe at tcp_conn_request: the kernel's own test, so nstat's count exactly
-      expect(l.overflows).toBe(overflows);
-      expect(data.overflows).toBe(overflows);
-    } else {
-      // a drop-reason variant cannot see them, and says so
-      expect(l.overflows).toBe(0);
-      expect(result.warnings.join('\n')).toMatch(countedBy() === null ? /overflows are not counted/ : /SYNs refused by a full queue are not seen/);
-    }
+    expect(listenDrops).toBe(overflows);
+    expect(l.overflows).toBe(countedBy() === null ? 0 : overflows);
+    expectNamed(data, overflows, listenDrops, { laddr: ns.ipB, lport: 7101, netns: ns.inoB, pid: listener.pid });
+    if (countedBy() === 'listener_drops') expect(result.warnings.join('\n')).toMatch(/each listener's own drop counter/);
 
     const v6 = await run(7102, false, PLAIN_CLIENTS(7102), { netns: ns.inoB, family: 6 }, 2500);
     expect(v6.data.listeners).toEqual([]);
     const other = await run(7103, false, PLAIN_CLIENTS(7103), { netns: ns.inoB, lport: 7999 }, 2500);
     expect(other.data.listeners).toEqual([]);
+  });
+});
+
+describeKernel('tcpsynbl as a user runs it: the host namespace, loopback', () => {
+  it('counts the overflows and drops of a backlog-1 listener like nstat there, and names it', async () => {
+    const catalog = await Catalog.discover();
+    const variant = catalog.get('tcpsynbl')!.variant!;
+    const hostNs = statSync('/proc/self/ns/net').ino;
+    const srv = spawn('python3', ['-c', server(0, 1, false), '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const listener = await ready(srv);
+      const before = { o: nstat(null, 'TcpExtListenOverflows'), d: nstat(null, 'TcpExtListenDrops') };
+      let clients!: Promise<void>;
+      // every listener of this namespace, as nstat counts them all
+      const result = (await runJobInline('tcpsynbl', { netns: hostNs }, {
+        catalog,
+        durationMs: 4000,
+        onAttached: () => {
+          clients = new Promise((resolve, reject) => {
+            const c = spawn('python3', ['-c', PLAIN_CLIENTS(0, 12), '127.0.0.1', String(listener.port)], { stdio: 'ignore' });
+            c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clients exited with ${code}`))));
+          });
+        },
+      })) as ResultEnvelope<SynblData>;
+      await clients;
+      const overflows = nstat(null, 'TcpExtListenOverflows') - before.o;
+      const drops = nstat(null, 'TcpExtListenDrops') - before.d;
+      const data = result.data!;
+      // a dozen clients, two fit the queue (0, then 1 > 1 is not full), the rest retransmit their SYNs
+      expect(overflows).toBeGreaterThanOrEqual(10);
+      expect(data.overflows).toBe(variant === 'tp_btf_backlog' ? 0 : overflows);
+      expect(data.listenDrops).toBe(variant.endsWith('_no_rx_sk') || variant === 'tp_btf_backlog' ? null : drops);
+      if (variant === 'tp_btf_backlog') return;
+      expect(data.listenSockets.find((s) => s.lport === listener.port)).toMatchObject({
+        laddr: '127.0.0.1',
+        netns: hostNs,
+        pid: listener.pid,
+        comm: 'python3',
+        maxBacklog: 1,
+        overflows,
+      });
+    } finally {
+      srv.kill('SIGKILL');
+    }
   });
 });

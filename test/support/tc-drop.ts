@@ -73,9 +73,13 @@ export function tcDropPort(ns: string, dev: string, direction: 'ingress' | 'egre
   }
 }
 
-/** a TcpExt/Tcp counter of a namespace, absolute, without touching nstat's history */
-export function nstat(ns: string, counter: string): number {
-  const out = execFileSync('ip', ['netns', 'exec', ns, 'nstat', '-asz', counter], { encoding: 'utf8', timeout: 10_000 });
+/**
+ * A TcpExt/Tcp counter, absolute, without touching nstat's history: of a namespace made with
+ * `ip netns add`, or of this process's own (ns null).
+ */
+export function nstat(ns: string | null, counter: string): number {
+  const cmd = ['nstat', '-asz', counter];
+  const out = execFileSync(ns ? 'ip' : cmd[0]!, ns ? ['netns', 'exec', ns, ...cmd] : cmd.slice(1), { encoding: 'utf8', timeout: 10_000 });
   const line = out.split('\n').find((l) => l.startsWith(counter + ' '));
   return line ? Number(line.trim().split(/\s+/)[1]) : 0;
 }

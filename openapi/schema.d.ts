@@ -248,6 +248,14 @@ export interface components {
                 };
                 default: number;
             };
+            otlp: {
+                /** @description what a job may name in export.otlp; endpoints and headers are not shown */
+                destinations: {
+                    default: boolean;
+                    name: string;
+                    timeoutMs: number;
+                }[];
+            };
             port: number;
             rateLimit: {
                 burst: number;
@@ -413,6 +421,28 @@ export interface components {
             /** @description why counters is null */
             unavailable?: string;
         };
+        /** @description the OTLP export of a result: pending while it runs (at most 10 s), then ok or failed */
+        OtlpExport: {
+            /** @description HTTP attempts over all requests (each request at most 3) */
+            attempts: number;
+            destination: string;
+            /** @description log records (one per event) the collector accepted */
+            logRecords: number;
+            /** @description metric data points the collector accepted */
+            metricPoints: number;
+            /** @description failed: the last error, e.g. "metrics: no answer in time (3 attempts)" */
+            reason?: string;
+            /** @description what the collector answered it rejected (OTLP partial success) */
+            rejected?: {
+                logRecords: number;
+                message?: string;
+                metricPoints: number;
+            };
+            startedAt: string;
+            /** @enum {string} */
+            status: "pending" | "ok" | "failed";
+            tookMs?: number;
+        };
         /** @enum {string} */
         OutputKind: "histogram" | "events" | "report";
         ProbeInfo: {
@@ -489,6 +519,10 @@ export interface components {
             durationMs: number;
             endedAt: string;
             error?: components["schemas"]["JobError"];
+            /** @description jobs that asked for an export */
+            export?: {
+                otlp: components["schemas"]["OtlpExport"];
+            };
             host: {
                 hostname: string;
                 kernel: string;
@@ -592,6 +626,15 @@ export interface operations {
             };
             /** @description unknown-probe */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload-too-large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

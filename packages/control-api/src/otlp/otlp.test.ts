@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { log2Histogram, mergeHistograms, type ResultEnvelope } from '@sonde/probe-sdk';
+import { createApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { jobHooks } from '../hooks.js';
+import { JobStore } from '../store.js';
+import { FakeCatalog, FakeRunner } from '../test-fakes.js';
 import { postJob, testApp, waitFor, waitStatus, type TestApp } from '../test-helpers.js';
 import type { OtlpConfig, OtlpDestination } from './config.js';
 import type { OtlpExportOutcome } from './exporter.js';
@@ -74,6 +78,16 @@ describe('OTLP destinations in the server configuration', () => {
       { name: 'default', endpoint: 'https://otel.example:4318/base', headers: { authorization: 'Bearer abc' }, timeoutMs: 3000, default: true },
       { name: 'lab', endpoint: 'http://collector:4318', headers: { 'x-api-key': 'k-123' }, timeoutMs: 500, default: false },
     ]);
+  });
+
+  it('GET /v1/config lists the destination names, never endpoints or headers', async () => {
+    const config = loadConfig({ SONDE_OTLP_ENDPOINT: 'http://collector.internal:4318', SONDE_OTLP_HEADERS: 'x-api-key=s3cr3t-value' });
+    const store = new JobStore(':memory:');
+    open.push(store);
+    const a = createApp({ catalog: new FakeCatalog(), runner: new FakeRunner({ hooks: jobHooks(store) }), store, config });
+    const text = await (await a.request('/v1/config')).text();
+    expect(JSON.parse(text).otlp).toEqual({ destinations: [{ name: 'default', default: true, timeoutMs: 3000 }] });
+    expect(text).not.toMatch(/s3cr3t|collector\.internal|x-api-key/);
   });
 
   it('refuses bad destinations with clear problems and never echoes header values', () => {

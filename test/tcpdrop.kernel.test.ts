@@ -9,13 +9,23 @@
  *   - a SYN to a closed port of b (NO_SOCKET; b answers with a RST).
  * Each appears with the kernel's reason name, the test's addresses and ports, and a symbolized stack.
  *
- * Per kernel (features, not versions): the variant is the catalogue's — tp_btf where kfree_skb passes
- * rx_sk (6.11+: overflow drops carry the listener, state LISTEN), tp_btf_no_rx_sk before (6.1: no socket,
- * state '-', and a warning says so). A kernel without the TCP_LISTEN_OVERFLOW reason (6.1, 6.12) frees
- * the overflowing segment as NOT_SPECIFIED: the probe warns, and the test finds those drops there.
+ *   - SYNs refused at a full accept queue (a plain listener, no TCP_DEFER_ACCEPT): the kernel consumes
+ *     them, yet they are TCP_LISTEN_OVERFLOW drops in the report, nstat's ListenOverflows exactly, with the
+ *     listener named; `drops{reason=TCP_LISTEN_OVERFLOW} == 0` fails; the same on 127.0.0.1 in the host
+ *     namespace, as a user would run it.
+ * Each appears with the kernel's reason name, the test's addresses and ports, and a symbolized stack.
+ *
+ * Per kernel (features, not versions): the variant is the catalogue's — fentry (6.12), kprobe_no_rx_sk
+ * (6.1: fentry cannot attach to tcp_v4_syn_recv_sock there), tp_btf (6.18 here: no trampolines). The
+ * fentry/kprobe hooks see every overflow one by one and name the completed handshake's drop
+ * TCP_LISTEN_OVERFLOW where the kernel frees it as NOT_SPECIFIED (before 6.13); tp_btf counts the SYNs
+ * from the listener's drop counter. Without rx_sk (6.1) an inbound drop has no socket (state '-').
  */
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Catalog, hasFeature, runJobInline } from '@sonde/core-loader';
+import { evaluateCheck, parseAssertions } from '@sonde/checks';
+import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
@@ -23,6 +33,17 @@ import { nstat, tcDropPort, vethIn, type TcDrop } from './support/tc-drop.js';
 
 interface Flow { laddr: string; lport: number; raddr: string; rport: number; reason: string; count: number; state: string; flags: string }
 interface Ev { laddr: string; lport: number; raddr: string; rport: number; reason: string; state: string; flags: string; skaddr: string | null; netns: number; stack: string[]; location: string }
+interface Listening {
+  laddr: string;
+  lport: number;
+  netns: number;
+  pid: number | null;
+  comm: string | null;
+  listenDrops: number | null;
+  overflows: number;
+  synOverflows: number;
+  ackOverflows: number;
+}
 interface DropData {
   total: number;
   reasons: Array<{ reason: string; value: number; subsystem: string; count: number }>;
@@ -30,6 +51,7 @@ interface DropData {
   stacks: Array<{ reason: string; count: number; frames: string[] }>;
   events: Ev[];
   eventsOmitted: number;
+  listenOverflows: { count: number; countedBy: string | null; listenDrops: number | null; listeners: Listening[] };
 }
 
 const N = 4;
@@ -37,18 +59,48 @@ const P_OVERFLOW = 7000;
 const P_TC_IN = 7001;
 const P_TC_OUT = 7002;
 const P_CLOSED = 7003;
+const P_PLAIN = 7004;
 
-// the never-accepting listener: prints "ready" once listening
+// the never-accepting listener (argv: address, port, backlog, defer 0|1): prints "ready <pid> <port>"
 const SERVER = `
-import socket, sys, time
+import os, socket, sys, time
 l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 30)
-l.bind((sys.argv[1], ${P_OVERFLOW}))
-l.listen(${N})
-print("ready", flush=True)
+if sys.argv[4] == '1':
+    l.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 30)
+l.bind((sys.argv[1], int(sys.argv[2])))
+l.listen(int(sys.argv[3]))
+sys.stdout.write("ready %d %d\\n" % (os.getpid(), l.getsockname()[1])); sys.stdout.flush()
 time.sleep(30)
 `;
+
+// connects to argv[1]:argv[2] that are never accepted, 20 ms apart; prints JSON of the local ports
+const PLAIN = (clients: number) => `
+import json, socket, sys, time
+held = []
+for i in range(${clients}):
+    c = socket.socket(); c.setblocking(False); c.connect_ex((sys.argv[1], int(sys.argv[2]))); held.append(c)
+    time.sleep(0.02)
+time.sleep(1.3)
+print(json.dumps([c.getsockname()[1] for c in held]), flush=True)
+`;
+
+/** resolves with the server's pid and port once it prints them */
+function ready(srv: ReturnType<typeof spawn>): Promise<{ pid: number; port: number }> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    srv.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const t = setTimeout(() => reject(new Error(`server not ready: ${out}`)), 10_000);
+    srv.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready (\d+) (\d+)\n/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ pid: Number(m[1]), port: Number(m[2]) });
+      }
+    });
+  });
+}
 
 // every client of the scenario; prints JSON with the local ports it used
 const CLIENTS = `
@@ -82,10 +134,15 @@ print(json.dumps(out), flush=True)
 describeKernel('tcpdrop on drops the test causes', () => {
   let catalog: Catalog;
   let ns: NetnsPair;
+  let variant: string;
   const tcs: TcDrop[] = [];
+  const countedBy = () => (variant.startsWith('fentry') ? 'fentry' : variant.startsWith('kprobe') ? 'kprobe' : variant === 'tp_btf' ? 'listener_drops' : null);
+  const rxSk = () => !variant.endsWith('_no_rx_sk');
 
   beforeAll(async () => {
     catalog = await Catalog.discover();
+    variant = catalog.get('tcpdrop')!.variant!;
+    expect(['fentry', 'kprobe', 'tp_btf', 'fentry_no_rx_sk', 'kprobe_no_rx_sk', 'tp_btf_no_rx_sk']).toContain(variant);
     ns = netnsPair('tdr');
     tcs.push(tcDropPort(ns.b, vethIn(ns.b), 'ingress', P_TC_IN));
     tcs.push(tcDropPort(ns.a, vethIn(ns.a), 'egress', P_TC_OUT));
@@ -97,18 +154,11 @@ describeKernel('tcpdrop on drops the test causes', () => {
   });
 
   async function scenario(params: Record<string, unknown>, durationMs = 4500) {
-    const server = ns.spawn(ns.b, ['python3', '-c', SERVER, ns.ipB]);
+    const server = ns.spawn(ns.b, ['python3', '-c', SERVER, ns.ipB, String(P_OVERFLOW), String(N), '1']);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('server not ready')), 10_000);
-        server.stdout!.on('data', (d: Buffer) => {
-          if (d.toString().includes('ready')) {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-      });
+      const listener = await ready(server);
       const overflowsBefore = nstat(ns.b, 'TcpExtListenOverflows');
+      const dropsBefore = nstat(ns.b, 'TcpExtListenDrops');
       let clients!: Promise<{ closed: number; tcIn: number; tcOut: number; late: number[]; refused?: boolean }>;
       const result = (await runJobInline('tcpdrop', params, {
         catalog,
@@ -125,7 +175,8 @@ describeKernel('tcpdrop on drops the test causes', () => {
       })) as ResultEnvelope<DropData>;
       const ports = await clients;
       const overflows = nstat(ns.b, 'TcpExtListenOverflows') - overflowsBefore;
-      return { result, data: result.data!, ports, overflows };
+      const listenDrops = nstat(ns.b, 'TcpExtListenDrops') - dropsBefore;
+      return { result, data: result.data!, ports, overflows, listenDrops, listener };
     } finally {
       server.kill('SIGKILL');
     }
@@ -138,45 +189,52 @@ describeKernel('tcpdrop on drops the test causes', () => {
     expect(frames.some((f) => /^(bpf_prog_|bpf_trace_run)/.test(f))).toBe(false);
   };
 
+  /** listenOverflows equal nstat's, and the listener named with its process */
+  function expectListener(d: DropData, overflows: number, listenDrops: number, where: { laddr: string; lport: number; netns: number; pid: number }) {
+    expect(d.listenOverflows.countedBy).toBe(countedBy());
+    expect(d.listenOverflows.count).toBe(overflows);
+    expect(d.listenOverflows.listenDrops).toBe(rxSk() ? listenDrops : null);
+    expect(d.listenOverflows.listeners.find((l) => l.lport === where.lport)).toMatchObject({
+      laddr: where.laddr,
+      netns: where.netns,
+      pid: where.pid,
+      comm: 'python3',
+      overflows,
+      listenDrops: rxSk() ? listenDrops : null,
+    });
+  }
+
   it('names each reason, counts overflows like nstat, and symbolizes the stacks', async () => {
-    const { result, data, ports, overflows } = await scenario({ netns: ns.inoB, eventLimit: 500 });
+    const { result, data, ports, overflows, listenDrops, listener } = await scenario({ netns: ns.inoB, eventLimit: 500 });
     expect(result.stoppedBy).toBe('deadline');
-    const variant = catalog.get('tcpdrop')!.variant;
-    expect(['tp_btf', 'tp_btf_no_rx_sk']).toContain(variant);
     expect(result.variant).toBe(variant);
     const warnings = result.warnings.join('\n');
     // without rx_sk an inbound drop has no socket yet: the probe says so
-    expect(/passes no rx_sk/.test(warnings)).toBe(variant === 'tp_btf_no_rx_sk');
+    expect(/passes no rx_sk/.test(warnings)).toBe(!rxSk());
     expect(ports.refused).toBe(true);
 
-    // (1) accept-queue overflow: nstat counts them in b
+    // (1) accept-queue overflow: nstat counts them in b; every variant here counts them (fentry/kprobe one
+    // by one, naming the drop the kernel frees as NOT_SPECIFIED before 6.13; tp_btf by the drop reason)
+    expect(countedBy()).not.toBeNull();
     expect(overflows).toBeGreaterThanOrEqual(N);
-    const hasReason = hasFeature({ kind: 'btf_enum_value', enum: 'skb_drop_reason', name: 'SKB_DROP_REASON_TCP_LISTEN_OVERFLOW' });
-    expect(/no TCP_LISTEN_OVERFLOW drop reason/.test(warnings)).toBe(!hasReason);
-    const ovReason = hasReason ? 'TCP_LISTEN_OVERFLOW' : 'NOT_SPECIFIED';
-    // the overflowing late clients' data segments (PSH): on a kernel without the reason they are
-    // NOT_SPECIFIED drops next to the bare ACKs TCP_DEFER_ACCEPT drops (flags ACK only, or-ed in per flow)
+    // completed handshakes only: each is a listen drop
+    expect(listenDrops).toBe(overflows);
+    const ovReason = 'TCP_LISTEN_OVERFLOW';
+    // the overflowing late clients' data segments (PSH)
     const ovFlows = data.flows.filter((f) => f.reason === ovReason && f.lport === P_OVERFLOW && f.flags.includes('PSH'));
     for (const f of ovFlows) {
-      expect(f).toMatchObject({ laddr: ns.ipB, lport: P_OVERFLOW, raddr: ns.ipA, state: variant === 'tp_btf' ? 'LISTEN' : '-' });
+      // the listener: rx_sk (6.11+) or the one the hook saw
+      expect(f).toMatchObject({ laddr: ns.ipB, lport: P_OVERFLOW, raddr: ns.ipA, state: 'LISTEN' });
       expect(ports.late).toContain(f.rport);
       expect(f.flags).toContain('ACK');
     }
     // the first late client got the last place in the queue; the other N overflowed
     expect(new Set(ovFlows.map((f) => f.rport)).size).toBe(N);
-    const ovDrops = ovFlows.reduce((n, f) => n + f.count, 0);
-    if (hasReason) {
-      // every overflow nstat saw in b is a TCP_LISTEN_OVERFLOW drop, and nothing else is
-      expect(count(data, 'TCP_LISTEN_OVERFLOW')).toBe(overflows);
-      expect(ovDrops).toBe(overflows);
-      expect(data.events.filter((e) => e.reason === 'TCP_LISTEN_OVERFLOW').length).toBe(overflows);
-    } else {
-      // no name for them: each overflow frees its segment as NOT_SPECIFIED; those flows also hold at
-      // most one deferred bare ACK per overflowing client
-      expect(count(data, 'TCP_LISTEN_OVERFLOW')).toBe(0);
-      expect(ovDrops).toBeGreaterThanOrEqual(overflows);
-      expect(ovDrops).toBeLessThanOrEqual(overflows + N);
-    }
+    // every overflow nstat saw in b is a TCP_LISTEN_OVERFLOW drop, and nothing else is
+    expect(count(data, ovReason)).toBe(overflows);
+    expect(ovFlows.reduce((n, f) => n + f.count, 0)).toBe(overflows);
+    expect(data.events.filter((e) => e.reason === ovReason).length).toBe(overflows);
+    expectListener(data, overflows, listenDrops, { laddr: ns.ipB, lport: P_OVERFLOW, netns: ns.inoB, pid: listener.pid });
 
     // (2) tc: at b's ingress, before any socket: tuple from the headers, local = destination
     expect(count(data, 'TC_INGRESS')).toBeGreaterThanOrEqual(1);
@@ -215,6 +273,7 @@ describeKernel('tcpdrop on drops the test causes', () => {
 
   it('keeps only the filtered namespace and ports: the egress drop, with the client socket', async () => {
     const { data, ports } = await scenario({ netns: ns.inoA, rport: P_TC_OUT, eventLimit: 1 }, 4000);
+    expect(data.listenOverflows.count).toBe(0);
     expect(data.reasons.map((r) => r.reason)).toEqual(['TC_EGRESS']);
     expect(data.total).toBeGreaterThanOrEqual(1);
     expect(data.flows).toHaveLength(1);
@@ -224,5 +283,98 @@ describeKernel('tcpdrop on drops the test causes', () => {
     expect(data.events[0]!.skaddr).toMatch(/^0x[0-9a-f]+$/);
     expect(data.eventsOmitted).toBe(data.total - 1);
     symbolized(data.stacks[0]!.frames);
+  });
+
+  it('counts the SYNs a full accept queue refuses (consumed, not freed as drops) like nstat, names the listener, and fails the README check', async () => {
+    const server = ns.spawn(ns.b, ['python3', '-c', SERVER, ns.ipB, String(P_PLAIN), String(N), '0']);
+    try {
+      const listener = await ready(server);
+      const before = { o: nstat(ns.b, 'TcpExtListenOverflows'), d: nstat(ns.b, 'TcpExtListenDrops') };
+      let clients!: Promise<number[]>;
+      const result = (await runJobInline('tcpdrop', { netns: ns.inoB, lport: P_PLAIN }, {
+        catalog,
+        durationMs: 4000,
+        onAttached: () => {
+          clients = new Promise((resolve, reject) => {
+            try {
+              resolve(JSON.parse(ns.exec(ns.a, ['python3', '-c', PLAIN(2 * N), ns.ipB, String(P_PLAIN)], 20_000)));
+            } catch (e) {
+              reject(e);
+            }
+          });
+        },
+      })) as ResultEnvelope<DropData>;
+      const ports = await clients;
+      const overflows = nstat(ns.b, 'TcpExtListenOverflows') - before.o;
+      const listenDrops = nstat(ns.b, 'TcpExtListenDrops') - before.d;
+      const data = result.data!;
+      // N+1 fit (0..N), the other N-1 SYNs and their retransmissions meet a full queue
+      expect(overflows).toBeGreaterThanOrEqual(N - 1);
+      expect(listenDrops).toBe(overflows);
+      expect(count(data, 'TCP_LISTEN_OVERFLOW')).toBe(overflows);
+      expectListener(data, overflows, listenDrops, { laddr: ns.ipB, lport: P_PLAIN, netns: ns.inoB, pid: listener.pid });
+      const l = data.listenOverflows.listeners.find((x) => x.lport === P_PLAIN)!;
+      expect(l.synOverflows).toBe(overflows);
+      if (countedBy() === 'listener_drops') {
+        // no hook sees them one by one: counted per listener, not as flows
+        expect(result.warnings.join('\n')).toMatch(/each listener's own drop counter/);
+      } else {
+        // one by one at tcp_conn_request: flows from the clients' ports, SYN, at the listener
+        const syn = data.flows.filter((f) => f.reason === 'TCP_LISTEN_OVERFLOW');
+        expect(syn.reduce((n, f) => n + f.count, 0)).toBe(overflows);
+        for (const f of syn) {
+          expect(f).toMatchObject({ laddr: ns.ipB, lport: P_PLAIN, raddr: ns.ipA, state: 'LISTEN', flags: 'SYN' });
+          expect(ports).toContain(f.rport);
+        }
+        expect(data.events.find((e) => e.reason === 'TCP_LISTEN_OVERFLOW')!.location).toMatch(/^tcp_conn_request\+0x/);
+      }
+      // the README's CI example fails while the kernel drops SYNs
+      const rep = evaluateCheck(result, parseAssertions(['drops{reason=TCP_LISTEN_OVERFLOW} == 0']));
+      expect(rep.results[0]).toMatchObject({ outcome: 'fail', actual: String(overflows) });
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+});
+
+describeKernel('tcpdrop as a user runs it: the host namespace, loopback', () => {
+  it('counts the SYNs a backlog-1 listener refuses like nstat there, and names it', async () => {
+    const catalog = await Catalog.discover();
+    const variant = catalog.get('tcpdrop')!.variant!;
+    const hostNs = statSync('/proc/self/ns/net').ino;
+    const srv = spawn('python3', ['-c', SERVER, '127.0.0.1', '0', '1', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const listener = await ready(srv);
+      const before = { o: nstat(null, 'TcpExtListenOverflows'), d: nstat(null, 'TcpExtListenDrops') };
+      let clients!: Promise<void>;
+      // every drop of this namespace, as nstat counts them all
+      const result = (await runJobInline('tcpdrop', { netns: hostNs }, {
+        catalog,
+        durationMs: 4000,
+        onAttached: () => {
+          clients = new Promise((resolve, reject) => {
+            const c = spawn('python3', ['-c', PLAIN(12), '127.0.0.1', String(listener.port)], { stdio: 'ignore' });
+            c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clients exited with ${code}`))));
+          });
+        },
+      })) as ResultEnvelope<DropData>;
+      await clients;
+      const overflows = nstat(null, 'TcpExtListenOverflows') - before.o;
+      const drops = nstat(null, 'TcpExtListenDrops') - before.d;
+      const data = result.data!;
+      expect(overflows).toBeGreaterThanOrEqual(10);
+      expect(data.listenOverflows.count).toBe(overflows);
+      expect(data.reasons.find((r) => r.reason === 'TCP_LISTEN_OVERFLOW')?.count).toBe(overflows);
+      expect(data.listenOverflows.listenDrops).toBe(variant.endsWith('_no_rx_sk') ? null : drops);
+      expect(data.listenOverflows.listeners.find((l) => l.lport === listener.port)).toMatchObject({
+        laddr: '127.0.0.1',
+        netns: hostNs,
+        pid: listener.pid,
+        comm: 'python3',
+        overflows,
+      });
+    } finally {
+      srv.kill('SIGKILL');
+    }
   });
 });

@@ -87,7 +87,7 @@ export class JobContext implements ProbeContext {
       try {
         const obj = this.loadVariant(variant, opts);
         if (refused) this.warn(`hook variant ${refused.verifier.variant} was refused by the verifier here (${refused.verifier.program}); running ${variant.name}`);
-        return this.attached(obj, variant);
+        return this.attached(obj, variant, opts);
       } catch (err) {
         if (!(err instanceof VerifierRejectedError)) throw err;
         refused = err;
@@ -127,14 +127,16 @@ export class JobContext implements ProbeContext {
     return obj;
   }
 
-  private attached(obj: BpfObject, variant: HookVariant): LoadedBpf {
+  private attached(obj: BpfObject, variant: HookVariant, opts: LoadOptions): LoadedBpf {
     this.variant = variant.name;
+    const loaded = new Loaded(obj, variant.name);
+    opts.onAttach?.(loaded);
     if (this.budget) this.meterBudget(obj, this.budget);
     const at = Date.now();
     this.deadline = at + this.durationMs;
     if (!this.signal.aborted) this.arm(this.deadline);
     this.hooks.attached(variant.name, at);
-    return new Loaded(obj, variant.name);
+    return loaded;
   }
 
   wait(ms?: number): Promise<boolean> {

@@ -60,6 +60,11 @@ export interface LoadOptions {
   globals?: Record<string, GlobalValue>;
   /** map name -> max_entries, set before load */
   maxEntries?: Record<string, number>;
+  /**
+   * Runs once the programs are attached, before the job is announced as attached: a baseline read (an
+   * iterator pass) that traffic started on "attached" must not precede.
+   */
+  onAttach?: (bpf: LoadedBpf) => void;
 }
 
 /** All entries of a map, read with one batch lookup: key i is keys[i*keySize ..]. */

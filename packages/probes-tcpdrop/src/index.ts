@@ -182,6 +182,8 @@ export default defineProbe({
       globals: { ...globalsFor(p, notSpecified), targ_overflow_reason: overflowReason, ...listenerGlobals() },
       // task.h's owner map is unused here: keep it small
       maxEntries: { sk_owners: 64, events: ringSize(p.eventLimit) },
+      // the baseline: each listener's drop counter when the job starts (listen() during the job adds the others)
+      onAttach: (b) => passListeners(b, 'tcpdrop', 'tcpdrop_listeners'),
     });
     const rxSk = !bpf.variant.endsWith('_no_rx_sk');
     const hook = bpf.variant.replace('_no_rx_sk', '');
@@ -198,8 +200,6 @@ export default defineProbe({
     else if (countedBy === null) ctx.warn('listen overflows are not counted on this kernel: no fentry or kprobe on tcp_conn_request, and no TCP_LISTEN_OVERFLOW drop reason');
     if (countedBy === 'listener_drops' && (p.rport.length > 0 || p.raddr))
       ctx.warn('rport/raddr filters: SYNs refused at a full accept queue are counted per listener, whatever their remote side');
-    // the baseline: each listener's drop counter when the job starts (listen() during the job adds the others)
-    passListeners(bpf, 'tcpdrop', 'tcpdrop_listeners');
     await ctx.wait();
     // still attached: this read includes everything up to now
     const sockets = passListeners(bpf, 'tcpdrop', 'tcpdrop_listeners').map((l) => listenerFigures(l, countedBy, rxSk));

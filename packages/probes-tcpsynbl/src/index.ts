@@ -123,7 +123,11 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpsynblData> {
     const reason = dropReasons(ctx.kernelEnum('skb_drop_reason')).value('TCP_LISTEN_OVERFLOW');
-    const bpf = await ctx.load({ globals: { ...globalsFor(p, reason ?? 0), ...listenerGlobals() } });
+    const bpf = await ctx.load({
+      globals: { ...globalsFor(p, reason ?? 0), ...listenerGlobals() },
+      // the baseline: each listener's drop counter when the job starts (listen() during the job adds the others)
+      onAttach: (b) => passListeners(b, 'tcpsynbl', 'tcpsynbl_listeners'),
+    });
     const countedBy = overflowMethod(bpf.variant);
     const rxSk = bpf.variant === 'fentry' || bpf.variant === 'kprobe' || bpf.variant === 'tp_btf';
     if (countedBy === 'listener_drops')
@@ -133,8 +137,6 @@ export default defineProbe({
     else if (countedBy === null)
       ctx.warn('overflows are not counted on this kernel: no fentry or kprobe on tcp_conn_request/tcp_v4_syn_recv_sock, and no kfree_skb reason TCP_LISTEN_OVERFLOW');
     if (!rxSk) ctx.warn('listenDrops is not counted on this kernel: kfree_skb passes no rx_sk (6.11+), overflows are');
-    // the baseline: each listener's drop counter when the job starts (listen() during the job adds the others)
-    passListeners(bpf, 'tcpsynbl', 'tcpsynbl_listeners');
     const read = (): { raw: RawBacklog[]; sockets: ListenerSocket[] } => {
       const sockets = passListeners(bpf, 'tcpsynbl', 'tcpsynbl_listeners').map((l) => listenerFigures(l, countedBy, rxSk));
       const raw = decodeBacklogs(bpf.readMap('backlogs'));

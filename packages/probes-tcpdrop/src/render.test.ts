@@ -21,6 +21,14 @@ const data: TcpdropData = {
     },
   ],
   eventsOmitted: 2,
+  listenOverflows: {
+    count: 2,
+    countedBy: 'listener_drops',
+    listenDrops: 2,
+    listeners: [
+      { family: 4, laddr: '10.0.0.2', lport: 7000, netns: 4026532304, pid: 4242, comm: 'python3', uid: 0, maxBacklog: 4, backlog: 5, backlogPeak: 5, listenDrops: 2, overflows: 2, synOverflows: 0, ackOverflows: 2, opened: false, closed: false },
+    ],
+  },
 };
 
 describe('renderTcpdrop', () => {
@@ -37,6 +45,13 @@ describe('renderTcpdrop', () => {
     expect(out).toContain('3 TCP drops\n\nBY REASON\nCOUNT REASON\n    2 TCP_LISTEN_OVERFLOW\n    1 NO_SOCKET\n');
     expect(out).toContain('BY FLOW (top 1 of 2)\nCOUNT LADDR:LPORT   RADDR:RPORT    STATE  FLAGS   REASON\n    2 10.0.0.2:7000 10.0.0.1:40000 LISTEN PSH|ACK TCP_LISTEN_OVERFLOW\n');
     expect(out).toContain('BY STACK (top 1 of 2)\n2 TCP_LISTEN_OVERFLOW\n\tsk_skb_reason_drop+0x90\n\ttcp_v4_rcv+0x5d1\n');
+    expect(out).toContain(
+      [
+        'LISTENERS (2 listen overflows counted by listener_drops; listen drops 2)',
+        'LISTENER           NETNS  PID COMM    QUEUE_PEAK LIMIT LISTEN_DROPS OVERFLOWS SYN ACK',
+        '10.0.0.2:7000 4026532304 4242 python3          5     4            2         2   0   2',
+      ].join('\n'),
+    );
   });
   it('says so when nothing matched', () => {
     expect(renderTcpdrop({ ...data, total: 0, events: [], eventsOmitted: 0, reasons: [], flows: [], stacks: [] })).toBe('no TCP drops matched\n');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MapDump } from '@sonde/probe-sdk';
-import { byMaxBacklog, decodeBacklogs, deltaListeners, KEY_SIZE, MAX_SLOTS, toListeners, VALUE_SIZE } from './decode.js';
+import { addSynOverflows, byMaxBacklog, decodeBacklogs, deltaListeners, KEY_SIZE, MAX_SLOTS, toListeners, VALUE_SIZE } from './decode.js';
 import { renderTcpsynbl } from './render.js';
 
 interface E { max: number; lport: number; slots: Record<number, number>; sum: number; seen: number; overflows: number }
@@ -68,7 +68,7 @@ describe('tcpsynbl decode', () => {
 describe('renderTcpsynbl', () => {
   it('prints backlog_max blocks with the histogram, then the listeners', () => {
     const ls = toListeners(decodeBacklogs(dump([a])));
-    const out = renderTcpsynbl({ byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, overflowReason: null, overflowsCountedBy: 'fentry' });
+    const out = renderTcpsynbl({ byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, listenDrops: 16, overflowReason: null, overflowsCountedBy: 'fentry', listenSockets: [] });
     expect(out).toBe(
       [
         'backlog_max = 4',
@@ -86,14 +86,32 @@ describe('renderTcpsynbl', () => {
   });
   it('says how overflows were counted when that misses some, or when they were not counted', () => {
     const ls = toListeners(decodeBacklogs(dump([a])));
-    const base = { byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16 };
-    expect(renderTcpsynbl({ ...base, overflowReason: 'TCP_LISTEN_OVERFLOW', overflowsCountedBy: 'drop_reason' })).toMatch(
-      /\(overflows: completed handshakes only, from drop reason TCP_LISTEN_OVERFLOW; SYNs refused by a full queue not seen\)\n$/,
+    const base = { byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, listenDrops: 16, listenSockets: [] };
+    expect(renderTcpsynbl({ ...base, overflowReason: 'TCP_LISTEN_OVERFLOW', overflowsCountedBy: 'listener_drops' })).toMatch(
+      /\(overflows: completed handshakes by drop reason TCP_LISTEN_OVERFLOW, SYNs refused by a full queue from each listener's drop counter\)\n$/,
     );
     expect(renderTcpsynbl({ ...base, overflowReason: null, overflowsCountedBy: null })).toMatch(/\(overflows not counted on this kernel: .*\)\n$/);
     expect(renderTcpsynbl({ ...base, overflowReason: null, overflowsCountedBy: 'kprobe' })).toMatch(/ 7100 +4 +5 +4 +16\n$/);
   });
+  it('names the listening sockets that overflowed', () => {
+    const ls = toListeners(decodeBacklogs(dump([a])));
+    const sock = { family: 4 as const, laddr: '127.0.0.1', lport: 7100, netns: 4026531833, pid: 4242, comm: 'python3', uid: 0, maxBacklog: 4, backlog: 5, backlogPeak: 5, listenDrops: 16, overflows: 16, synOverflows: 12, ackOverflows: 4, opened: false, closed: true };
+    const out = renderTcpsynbl({ byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, listenDrops: 16, overflowReason: null, overflowsCountedBy: 'fentry', listenSockets: [sock] });
+    expect(out.split('\n').slice(-3)).toEqual([
+      'LISTENER                     NETNS  PID COMM    QUEUE_PEAK LIMIT LISTEN_DROPS OVERFLOWS SYN ACK',
+      '127.0.0.1:7100 (closed) 4026531833 4242 python3          5     4           16        16  12   4',
+      '',
+    ]);
+  });
+  it('adds the SYN overflows counted per listening socket to its (limit, port) row', () => {
+    const raw = decodeBacklogs(dump([a]));
+    const sock = (lport: number, synOverflows: number) => ({ family: 4 as const, laddr: '0.0.0.0', lport, netns: 1, pid: null, comm: null, uid: 0, maxBacklog: 4, backlog: 0, backlogPeak: 5, listenDrops: synOverflows, overflows: synOverflows, synOverflows, ackOverflows: 0, opened: false, closed: false });
+    const out = toListeners(addSynOverflows(raw, [sock(7100, 3), sock(7200, 2), sock(7300, 0)]));
+    expect(out.map((l) => [l.lport, l.hist.count, l.overflows])).toEqual([[7100, 5, 19], [7200, 0, 2]]);
+    // the map's rows are not changed
+    expect(raw[0]!.overflows).toBe(16);
+  });
   it('says so when nothing was added', () => {
-    expect(renderTcpsynbl({ byMaxBacklog: [], listeners: [], overflows: 0, overflowReason: null, overflowsCountedBy: null })).toBe('no connections joined a matching accept queue\n');
+    expect(renderTcpsynbl({ byMaxBacklog: [], listeners: [], overflows: 0, listenDrops: null, overflowReason: null, overflowsCountedBy: null, listenSockets: [] })).toBe('no connections joined a matching accept queue\n');
   });
 });

@@ -15,12 +15,19 @@ import { programsLeft } from './kernel.js';
 import { netnsPair, type NetnsPair } from './netns.js';
 import { echoServer, type EchoServer } from './traffic.js';
 import { runWhile } from './job-while.js';
+import { countedRun, type Counted } from './nstat.js';
 
 export interface ConnectTarget {
   host: string;
   port: number;
   /** non-blocking connect (connect_ex + poll) instead of a blocking one */
   nonblocking?: boolean;
+  /** how long to wait for the outcome, s (3): a non-blocking connect still pending then is closed (aborted by its owner) */
+  waitS?: number;
+  /** TCP_SYNCNT: SYN retransmits before the kernel gives up (ETIMEDOUT after 1 s + 2 s with 1) */
+  syncnt?: number;
+  /** once connected, close with SO_LINGER 0: a RST instead of a FIN (ESTABLISHED -> CLOSE) */
+  reset?: boolean;
 }
 
 export interface ConnectResult extends ConnectTarget {
@@ -39,7 +46,7 @@ export interface ClientRun {
 }
 
 const PRELUDE = `
-import ctypes, json, os, socket, sys, time, select, errno as E
+import ctypes, json, os, socket, struct, sys, time, select, errno as E
 ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)
 `;
 
@@ -48,19 +55,26 @@ out = []
 for t in json.loads(sys.argv[2]):
     fam = socket.AF_INET6 if ':' in t['host'] else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
+    if t.get('syncnt'):
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, t['syncnt'])
+    wait = t.get('waitS', 3)
     t0 = time.perf_counter()
     if t.get('nonblocking'):
         s.setblocking(False)
         rc = s.connect_ex((t['host'], t['port']))
         if rc == E.EINPROGRESS:
-            select.select([], [s], [], 3)
+            select.select([], [s], [], wait)
             rc = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if rc == 0 and not select.select([], [s], [], 0)[1]:
+                rc = E.EINPROGRESS
     else:
-        s.settimeout(3)
+        s.settimeout(wait)
         rc = s.connect_ex((t['host'], t['port']))
     us = (time.perf_counter() - t0) * 1e6
     lport = s.getsockname()[1]
     out.append(dict(t, lport=lport, errno=rc, us=us))
+    if rc == 0 and t.get('reset'):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
     s.close()
     time.sleep(0.005)
 print(json.dumps(dict(pid=os.getpid(), comm=sys.argv[1], results=out)), flush=True)
@@ -147,6 +161,8 @@ export interface ConnSuite<D> {
   readonly echo: EchoServer;
   /** run a job; once attached, run `work` (the children); the job lasts until work is done + 300 ms */
   traced<T>(params: Record<string, unknown>, work: () => Promise<T>): Promise<{ result: ResultEnvelope<D>; data: D; work: T }>;
+  /** the same, with namespace `ns`'s counters read by nstat just before `work` and once it has settled (nstat.ts) */
+  counted<T>(params: Record<string, unknown>, ns: string, work: () => Promise<T>): Promise<Counted<D, T>>;
 }
 
 /**
@@ -188,6 +204,9 @@ export function connSuite<D>(probe: string, tag: string, opts: { echo?: boolean 
       const { result, traffic } = await runWhile<D, T>(probe, params, work, { catalog: made(catalog, 'catalog') });
       expect(result.stoppedBy, 'the job outlived its work').toBe('cancel');
       return { result, data: result.data!, work: traffic };
+    },
+    counted<T>(params: Record<string, unknown>, ns: string, work: () => Promise<T>) {
+      return countedRun<D, T>(made(catalog, 'catalog'), probe, params, ns, work);
     },
   };
 }

@@ -1,0 +1,92 @@
+/**
+ * The kernel's own counters of a test namespace, read the way a user reads them — `nstat -asz`
+ * inside it (absolute values, zeros listed, nstat's history file left alone) — independently of
+ * sonde's own reader, and a job that watches the namespace while the test's traffic runs, with the
+ * counters read just before the traffic and just after it has settled, the job still attached.
+ */
+import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
+import type { Catalog } from '@sonde/core-loader';
+import type { CrossCheck, ResultEnvelope } from '@sonde/probe-sdk';
+import { runWhile } from './job-while.js';
+
+/** nstat name (`TcpActiveOpens`, `TcpExtListenOverflows`, `IpExtOutOctets`) → absolute value */
+export type Nstat = Map<string, number>;
+
+/** every counter of namespace `ns` (an `ip netns` name; null: this process's) */
+export function nstatAll(ns: string | null): Nstat {
+  const cmd = ['nstat', '-asz'];
+  const out = execFileSync(ns ? 'ip' : 'nstat', ns ? ['netns', 'exec', ns, ...cmd] : cmd.slice(1), { encoding: 'utf8', timeout: 10_000 });
+  const set: Nstat = new Map();
+  for (const line of out.split('\n')) {
+    const m = /^(\w+)\s+(\d+)/.exec(line);
+    if (m) set.set(m[1]!, Number(m[2]));
+  }
+  return set;
+}
+
+/** end − start of each nstat name; a name neither read has is an error (a typo, not a zero) */
+export function nstatDelta(start: Nstat, end: Nstat): (name: string) => number {
+  return (name) => {
+    const a = start.get(name);
+    const b = end.get(name);
+    if (a === undefined || b === undefined) throw new Error(`nstat has no ${name}`);
+    return b - a;
+  };
+}
+
+export interface Counted<D, T> {
+  result: ResultEnvelope<D>;
+  data: D;
+  traffic: T;
+  /** the nstat delta of one counter over the traffic (nstat name) */
+  delta(name: string): number;
+  /** the moved counters, for the log */
+  moved: Record<string, number>;
+}
+
+/**
+ * Run `probe` (filtered to the namespace by the caller's params) and, once attached, read `ns`'s
+ * counters, run the traffic, wait `settleMs` for the last ACKs and state changes, read them again,
+ * then stop the job. The job's window holds the test's: the kernel figure is the test's ground truth.
+ */
+export async function countedRun<D, T>(
+  catalog: Catalog,
+  probe: string,
+  params: Record<string, unknown>,
+  ns: string,
+  traffic: () => Promise<T>,
+  settleMs = 300,
+): Promise<Counted<D, T>> {
+  let start: Nstat | undefined;
+  let end: Nstat | undefined;
+  const { result, traffic: t } = await runWhile<D, T>(
+    probe,
+    params,
+    async () => {
+      start = nstatAll(ns);
+      const out = await traffic();
+      await new Promise((r) => setTimeout(r, settleMs));
+      end = nstatAll(ns);
+      return out;
+    },
+    { catalog, settleMs: 100 },
+  );
+  expect(result.stoppedBy, `${probe}: the job outlived its traffic or failed: ${JSON.stringify(result.error ?? null)}`).toBe('cancel');
+  const delta = nstatDelta(start!, end!);
+  const moved = Object.fromEntries([...end!].filter(([k, v]) => v !== (start!.get(k) ?? 0)).map(([k, v]) => [k, v - (start!.get(k) ?? 0)]));
+  return { result, data: result.data!, traffic: t, delta, moved };
+}
+
+/** the result's cross-check on `counter` (sonde's label: `Tcp.ActiveOpens`, `IpExt.OutOctets+Ip6.OutOctets`) */
+export function crossCheckOf(result: ResultEnvelope<unknown>, counter: string): CrossCheck {
+  const checks = result.kernel?.counters?.crossChecks ?? [];
+  const c = checks.find((x) => x.counter === counter);
+  if (!c) throw new Error(`no cross-check on ${counter} in ${JSON.stringify(result.kernel)}`);
+  return c;
+}
+
+/** the cross-check on `counter` agrees, and saw the figure and delta the test measured */
+export function expectAgrees(result: ResultEnvelope<unknown>, counter: string, traced: number, delta: number): void {
+  expect(crossCheckOf(result, counter)).toMatchObject({ traced, delta, agree: true });
+}

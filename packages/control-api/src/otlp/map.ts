@@ -44,8 +44,8 @@ export const LOG_BATCH = 1000;
 export interface OtlpPayload {
   metrics: ResourceMetrics;
   metricPoints: number;
-  /** the log records in request-sized batches */
-  logs: ReadableLogRecord[][];
+  /** the log records in request-sized batches, built as they are taken (100 000 events take about a second) */
+  logs: Iterable<ReadableLogRecord[]>;
   logRecords: number;
 }
 
@@ -279,30 +279,31 @@ export function toOtlp(result: ResultEnvelope): OtlpPayload {
   const scope = { name: `sonde.${result.probe}`, version: result.probeVersion };
   const metricPoints = metrics.reduce((n, m) => n + m.dataPoints.length, 0);
 
-  const observed = hrTime(undefined);
-  const logs: ReadableLogRecord[][] = [];
-  let batch: ReadableLogRecord[] = [];
-  for (const list of eventLists(result.data)) {
-    for (const ev of list) {
-      batch.push({
-        hrTime: hrTime(typeof ev.time === 'string' ? ev.time : undefined, Date.parse(result.endedAt)),
-        hrTimeObserved: observed,
-        severityNumber: FAILED.has(String(ev.outcome)) ? SeverityNumber.WARN : SeverityNumber.INFO,
-        severityText: FAILED.has(String(ev.outcome)) ? 'WARN' : 'INFO',
-        body: eventBody(result.probe, ev),
-        eventName: `sonde.${result.probe}.event`,
-        resource,
-        instrumentationScope: scope,
-        attributes: eventAttributes(ev),
-        droppedAttributesCount: 0,
-      });
-      if (batch.length === LOG_BATCH) {
-        logs.push(batch);
-        batch = [];
+  const lists = eventLists(result.data);
+  const logRecords = lists.reduce((n, l) => n + l.length, 0);
+  const record = (ev: Obj, observed: HrTime): ReadableLogRecord => {
+    const failed = FAILED.has(String(ev.outcome));
+    return {
+      hrTime: hrTime(typeof ev.time === 'string' ? ev.time : undefined, Date.parse(result.endedAt)),
+      hrTimeObserved: observed,
+      severityNumber: failed ? SeverityNumber.WARN : SeverityNumber.INFO,
+      severityText: failed ? 'WARN' : 'INFO',
+      body: eventBody(result.probe, ev),
+      eventName: `sonde.${result.probe}.event`,
+      resource,
+      instrumentationScope: scope,
+      attributes: eventAttributes(ev),
+      droppedAttributesCount: 0,
+    };
+  };
+  const logs = {
+    *[Symbol.iterator](): Iterator<ReadableLogRecord[]> {
+      const all = lists.flat();
+      for (let i = 0; i < all.length; i += LOG_BATCH) {
+        const observed = hrTime(undefined);
+        yield all.slice(i, i + LOG_BATCH).map((ev) => record(ev, observed));
       }
-    }
-  }
-  if (batch.length) logs.push(batch);
-  const logRecords = logs.reduce((n, b) => n + b.length, 0);
+    },
+  };
   return { metrics: { resource, scopeMetrics: [{ scope, metrics }] }, metricPoints, logs, logRecords };
 }

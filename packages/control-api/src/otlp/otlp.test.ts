@@ -236,7 +236,7 @@ describe('export of a finished job to a real OTLP/HTTP receiver', () => {
       ['established', 1],
       ['refused', 1],
     ]);
-    const lr = decodeOtlp('/v1/logs', ProtobufLogsSerializer.serializeRequest(conn.logs[0]!)!).resourceLogs[0].scopeLogs[0].logRecords;
+    const lr = decodeOtlp('/v1/logs', ProtobufLogsSerializer.serializeRequest([...conn.logs][0]!)!).resourceLogs[0].scopeLogs[0].logRecords;
     expect(lr.map((l: { attributes: never }) => attrs(l.attributes))[1]).toEqual({
       'network.transport': 'tcp',
       'process.pid': 7,

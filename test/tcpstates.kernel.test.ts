@@ -10,6 +10,8 @@ import { describeKernel, programsLeft } from './support/kernel.js';
 import { runWhile } from './support/job-while.js';
 import { converse } from './support/conns.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
+import { acceptIn, connectFrom } from './support/conn-children.js';
+import { countedRun, expectAgrees } from './support/nstat.js';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 
@@ -191,6 +193,46 @@ describeKernel('tcpstates on real connections', () => {
     expect(data.events.length).toBe(2 * CLIENT_PATH.length);
     expect(data.events.every((e) => e.netns === ns!.inoB && e.pid === client.pid && e.raddr === ns!.ipA && e.rport === port)).toBe(true);
     expect(data.events.filter((e) => e.newstate === 'ESTABLISHED').every((e) => e.laddr === ns!.ipB)).toBe(true);
+  });
+
+  it('checked against the kernel: opens, resets and failed attempts equal Tcp.ActiveOpens, PassiveOpens, EstabResets, AttemptFails', async () => {
+    // everything on the loopback of one test namespace: both ends counted there
+    const kn = netnsPair('skst');
+    try {
+      const { result, data, delta, moved } = await countedRun<Data, unknown>(catalog, 'tcpstates', { netns: kn.inoA }, kn.a, async () => {
+        const srv = await acceptIn('st-kc-srv', '127.0.0.1', 4, kn.a);
+        const lo = '127.0.0.1';
+        const run = await connectFrom(
+          'st-kc',
+          [
+            { host: lo, port: srv.port },
+            { host: lo, port: srv.port, reset: true },
+            { host: lo, port: srv.port, nonblocking: true, reset: true },
+            { host: lo, port: 9 },
+            { host: lo, port: srv.port },
+            { host: lo, port: 9, nonblocking: true },
+          ],
+          kn.a,
+        );
+        await srv.done;
+        return run;
+      });
+      const n = (from: string, to: string) => data.transitions.find((t) => t.from === from && t.to === to)?.count ?? 0;
+      const [opens, passive, resets, fails] = ['TcpActiveOpens', 'TcpPassiveOpens', 'TcpEstabResets', 'TcpAttemptFails'].map(delta) as [number, number, number, number];
+      console.log(`tcpstates ${result.variant}: nstat ${JSON.stringify(moved)}; transitions ${JSON.stringify(data.transitions)}`);
+      expect([opens, passive, fails]).toEqual([6, 4, 2]);
+      expect(resets).toBeGreaterThanOrEqual(2); // each RST closes the client, and the server too unless it closed first
+      expect(n('CLOSE', 'SYN_SENT')).toBe(opens);
+      expect(n('LISTEN', 'SYN_RECV')).toBe(passive);
+      expect(n('ESTABLISHED', 'CLOSE') + n('CLOSE_WAIT', 'CLOSE')).toBe(resets);
+      expect(n('SYN_SENT', 'CLOSE') + n('SYN_RECV', 'CLOSE')).toBe(fails);
+      expectAgrees(result, 'Tcp.ActiveOpens', opens, opens);
+      expectAgrees(result, 'Tcp.PassiveOpens', passive, passive);
+      expectAgrees(result, 'Tcp.EstabResets', resets, resets);
+      expectAgrees(result, 'Tcp.AttemptFails', fails, fails);
+    } finally {
+      kn.destroy();
+    }
   });
 
   it('stops mid-stream with the partial result', async () => {

@@ -251,7 +251,7 @@ function kernelCounters(k) {
   return el('div', { id: 'kernel-counters' }, el('h3', {}, 'kernel counters ', el('span', { class: 'meta' }, `netns ${c.netns} · ${c.source}`)),
     c.crossChecks.length
       ? el('table', { 'data-table': 'cross-checks' },
-        el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'counter'), el('th', { class: 'num' }, 'Δ'), el('th', {}, ''), el('th', {}, 'traced'), el('th', { class: 'num' }, ''), el('th', {}, 'why they may differ'))),
+        el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'counter'), el('th', { class: 'num' }, 'Δ'), el('th', {}, ''), el('th', {}, 'figure'), el('th', { class: 'num' }, 'traced'), el('th', {}, 'why they may differ'))),
         el('tbody', {}, ...c.crossChecks.map((x) => el('tr', { class: x.agree === false ? 'disagree' : '' },
           el('td', { 'data-agree': String(x.agree) }, mark(x)), el('td', {}, x.counter), el('td', { class: 'num' }, x.gauge ? `${x.delta} (at end)` : x.delta),
           el('td', {}, rel[x.expect]), el('td', {}, x.figure), el('td', { class: 'num' }, x.traced), el('td', { class: 'meta' }, x.note)))))

@@ -58,7 +58,7 @@ const IDENT = /(^|[a-z])(port|Port|pid|Pid|tid|Tid|uid|Uid|Id)$|^(family|netns|c
 /** settings and derived values: not exported as figures */
 const SETTING = /(^|[a-z])(Ms|Us|Ns)$|^(limit|top|size|at|value|ms)$/;
 /** levels: gauges, never summed */
-const LEVEL = /^(min|max|avg|maxPerPort)$|Pct$/;
+const LEVEL = /^(min|max|avg|maxPerPort|backlog)$|Pct$|Peak$/;
 /** probes whose figures are a snapshot of one instant (gauges) */
 const SNAPSHOT = new Set(['tcpports']);
 

@@ -31,7 +31,7 @@ interface Ev {
 interface Data {
   events: Ev[];
   flows: Array<{ laddr: string; lport: number; raddr: string; rport: number; retransmits: number; segments: number; tlp?: number }>;
-  total: { retransmits: number; segments: number; tlp?: number };
+  total: { retransmits: number; segments: number; tlp?: number; syn?: number };
 }
 
 describeKernel('tcpretrans on forced retransmits', () => {
@@ -104,6 +104,11 @@ describeKernel('tcpretrans on forced retransmits', () => {
 
     const synacks = data.events.filter((e) => e.type === 'S');
     expect(synacks.length).toBeGreaterThanOrEqual(1);
+    // the result's own cross-checks against the namespace's counters, read at attach and after detach
+    const checks = result.kernel!.counters!.crossChecks;
+    expect(checks.find((c) => c.counter === 'Tcp.RetransSegs')).toMatchObject({ traced: delta, delta, expect: 'equal', agree: true });
+    expect(data.total.syn).toBe(data.events.filter((e) => e.type === 'S' || e.state === 'SYN_SENT').length);
+    expect(checks.find((c) => c.counter === 'TcpExt.TCPSynRetrans')).toMatchObject({ traced: data.total.syn, delta: data.total.syn, expect: 'equal', agree: true });
     expect(synacks[0]).toMatchObject({ state: 'SYN_RECV', lport: port, laddr: ns.ipA, raddr: ns.ipB, rport: clientPorts[0], pid: server.pid, comm: 'rt-srv' });
 
     const data_ = data.events.filter((e) => e.type === 'R');

@@ -92,9 +92,10 @@ export interface TcpretransData {
   flows: Flow[];
   /**
    * totals over all flows: retransmitted skbs and SYN-ACKs, and their segments (TcpRetransSegs); with
-   * `tlp`, the tail-loss probes sent (TcpExtTCPLossProbes)
+   * `tlp`, the tail-loss probes sent (TcpExtTCPLossProbes); `syn`: SYNs and SYN-ACKs retransmitted
+   * (TcpExtTCPSynRetrans), counted from the events (none in count mode)
    */
-  total: { retransmits: number; segments: number; tlp?: number };
+  total: { retransmits: number; segments: number; tlp?: number; syn?: number };
 }
 
 export default defineProbe({
@@ -114,10 +115,13 @@ export default defineProbe({
     const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     // the loader takes the best variant this kernel has; tlp needs one that hooks tcp_send_loss_probe
     if (p.tlp && !variantSeesTlp(bpf.variant)) throw new NotSupportedError('tail-loss probes (tlp)', TLP_UNAVAILABLE);
-    await drainEvents(ctx, bpf, { decode: decodeEvent });
+    // a retransmit in SYN_SENT is the SYN; 'S' a SYN-ACK: what TcpExtTCPSynRetrans counts
+    let syn = 0;
+    await drainEvents(ctx, bpf, { decode: decodeEvent, onEvent: (e) => (e.type === 'S' || (e.type === 'R' && e.state === 'SYN_SENT') ? syn++ : 0) });
     const flows = decodeFlows(bpf.readMap('flows'));
     if (flows.length >= MAX_FLOWS) ctx.warn(`flows map full (${MAX_FLOWS} flows): retransmits of further flows were not counted`);
-    const total = flows.reduce((t, f) => ({ retransmits: t.retransmits + f.retransmits, segments: t.segments + f.segments }), { retransmits: 0, segments: 0 });
+    const sums = flows.reduce((t, f) => ({ retransmits: t.retransmits + f.retransmits, segments: t.segments + f.segments }), { retransmits: 0, segments: 0 });
+    const total = p.count ? sums : { ...sums, syn };
     if (!p.tlp) return { flows: flows.map(({ tlp: _t, ...f }) => f), total };
     return { flows, total: { ...total, tlp: flows.reduce((n, f) => n + (f.tlp ?? 0), 0) } };
   },

@@ -24,3 +24,5 @@ export * from './counter-names.js';
 export * from './cross-check.js';
 export * from './counters-render.js';
 export * from './listeners.js';
+export * from './k8s-api.js';
+export * from './owner/index.js';

@@ -1,0 +1,336 @@
+/**
+ * The pods of one node, kept current from the Kubernetes API: list, then watch from the list's
+ * resourceVersion, with `fieldSelector=spec.nodeName=<node>` so an agent holds its own node's pods
+ * only (RBAC: get/list/watch on pods). The watch ends every watchTimeoutSeconds (server side) and
+ * is taken up again from the last resourceVersion (bookmarks keep it fresh); a 410 Gone — as an
+ * HTTP status or as an ERROR event — means that version is compacted away: list again. Any other
+ * failure lists again after a backoff doubling from backoff.minMs to backoff.maxMs.
+ *
+ * Indexed by pod UID and by container id (status.{,init,ephemeral}containerStatuses[].containerID,
+ * `containerd://<id>` → <id>): lookup() answers from memory. Deleted pods stay findable by lookup()
+ * for keepDeletedMs (late events of their sockets), never by select().
+ */
+import { k8sGetJson, k8sWatch, K8sApiError, type K8sApi, type WatchEvent } from '../k8s-api.js';
+import { matchesLabels, parseLabelSelector } from './label-selector.js';
+
+export interface PodContainer {
+  name: string;
+  /** the runtime's id without its scheme */
+  id: string;
+  /** the containerID scheme: containerd, cri-o, docker */
+  runtime: string;
+  kind: 'container' | 'init' | 'ephemeral';
+}
+
+export interface PodInfo {
+  uid: string;
+  namespace: string;
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  nodeName?: string | undefined;
+  phase?: string | undefined;
+  containers: PodContainer[];
+  /** when a DELETED event (or a relist without it) removed it */
+  deletedAt?: number;
+}
+
+/** What the pod cache adds to an owner. */
+export interface PodMeta {
+  podUid: string;
+  namespace: string;
+  pod: string;
+  /** the container's name in the pod spec (absent for the pod's own cgroup) */
+  container?: string;
+  /** the container's runtime from its containerID scheme (containerd, cri-o, docker) */
+  containerRuntime?: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+export interface PodSelection {
+  pods: PodInfo[];
+  podUids: Set<string>;
+  containerIds: Set<string>;
+}
+
+export interface PodQuery {
+  namespace?: string | undefined;
+  /** pod name (needs namespace... or matches that name in every namespace) */
+  name?: string | undefined;
+  labelSelector?: string | Record<string, string> | undefined;
+  /** only containers with this name (containerIds; podUids still lists their pods) */
+  container?: string | undefined;
+}
+
+export interface PodCacheOptions {
+  api: K8sApi;
+  /** the node whose pods to hold (the agent's NODE_NAME); undefined: every pod the token may list */
+  nodeName?: string | undefined;
+  /** the server ends each watch after this long (default 300) */
+  watchTimeoutSeconds?: number;
+  backoff?: { minMs?: number; maxMs?: number };
+  keepDeletedMs?: number;
+  /** page size of the list (default 500) */
+  pageSize?: number;
+  onError?: (err: Error) => void;
+  now?: () => number;
+}
+
+export interface PodCacheStats {
+  lists: number;
+  watches: number;
+  events: number;
+  /** relists because the watch's resourceVersion was gone (410) */
+  resyncs: number;
+  errors: number;
+  lastError?: string;
+  resourceVersion?: string;
+}
+
+interface RawPod {
+  metadata?: { uid?: string; name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    containerStatuses?: Array<{ name: string; containerID?: string }>;
+    initContainerStatuses?: Array<{ name: string; containerID?: string }>;
+    ephemeralContainerStatuses?: Array<{ name: string; containerID?: string }>;
+  };
+}
+
+class Gone extends Error {}
+
+/** `containerd://abc` → { runtime: 'containerd', id: 'abc' } */
+export function splitContainerId(s: string): { runtime: string; id: string } | null {
+  const m = /^([a-z0-9.-]+):\/\/(.+)$/.exec(s);
+  return m ? { runtime: m[1]!, id: m[2]! } : null;
+}
+
+export function podFromObject(o: RawPod): PodInfo | null {
+  const md = o.metadata;
+  if (!md?.uid || !md.name) return null;
+  const containers: PodContainer[] = [];
+  const add = (list: Array<{ name: string; containerID?: string }> | undefined, kind: PodContainer['kind']) => {
+    for (const c of list ?? []) {
+      const id = c.containerID ? splitContainerId(c.containerID) : null;
+      if (id) containers.push({ name: c.name, ...id, kind });
+    }
+  };
+  add(o.status?.containerStatuses, 'container');
+  add(o.status?.initContainerStatuses, 'init');
+  add(o.status?.ephemeralContainerStatuses, 'ephemeral');
+  return { uid: md.uid, namespace: md.namespace ?? 'default', name: md.name, labels: md.labels ?? {}, nodeName: o.spec?.nodeName, phase: o.status?.phase, containers };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((r) => {
+    if (signal.aborted) return r();
+    const t = setTimeout(r, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+  });
+
+export class PodCache {
+  readonly stats: PodCacheStats = { lists: 0, watches: 0, events: 0, resyncs: 0, errors: 0 };
+  /** bumped on every change: owners cached against an older generation are stale */
+  generation = 0;
+  private readonly byUid = new Map<string, { pod: PodInfo; meta: PodMeta }>();
+  private readonly byContainer = new Map<string, { pod: PodInfo; meta: PodMeta }>();
+  private abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private readyWaiters: Array<() => void> = [];
+  private isReady = false;
+  private rv: string | undefined;
+  private readonly now: () => number;
+  private readonly selector: string;
+
+  constructor(private readonly opts: PodCacheOptions) {
+    this.now = opts.now ?? Date.now;
+    this.selector = opts.nodeName ? `&fieldSelector=${encodeURIComponent(`spec.nodeName=${opts.nodeName}`)}` : '';
+  }
+
+  /** start listing and watching in the background (idempotent) */
+  start(): this {
+    if (!this.loop) {
+      this.abort = new AbortController();
+      this.loop = this.run(this.abort.signal);
+    }
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  /** resolves after the first complete list; rejects after timeoutMs */
+  ready(timeoutMs = 10_000): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`pod cache: no pod list in ${timeoutMs} ms${this.stats.lastError ? ` (${this.stats.lastError})` : ''}`)), timeoutMs);
+      this.readyWaiters.push(() => (clearTimeout(t), resolve()));
+    });
+  }
+
+  get synced(): boolean {
+    return this.isReady;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const minMs = this.opts.backoff?.minMs ?? 500;
+    const maxMs = this.opts.backoff?.maxMs ?? 30_000;
+    let backoff = minMs;
+    while (!signal.aborted) {
+      try {
+        await this.list(signal);
+        backoff = minMs;
+        for (;;) {
+          if (signal.aborted) return;
+          const t0 = this.now();
+          let events = 0;
+          try {
+            await this.watch(signal, () => events++);
+          } catch (err) {
+            if (err instanceof Gone || (err instanceof K8sApiError && err.status === 410)) {
+              this.stats.resyncs++;
+              break; // list again at once
+            }
+            throw err;
+          }
+          // a server that closes watches at once must not make us spin
+          if (events === 0 && this.now() - t0 < 1000) {
+            await sleep(backoff, signal);
+            backoff = Math.min(maxMs, backoff * 2);
+          } else backoff = minMs;
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        this.stats.errors++;
+        this.stats.lastError = (err as Error).message;
+        this.opts.onError?.(err as Error);
+        await sleep(backoff, signal);
+        backoff = Math.min(maxMs, backoff * 2);
+      }
+    }
+  }
+
+  private async list(signal: AbortSignal): Promise<void> {
+    const seen = new Set<string>();
+    let cont = '';
+    let rv: string | undefined;
+    do {
+      const path = `/api/v1/pods?limit=${this.opts.pageSize ?? 500}${this.selector}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`;
+      const page = (await k8sGetJson(this.opts.api, path, signal)) as { items?: RawPod[]; metadata?: { resourceVersion?: string; continue?: string } };
+      if (signal.aborted) return;
+      rv ??= page.metadata?.resourceVersion;
+      for (const o of page.items ?? []) {
+        const p = podFromObject(o);
+        if (!p) continue;
+        seen.add(p.uid);
+        this.upsert(p);
+      }
+      cont = page.metadata?.continue ?? '';
+    } while (cont);
+    const now = this.now();
+    for (const { pod } of this.byUid.values()) if (!seen.has(pod.uid) && pod.deletedAt === undefined) this.markDeleted(pod, now);
+    this.prune(now);
+    this.rv = rv;
+    this.stats.resourceVersion = rv;
+    this.stats.lists++;
+    if (!this.isReady) {
+      this.isReady = true;
+      for (const w of this.readyWaiters.splice(0)) w();
+    }
+  }
+
+  private async watch(signal: AbortSignal, counted: () => void): Promise<void> {
+    const timeout = this.opts.watchTimeoutSeconds ?? 300;
+    const path = `/api/v1/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=${timeout}${this.rv ? `&resourceVersion=${encodeURIComponent(this.rv)}` : ''}${this.selector}`;
+    this.stats.watches++;
+    await k8sWatch<RawPod & { code?: number; message?: string }>(
+      this.opts.api,
+      path,
+      (e: WatchEvent<RawPod & { code?: number; message?: string }>) => {
+        counted();
+        this.stats.events++;
+        if (e.type === 'ERROR') {
+          if (e.object?.code === 410) throw new Gone(e.object.message ?? 'resourceVersion too old');
+          throw new Error(`Kubernetes API watch error ${e.object?.code ?? '?'}: ${e.object?.message ?? JSON.stringify(e.object)}`);
+        }
+        const rv = e.object?.metadata?.resourceVersion;
+        if (rv) this.rv = this.stats.resourceVersion = rv;
+        if (e.type === 'BOOKMARK') return;
+        const p = podFromObject(e.object);
+        if (!p) return;
+        if (e.type === 'DELETED') {
+          const cur = this.byUid.get(p.uid);
+          this.markDeleted(cur?.pod ?? p, this.now());
+        } else this.upsert(p);
+        this.prune(this.now());
+      },
+      signal,
+    );
+  }
+
+  private index(pod: PodInfo): void {
+    const podMeta: PodMeta = { podUid: pod.uid, namespace: pod.namespace, pod: pod.name, labels: pod.labels };
+    this.byUid.set(pod.uid, { pod, meta: podMeta });
+    for (const c of pod.containers) this.byContainer.set(c.id, { pod, meta: { ...podMeta, container: c.name, containerRuntime: c.runtime } });
+  }
+
+  private unindex(uid: string): void {
+    const cur = this.byUid.get(uid);
+    if (!cur) return;
+    for (const c of cur.pod.containers) if (this.byContainer.get(c.id)?.pod === cur.pod) this.byContainer.delete(c.id);
+    this.byUid.delete(uid);
+  }
+
+  private upsert(p: PodInfo): void {
+    this.unindex(p.uid);
+    this.index(p);
+    this.generation++;
+  }
+
+  private markDeleted(p: PodInfo, now: number): void {
+    this.unindex(p.uid);
+    this.index({ ...p, deletedAt: now });
+    this.generation++;
+  }
+
+  private prune(now: number): void {
+    const keep = this.opts.keepDeletedMs ?? 30_000;
+    for (const { pod } of [...this.byUid.values()]) {
+      if (pod.deletedAt !== undefined && now - pod.deletedAt >= keep) {
+        this.unindex(pod.uid);
+        this.generation++;
+      }
+    }
+  }
+
+  /** Kubernetes names for a container id (exact, without scheme) or else a pod UID; deleted pods for keepDeletedMs. */
+  lookup(podUid?: string, containerId?: string): PodMeta | undefined {
+    const hit = (containerId ? this.byContainer.get(containerId) : undefined) ?? (podUid ? this.byUid.get(podUid) : undefined);
+    if (!hit) return undefined;
+    if (hit.pod.deletedAt !== undefined && this.now() - hit.pod.deletedAt >= (this.opts.keepDeletedMs ?? 30_000)) return undefined;
+    return hit.meta;
+  }
+
+  /** Live pods (not deleted), optionally only those a query selects. */
+  pods(): PodInfo[] {
+    return [...this.byUid.values()].map((v) => v.pod).filter((p) => p.deletedAt === undefined);
+  }
+
+  /** The live pods and containers a query selects (every pod when the query is empty). */
+  select(q: PodQuery): PodSelection {
+    const reqs = q.labelSelector !== undefined ? parseLabelSelector(q.labelSelector) : undefined;
+    const pods = this.pods().filter(
+      (p) =>
+        (q.namespace === undefined || p.namespace === q.namespace) &&
+        (q.name === undefined || p.name === q.name) &&
+        (reqs === undefined || matchesLabels(reqs, p.labels)) &&
+        (q.container === undefined || p.containers.some((c) => c.name === q.container)),
+    );
+    const containerIds = new Set<string>();
+    for (const p of pods) for (const c of p.containers) if (q.container === undefined || c.name === q.container) containerIds.add(c.id);
+    return { pods, podUids: new Set(pods.map((p) => p.uid)), containerIds };
+  }
+}

@@ -8,6 +8,7 @@ import type { TcpacceptData, TcpacceptEvent } from '@sonde/probes-tcpaccept';
 import { acceptIn, connectFrom, connSuite } from './support/conn-children.js';
 import { describeKernel } from './support/kernel.js';
 import { echoServer } from './support/traffic.js';
+import { expectAgrees } from './support/nstat.js';
 
 describeKernel('tcpaccept on real accepts', () => {
   const s = connSuite<TcpacceptData & { events: TcpacceptEvent[] }>('tcpaccept', 'sta', { echo: false });
@@ -87,5 +88,36 @@ describeKernel('tcpaccept on real accepts', () => {
       return { far, local: await run() };
     });
     expect(byNs.data.events.map((e) => [e.pid, e.comm, e.netns])).toEqual([[byNs.work.far.pid, 'sta-far', s.pair.inoB]]);
+  });
+
+  it('checked against the kernel: accepts = Tcp.PassiveOpens when every handshake is accepted; queued ones are PassiveOpens only', async () => {
+    const ip = s.pair.ipB;
+    const all = await s.counted({ netns: s.pair.inoB }, s.pair.b, async () => {
+      const srv = await acceptIn('sta-kc', ip, 4, s.pair.b);
+      await connectFrom('sta-kc-cli', [...Array(4)].map(() => ({ host: ip, port: srv.port })), s.pair.a);
+      return srv.done;
+    });
+    const passive = all.delta('TcpPassiveOpens');
+    console.log(`tcpaccept ${all.result.variant}, all accepted: PassiveOpens +${passive}, total ${all.data.total}`);
+    expect(all.traffic).toHaveLength(4);
+    expect([passive, all.data.total]).toEqual([4, 4]);
+    expectAgrees(all.result, 'Tcp.PassiveOpens', 4, 4);
+
+    // a backlog-2 listener that accepts only after 6 connects, 2 of them, then closes: the accept queue
+    // overflows the ordinary way (the queue holds backlog + 1 = 3 children; SYNs and final ACKs past it are
+    // dropped, no child: ListenOverflows), and the queued child it never took is reset
+    const some = await s.counted({ netns: s.pair.inoB }, s.pair.b, async () => {
+      const srv = await acceptIn('sta-kq', ip, 2, s.pair.b, 0, { backlog: 2, gated: true });
+      const cli = await connectFrom('sta-kq-cli', [...Array(6)].map(() => ({ host: ip, port: srv.port, nonblocking: true, waitS: 0.3 })), s.pair.a);
+      srv.go();
+      return { cli, accepted: await srv.done };
+    });
+    const queued = some.delta('TcpPassiveOpens');
+    console.log(`tcpaccept, backlog 2, 2 of 6 accepted: PassiveOpens +${queued}, ListenOverflows +${some.delta('TcpExtListenOverflows')}, total ${some.data.total}; client errnos ${some.traffic.cli.results.map((r) => r.errno)}`);
+    expect(some.data.total).toBe(2);
+    expect(some.traffic.accepted).toHaveLength(2);
+    expect(some.delta('TcpExtListenOverflows')).toBeGreaterThan(0);
+    expect(queued).toBe(3); // the queue's backlog + 1 children; the third never accepted
+    expectAgrees(some.result, 'Tcp.PassiveOpens', some.data.total, queued);
   });
 });

@@ -81,12 +81,14 @@ print(json.dumps(dict(pid=os.getpid(), comm=sys.argv[1], results=out)), flush=Tr
 `;
 
 const SERVER = `${PRELUDE}
-host, port, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+host, port, n, backlog, gated = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6] == '1'
 fam = socket.AF_INET6 if ':' in host else socket.AF_INET
 srv = socket.socket(fam, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind((host, port)); srv.listen(64); srv.settimeout(8)
+srv.bind((host, port)); srv.listen(backlog); srv.settimeout(8)
 print(json.dumps(dict(pid=os.getpid(), port=srv.getsockname()[1])), flush=True)
+if gated:
+    select.select([sys.stdin], [], [], 10)
 got = []
 try:
     for i in range(n):
@@ -98,9 +100,9 @@ except socket.timeout:
 print(json.dumps(dict(accepted=got)), flush=True)
 `;
 
-function run(ns: string | null, args: string[]) {
+function run(ns: string | null, args: string[], stdin: 'ignore' | 'pipe' = 'ignore') {
   const cmd = ns ? ['ip', 'netns', 'exec', ns, 'python3', ...args] : ['python3', ...args];
-  return spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+  return spawn(cmd[0]!, cmd.slice(1), { stdio: [stdin, 'pipe', 'pipe'], timeout: 15_000 });
 }
 
 /** connect to each target in turn from a child named `comm`; resolves when it has exited */
@@ -124,11 +126,23 @@ export interface ServerChild {
   comm: string;
   /** resolves once it accepted n connections (or gave up after 8 s) and exited */
   done: Promise<Array<{ rport: number; lport: number }>>;
+  /** a gated server starts accepting (else a no-op) */
+  go(): void;
 }
 
-/** a child named `comm` listening on host:port (0 = any free port) that accepts n connections */
-export async function acceptIn(comm: string, host: string, n: number, ns: string | null = null, port = 0): Promise<ServerChild> {
-  const child = run(ns, ['-c', SERVER, comm, host, String(port), String(n)]);
+export interface AcceptOptions {
+  /** listen() backlog (64) */
+  backlog?: number;
+  /** listen, but accept only once go() is called (or 10 s have passed): connections wait in the accept queue */
+  gated?: boolean;
+}
+
+/**
+ * A child named `comm` listening on host:port (0 = any free port) that accepts n connections, closing each,
+ * then closes its listener and exits (connections still queued then are reset).
+ */
+export async function acceptIn(comm: string, host: string, n: number, ns: string | null = null, port = 0, o: AcceptOptions = {}): Promise<ServerChild> {
+  const child = run(ns, ['-c', SERVER, comm, host, String(port), String(n), String(o.backlog ?? 64), o.gated ? '1' : '0'], o.gated ? 'pipe' : 'ignore');
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -151,7 +165,7 @@ export async function acceptIn(comm: string, host: string, n: number, ns: string
     });
   });
   const r = await Promise.race([ready, done.then(() => Promise.reject(new Error(`server ${comm} ended early: ${err}`)))]);
-  return { pid: r.pid, port: r.port, comm, done };
+  return { pid: r.pid, port: r.port, comm, done, go: () => child.stdin?.end('go\n') };
 }
 
 export interface ConnSuite<D> {

@@ -261,13 +261,14 @@ describe('a collector that is down or slow', () => {
     const t0 = Date.now();
     const { id } = await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
     const job = await waitStatus(t.store, id, 'succeeded');
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(2000); // a 100 ms job (bounds are loose: CI machines are busy)
     expect(job.result!.data).not.toBeNull();
     expect(exportOf(t, id)?.status).toBe('pending'); // the result is readable before the export ends
     const out = await waitFor(() => exportOf(t, id)?.status === 'failed' && exportOf(t, id), 5000);
     expect(out).toMatchObject({ attempts: 3, metricPoints: 0, logRecords: 0 });
     expect(out.reason).toMatch(/^metrics: fetch failed: ECONNREFUSED \(3 attempts\)$/);
-    expect(out.tookMs).toBeLessThan(3000); // two backoffs, 250 + 750 ms
+    expect(out.tookMs).toBeGreaterThanOrEqual(1000); // two backoffs, 250 + 750 ms
+    expect(out.tookMs).toBeLessThan(5000);
     // the stored result is intact besides the export record
     const strip = (r: unknown) => {
       const { export: _e, ...rest } = r as ResultEnvelope & { export?: unknown };
@@ -282,20 +283,20 @@ describe('a collector that is down or slow', () => {
     const { id } = await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
     const t0 = Date.now();
     await waitStatus(t.store, id, 'succeeded');
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(2000);
     expect((await (await t.app.request(`/v1/jobs/${id}`)).json()).result.export.otlp.status).toBe('pending');
     const out = await waitFor(() => exportOf(t, id)?.status === 'failed' && exportOf(t, id), 5000);
     expect(out).toMatchObject({ attempts: 3, reason: 'metrics: no answer in time (3 attempts)' });
     expect(rx.hits).toEqual(['/v1/metrics', '/v1/metrics', '/v1/metrics']);
     expect(out.tookMs).toBeGreaterThanOrEqual(3 * 300 + 250 + 750 - 50);
-    expect(out.tookMs).toBeLessThan(3000);
+    expect(out.tookMs).toBeLessThan(5000);
 
     // a tighter overall deadline bounds it however many attempts are left
     const t2 = app({ destinations: [dest(rx.url, { timeoutMs: 5000 })] }, {}, 700);
     const j2 = await (await postJob(t2.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
     const out2 = await waitFor(() => exportOf(t2, j2.id)?.status === 'failed' && exportOf(t2, j2.id), 5000);
     expect(out2).toMatchObject({ attempts: 1, reason: 'metrics: no answer in time (1 attempt)' });
-    expect(out2.tookMs).toBeLessThan(1000);
+    expect(out2.tookMs).toBeLessThan(2000);
   });
 
   it('retries 503 (retryable) but not 400', async () => {

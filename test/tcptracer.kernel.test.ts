@@ -10,6 +10,9 @@ import { Catalog } from '@sonde/core-loader';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
 import { runWhile } from './support/job-while.js';
+import { acceptIn, connectFrom } from './support/conn-children.js';
+import { netnsPair } from './support/netns.js';
+import { countedRun, expectAgrees } from './support/nstat.js';
 
 interface Ev {
   type: string;
@@ -72,5 +75,30 @@ describeKernel('tcptracer on real connections', () => {
     expect(byComm.data.events.every((e) => e.pid === byComm.server.pid && e.lport === byComm.port)).toBe(true);
     const byPid = await run({ pid: 1 }, 1);
     expect(byPid.data.events.filter((e) => e.lport === byPid.port || e.rport === byPid.port)).toEqual([]);
+  });
+
+  it('checked against the kernel: A = Tcp.PassiveOpens, C = Tcp.ActiveOpens less AttemptFails', async () => {
+    // the loopback of one test namespace: both ends counted there
+    const kn = netnsPair('sktt');
+    try {
+      const { result, data, delta, moved } = await countedRun<Data, unknown>(catalog, 'tcptracer', { netns: kn.inoA }, kn.a, async () => {
+        const srv = await acceptIn('tt-kc-srv', '127.0.0.1', 3, kn.a);
+        const lo = '127.0.0.1';
+        const targets = [{ host: lo, port: srv.port }, { host: lo, port: 9 }, { host: lo, port: srv.port, reset: true }, { host: lo, port: 9 }, { host: lo, port: srv.port }];
+        const run = await connectFrom('tt-kc', targets, kn.a);
+        await srv.done;
+        return run;
+      });
+      const [opens, passive, fails] = ['TcpActiveOpens', 'TcpPassiveOpens', 'TcpAttemptFails'].map(delta) as [number, number, number];
+      console.log(`tcptracer ${result.variant}: nstat ActiveOpens +${opens}, PassiveOpens +${passive}, AttemptFails +${fails}, EstabResets +${delta('TcpEstabResets')}; counts ${JSON.stringify(data.counts)}; moved ${JSON.stringify(moved)}`);
+      expect([opens, passive, fails]).toEqual([5, 3, 2]);
+      expect(data.counts.accept).toBe(passive);
+      expect(data.counts.connect).toBe(opens - fails);
+      expect(data.counts.close).toBe(2 * 3); // both ends of each established connection
+      expectAgrees(result, 'Tcp.PassiveOpens', passive, passive);
+      expectAgrees(result, 'Tcp.ActiveOpens', opens - fails, opens);
+    } finally {
+      kn.destroy();
+    }
   });
 });

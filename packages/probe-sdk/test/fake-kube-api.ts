@@ -1,0 +1,178 @@
+/**
+ * A fake Kubernetes API server for tests: GET /api/v1/pods as a list (fieldSelector spec.nodeName,
+ * limit/continue pages) and as a watch (newline-separated JSON events from a resourceVersion, kept
+ * open until timeoutSeconds or the test ends it). Changes made by the test (add, modify, remove) get
+ * the next resourceVersion and reach open watches at once. compact() makes older versions "too old":
+ * a watch from them gets 410 Gone — an ERROR event on a 200 stream, as the API server does, or an
+ * HTTP 410 (goneAs: 'status').
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeContainer {
+  name: string;
+  /** with its scheme: containerd://<id> */
+  containerID?: string;
+}
+
+export interface FakePodSpec {
+  uid: string;
+  name: string;
+  namespace?: string;
+  node: string;
+  labels?: Record<string, string>;
+  containers?: FakeContainer[];
+  initContainers?: FakeContainer[];
+}
+
+export function fakePod(p: FakePodSpec, rv = '1'): Record<string, unknown> {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: { uid: p.uid, name: p.name, namespace: p.namespace ?? 'default', labels: p.labels ?? {}, resourceVersion: rv },
+    spec: { nodeName: p.node, containers: (p.containers ?? []).map((c) => ({ name: c.name, image: 'registry.local/app:1' })) },
+    status: {
+      phase: 'Running',
+      containerStatuses: (p.containers ?? []).map((c) => ({ name: c.name, ready: true, ...(c.containerID ? { containerID: c.containerID } : {}) })),
+      ...(p.initContainers ? { initContainerStatuses: p.initContainers.map((c) => ({ name: c.name, ...(c.containerID ? { containerID: c.containerID } : {}) })) } : {}),
+    },
+  };
+}
+
+interface Watcher {
+  res: http.ServerResponse;
+  node: string | undefined;
+  timer: NodeJS.Timeout;
+}
+
+type Pod = Record<string, any>;
+
+export class FakeKubeApi {
+  /** every request line: "GET /api/v1/pods?..." */
+  readonly requests: string[] = [];
+  private readonly pods = new Map<string, Pod>();
+  private readonly history: Array<{ rv: number; type: 'ADDED' | 'MODIFIED' | 'DELETED'; pod: Pod }> = [];
+  private rv = 100;
+  private compactedBefore = 0;
+  private readonly watchers = new Set<Watcher>();
+  private server: http.Server | undefined;
+  goneAs: 'event' | 'status' = 'event';
+  token: string | undefined;
+
+  constructor(pods: FakePodSpec[] = []) {
+    for (const p of pods) this.pods.set(p.uid, fakePod(p, String(this.rv)));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+
+  get openWatches(): number {
+    return this.watchers.size;
+  }
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.watchers) this.endWatch(w);
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  add(p: FakePodSpec): void {
+    this.change('ADDED', fakePod(p));
+  }
+
+  modify(p: FakePodSpec): void {
+    this.change('MODIFIED', fakePod(p));
+  }
+
+  remove(uid: string): void {
+    const pod = this.pods.get(uid);
+    if (pod) this.change('DELETED', pod);
+  }
+
+  /** versions up to now are compacted: a watch from them is answered 410 */
+  compact(): void {
+    this.compactedBefore = this.rv + 1;
+  }
+
+  /** end every open watch (as the server does at timeoutSeconds) */
+  endWatches(): void {
+    for (const w of this.watchers) this.endWatch(w);
+  }
+
+  /** send a 410 ERROR event on every open watch and end them (etcd compacted under a running watch) */
+  expireWatches(): void {
+    this.compact();
+    for (const w of this.watchers) {
+      w.res.write(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too old resource version', reason: 'Expired', code: 410 } }) + '\n');
+      this.endWatch(w);
+    }
+  }
+
+  private change(type: 'ADDED' | 'MODIFIED' | 'DELETED', pod: Pod): void {
+    this.rv++;
+    const obj = structuredClone(pod);
+    obj.metadata.resourceVersion = String(this.rv);
+    if (type === 'DELETED') this.pods.delete(obj.metadata.uid);
+    else this.pods.set(obj.metadata.uid, obj);
+    this.history.push({ rv: this.rv, type, pod: obj });
+    for (const w of this.watchers) if (!w.node || obj.spec.nodeName === w.node) w.res.write(JSON.stringify({ type, object: obj }) + '\n');
+  }
+
+  private endWatch(w: Watcher): void {
+    clearTimeout(w.timer);
+    this.watchers.delete(w);
+    w.res.end();
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.requests.push(`${req.method} ${req.url}`);
+    const u = new URL(req.url ?? '/', 'http://x');
+    const status = (code: number, message: string, reason: string) =>
+      res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }));
+    if (this.token && req.headers.authorization !== `Bearer ${this.token}`) return status(401, 'Unauthorized', 'Unauthorized');
+    if (u.pathname !== '/api/v1/pods') return status(404, `no fake for ${u.pathname}`, 'NotFound');
+    const fs = u.searchParams.get('fieldSelector');
+    let node: string | undefined;
+    if (fs) {
+      const m = /^spec\.nodeName=(.+)$/.exec(fs);
+      if (!m) return status(400, `unsupported fieldSelector ${fs}`, 'BadRequest');
+      node = m[1];
+    }
+    const mine = (p: Pod) => !node || p.spec.nodeName === node;
+    if (u.searchParams.get('watch') === '1' || u.searchParams.get('watch') === 'true') {
+      const from = Number(u.searchParams.get('resourceVersion') ?? this.rv);
+      if (from < this.compactedBefore - 1) {
+        const message = `too old resource version: ${from} (${this.compactedBefore - 1})`;
+        if (this.goneAs === 'status') return status(410, message, 'Expired');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason: 'Expired', code: 410 } }) + '\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+      for (const h of this.history) if (h.rv > from && mine(h.pod)) res.write(JSON.stringify({ type: h.type, object: h.pod }) + '\n');
+      if (u.searchParams.get('allowWatchBookmarks') === 'true') res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) + '\n');
+      const w: Watcher = { res, node, timer: setTimeout(() => this.endWatch(w), Number(u.searchParams.get('timeoutSeconds') ?? 1800) * 1000) };
+      this.watchers.add(w);
+      req.on('close', () => {
+        clearTimeout(w.timer);
+        this.watchers.delete(w);
+      });
+      return;
+    }
+    const items = [...this.pods.values()].filter(mine).sort((a, b) => a.metadata.uid.localeCompare(b.metadata.uid));
+    const limit = Number(u.searchParams.get('limit') ?? 0) || items.length;
+    const start = Number(u.searchParams.get('continue') ?? 0);
+    const page = items.slice(start, start + limit);
+    const next = start + limit < items.length ? String(start + limit) : undefined;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items: page }),
+    );
+  }
+}

@@ -25,18 +25,11 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { ATTR_NETWORK_TRANSPORT, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import {
-  ATTR_CONTAINER_ID,
-  ATTR_HOST_NAME,
-  ATTR_K8S_NAMESPACE_NAME,
-  ATTR_K8S_POD_NAME,
-  ATTR_OS_TYPE,
-  ATTR_OS_VERSION,
-} from '@opentelemetry/semantic-conventions/incubating';
+import { ATTR_HOST_NAME, ATTR_OS_TYPE, ATTR_OS_VERSION } from '@opentelemetry/semantic-conventions/incubating';
 import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
 import { isHistogram } from '../formats/data.js';
 import { VERSION } from '../version.js';
-import { attrName, attrValue, CATEGORY_MAPS, countUnit, metricName, ucum } from './names.js';
+import { attrName, attrValue, CATEGORY_MAPS, countUnit, metricName, ownerAttributes, ucum } from './names.js';
 
 /** log records per OTLP request */
 export const LOG_BATCH = 1000;
@@ -87,23 +80,6 @@ export function otlpHistogram(h: Histogram): OtelHistogram {
   };
 }
 
-/** optional owner of what the job watched (pod, namespace, container), when the result or host knows it */
-interface Owner {
-  pod?: string;
-  namespace?: string;
-  containerId?: string;
-}
-
-function ownerAttributes(result: ResultEnvelope): Attributes {
-  const r = result as ResultEnvelope & { owner?: Owner; host: { owner?: Owner } };
-  const o: Owner = { ...r.host.owner, ...r.owner };
-  const out: Attributes = {};
-  if (o.pod) out[ATTR_K8S_POD_NAME] = o.pod;
-  if (o.namespace) out[ATTR_K8S_NAMESPACE_NAME] = o.namespace;
-  if (o.containerId) out[ATTR_CONTAINER_ID] = o.containerId;
-  return out;
-}
-
 export function resourceOf(result: ResultEnvelope): Resource {
   return resourceFromAttributes({
     [ATTR_SERVICE_NAME]: 'sonde',
@@ -115,7 +91,8 @@ export function resourceOf(result: ResultEnvelope): Resource {
     'sonde.probe.name': result.probe,
     'sonde.probe.version': result.probeVersion,
     ...(result.variant ? { 'sonde.probe.variant': result.variant } : {}),
-    ...ownerAttributes(result),
+    // a job narrowed to one owner (a pod, a container) may carry it on the result or its host
+    ...ownerAttributes((result as { owner?: unknown }).owner ?? (result.host as { owner?: unknown } | undefined)?.owner, false),
   });
 }
 
@@ -152,6 +129,10 @@ function pointAttr(v: unknown): AttributeValue | undefined {
 function rowAttributes(row: Obj, base: Attributes, by: string | undefined): Attributes {
   const out: Attributes = { ...base };
   for (const [k0, v] of Object.entries(row)) {
+    if (k0 === 'owner') {
+      Object.assign(out, ownerAttributes(v, false));
+      continue;
+    }
     if (isHistogram(v) || (typeof v === 'number' && !IDENT.test(k0))) continue;
     const k = k0 === 'key' && by ? by : k0;
     const a = pointAttr(attrValue(k, v));
@@ -240,6 +221,10 @@ export function eventAttributes(ev: Obj): LogAttributes {
   const out: LogAttributes = { [ATTR_NETWORK_TRANSPORT]: 'tcp' };
   for (const [k, v] of Object.entries(ev)) {
     if (k === 'time' || v === null || v === undefined) continue;
+    if (k === 'owner') {
+      Object.assign(out, ownerAttributes(v, true));
+      continue;
+    }
     out[attrName(k)] = attrValue(k, v) as LogAttributes[string];
   }
   return out;

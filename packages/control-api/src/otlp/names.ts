@@ -3,6 +3,12 @@
  * `sonde.<field>` (snake_case) for attributes and `sonde.<probe>.<path>` for metrics otherwise.
  */
 import {
+  ATTR_CONTAINER_ID,
+  ATTR_K8S_CONTAINER_NAME,
+  ATTR_K8S_NAMESPACE_NAME,
+  ATTR_K8S_POD_LABEL,
+  ATTR_K8S_POD_NAME,
+  ATTR_K8S_POD_UID,
   ATTR_NETWORK_LOCAL_ADDRESS,
   ATTR_NETWORK_LOCAL_PORT,
   ATTR_NETWORK_PEER_ADDRESS,
@@ -10,6 +16,7 @@ import {
   ATTR_NETWORK_TYPE,
 } from '@opentelemetry/semantic-conventions';
 import {
+  ATTR_CONTAINER_RUNTIME_NAME,
   ATTR_DESTINATION_ADDRESS,
   ATTR_DESTINATION_PORT,
   ATTR_NETWORK_CONNECTION_STATE,
@@ -93,4 +100,32 @@ export function ucum(unit: string): string {
 /** a counted figure's unit, from its name */
 export function countUnit(field: string): string {
   return /bytes$/i.test(field) ? 'By' : '{count}';
+}
+
+/**
+ * An `owner` (probe-sdk's owner resolution: the cgroup, its container and pod) as attributes:
+ * `k8s.pod.name`, `k8s.namespace.name`, `k8s.container.name`, `k8s.pod.uid`, `container.id`,
+ * `container.runtime.name`, pod labels as `k8s.pod.label.<key>` (log records only: labels on metric
+ * points would multiply the series), the rest `sonde.cgroup.*`.
+ */
+export function ownerAttributes(owner: unknown, withLabels: boolean): Record<string, string> {
+  if (typeof owner !== 'object' || owner === null) return {};
+  const o = owner as Record<string, unknown>;
+  const out: Record<string, string> = {};
+  const put = (k: string, v: unknown) => {
+    if (typeof v === 'string' && v !== '') out[k] = v;
+  };
+  put(ATTR_K8S_POD_NAME, o.pod);
+  put(ATTR_K8S_NAMESPACE_NAME, o.namespace);
+  put(ATTR_K8S_CONTAINER_NAME, o.container);
+  put(ATTR_K8S_POD_UID, o.podUid);
+  put(ATTR_CONTAINER_ID, o.containerId);
+  if (o.containerId) put(ATTR_CONTAINER_RUNTIME_NAME, o.runtime);
+  put('sonde.cgroup.path', o.cgroupPath);
+  put('sonde.cgroup.id', o.cgroupId);
+  put('sonde.systemd.unit', o.unit);
+  if (withLabels && typeof o.labels === 'object' && o.labels !== null) {
+    for (const [k, v] of Object.entries(o.labels as Record<string, unknown>)) put(ATTR_K8S_POD_LABEL(k), v);
+  }
+  return out;
 }

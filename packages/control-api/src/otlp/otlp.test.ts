@@ -254,6 +254,34 @@ describe('export of a finished job to a real OTLP/HTTP receiver', () => {
   });
 });
 
+describe('owners (probe-sdk owner resolution) as Kubernetes and container attributes', () => {
+  it('flattens an event\'s or a row\'s owner into k8s.* and container.* (pod labels on log records only)', () => {
+    const owner = {
+      cgroupId: '4242',
+      cgroupPath: '/kubepods.slice/kubepods-burstable.slice/cri-containerd-' + 'a'.repeat(64) + '.scope',
+      runtime: 'containerd',
+      containerId: 'a'.repeat(64),
+      podUid: '0f0e0d0c-0b0a-0908-0706-050403020100',
+      namespace: 'shop',
+      pod: 'web-1',
+      container: 'nginx',
+      labels: { app: 'web' },
+    };
+    const p = toOtlp({
+      jobId: 'j_2', probe: 'tcpretrans', probeVersion: '0.1.0', params: {}, host: { hostname: 'h', kernel: 'k' }, variant: null,
+      startedAt: '2026-12-01T10:00:00.000Z', endedAt: '2026-12-01T10:00:01.000Z', durationMs: 1000, stoppedBy: 'deadline', kind: 'events',
+      stats: { events: 1, lost: 0, dropped: 0, truncated: false }, warnings: [],
+      data: { flows: [{ family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.2', rport: 5555, owner, retransmits: 3, segments: 4 }], events: [{ time: '2026-12-01T10:00:00.500Z', pid: 9, comm: 'nginx', owner, type: 'R' }] },
+    });
+    const k8s = { 'k8s.pod.name': 'web-1', 'k8s.namespace.name': 'shop', 'k8s.container.name': 'nginx', 'k8s.pod.uid': owner.podUid, 'container.id': owner.containerId, 'container.runtime.name': 'containerd', 'sonde.cgroup.path': owner.cgroupPath, 'sonde.cgroup.id': '4242' };
+    const m = decodeOtlp('/v1/metrics', ProtobufMetricsSerializer.serializeRequest(p.metrics)!).resourceMetrics[0].scopeMetrics[0].metrics;
+    const flow = m.find((x: { name: string }) => x.name === 'sonde.tcpretrans.flows.retransmits').sum.dataPoints[0];
+    expect(attrs(flow.attributes)).toEqual({ 'network.transport': 'tcp', 'network.type': 'ipv4', 'network.local.address': '10.0.0.1', 'network.local.port': 80, 'network.peer.address': '10.0.0.2', 'network.peer.port': 5555, ...k8s });
+    const lr = decodeOtlp('/v1/logs', ProtobufLogsSerializer.serializeRequest([...p.logs][0]!)!).resourceLogs[0].scopeLogs[0].logRecords[0];
+    expect(attrs(lr.attributes)).toEqual({ 'network.transport': 'tcp', 'process.pid': 9, 'process.executable.name': 'nginx', 'sonde.type': 'R', ...k8s, 'k8s.pod.label.app': 'web' });
+  });
+});
+
 describe('a collector that is down or slow', () => {
   it('down (closed port): the job ends on time with its result; the export fails after 3 attempts', async () => {
     const port = await closedPort();

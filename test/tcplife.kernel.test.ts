@@ -9,6 +9,9 @@ import type { Histogram } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
 import { runWhile } from './support/job-while.js';
+import { connectFrom } from './support/conn-children.js';
+import { netnsPair } from './support/netns.js';
+import { countedRun, expectAgrees, plainTcp, tcpPayloadSent } from './support/nstat.js';
 
 interface Ev {
   pid: number;
@@ -87,5 +90,30 @@ describeKernel('tcplife on real sessions', () => {
       byPort2.clientPorts.map((p) => [byPort2.client.pid, p, 5, 7]),
     );
   });
-});
 
+  it('checked against the kernel: sessions = Tcp.ActiveOpens + PassiveOpens, bytes = the IP octets less headers', async () => {
+    // the loopback of one test namespace, TCP headers without options past MSS (plainTcp): only the test talks there
+    const kn = netnsPair('sktl');
+    try {
+      plainTcp(kn.a);
+      const exec = ['ip', 'netns', 'exec', kn.a];
+      const { result, data, traffic, delta, moved } = await countedRun<Data, unknown>(catalog, 'tcplife', { netns: kn.inoA }, kn.a, async () => {
+        const talk = await converse({ serverComm: 'tl-kc-srv', clientComm: 'tl-kc-cli', conns: 3, req: 100_000, resp: 3000, prefix: exec });
+        const refused = await connectFrom('tl-kc-ref', [{ host: '127.0.0.1', port: 9 }], kn.a);
+        return { talk, refused };
+      });
+      const [opens, passive] = [delta('TcpActiveOpens'), delta('TcpPassiveOpens')];
+      const payload = tcpPayloadSent(delta);
+      console.log(`tcplife ${result.variant}: nstat ActiveOpens +${opens}, PassiveOpens +${passive}, payload from IpExtOutOctets ${payload}; sessions ${data.sessions}, tx ${data.txBytes.sum}, rx ${data.rxBytes.sum}; moved ${JSON.stringify(moved)}`);
+      expect(traffic.refused.results[0]!.errno).toBe(111);
+      expect([opens, passive]).toEqual([4, 3]);
+      expect(data.sessions).toBe(opens + passive); // 3 client ends, 3 server ends, the refused connect
+      expect(payload).toBe(3 * (100_000 + 3000));
+      expect(data.txBytes.sum).toBe(payload);
+      expect(data.rxBytes.sum).toBe(payload); // one namespace: every byte sent is received in it
+      expectAgrees(result, 'Tcp.ActiveOpens+Tcp.PassiveOpens', opens + passive, opens + passive);
+    } finally {
+      kn.destroy();
+    }
+  });
+});

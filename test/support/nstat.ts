@@ -78,6 +78,24 @@ export async function countedRun<D, T>(
   return { result, data: result.data!, traffic: t, delta, moved };
 }
 
+/**
+ * TCP without options past MSS in namespace `ns` (no timestamps, SACK or window scaling), so that every
+ * TCP header is 20 bytes, a SYN's or SYN-ACK's 24: the IP layer's octets then tell TCP payload exactly.
+ */
+export function plainTcp(ns: string): void {
+  execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.tcp_timestamps=0', 'net.ipv4.tcp_sack=0', 'net.ipv4.tcp_window_scaling=0'], { timeout: 10_000 });
+}
+
+/**
+ * TCP payload bytes sent over IPv4 in a plainTcp namespace where only TCP runs: IpExtOutOctets counts
+ * every IP packet whole (a GSO packet once, with one set of headers, as IpOutRequests counts it once),
+ * so payload = OutOctets − (20 IP + 20 TCP) per packet − 4 (MSS option) per SYN and SYN-ACK. SYNs sent
+ * are ActiveOpens and SYN-ACKs PassiveOpens when none is retransmitted and every handshake completes.
+ */
+export function tcpPayloadSent(delta: (name: string) => number): number {
+  return delta('IpExtOutOctets') - 40 * delta('IpOutRequests') - 4 * (delta('TcpActiveOpens') + delta('TcpPassiveOpens'));
+}
+
 /** the result's cross-check on `counter` (sonde's label: `Tcp.ActiveOpens`, `IpExt.OutOctets+Ip6.OutOctets`) */
 export function crossCheckOf(result: ResultEnvelope<unknown>, counter: string): CrossCheck {
   const checks = result.kernel?.counters?.crossChecks ?? [];

@@ -10,6 +10,8 @@ import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
 import { pyPeer } from './support/pytcp.js';
+import { converse } from './support/conns.js';
+import { countedRun, expectAgrees, plainTcp, tcpPayloadSent } from './support/nstat.js';
 
 interface Row {
   subnet: string | null;
@@ -110,5 +112,25 @@ describeKernel('tcpsubnet on real traffic', () => {
     const narrow = await run({ subnets: `${ns.ipB.replace(/\.\d+$/, '.0')}/24,10.0.0.0/8`, intervalMs: 5000 }, 1500);
     // the loopback sends match neither: counted as "no match"
     expect(bytesOf(narrow.total.rows)).toEqual({ [`${ns.ipB.replace(/\.\d+$/, '.0')}/24`]: X, none: Y + Z });
+  });
+
+  it('checked against the kernel: bytes sent = the sending namespace\'s IP octets less headers', async () => {
+    // a client in a fresh namespace pair sends to the other one; TCP headers without options past MSS there
+    const kn = netnsPair('sksn');
+    try {
+      plainTcp(kn.a);
+      const exec = (n: string) => ['ip', 'netns', 'exec', n];
+      const { result, data, delta } = await countedRun<Data, unknown>(catalog, 'tcpsubnet', { netns: kn.inoA }, kn.a, () =>
+        converse({ serverComm: 'sn-kc-srv', clientComm: 'sn-kc-cli', conns: 3, req: 100_000, resp: 3000, serverHost: kn.ipB, host: kn.ipB, serverPrefix: exec(kn.b), clientPrefix: exec(kn.a) }),
+      );
+      const payload = tcpPayloadSent(delta);
+      const sent = data.total.rows.reduce((n, r) => n + r.bytes, 0);
+      console.log(`tcpsubnet ${result.variant}: IpExtOutOctets +${delta('IpExtOutOctets')} (payload ${payload}); rows ${JSON.stringify(data.total.rows)}`);
+      expect(payload).toBe(3 * 100_000); // a's own sends; the answers leave b
+      expect(bytesOf(data.total.rows)).toEqual({ '10.0.0.0/8': payload });
+      expectAgrees(result, 'IpExt.OutOctets+Ip6.OutOctets', sent, delta('IpExtOutOctets') + delta('Ip6OutOctets'));
+    } finally {
+      kn.destroy();
+    }
   });
 });

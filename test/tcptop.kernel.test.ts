@@ -8,6 +8,9 @@ import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { pyPeer } from './support/pytcp.js';
+import { converse } from './support/conns.js';
+import { netnsPair } from './support/netns.js';
+import { countedRun, expectAgrees, plainTcp, tcpPayloadSent } from './support/nstat.js';
 
 interface Row {
   pid: number;
@@ -169,5 +172,30 @@ describeKernel('tcptop on real traffic', () => {
     // cumulative: bytes never go down from one table to the next
     const tx = data.intervals.map((i) => i.txBytes);
     expect(tx).toEqual([...tx].sort((a, b) => a - b));
+  });
+
+  it('checked against the kernel: bytes sent = bytes received = the IP octets less headers', async () => {
+    // the loopback of one test namespace, TCP headers without options past MSS (plainTcp): only the test talks there
+    const kn = netnsPair('sktp');
+    try {
+      plainTcp(kn.a);
+      const prefix = ['ip', 'netns', 'exec', kn.a];
+      const { result, data, delta } = await countedRun<TopData, unknown>(catalog, 'tcptop', { netns: kn.inoA }, kn.a, () =>
+        converse({ serverComm: 'tt-kc-srv', clientComm: 'tt-kc-cli', conns: 3, req: 100_000, resp: 3000, prefix }),
+      );
+      const payload = tcpPayloadSent(delta);
+      const [outOctets, inOctets] = [delta('IpExtOutOctets'), delta('IpExtInOctets')];
+      console.log(`tcptop ${result.variant}: IpExtOutOctets +${outOctets} (payload ${payload}), IpExtInOctets +${inOctets}; tx ${data.total.txBytes}, rx ${data.total.rxBytes}`);
+      expect(payload).toBe(3 * (100_000 + 3000));
+      expect(data.total.txBytes).toBe(payload);
+      expect(data.total.rxBytes).toBe(payload); // one namespace: what is sent is received and read in it
+      expect(inOctets).toBe(outOctets);
+      // the cross-check: octets (IPv4 and IPv6, headers included) ≥ bytes
+      const v6 = (n: string) => delta(n.replace('IpExt', 'Ip6'));
+      expectAgrees(result, 'IpExt.OutOctets+Ip6.OutOctets', payload, outOctets + v6('IpExtOutOctets'));
+      expectAgrees(result, 'IpExt.InOctets+Ip6.InOctets', payload, inOctets + v6('IpExtInOctets'));
+    } finally {
+      kn.destroy();
+    }
   });
 });

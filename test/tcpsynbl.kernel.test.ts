@@ -189,6 +189,8 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
 
   /** the figures nstat gives, and the listener named with its process */
   function expectNamed(data: SynblData, nstatOverflows: number, nstatDrops: number, where: { laddr: string; lport: number; netns: number; pid: number }) {
+    // the figures, for the README's per-kernel tables
+    console.log(`tcpsynbl ${variant} :${where.lport} overflows ${data.overflows} (nstat ${nstatOverflows}) listenDrops ${data.listenDrops} (nstat ${nstatDrops})`);
     expect(data.overflows).toBe(countedBy() === null ? 0 : nstatOverflows);
     expect(data.listenDrops).toBe(countsListenDrops() ? nstatDrops : null);
     if (countedBy() === null) return;
@@ -282,6 +284,7 @@ describeKernel('tcpsynbl as a user runs it: the host namespace, loopback', () =>
       const overflows = nstat(null, 'TcpExtListenOverflows') - before.o;
       const drops = nstat(null, 'TcpExtListenDrops') - before.d;
       const data = result.data!;
+      console.log(`tcpsynbl ${variant} host loopback overflows ${data.overflows} (nstat ${overflows}) listenDrops ${data.listenDrops} (nstat ${drops})`);
       // a dozen clients, two fit the queue (0, then 1 > 1 is not full), the rest retransmit their SYNs
       expect(overflows).toBeGreaterThanOrEqual(10);
       expect(data.overflows).toBe(variant === 'tp_btf_backlog' ? 0 : overflows);

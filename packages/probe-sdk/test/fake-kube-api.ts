@@ -134,8 +134,9 @@ export class FakeKubeApi {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
     const u = new URL(req.url ?? '/', 'http://x');
-    const status = (code: number, message: string, reason: string) =>
+    const status = (code: number, message: string, reason: string): void => {
       res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }));
+    };
     if (this.token && req.headers.authorization !== `Bearer ${this.token}`) return status(401, 'Unauthorized', 'Unauthorized');
     if (u.pathname !== '/api/v1/pods') return status(404, `no fake for ${u.pathname}`, 'NotFound');
     const fs = u.searchParams.get('fieldSelector');

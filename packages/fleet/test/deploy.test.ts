@@ -20,6 +20,8 @@ describe('helm chart', () => {
 
   it('renders every object, all valid against the Kubernetes schemas', () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata?.name}`).sort()).toEqual([
+      'ClusterRole/sonde-agent-pods',
+      'ClusterRoleBinding/sonde-agent-pods',
       'DaemonSet/sonde-agent',
       'Deployment/sonde-coordinator',
       'Role/sonde-coordinator',
@@ -50,19 +52,42 @@ describe('helm chart', () => {
   it('agents: host network and pids, read-only root, CAP_BPF+CAP_PERFMON only, kernel mounts read-only', () => {
     const ds = find(docs, 'DaemonSet');
     const pod = ds.spec.template.spec;
-    expect(pod).toMatchObject({ hostNetwork: true, hostPID: true, automountServiceAccountToken: false, serviceAccountName: 'sonde-agent' });
+    expect(pod).toMatchObject({ hostNetwork: true, hostPID: true, automountServiceAccountToken: true, serviceAccountName: 'sonde-agent' });
     const c = pod.containers[0];
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false });
     expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['BPF', 'PERFMON'] });
-    expect(c.volumeMounts.filter((m: any) => m.mountPath.startsWith('/sys/'))).toEqual([
+    expect(c.volumeMounts.filter((m: any) => m.mountPath.startsWith('/sys/') || m.mountPath.startsWith('/host/'))).toEqual([
       { name: 'btf', mountPath: '/sys/kernel/btf', readOnly: true },
       { name: 'tracefs', mountPath: '/sys/kernel/tracing', readOnly: true },
+      { name: 'cgroup', mountPath: '/host/sys/fs/cgroup', readOnly: true },
     ]);
+    expect(pod.volumes.find((v: any) => v.name === 'cgroup')).toEqual({ name: 'cgroup', hostPath: { path: '/sys/fs/cgroup', type: 'Directory' } });
+    expect(c.env.find((e: any) => e.name === 'SONDE_CGROUP_ROOT').value).toBe('/host/sys/fs/cgroup');
     expect(pod.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', hostPath: { path: '/var/lib/sonde', type: 'DirectoryOrCreate' } });
     expect(c.env.find((e: any) => e.name === 'SONDE_TOKENS').valueFrom.secretKeyRef).toEqual({ name: 'sonde-tokens', key: 'agent-tokens' });
     expect(c.env.find((e: any) => e.name === 'SONDE_HOST').valueFrom.fieldRef.fieldPath).toBe('status.podIP');
     expect(c.image).toBe('ghcr.io/sonde-dev/sonde:0.1.0');
   });
+
+  it('agents name the pods of their own node: NODE_NAME from the downward API, get/list/watch on pods only', () => {
+    const c = find(docs, 'DaemonSet').spec.template.spec.containers[0];
+    expect(c.env.find((e: any) => e.name === 'NODE_NAME').valueFrom).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
+    expect(find(docs, 'ServiceAccount', 'sonde-agent').automountServiceAccountToken).toBe(true);
+    expect(find(docs, 'ClusterRole', 'sonde-agent-pods').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    const b = find(docs, 'ClusterRoleBinding', 'sonde-agent-pods');
+    expect(b.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'sonde-agent-pods' });
+    expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'sonde-agent', namespace: 'observability' }]);
+    // owners without the API: no token, no role, no cgroup mount when that is off too
+    const off = render({ ...secrets, agent: { owners: { kubernetes: false }, mounts: { cgroup: false } } });
+    expect(off.map((d) => d.kind)).not.toContain('ClusterRole');
+    expect(off.map((d) => d.kind)).not.toContain('ClusterRoleBinding');
+    expect(find(off, 'ServiceAccount', 'sonde-agent').automountServiceAccountToken).toBe(false);
+    const pod = find(off, 'DaemonSet').spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.volumes.map((v: any) => v.name)).not.toContain('cgroup');
+    expect(pod.containers[0].env.map((e: any) => e.name)).not.toContain('SONDE_CGROUP_ROOT');
+    expect(checkManifests(off)).toEqual([]);
+  }, 60_000);
 
   it('coordinator: EndpointSlices of the headless Service, get/list/watch only', () => {
     const svc = find(docs, 'Service', 'sonde-agents');
@@ -87,7 +112,7 @@ describe('helm chart', () => {
       agent: { dataDir: { hostPath: '' }, extraCapabilities: ['SYS_RESOURCE'], mounts: { tracefs: false }, nodeSelector: { 'kubernetes.io/os': 'linux' } },
       coordinator: { enabled: false },
     });
-    expect(alt.map((d) => d.kind).sort()).toEqual(['DaemonSet', 'Service', 'ServiceAccount']);
+    expect(alt.map((d) => d.kind).sort()).toEqual(['ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'Service', 'ServiceAccount']);
     const pod = find(alt, 'DaemonSet').spec.template.spec;
     expect(pod.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
     expect(pod.volumes.map((v: any) => v.name)).not.toContain('tracefs');

@@ -18,6 +18,8 @@ const MODELS: Record<string, { module: string; type: string }> = {
   'v1 Secret': { module: 'kubernetes-models/v1/Secret', type: 'ISecret' },
   'rbac.authorization.k8s.io/v1 Role': { module: 'kubernetes-models/rbac.authorization.k8s.io/v1/Role', type: 'IRole' },
   'rbac.authorization.k8s.io/v1 RoleBinding': { module: 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding', type: 'IRoleBinding' },
+  'rbac.authorization.k8s.io/v1 ClusterRole': { module: 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole', type: 'IClusterRole' },
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': { module: 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding', type: 'IClusterRoleBinding' },
 };
 
 const require = createRequire(import.meta.url);

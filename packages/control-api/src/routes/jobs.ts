@@ -18,13 +18,10 @@ import {
 } from '../schemas.js';
 import { isFinished, type Job, type JobStore } from '../store.js';
 import { requestChecks } from '../validation.js';
-import { limitBody } from '../body-limit.js';
+import { limitBody, MAX_BODY_BYTES } from '../body-limit.js';
 import { chatFormat } from './formats.js';
 
 const json = <S>(schema: S) => ({ 'application/json': { schema } });
-
-/** a job request is a few hundred bytes; anything near this is a mistake or abuse */
-export const MAX_BODY_BYTES = 64 * 1024;
 
 const createJob = guarded(createRoute({
   method: 'post',

@@ -18,8 +18,13 @@
 #include "maps.h"
 #include "sock.h"
 #include "tuple_filter.h"
+#include "netns.h"
 
-/* Filters: tuple_filter.h (all zero = trace everything). Output shape: */
+/*
+ * Filters: tuple_filter.h and netns.h's targ_netns (all zero = trace everything; the classic
+ * tracepoint's record has no socket on every kernel, so user space refuses netns on that variant).
+ * Output shape:
+ */
 const volatile bool targ_ms = false;          /* histogram in msecs instead of usecs */
 const volatile __u8 targ_by = TCPRTT_BY_NONE; /* one histogram per local / remote address */
 
@@ -80,7 +85,7 @@ int BPF_PROG(tcprtt_tp_btf, struct sock *sk, struct sk_buff *skb)
 	struct sock_tuple t;
 	__u32 srtt_us;
 
-	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t))
+	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk))
 		return 0;
 	/* srtt_us is 8x the smoothed RTT in usecs; 0 means no RTT sample yet: not a 0 us RTT */
 	srtt_us = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us);

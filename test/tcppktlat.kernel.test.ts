@@ -10,6 +10,9 @@ import type { Histogram } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { runWhile } from './support/job-while.js';
 import { pyPeer } from './support/pytcp.js';
+import { netnsPair } from './support/netns.js';
+import { expectAgrees } from './support/nstat.js';
+import { countedRoundTrips } from './support/round-trips.js';
 
 interface Ev {
   pid: number;
@@ -99,6 +102,22 @@ describeKernel('tcppktlat on real traffic', () => {
     for (const e of data.events) {
       expect(e).toMatchObject({ pid: srv, family: 6, laddr: '::1', raddr: '::1', lport: port });
       expect(e.latencyUs).toBeGreaterThanOrEqual(DELAY_MS * 1000);
+    }
+  });
+
+  it('checked against the kernel: reads = data segments (TcpExt.TCPOrigDataSent, one namespace) ≤ Tcp.InSegs over established round trips', async () => {
+    const kn = netnsPair('skpl');
+    try {
+      const { result, data, delta, moved } = await countedRoundTrips<Data>(catalog, 'tcppktlat', { netns: kn.inoA }, kn.a, { conns: 3, rounds: 40, size: 100 });
+      const [inSegs, dataSegs] = [delta('TcpInSegs'), delta('TcpExtTCPOrigDataSent')];
+      console.log(`tcppktlat ${result.variant}: TcpInSegs +${inSegs}, TcpExtTCPOrigDataSent +${dataSegs}; reads ${data.histogram.count}; moved ${JSON.stringify(moved)}`);
+      // every message is one segment read by one read; the namespace receives every data segment it sends
+      expect(dataSegs).toBe(2 * 3 * 40);
+      expect(data.histogram.count).toBe(dataSegs);
+      expect(inSegs).toBeGreaterThanOrEqual(dataSegs); // and the pure ACKs
+      expectAgrees(result, 'Tcp.InSegs', dataSegs, inSegs);
+    } finally {
+      kn.destroy();
     }
   });
 });

@@ -9,6 +9,9 @@ import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { runWhile } from './support/job-while.js';
 import { echoServer, pingPong, ssRtt, type EchoServer } from './support/traffic.js';
+import { netnsPair } from './support/netns.js';
+import { expectAgrees } from './support/nstat.js';
+import { countedRoundTrips } from './support/round-trips.js';
 
 interface RttData {
   unit: string;
@@ -133,6 +136,21 @@ describeKernel('tcprtt on real traffic', () => {
       const overlap = us.total.buckets.filter((u) => u.hi >= from && u.lo <= to).reduce((n, u) => n + u.count, 0);
       expect(b.count, `ms bucket ${b.lo}..${b.hi}`).toBeGreaterThanOrEqual(inside);
       expect(b.count, `ms bucket ${b.lo}..${b.hi}`).toBeLessThanOrEqual(overlap);
+    }
+  });
+
+  it('checked against the kernel: samples = Tcp.InSegs over established round trips in a test namespace (netns filter)', async () => {
+    const kn = netnsPair('skrt');
+    try {
+      const { result, data, delta, moved } = await countedRoundTrips<RttData>(catalog, 'tcprtt', { netns: kn.inoA }, kn.a, { conns: 3, rounds: 40, size: 100 });
+      const inSegs = delta('TcpInSegs');
+      console.log(`tcprtt ${result.variant}: TcpInSegs +${inSegs}, samples ${data.total.count}; moved ${JSON.stringify(moved)}`);
+      // each round trip: a segment each way, the last one's delayed ACK besides; all in ESTABLISHED
+      expect(inSegs).toBeGreaterThanOrEqual(2 * 3 * 40);
+      expect(data.total.count).toBe(inSegs);
+      expectAgrees(result, 'Tcp.InSegs', inSegs, inSegs);
+    } finally {
+      kn.destroy();
     }
   });
 });

@@ -10,7 +10,7 @@
  * Globals (probe-sdk filters.ts `taskFilterGlobals` writes them; all zero = no filter):
  *   targ_pid      __u32 tgid               targ_uid_on __u8 + targ_uid __u32
  *   targ_comm     char[16] (exact match)   targ_cgroup __u64 cgroup v2 id (inode of its dir)
- *   targ_netns    __u32 netns inode
+ *   targ_netns    __u32 netns inode (netns.h)
  */
 #ifndef __SONDE_TASK_H
 #define __SONDE_TASK_H
@@ -18,6 +18,7 @@
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include "netns.h"
 
 #define SONDE_COMM_LEN 16
 #define SONDE_MAX_OWNERS 65536
@@ -27,7 +28,6 @@ const volatile __u8 targ_uid_on = 0;
 const volatile __u32 targ_uid = 0;
 const volatile char targ_comm[SONDE_COMM_LEN] = {};
 const volatile __u64 targ_cgroup = 0;
-const volatile __u32 targ_netns = 0;
 
 /* how an owner was learned (struct owner .how) */
 #define SONDE_OWNER_SEEN 0	/* in the socket's own process context: connect, listen, accept, close */
@@ -94,16 +94,6 @@ static __always_inline bool owner_allowed(const struct owner *o)
 static __always_inline bool task_filter_on(void)
 {
 	return targ_pid || targ_uid_on || targ_cgroup || targ_comm[0];
-}
-
-static __always_inline __u32 sk_netns(const struct sock *sk)
-{
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-}
-
-static __always_inline bool netns_allowed(const struct sock *sk)
-{
-	return !targ_netns || sk_netns(sk) == targ_netns;
 }
 
 static __always_inline void owner_remember(const struct sock *sk, const struct owner *o)

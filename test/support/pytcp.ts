@@ -71,6 +71,27 @@ elif role == 'pinger':
         recv_exact(c, 1)
     c.close()
     print('done', n, flush=True)
+elif role == 'pingpair':
+    # k connections to itself, established before anything is asked; on 'go' (stdin) n round trips
+    # of size bytes each way per connection, one after the other; 'rounds' once they are done, and
+    # on 'end' (stdin) the connections close
+    k, n, size = a[0], a[1], a[2]
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.bind((host, port)); s.listen(k); s.settimeout(10)
+    cl = [socket.create_connection((host, s.getsockname()[1]), timeout=10) for i in range(k)]
+    sv = [s.accept()[0] for i in range(k)]
+    for x in cl + sv:
+        x.settimeout(10); x.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    print(s.getsockname()[1], flush=True)
+    select.select([sys.stdin], [], [], 20); sys.stdin.readline()
+    for r in range(n):
+        for c, v in zip(cl, sv):
+            c.sendall(b'p' * size); recv_exact(v, size)
+            v.sendall(b'q' * size); recv_exact(c, size)
+    print('rounds', n * k, flush=True)
+    select.select([sys.stdin], [], [], 20); sys.stdin.readline()
+    for x in cl + sv: x.close()
+    print('done', n * k, flush=True)
 `;
 
 export interface PyPeer {
@@ -85,6 +106,10 @@ export interface PyPeer {
    * each send, the slow reader's 'r' just after each read returned
    */
   stamps(tag: 's' | 'r'): number[];
+  /** pingpair: a line to its stdin ('go', 'end') */
+  say(line: string): void;
+  /** resolves once it has printed a line starting with `word` (rejects after `ms` or on exit) */
+  printed(word: string, ms?: number): Promise<void>;
   kill(): void;
 }
 
@@ -92,9 +117,9 @@ export interface PyPeer {
  * Start a peer. `prefix` runs it under another command (e.g. ['ip', 'netns', 'exec', ns]); the
  * pid stays the python process's, since `ip netns exec` execs it.
  */
-export function pyPeer(role: 'server' | 'client' | 'slowreader' | 'pinger', comm: string, host: string, port: number, args: number[], prefix: string[] = []): PyPeer {
+export function pyPeer(role: 'server' | 'client' | 'slowreader' | 'pinger' | 'pingpair', comm: string, host: string, port: number, args: number[], prefix: string[] = []): PyPeer {
   const cmd = [...prefix, 'python3', '-c', SCRIPT, role, comm, host, String(port), ...args.map(String)];
-  const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd[0]!, cmd.slice(1), { stdio: [role === 'pingpair' ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let onPort: (p: number) => void;
@@ -107,7 +132,8 @@ export function pyPeer(role: 'server' | 'client' | 'slowreader' | 'pinger', comm
   });
   proc.stderr!.on('data', (d) => (err += d));
   const done = new Promise<number>((res, rej) => {
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+    // a pingpair waits for its go and end (a job attaching in a slow guest in between)
+    const timer = setTimeout(() => proc.kill('SIGKILL'), role === 'pingpair' ? 60_000 : 20_000);
     proc.on('exit', (code) => {
       clearTimeout(timer);
       const m = /done (\d+)/.exec(out);
@@ -122,5 +148,13 @@ export function pyPeer(role: 'server' | 'client' | 'slowreader' | 'pinger', comm
   done.catch(() => {});
   port$.catch(() => {});
   const stamps = (tag: 's' | 'r') => [...out.matchAll(new RegExp(`^${tag} (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
-  return { proc, pid: proc.pid!, port: port$, done, stamps, kill: () => proc.kill('SIGKILL') };
+  const printed = async (word: string, ms = 30_000) => {
+    const until = Date.now() + ms;
+    while (!new RegExp(`^${word}\\b`, 'm').test(out)) {
+      if (proc.exitCode !== null || Date.now() > until) throw new Error(`${role} ${comm} never printed '${word}': ${err.trim()}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const say = (line: string) => proc.stdin?.write(line + '\n');
+  return { proc, pid: proc.pid!, port: port$, done, stamps, say, printed, kill: () => proc.kill('SIGKILL') };
 }

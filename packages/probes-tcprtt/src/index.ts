@@ -38,6 +38,9 @@ export default defineProbe({
       { name: 'tracepoint', programs: ['tcprtt_tp'], needs: [{ kind: 'tracepoint', category: 'tcp', event: 'tcp_probe' }] },
     ],
   },
+  // the classic tcp_probe record carries no socket pointer on older kernels: no namespace to compare
+  refuseOnVariant: (p, variant) =>
+    p.netns !== undefined && variant === 'tracepoint' ? 'netns: the classic tcp/tcp_probe tracepoint (this kernel has no tp_btf for it) does not say which socket a sample is from' : undefined,
 
   async run(ctx, p): Promise<TcprttData> {
     const bpf = await ctx.load({ globals: globalsFor(p) });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { globalsFor, params } from './params.js';
@@ -43,7 +44,7 @@ describe('tcprtt params', () => {
 
   it('documents every key in its JSON schema', () => {
     const js = z.toJSONSchema(params, { io: 'input' }) as { properties: Record<string, { description?: string }> };
-    expect(Object.keys(js.properties).sort()).toEqual(['by', 'extended', 'family', 'intervalMs', 'laddr', 'lport', 'raddr', 'rport', 'units']);
+    expect(Object.keys(js.properties).sort()).toEqual(['by', 'extended', 'family', 'intervalMs', 'laddr', 'lport', 'netns', 'raddr', 'rport', 'units']);
     for (const [k, v] of Object.entries(js.properties)) expect(v.description, k).toBeTruthy();
   });
 });
@@ -62,9 +63,16 @@ describe('globalsFor', () => {
       targ_raddr_family: 0,
       targ_raddr_prefix: 0,
       targ_family: 0,
+      targ_netns: 0,
       targ_ms: false,
       targ_by: 0,
     });
+  });
+
+  it('takes the network namespace as an inode or pid:<n>', () => {
+    expect(globalsFor(params.parse({ netns: 4026531840 })).targ_netns).toBe(4026531840);
+    const own = statSync('/proc/self/ns/net').ino;
+    expect(globalsFor(params.parse({ netns: `pid:${process.pid}` })).targ_netns).toBe(Number(own));
   });
 
   it('encodes filters for the kernel', () => {

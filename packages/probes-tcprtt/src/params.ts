@@ -1,12 +1,13 @@
 /**
  * tcprtt's parameters: upstream tcprtt's options (libbpf-tools/tcprtt.c) as a zod schema. Each
  * key maps to `const volatile targ_*` globals of bpf/tcprtt.bpf.c (see `globalsFor`; the filters
- * are probe-sdk's tupleFilterShape, the globals of bpf/include/tuple_filter.h), except `extended`
+ * are probe-sdk's tupleFilterShape, the globals of bpf/include/tuple_filter.h, and `netns`, the one of
+ * bpf/include/netns.h), except `extended`
  * (text only) and `intervalMs` (the user-side read loop). Upstream -d is the job's duration and -T
  * is always on (series entries carry their time).
  */
 import { z } from 'zod';
-import { checkConnFilters, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, netns, taskFilterGlobals, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const BY = { none: 0, laddr: 1, raddr: 2 } as const;
 
@@ -17,6 +18,7 @@ export const params = z
     rport: tupleFilterShape.rport.describe('remote port or list of up to 8 (upstream -P); [] traces every port'),
     laddr: tupleFilterShape.laddr.describe('local address or CIDR, IPv4 or IPv6, e.g. 10.0.0.0/8 or 2001:db8::/32 (upstream -a); absent = any'),
     raddr: tupleFilterShape.raddr.describe('remote address or CIDR, IPv4 or IPv6 (upstream -A); absent = any'),
+    netns: netns.optional(),
     by: z
       .enum(['none', 'laddr', 'raddr'])
       .default('none')
@@ -42,6 +44,7 @@ export type TcprttParams = z.output<typeof params>;
 export function globalsFor(p: TcprttParams): Record<string, GlobalValue> {
   return {
     ...tupleFilterGlobals(p),
+    targ_netns: taskFilterGlobals({ netns: p.netns }).targ_netns ?? 0,
     targ_ms: p.units === 'ms',
     targ_by: BY[p.by],
   };

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import type { GlobalValue } from './kernel.js';
+import { cgroup2Root } from './owner/mount.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 export const COMM_LEN = 16;
@@ -40,8 +41,19 @@ export const netns = z
   })
   .describe('only sockets in this network namespace: inode number (ls -Li /proc/<pid>/ns/net) or "pid:<n>"');
 
+/**
+ * The directory of a cgroup v2 path: absolute under the v2 mount as given, anything else (system.slice/x,
+ * or /system.slice/x as /proc/<pid>/cgroup writes it) below the mount — /sys/fs/cgroup, or
+ * /sys/fs/cgroup/unified on hybrid hosts, whose /sys/fs/cgroup is a tmpfs of v1 hierarchies.
+ */
 export function cgroupPath(p: string): string {
-  return isAbsolute(p) && p.startsWith(CGROUP_ROOT) ? p : join(CGROUP_ROOT, p);
+  let root: string;
+  try {
+    root = cgroup2Root();
+  } catch {
+    root = CGROUP_ROOT;
+  }
+  return isAbsolute(p) && (p === root || p.startsWith(`${root}/`)) ? p : join(root, p);
 }
 
 export function cgroupId(p: string): bigint | null {

@@ -338,6 +338,21 @@ static __always_inline int on_syn_recv_sock(struct sock *sk, struct sk_buff *skb
 	return 0;
 }
 
+/* before 6.11: no rx_sk, so the segment tcp_check_req() handles names the listener of a drop that follows */
+SEC("fentry/tcp_check_req")
+int BPF_PROG(tcpdrop_check_req, struct sock *sk, struct sk_buff *skb)
+{
+	listener_rx_mark(sk, skb);
+	return 0;
+}
+
+SEC("kprobe/tcp_check_req")
+int BPF_KPROBE(tcpdrop_kp_check_req, struct sock *sk, struct sk_buff *skb)
+{
+	listener_rx_mark(sk, skb);
+	return 0;
+}
+
 SEC("fentry/tcp_conn_request")
 int BPF_PROG(tcpdrop_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
 	     struct sock *sk, struct sk_buff *skb)

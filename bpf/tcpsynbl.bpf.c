@@ -15,6 +15,8 @@
  *                                   The same test as the kernel's sk_acceptq_is_full() where it bumps
  *                                   LINUX_MIB_LISTENOVERFLOWS: exactly what nstat's ListenOverflows counts.
  *   kprobe   tcpsynbl_kp_conn_request, tcpsynbl_kp_syn_recv4, tcpsynbl_kp_syn_recv6: the same on kprobes.
+ *   With either, tcpsynbl_kfree (rx_sk, 6.11+) or tcpsynbl_kfree3 + tcpsynbl_(kp_)check_req (before) take the
+ *   drops at tcp_v{4,6}_rcv off the listeners' drop counters (listenDrops, bpf/include/listeners.h).
  *   tp_btf   tcpsynbl_kfree  tp_btf/kfree_skb with reason TCP_LISTEN_OVERFLOW (value resolved from BTF
  *            by user space; 0 = not counted): a completing handshake found the queue full. rx_sk is
  *            the listener. SYNs refused while the queue is full are freed with consume_skb, not as
@@ -199,6 +201,28 @@ int BPF_PROG(tcpsynbl_kfree, struct sk_buff *skb, void *location, enum skb_drop_
 	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
 	if (v)
 		__sync_fetch_and_add(&v->overflows, 1);
+	return 0;
+}
+
+/* before 6.11: no rx_sk, so the segment tcp_check_req() handles names the listener of a drop that follows */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(tcpsynbl_kfree3, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	listener_rx_drop(NULL, skb, (__u64)location);
+	return 0;
+}
+
+SEC("fentry/tcp_check_req")
+int BPF_PROG(tcpsynbl_check_req, struct sock *sk, struct sk_buff *skb)
+{
+	listener_rx_mark(sk, skb);
+	return 0;
+}
+
+SEC("kprobe/tcp_check_req")
+int BPF_KPROBE(tcpsynbl_kp_check_req, struct sock *sk, struct sk_buff *skb)
+{
+	listener_rx_mark(sk, skb);
 	return 0;
 }
 

@@ -9,8 +9,9 @@
  * refused at a full accept queue is consumed, not freed as a drop, so no kfree_skb tracer sees it: the
  * counter does. The counter also takes the segments tcp_v{4,6}_rcv drops against the listener on the way
  * to a request socket (discard_and_relse: a completed handshake that overflows, a deferred bare ACK, a RST
- * to a request): those are kfree_skb drops whose rx_sk is the listener (6.11+), counted here in rx_drops
- * and taken off. So a listener's ListenDrops over the job = drops_last - drops_first - rx_drops.
+ * to a request): those are kfree_skb drops whose rx_sk is the listener (6.11+; before, the segment that
+ * tcp_check_req() last handled on that CPU, seen by fentry/kprobe), counted here in rx_drops and taken
+ * off. So a listener's ListenDrops over the job = drops_last - drops_first - rx_drops.
  *
  * Filled by:
  *   listener_note()     iter/task_file passes over every process's sockets (all namespaces: the pass
@@ -19,7 +20,8 @@
  *                       drops_last, the queue and gen.
  *   listener_closed()   LISTEN->CLOSE: the final figures; the record moves to listeners_closed (the
  *                       socket's address may be reused by the next listener).
- *   listener_rx_drop()  kfree_skb with rx_sk = a listener at tcp_v{4,6}_rcv (targ_rcv_* from kallsyms).
+ *   listener_rx_drop()  kfree_skb with rx_sk = a listener at tcp_v{4,6}_rcv (targ_rcv_* from kallsyms);
+ *                       without rx_sk, the segment listener_rx_mark() saw at tcp_check_req().
  *   listener_overflow() a per-event hook saw one overflow (fentry/kprobe, or the drop reason).
  * Read (never emptied) by user space after each pass.
  *
@@ -228,14 +230,51 @@ static __always_inline __u64 skb_segs(const struct sk_buff *skb)
 	return segs ? segs : 1;
 }
 
-/* a kfree_skb drop (rx_sk: 6.11+, else NULL): one the listener's counter also took? */
+/*
+ * Kernels whose kfree_skb has no rx_sk (before 6.11): per CPU, the segment tcp_check_req() handles for a
+ * listener (fentry/kprobe there, listener_rx_mark()). When tcp_v{4,6}_rcv then drops it, it is the
+ * listener's. Each call overwrites the mark; a drop clears it.
+ */
+struct listener_rx_mark {
+	__u64 skb;
+	__u64 sk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct listener_rx_mark);
+} listener_rx_marks SEC(".maps");
+
+static __always_inline void listener_rx_mark(const struct sock *sk, const struct sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct listener_rx_mark *m = bpf_map_lookup_elem(&listener_rx_marks, &zero);
+
+	if (m) {
+		m->skb = (__u64)skb;
+		m->sk = (__u64)sk;
+	}
+}
+
+/* a kfree_skb drop (rx_sk: 6.11+, else NULL: the mark's): one the listener's counter also took? */
 static __always_inline void listener_rx_drop(const struct sock *rx_sk, const struct sk_buff *skb, __u64 location)
 {
 	struct sonde_listener *l;
+	struct listener_rx_mark *m;
+	__u32 zero = 0;
 	__u64 key = (__u64)rx_sk;
 
-	if (!rx_sk || !(in_range(location, targ_rcv4_lo, targ_rcv4_hi) || in_range(location, targ_rcv6_lo, targ_rcv6_hi)))
+	if (!(in_range(location, targ_rcv4_lo, targ_rcv4_hi) || in_range(location, targ_rcv6_lo, targ_rcv6_hi)))
 		return;
+	if (!rx_sk) {
+		m = bpf_map_lookup_elem(&listener_rx_marks, &zero);
+		if (!m || !m->skb || m->skb != (__u64)skb)
+			return;
+		key = m->sk;
+		m->skb = 0;
+	}
 	l = bpf_map_lookup_elem(&listeners, &key);
 	if (l)
 		__sync_fetch_and_add(&l->rx_drops, skb_segs(skb));

@@ -75,8 +75,8 @@ export interface ListenerSocket {
   backlogPeak: number;
   /**
    * nstat's TcpExtListenDrops for this listener over the job: every SYN or handshake the kernel dropped
-   * at it (overflows, a full SYN queue without syncookies, memory). null where the kernel cannot tell them
-   * from other drops of its counter (kfree_skb has no rx_sk before 6.11)
+   * at it (overflows, a full SYN queue without syncookies, memory). null where the variant cannot tell them
+   * from other drops of its counter (no rx_sk in kfree_skb before 6.11 and no hook on tcp_check_req)
    */
   listenDrops: number | null;
   /** nstat's TcpExtListenOverflows for this listener: SYNs and completed handshakes refused at a full accept queue */
@@ -151,11 +151,12 @@ export function passListeners(bpf: LoadedBpf, probe: string, iterProgram: string
 }
 
 /**
- * A listener's figures. `rxSk`: the variant subtracts the drops kfree_skb named against the listener
- * (6.11+); without it listenDrops is null. `countedBy` says where SYN overflows come from.
+ * A listener's figures. `rxDrops`: the variant takes the drops kfree_skb named against the listener off its
+ * counter (by rx_sk, 6.11+, or by a hook on tcp_check_req); without that listenDrops is null. `countedBy`
+ * says where SYN overflows come from.
  */
-export function listenerFigures(r: RawListener, countedBy: OverflowCountedBy | null, rxSk: boolean): ListenerSocket {
-  const listenDrops = rxSk ? Math.max(0, r.dropsLast - r.dropsFirst - r.rxDrops) : null;
+export function listenerFigures(r: RawListener, countedBy: OverflowCountedBy | null, rxDrops: boolean): ListenerSocket {
+  const listenDrops = rxDrops ? Math.max(0, r.dropsLast - r.dropsFirst - r.rxDrops) : null;
   let synOverflows = r.synOverflows;
   if (countedBy === 'listener_drops')
     synOverflows = listenDrops !== null && (r.syncookies !== 0 || r.fullSeen) ? Math.max(0, listenDrops - r.ackOverflows) : 0;

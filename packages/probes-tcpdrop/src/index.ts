@@ -121,7 +121,7 @@ export interface ListenOverflows {
    * flow); null: not counted on this kernel
    */
   countedBy: OverflowCountedBy | null;
-  /** nstat's TcpExtListenDrops for the listeners watched; null where kfree_skb has no rx_sk (before 6.11) */
+  /** nstat's TcpExtListenDrops for the listeners watched; null with tp_btf_no_rx_sk (no rx_sk, no hook on tcp_check_req) */
   listenDrops: number | null;
   /** the listening sockets that dropped or overflowed: address, port, namespace, owning process */
   listeners: ListenerSocket[];
@@ -129,7 +129,7 @@ export interface ListenOverflows {
 
 /** a value no kernel uses for a drop reason: the one listen overflows are counted under where the kernel has none */
 const OVERFLOW_SENTINEL = 0xfffe;
-const NO_RX_SK = "the socket of an inbound segment dropped before it is attached to one (kfree_skb's rx_sk is 6.11+): state '-', tuple from the headers; listen drops per listener (listenDrops is null)";
+const NO_RX_SK = "the socket of an inbound segment dropped before it is attached to one (kfree_skb's rx_sk is 6.11+): state '-', tuple from the headers";
 const SYN_BY_COUNTER =
   "SYNs refused at a full accept queue one by one (the kernel consumes them, no hook here): counted per listener from its drop counter (listenOverflows, reasons), not in flows, stacks or events; with net.ipv4.tcp_syncookies=0 a SYN dropped at a full SYN queue counts as an overflow when the accept queue was seen full";
 
@@ -146,11 +146,19 @@ function variant(hook: 'fentry' | 'kprobe' | 'tp_btf', args: 3 | 4): HookVariant
   ];
   const programs = [kfree, 'tcpdrop_state', 'tcpdrop_listeners'];
   const cannotSee = args === 3 ? [NO_RX_SK] : [];
-  if (hook === 'tp_btf') cannotSee.push(SYN_BY_COUNTER);
-  else {
+  if (hook === 'tp_btf') {
+    cannotSee.push(SYN_BY_COUNTER);
+    if (args === 3)
+      cannotSee.push("listen drops per listener (listenDrops is null): without rx_sk or a hook on tcp_check_req the listener's drop counter cannot be told from other drops it takes");
+  } else {
     const p = hook === 'fentry' ? 'tcpdrop_' : 'tcpdrop_kp_';
     programs.push(`${p}conn_request`, `${p}syn_recv4`, `${p}syn_recv6`);
     for (const f of ['tcp_conn_request', 'tcp_v4_syn_recv_sock', 'tcp_v6_syn_recv_sock']) needs.push({ kind: hook, function: f });
+    // no rx_sk: the segment tcp_check_req handles names the listener a drop at tcp_v{4,6}_rcv is taken off
+    if (args === 3) {
+      programs.push(`${p}check_req`);
+      needs.push({ kind: hook, function: 'tcp_check_req' });
+    }
   }
   return { name: `${hook}${args === 3 ? '_no_rx_sk' : ''}`, programs, needs, ...(cannotSee.length ? { cannotSee } : {}) };
 }
@@ -186,12 +194,14 @@ export default defineProbe({
       onAttach: (b) => passListeners(b, 'tcpdrop', 'tcpdrop_listeners'),
     });
     const rxSk = !bpf.variant.endsWith('_no_rx_sk');
+    // the listeners' drop counters less the drops at tcp_v{4,6}_rcv: by rx_sk, or by the tcp_check_req hook
+    const countsListenDrops = rxSk || bpf.variant !== 'tp_btf_no_rx_sk';
     const hook = bpf.variant.replace('_no_rx_sk', '');
     const countedBy: OverflowCountedBy | null =
       hook === 'fentry' || hook === 'kprobe' ? hook : rxSk && kernel.value('TCP_LISTEN_OVERFLOW') !== undefined ? 'listener_drops' : null;
     if (!rxSk)
       ctx.warn(
-        "kfree_skb passes no rx_sk on this kernel: an inbound segment dropped before it is attached to a socket shows no socket (state '-', tuple from the headers), and listen drops per listener are not counted",
+        "kfree_skb passes no rx_sk on this kernel: an inbound segment dropped before it is attached to a socket shows no socket (state '-', tuple from the headers)",
       );
     if (countedBy === 'listener_drops')
       ctx.warn(
@@ -202,8 +212,8 @@ export default defineProbe({
       ctx.warn('rport/raddr filters: SYNs refused at a full accept queue are counted per listener, whatever their remote side');
     await ctx.wait();
     // still attached: this read includes everything up to now
-    const sockets = passListeners(bpf, 'tcpdrop', 'tcpdrop_listeners').map((l) => listenerFigures(l, countedBy, rxSk));
-    return report(bpf, p, names, overflowReason, { countedBy, sockets, rxSk });
+    const sockets = passListeners(bpf, 'tcpdrop', 'tcpdrop_listeners').map((l) => listenerFigures(l, countedBy, countsListenDrops));
+    return report(bpf, p, names, overflowReason, { countedBy, sockets, countsListenDrops });
   },
 
   render: (data, p) => renderTcpdrop(data, p),
@@ -228,7 +238,7 @@ function withOverflow(k: DropReasons, overflow: number): DropReasons {
 interface Listening {
   countedBy: OverflowCountedBy | null;
   sockets: ListenerSocket[];
-  rxSk: boolean;
+  countsListenDrops: boolean;
 }
 
 function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons, overflowReason: number, l: Listening): TcpdropData {
@@ -322,7 +332,7 @@ function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons, overflowRe
     listenOverflows: {
       count: l.countedBy === null ? 0 : (reasons.find((r) => r.value === overflowReason)?.count ?? 0),
       countedBy: l.countedBy,
-      listenDrops: l.rxSk ? l.sockets.reduce((n, s) => n + (s.listenDrops ?? 0), 0) : null,
+      listenDrops: l.countsListenDrops ? l.sockets.reduce((n, s) => n + (s.listenDrops ?? 0), 0) : null,
       listeners: busyListeners(l.sockets),
     },
   };

@@ -31,23 +31,32 @@ const state: FeatureNeed = { kind: 'tp_btf', event: 'inet_sock_set_state' };
 // the listener passes: every process's sockets (iter/task_file)
 const pass: FeatureNeed = { kind: 'btf_type', name: 'bpf_iter__task_file' };
 const kfree4: FeatureNeed = { kind: 'tp_btf', event: 'kfree_skb', args: 4 };
-const NO_RX_SK = "listen drops per listener (ListenDrops): kfree_skb passes no rx_sk before 6.11, so the listener's drop counter cannot be told from other drops it takes (listenDrops is null; overflows are exact)";
+const kfree3: FeatureNeed = { kind: 'tp_btf', event: 'kfree_skb', args: 3 };
 
-/** overflows one by one on fentry or kprobe; with rx_sk (6.11+) the listener's drop counter also gives ListenDrops */
+/**
+ * Overflows one by one on fentry or kprobe. The listeners' drop counters give ListenDrops less the drops
+ * kfree_skb names against a listener: by rx_sk (6.11+), or before by the segment tcp_check_req handled.
+ */
 function perEvent(kind: 'fentry' | 'kprobe', rxSk: boolean): HookVariant {
   const p = kind === 'fentry' ? 'tcpsynbl_' : 'tcpsynbl_kp_';
   return {
     name: rxSk ? kind : `${kind}_no_rx_sk`,
-    programs: ['tcpsynbl_state', 'tcpsynbl_listeners', `${p}conn_request`, `${p}syn_recv4`, `${p}syn_recv6`, ...(rxSk ? ['tcpsynbl_kfree'] : [])],
+    programs: [
+      'tcpsynbl_state',
+      'tcpsynbl_listeners',
+      `${p}conn_request`,
+      `${p}syn_recv4`,
+      `${p}syn_recv6`,
+      ...(rxSk ? ['tcpsynbl_kfree'] : ['tcpsynbl_kfree3', `${p}check_req`]),
+    ],
     needs: [
       state,
       pass,
       { kind, function: 'tcp_conn_request' },
       { kind, function: 'tcp_v4_syn_recv_sock' },
       { kind, function: 'tcp_v6_syn_recv_sock' },
-      ...(rxSk ? [kfree4] : []),
+      ...(rxSk ? [kfree4] : [kfree3, { kind, function: 'tcp_check_req' } as FeatureNeed]),
     ],
-    ...(rxSk ? {} : { cannotSee: [NO_RX_SK] }),
   };
 }
 
@@ -58,7 +67,7 @@ export interface TcpsynblData {
   listeners: ListenerBacklog[];
   /** SYNs and completed handshakes refused because the accept queue was full, all listeners (nstat TcpExtListenOverflows) */
   overflows: number;
-  /** every SYN or handshake the kernel dropped at the listeners (nstat TcpExtListenDrops); null: not countable here */
+  /** every SYN or handshake the kernel dropped at the listeners (nstat TcpExtListenDrops); null: not counted (tp_btf_backlog) */
   listenDrops: number | null;
   /** the drop reason counted for completed handshakes (variant tp_btf only), null otherwise */
   overflowReason: string | null;
@@ -129,14 +138,14 @@ export default defineProbe({
       onAttach: (b) => passListeners(b, 'tcpsynbl', 'tcpsynbl_listeners'),
     });
     const countedBy = overflowMethod(bpf.variant);
-    const rxSk = bpf.variant === 'fentry' || bpf.variant === 'kprobe' || bpf.variant === 'tp_btf';
+    // every variant but the last takes the drops at tcp_v{4,6}_rcv off the listeners' counters
+    const rxSk = bpf.variant !== 'tp_btf_backlog';
     if (countedBy === 'listener_drops')
       ctx.warn(
         "no fentry or kprobe here: SYNs refused at a full accept queue are counted from each listener's own drop counter over the job (the kernel bumps it with ListenDrops), completed handshakes by kfree_skb reason TCP_LISTEN_OVERFLOW",
       );
     else if (countedBy === null)
       ctx.warn('overflows are not counted on this kernel: no fentry or kprobe on tcp_conn_request/tcp_v4_syn_recv_sock, and no kfree_skb reason TCP_LISTEN_OVERFLOW');
-    if (!rxSk) ctx.warn('listenDrops is not counted on this kernel: kfree_skb passes no rx_sk (6.11+), overflows are');
     const read = (): { raw: RawBacklog[]; sockets: ListenerSocket[] } => {
       const sockets = passListeners(bpf, 'tcpsynbl', 'tcpsynbl_listeners').map((l) => listenerFigures(l, countedBy, rxSk));
       const raw = decodeBacklogs(bpf.readMap('backlogs'));

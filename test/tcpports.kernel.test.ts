@@ -9,6 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
+import { sondeDone } from './support/cli.js';
+import { netnsPair } from './support/netns.js';
+import { snmpGauge } from './support/nstat.js';
+import { pyPeer } from './support/pytcp.js';
 // @ts-expect-error plain ESM helper shared with the bench
 import { holdConnections, ssTan } from './support/conns.mjs';
 
@@ -118,4 +122,38 @@ describeKernel('tcpports on connections the test holds', () => {
     expect(v6.data!.states.ESTABLISHED ?? 0).toBeLessThan(K);
     expect(v6.data!.remotes.some((e) => held.listeners.includes(e.port))).toBe(false);
   });
+});
+
+describeKernel('tcpports checked against the kernel', () => {
+  afterAll(async () => {
+    expect(await programsLeft()).toEqual([]);
+  });
+
+  it('run inside a test namespace (sonde under ip netns exec): ESTABLISHED + CLOSE_WAIT = Tcp.CurrEstab', async () => {
+    // the iterator walks the namespace sonde runs in, and the counters are read there (/proc/self/net)
+    const kn = netnsPair('skpo');
+    // 5 connections on that namespace's loopback, 2 half-closed: 6 ESTABLISHED, 2 CLOSE_WAIT, 2 FIN_WAIT2 sockets
+    const peer = pyPeer('pingpair', 'po-hold', '127.0.0.1', 0, [5, 0, 0, 2], ['ip', 'netns', 'exec', kn.a]);
+    try {
+      await peer.port;
+      const currEstab = () => snmpGauge(kn.a, 'Tcp', 'CurrEstab');
+      const before = currEstab();
+      const run = await sondeDone(['run', 'tcpports', '--duration', '1s', '--json'], {}, ['ip', 'netns', 'exec', kn.a]);
+      const after = currEstab();
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as ResultEnvelope<PortsData>;
+      const { states } = result.data!;
+      console.log(`tcpports in ${kn.a}: TcpCurrEstab ${before} → ${after}; states ${JSON.stringify(states)}; cross-checks ${JSON.stringify(result.kernel?.counters?.crossChecks)}`);
+      expect(states).toMatchObject({ ESTABLISHED: 6, CLOSE_WAIT: 2, FIN_WAIT2: 2, LISTEN: 1 });
+      expect(after).toBe(before); // nothing moved in the namespace meanwhile
+      expect(states.ESTABLISHED! + states.CLOSE_WAIT!).toBe(after);
+      expect(result.kernel!.counters!.source).toBe('/proc/self/net');
+      expect(result.kernel!.counters!.crossChecks.find((c) => c.counter === 'Tcp.CurrEstab')).toMatchObject({ traced: after, delta: after, gauge: true, agree: true });
+    } finally {
+      peer.say('go');
+      peer.say('end');
+      await peer.done.catch(() => peer.kill());
+      kn.destroy();
+    }
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ import { describeKernel, programsLeft } from './support/kernel.js';
 import { converse } from './support/conns.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
 import { attachDropper, compileDropper, nstatCounter, retransSegs } from './support/retrans.js';
+import { expectAgrees } from './support/nstat.js';
 
 interface Ev {
   type: string;
@@ -167,6 +168,7 @@ describeKernel('tcpretrans on forced retransmits', () => {
       expect(clientLines.map((l) => l.got)).toEqual([300, 300, 300, 300]);
       expect(tlps).toBeGreaterThanOrEqual(1); // the dropper did make the server probe (ground truth)
       expect(data.total.tlp).toBe(tlps);
+      expectAgrees(result, 'TcpExt.TCPLossProbes', tlps, tlps);
       const probes = data.events.filter((e) => e.type === 'L');
       expect(probes).toHaveLength(tlps);
       for (const e of probes) {
@@ -176,6 +178,7 @@ describeKernel('tcpretrans on forced retransmits', () => {
       expect(data.flows.reduce((n, f) => n + (f.tlp ?? 0), 0)).toBe(tlps);
       // the retransmits (a TLP resends the lost tail) still agree with TcpRetransSegs
       expect(data.total.segments).toBe(segs);
+      expectAgrees(result, 'Tcp.RetransSegs', segs, segs);
     } finally {
       undrop();
       tns.destroy();

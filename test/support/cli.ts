@@ -10,8 +10,10 @@ export interface CliRun {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-export function sonde(args: string[], env: Record<string, string> = {}): CliRun {
-  const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, SONDE_SERVER: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `prefix` runs it under another command, e.g. ['ip', 'netns', 'exec', ns]: sonde inside that namespace */
+export function sonde(args: string[], env: Record<string, string> = {}, prefix: string[] = []): CliRun {
+  const cmd = [...prefix, process.execPath, CLI, ...args];
+  const proc = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, SONDE_SERVER: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: Array<{ re: RegExp; resolve: () => void }> = [];
@@ -37,6 +39,6 @@ export function sonde(args: string[], env: Record<string, string> = {}): CliRun 
 }
 
 /** run to the end */
-export function sondeDone(args: string[], env?: Record<string, string>) {
-  return sonde(args, env).done;
+export function sondeDone(args: string[], env?: Record<string, string>, prefix?: string[]) {
+  return sonde(args, env, prefix).done;
 }

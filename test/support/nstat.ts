@@ -25,6 +25,18 @@ export function nstatAll(ns: string | null): Nstat {
   return set;
 }
 
+/**
+ * A gauge of /proc/net/snmp (`Tcp`, `CurrEstab`) in namespace `ns`, read from the file itself: nstat
+ * leaves gauges out.
+ */
+export function snmpGauge(ns: string, group: string, name: string): number {
+  const text = execFileSync('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'], { encoding: 'utf8', timeout: 10_000 });
+  const [head, vals] = text.split('\n').filter((l) => l.startsWith(`${group}: `));
+  const i = head?.split(/\s+/).indexOf(name) ?? -1;
+  if (!vals || i < 0) throw new Error(`no ${group} ${name} in /proc/net/snmp of ${ns}`);
+  return Number(vals.split(/\s+/)[i]);
+}
+
 /** end − start of each nstat name; a name neither read has is an error (a typo, not a zero) */
 export function nstatDelta(start: Nstat, end: Nstat): (name: string) => number {
   return (name) => {

@@ -72,20 +72,24 @@ elif role == 'pinger':
     c.close()
     print('done', n, flush=True)
 elif role == 'pingpair':
-    # k connections to itself, established before anything is asked; on 'go' (stdin) n round trips
-    # of size bytes each way per connection, one after the other; 'rounds' once they are done, and
-    # on 'end' (stdin) the connections close
+    # k connections to itself, established before anything is asked, the first h of them half-closed
+    # by their client (client FIN_WAIT2, server CLOSE_WAIT); on 'go' (stdin) n round trips of size
+    # bytes each way on each of the others, one after the other; 'rounds' once they are done, and on
+    # 'end' (stdin) the connections close
     k, n, size = a[0], a[1], a[2]
+    h = a[3] if len(a) > 3 else 0
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.bind((host, port)); s.listen(k); s.settimeout(10)
     cl = [socket.create_connection((host, s.getsockname()[1]), timeout=10) for i in range(k)]
     sv = [s.accept()[0] for i in range(k)]
     for x in cl + sv:
         x.settimeout(10); x.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for c in cl[:h]:
+        c.shutdown(socket.SHUT_WR)
     print(s.getsockname()[1], flush=True)
     select.select([sys.stdin], [], [], 20); sys.stdin.readline()
     for r in range(n):
-        for c, v in zip(cl, sv):
+        for c, v in zip(cl[h:], sv[h:]):
             c.sendall(b'p' * size); recv_exact(v, size)
             v.sendall(b'q' * size); recv_exact(c, size)
     print('rounds', n * k, flush=True)

@@ -92,3 +92,25 @@ describe('CgroupHierarchy', () => {
     expect(normalizeCgroupPath('./a')).toBe('/a');
   });
 });
+
+describe('CgroupHierarchy, async walks', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sonde-cga-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  for (let i = 0; i < 300; i++) mkdirSync(join(root, `kubepods/besteffort/pod${String(i).padStart(8, '0')}-0000-4000-8000-000000000000/${'a'.repeat(63)}${i % 10}`), { recursive: true });
+
+  it('walks in slices with the event loop free in between; concurrent misses share one walk', async () => {
+    const h = new CgroupHierarchy({ root, minRefreshMs: 0 });
+    const target = statSync(join(root, `kubepods/besteffort/pod00000299-0000-4000-8000-000000000000`), { bigint: true }).ino;
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const [a, b] = await Promise.all([h.byIdAsync(target), h.byIdAsync(target)]);
+    clearInterval(timer);
+    expect(a?.naming).toEqual({ runtime: 'kubelet', podUid: '00000299-0000-4000-8000-000000000000', qos: 'besteffort' });
+    expect(b).toBe(a);
+    expect(h.stats.walks).toBe(1);
+    expect(h.stats.lastWalkEntries).toBe(603);
+    expect(ticks).toBeGreaterThan(0); // timers ran during the walk
+    expect(await h.byIdAsync(1n)).toBeUndefined();
+    expect(h.stats.walks).toBe(2);
+  });
+});

@@ -8,7 +8,9 @@
  * miss triggers a new walk at most once per minRefreshMs; an id still unknown after a walk is
  * remembered as unknown for negativeTtlMs (at most MAX_NEGATIVE ids); cgroups that vanished stay
  * resolvable for retainMs, because a socket outlives its container's last process (TIME_WAIT,
- * a close from a timer) and its late events still carry the old id.
+ * a close from a timer) and its late events still carry the old id. A walk costs a stat and a
+ * readdir per cgroup (README.md: the bench's figures); refreshAsync/byIdAsync run it in slices of
+ * WALK_SLICE directories so an event loop is never held for long.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { cgroup2Root } from './mount.js';
@@ -55,6 +57,8 @@ export interface CgroupHierarchyStats {
 }
 
 const MAX_NEGATIVE = 4096;
+/** directories per slice of an async walk (~1 ms of syscalls) */
+const WALK_SLICE = 64;
 
 /** the cgroup v2 path of a process, from /proc/<pid>/cgroup's "0::" line (null if gone or v1-only) */
 export function procCgroupPath(pid: number | 'self'): string | null {
@@ -75,6 +79,7 @@ export class CgroupHierarchy {
   private readonly byPathMap = new Map<string, CgroupEntry>();
   private readonly negative = new Map<string, number>();
   private lastWalk = -Infinity;
+  private inflight: Promise<CgroupHierarchyStats> | undefined;
   private readonly maxDepth: number;
   private readonly maxEntries: number;
   private readonly minRefreshMs: number;
@@ -99,7 +104,49 @@ export class CgroupHierarchy {
 
   /** Walk the whole hierarchy now (bounded), replacing the cache; returns the walk's stats. */
   refresh(): CgroupHierarchyStats {
-    const t0 = performance.now();
+    const steps = this.walk();
+    let r = steps.next();
+    while (!r.done) r = steps.next();
+    return r.value;
+  }
+
+  /**
+   * The same walk in slices of WALK_SLICE directories with the event loop free in between (a walk
+   * of a 4 000-cgroup node is tens of ms of syscalls). Concurrent callers share one walk.
+   */
+  refreshAsync(): Promise<CgroupHierarchyStats> {
+    this.inflight ??= (async () => {
+      try {
+        const steps = this.walk();
+        let r = steps.next();
+        while (!r.done) {
+          await new Promise<void>((res) => setImmediate(res));
+          r = steps.next();
+        }
+        return r.value;
+      } finally {
+        this.inflight = undefined;
+      }
+    })();
+    return this.inflight;
+  }
+
+  /** byId, but a miss waits for a sliced walk (refreshAsync) instead of walking synchronously. */
+  async byIdAsync(id: bigint | number | string): Promise<CgroupEntry | undefined> {
+    const k = typeof id === 'string' ? id : id.toString();
+    const hit = this.byIdMap.get(k);
+    if (hit) {
+      this.stats.hits++;
+      return hit;
+    }
+    if (!this.shouldWalk(k)) return undefined;
+    await this.refreshAsync();
+    return this.afterWalk(k);
+  }
+
+  private *walk(): Generator<void, CgroupHierarchyStats> {
+    let busy = 0;
+    let t0 = performance.now();
     const now = this.now();
     let count = 0;
     let truncated = false;
@@ -109,6 +156,11 @@ export class CgroupHierarchy {
       if (count >= this.maxEntries) {
         truncated = true;
         break;
+      }
+      if (count > 0 && count % WALK_SLICE === 0) {
+        busy += performance.now() - t0;
+        yield;
+        t0 = performance.now();
       }
       const dir = this.dirOf(path);
       let ino: bigint;
@@ -139,7 +191,8 @@ export class CgroupHierarchy {
     }
     this.negative.clear();
     this.lastWalk = now;
-    Object.assign(this.stats, { walks: this.stats.walks + 1, lastWalkMs: performance.now() - t0, lastWalkEntries: count, truncated });
+    busy += performance.now() - t0;
+    Object.assign(this.stats, { walks: this.stats.walks + 1, lastWalkMs: busy, lastWalkEntries: count, truncated });
     return { ...this.stats };
   }
 
@@ -172,22 +225,32 @@ export class CgroupHierarchy {
       this.stats.hits++;
       return e;
     }
+    if (!this.shouldWalk(k)) return undefined;
+    this.refresh();
+    return this.afterWalk(k);
+  }
+
+  /** a miss: false when the negative cache or the throttle answers it */
+  private shouldWalk(k: string): boolean {
     this.stats.misses++;
     const now = this.now();
     const neg = this.negative.get(k);
     if (neg !== undefined && now - neg < this.negativeTtlMs) {
       this.stats.negativeHits++;
-      return undefined;
+      return false;
     }
     if (now - this.lastWalk < this.minRefreshMs) {
       this.stats.throttled++;
-      return undefined;
+      return false;
     }
-    this.refresh();
+    return true;
+  }
+
+  private afterWalk(k: string): CgroupEntry | undefined {
     const found = this.byIdMap.get(k);
     if (!found) {
       if (this.negative.size >= MAX_NEGATIVE) this.negative.clear();
-      this.negative.set(k, now);
+      this.negative.set(k, this.now());
     }
     return found;
   }

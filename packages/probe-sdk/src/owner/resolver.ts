@@ -38,12 +38,23 @@ export class OwnerResolver {
     this.pods = opts.pods;
   }
 
-  /** The owner of a cgroup id; null for 0 (no cgroup recorded) and ids no walk has found. */
+  /** The owner of a cgroup id; null for 0 (no cgroup recorded) and ids no walk has found. A miss may walk synchronously. */
   resolve(cgroupId: bigint | number | string): Owner | null {
     const k = typeof cgroupId === 'string' ? cgroupId : cgroupId.toString();
     if (k === '0') return null;
     const entry = this.hierarchy.byId(k);
-    if (!entry) return null;
+    return entry ? this.ownerOf(k, entry) : null;
+  }
+
+  /** resolve(), but a miss waits for a walk in slices that leave the event loop free (hierarchy.refreshAsync). */
+  async resolveAsync(cgroupId: bigint | number | string): Promise<Owner | null> {
+    const k = typeof cgroupId === 'string' ? cgroupId : cgroupId.toString();
+    if (k === '0') return null;
+    const entry = await this.hierarchy.byIdAsync(k);
+    return entry ? this.ownerOf(k, entry) : null;
+  }
+
+  private ownerOf(k: string, entry: CgroupEntry): Owner {
     const gen = this.pods?.generation ?? 0;
     const c = this.cache.get(k);
     if (c && c.entry === entry && c.gen === gen) return c.owner;

@@ -12,6 +12,8 @@ import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { netnsPair, type NetnsPair } from './support/netns.js';
 import { pyPeer } from './support/pytcp.js';
+import { converse } from './support/conns.js';
+import { countedRun } from './support/nstat.js';
 
 interface Stage {
   stage: string;
@@ -134,5 +136,24 @@ describeKernel('tcptrace on real traffic', () => {
     for (const p of data.packets) expect(p.sport === port || p.dport === port).toBe(true);
     // the server's first read teaches the flow: later segments are all there
     expect(data1000(data, port).length).toBeGreaterThanOrEqual(N - 1);
+  });
+
+  it('checked against the kernel (no cross-check: see the README): packets tracked = IpOutRequests of both namespaces', async () => {
+    // a fresh pair whose only IPv4 traffic is this port's: every IP packet either end sends is one skb
+    // queued to its veth (a GSO packet once, as IpOutRequests counts it), tracked from net_dev_queue
+    const kn = netnsPair('sktr');
+    try {
+      const port = 62000 + (process.pid % 1000);
+      const exec = (n: string) => ['ip', 'netns', 'exec', n];
+      const { result, data, delta } = await countedRun<Data, unknown>(catalog, 'tcptrace', { port: [port] }, [kn.a, kn.b], () =>
+        converse({ serverComm: 'tr-kc-srv', clientComm: 'tr-kc-cli', conns: 2, req: 100_000, resp: 3000, port, serverHost: kn.ipB, host: kn.ipB, serverPrefix: exec(kn.b), clientPrefix: exec(kn.a) }),
+      );
+      const sent = delta('IpOutRequests');
+      console.log(`tcptrace ${result.variant}: IpOutRequests +${sent} (both namespaces, TcpOutSegs +${delta('TcpOutSegs')}); tracked ${data.tracked}; paths ${JSON.stringify(data.paths)}`);
+      expect(result.kernel?.counters?.noPairs).toMatch(/device layer/);
+      expect(data.tracked).toBe(sent);
+    } finally {
+      kn.destroy();
+    }
   });
 });

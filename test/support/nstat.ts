@@ -59,27 +59,33 @@ export interface Counted<D, T> {
 
 /**
  * Run `probe` (filtered to the namespace by the caller's params) and, once attached, read `ns`'s
- * counters, run the traffic, wait `settleMs` for the last ACKs and state changes, read them again,
+ * counters (several namespaces: summed), run the traffic, wait `settleMs` for the last ACKs and state changes, read them again,
  * then stop the job. The job's window holds the test's: the kernel figure is the test's ground truth.
  */
 export async function countedRun<D, T>(
   catalog: Catalog,
   probe: string,
   params: Record<string, unknown>,
-  ns: string,
+  ns: string | readonly string[],
   traffic: () => Promise<T>,
   settleMs = 300,
 ): Promise<Counted<D, T>> {
+  // several namespaces: each counter summed over them
+  const read = () => {
+    const sum: Nstat = new Map();
+    for (const n of typeof ns === 'string' ? [ns] : ns) for (const [k, v] of nstatAll(n)) sum.set(k, (sum.get(k) ?? 0) + v);
+    return sum;
+  };
   let start: Nstat | undefined;
   let end: Nstat | undefined;
   const { result, traffic: t } = await runWhile<D, T>(
     probe,
     params,
     async () => {
-      start = nstatAll(ns);
+      start = read();
       const out = await traffic();
       await new Promise((r) => setTimeout(r, settleMs));
-      end = nstatAll(ns);
+      end = read();
       return out;
     },
     { catalog, settleMs: 100 },

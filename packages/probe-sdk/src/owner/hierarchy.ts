@@ -46,6 +46,8 @@ export interface CgroupHierarchyStats {
   walks: number;
   lastWalkMs: number;
   lastWalkEntries: number;
+  /** the longest slice of the last walk between event-loop turns (refreshAsync; a sync walk is one slice) */
+  lastWalkSliceMs: number;
   /** the last walk hit maxDepth or maxEntries */
   truncated: boolean;
   hits: number;
@@ -74,7 +76,7 @@ export function procCgroupPath(pid: number | 'self'): string | null {
 
 export class CgroupHierarchy {
   readonly root: string;
-  readonly stats: CgroupHierarchyStats = { walks: 0, lastWalkMs: 0, lastWalkEntries: 0, truncated: false, hits: 0, misses: 0, negativeHits: 0, throttled: 0 };
+  readonly stats: CgroupHierarchyStats = { walks: 0, lastWalkMs: 0, lastWalkEntries: 0, lastWalkSliceMs: 0, truncated: false, hits: 0, misses: 0, negativeHits: 0, throttled: 0 };
   private readonly byIdMap = new Map<string, CgroupEntry>();
   private readonly byPathMap = new Map<string, CgroupEntry>();
   private readonly negative = new Map<string, number>();
@@ -146,6 +148,7 @@ export class CgroupHierarchy {
 
   private *walk(): Generator<void, CgroupHierarchyStats> {
     let busy = 0;
+    let slice = 0;
     let t0 = performance.now();
     const now = this.now();
     let count = 0;
@@ -158,7 +161,9 @@ export class CgroupHierarchy {
         break;
       }
       if (count > 0 && count % WALK_SLICE === 0) {
-        busy += performance.now() - t0;
+        const took = performance.now() - t0;
+        busy += took;
+        slice = Math.max(slice, took);
         yield;
         t0 = performance.now();
       }
@@ -191,8 +196,10 @@ export class CgroupHierarchy {
     }
     this.negative.clear();
     this.lastWalk = now;
-    busy += performance.now() - t0;
-    Object.assign(this.stats, { walks: this.stats.walks + 1, lastWalkMs: busy, lastWalkEntries: count, truncated });
+    const took = performance.now() - t0;
+    busy += took;
+    slice = Math.max(slice, took);
+    Object.assign(this.stats, { walks: this.stats.walks + 1, lastWalkMs: busy, lastWalkEntries: count, lastWalkSliceMs: slice, truncated });
     return { ...this.stats };
   }
 

@@ -56,7 +56,7 @@ struct tcptrace_pkt {
 	__u32 drop_reason;
 	__u8 end;         /* END_* */
 	__u8 lost_stages;
-	__u16 pad;
+	__u16 ack16;      /* low 16 bits of the ACK number: a reused skb from the same packet passed on (not decoded) */
 	struct tcptrace_stage st[TCPTRACE_MAX_STAGES];
 };
 

@@ -95,7 +95,7 @@ describeKernel('tcplife on real sessions', () => {
     // the loopback of one test namespace, TCP headers without options past MSS (plainTcp): only the test talks there
     const kn = netnsPair('sktl');
     try {
-      plainTcp(kn.a);
+      plainTcp(kn.a, kn.b);
       const exec = ['ip', 'netns', 'exec', kn.a];
       const { result, data, traffic, delta, moved } = await countedRun<Data, ClientRun>(catalog, 'tcplife', { netns: kn.inoA }, kn.a, async () => {
         await converse({ serverComm: 'tl-kc-srv', clientComm: 'tl-kc-cli', conns: 3, req: 100_000, resp: 3000, prefix: exec });

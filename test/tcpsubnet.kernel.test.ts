@@ -118,7 +118,7 @@ describeKernel('tcpsubnet on real traffic', () => {
     // a client in a fresh namespace pair sends to the other one; TCP headers without options past MSS there
     const kn = netnsPair('sksn');
     try {
-      plainTcp(kn.a);
+      plainTcp(kn.a, kn.b);
       const exec = (n: string) => ['ip', 'netns', 'exec', n];
       const { result, data, delta } = await countedRun<Data, unknown>(catalog, 'tcpsubnet', { netns: kn.inoA }, kn.a, () =>
         converse({ serverComm: 'sn-kc-srv', clientComm: 'sn-kc-cli', conns: 3, req: 100_000, resp: 3000, serverHost: kn.ipB, host: kn.ipB, serverPrefix: exec(kn.b), clientPrefix: exec(kn.a) }),

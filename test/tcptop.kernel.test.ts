@@ -178,7 +178,7 @@ describeKernel('tcptop on real traffic', () => {
     // the loopback of one test namespace, TCP headers without options past MSS (plainTcp): only the test talks there
     const kn = netnsPair('sktp');
     try {
-      plainTcp(kn.a);
+      plainTcp(kn.a, kn.b);
       const prefix = ['ip', 'netns', 'exec', kn.a];
       const { result, data, delta } = await countedRun<TopData, unknown>(catalog, 'tcptop', { netns: kn.inoA }, kn.a, () =>
         converse({ serverComm: 'tt-kc-srv', clientComm: 'tt-kc-cli', conns: 3, req: 100_000, resp: 3000, prefix }),

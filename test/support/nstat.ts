@@ -97,13 +97,14 @@ export async function countedRun<D, T>(
 }
 
 /**
- * TCP without options past MSS in namespace `ns` (no timestamps, SACK or window scaling), so that every
+ * TCP without options past MSS in each namespace (no timestamps, SACK or window scaling), so that every
  * TCP header is 20 bytes, a SYN's or SYN-ACK's 24: the IP layer's octets then tell TCP payload exactly.
- * IPv6 is switched off there too: no router solicitations or MLD reports move the octet counters.
+ * IPv6 is switched off there too: no router solicitations or MLD reports move the octet counters (give
+ * both ends of a veth pair: a peer's IPv6 multicast still arrives, and is counted, where IPv6 is off).
  */
-export function plainTcp(ns: string): void {
+export function plainTcp(...namespaces: string[]): void {
   const sysctls = ['net.ipv4.tcp_timestamps=0', 'net.ipv4.tcp_sack=0', 'net.ipv4.tcp_window_scaling=0', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
-  execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', ...sysctls], { timeout: 10_000 });
+  for (const ns of namespaces) execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', ...sysctls], { timeout: 10_000 });
 }
 
 /**

@@ -2,7 +2,7 @@
  * Decoding for bpf/tcptrace.bpf.c (layouts in bpf/tcptrace.h):
  *
  *   struct tcptrace_pkt    448 bytes: skb, saddr[16], daddr[16], family, sport, dport, flags, nstages,
- *                          seq, len, drop_reason, end, lost_stages, pad, st[12]
+ *                          seq, len, drop_reason, end, lost_stages, ack16 (not decoded), st[12]
  *   struct tcptrace_stage   32 bytes: ts, ifindex, cpu u16, stage u8, pad, ifname[16]
  *   struct tcptrace_hist   288 bytes: slots[32], sum, cnt, min_inv, max   (key u32 from << 8 | to)
  */

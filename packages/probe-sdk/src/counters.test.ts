@@ -47,6 +47,13 @@ describe('parseCounters over real /proc/net text', () => {
     expect(moved['Tcp.RtoMax']).toBeUndefined();
   });
 
+  it('a line the kernel lists only once non-zero (snmp6 Icmp6.OutTypeN) counts from 0 when it appears', () => {
+    const before = parseSnmp6Counters('Icmp6OutMsgs                    \t0\n');
+    const after = parseSnmp6Counters('Icmp6OutMsgs                    \t3\nIcmp6OutType133                 \t3\n');
+    expect(counterDelta(before, after, 'Icmp6.OutType133')).toBe(3);
+    expect(movedCounters(before, after)).toEqual({ 'Icmp6.OutMsgs': 3, 'Icmp6.OutType133': 3 });
+  });
+
   it('knows every name of the kept groups that 6.18 shows', () => {
     const kept = [...end.keys()].filter((n) => /^(Tcp|TcpExt|Ip|IpExt|Icmp|Ip6|Icmp6)\./.test(n));
     expect(kept.length).toBeGreaterThan(200);

@@ -62,9 +62,9 @@ export function counterNamesMatching(names: Iterable<string>, wanted: string): s
 
 /** end − start of one counter (0 when either read lacks it) */
 export function counterDelta(start: CounterSet, end: CounterSet, name: string): number {
-  const a = start.get(name);
   const b = end.get(name);
-  return a === undefined || b === undefined ? 0 : Number(b - a);
+  // the kernel lists some lines (snmp6 per-type Icmp6.OutTypeN, IcmpMsg) only once non-zero: absent at the start is 0
+  return b === undefined ? 0 : Number(b - (start.get(name) ?? 0n));
 }
 
 /**
@@ -75,8 +75,8 @@ export function movedCounters(start: CounterSet, end: CounterSet, groups: readon
   const out: Record<string, number> = {};
   for (const [name, b] of end) {
     if (!groups.includes(name.slice(0, name.indexOf('.')))) continue;
-    const a = start.get(name);
-    if (a !== undefined && a !== b) out[name] = Number(b - a);
+    const a = start.get(name) ?? 0n; // absent at the start: listed only once non-zero
+    if (a !== b) out[name] = Number(b - a);
   }
   return out;
 }

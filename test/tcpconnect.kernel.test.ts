@@ -13,7 +13,7 @@ import { TestRunner } from './support/job-runner.js';
 import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
 import { echoServer, type EchoServer } from './support/traffic.js';
 import { expectAgrees } from './support/nstat.js';
-import { tcDropPort } from './support/tc-drop.js';
+import { connectMix, MIX, MIX_ERRNOS, mixBlackhole } from './support/connect-mix.js';
 
 const CLOSED = 9; // discard: nothing listens on it in the test's namespaces or on loopback here
 
@@ -156,43 +156,25 @@ describeKernel('tcpconnect on real connects', () => {
   });
 
   it('checked against the kernel: connects = Tcp.ActiveOpens, refused + timed out = Tcp.AttemptFails (an owner\'s abort is neither)', async () => {
-    // SYNs to BLACKHOLE die at b's ingress (a clsact program): one connect times out (TCP_SYNCNT 1: ETIMEDOUT
-    // after 3 s), one is closed by its owner while still in SYN_SENT
-    const BLACKHOLE = 61000 + (process.pid % 1000);
-    const drop = tcDropPort(s.pair.b, s.pair.devB, 'ingress', BLACKHOLE);
+    // connect-mix.ts: 3 established, 2 refused, 1 timed out at a SYN black hole, 1 aborted by its owner
+    const drop = mixBlackhole(s.pair);
     try {
       for (const count of [false, true]) {
-        const { result, data, traffic, delta, moved } = await s.counted({ netns: s.pair.inoA, count }, s.pair.a, async () => {
-          const srv = await acceptIn('stc-kc-srv', s.pair.ipB, 3, s.pair.b);
-          const ip = s.pair.ipB;
-          const run = await connectFrom(
-            'stc-kc',
-            [
-              { host: ip, port: srv.port },
-              { host: ip, port: srv.port, nonblocking: true },
-              { host: ip, port: srv.port, reset: true },
-              { host: ip, port: CLOSED },
-              { host: ip, port: CLOSED, nonblocking: true },
-              { host: ip, port: BLACKHOLE, nonblocking: true, syncnt: 1, waitS: 6 },
-              { host: ip, port: BLACKHOLE, nonblocking: true, waitS: 0.2 },
-            ],
-            s.pair.a,
-          );
-          await srv.done;
-          return run;
-        });
-        expect(traffic.results.map((r) => r.errno)).toEqual([0, 0, 0, 111, 111, 110, 115]); // 115: still in progress, closed
+        const { result, data, traffic, delta, moved } = await s.counted({ netns: s.pair.inoA, count }, s.pair.a, () =>
+          connectMix(s.pair, 'stc-kc', drop.port),
+        );
+        expect(traffic.results.map((r) => r.errno)).toEqual(MIX_ERRNOS);
         const opens = delta('TcpActiveOpens');
         const fails = delta('TcpAttemptFails');
         console.log(`tcpconnect ${result.variant} count=${count}: ActiveOpens +${opens}, AttemptFails +${fails}; traced ${data.totals.connects} connects, outcomes ${JSON.stringify(data.outcomes)}, failed ${data.totals.failed}; moved ${JSON.stringify(moved)}`);
-        expect([opens, fails]).toEqual([7, 3]);
+        expect([opens, fails]).toEqual([MIX.opens, MIX.attemptFails]);
         expect(data.totals.connects).toBe(opens);
         if (count) {
           // count mode cannot tell the owner's abort from a failure: failed = AttemptFails + aborts
           expect(data.totals.failed).toBe(fails + 1);
           expectAgrees(result, 'Tcp.AttemptFails', fails + 1, fails);
         } else {
-          expect(data.outcomes).toEqual({ established: 3, refused: 2, timeout: 1, aborted: 1 });
+          expect(data.outcomes).toEqual(MIX.outcomes);
           expect(data.outcomes.refused! + data.outcomes.timeout!).toBe(fails);
           expectAgrees(result, 'Tcp.AttemptFails', fails, fails);
         }

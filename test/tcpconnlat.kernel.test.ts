@@ -9,7 +9,7 @@ import type { TcpconnlatData, TcpconnlatEvent } from '@sonde/probes-tcpconnlat';
 import { acceptIn, connectFrom, connSuite, type ConnectTarget } from './support/conn-children.js';
 import { describeKernel } from './support/kernel.js';
 import { expectAgrees } from './support/nstat.js';
-import { tcDropPort } from './support/tc-drop.js';
+import { connectMix, MIX, MIX_ERRNOS, mixBlackhole } from './support/connect-mix.js';
 
 const CLOSED = 9;
 
@@ -66,34 +66,15 @@ describeKernel('tcpconnlat on real connects', () => {
   });
 
   it('checked against the kernel: handshakes timed = Tcp.ActiveOpens, failed ones less owners\' aborts = Tcp.AttemptFails', async () => {
-    // SYNs to BLACKHOLE die at b's ingress: one connect times out (TCP_SYNCNT 1), one is closed by its owner in SYN_SENT
-    const BLACKHOLE = 61000 + (process.pid % 1000);
-    const drop = tcDropPort(s.pair.b, s.pair.devB, 'ingress', BLACKHOLE);
+    // connect-mix.ts: 3 established, 2 refused, 1 timed out at a SYN black hole, 1 aborted by its owner
+    const drop = mixBlackhole(s.pair);
     try {
-      const { result, data, traffic, delta } = await s.counted({ netns: s.pair.inoA }, s.pair.a, async () => {
-        const srv = await acceptIn('scl-kc-srv', s.pair.ipB, 3, s.pair.b);
-        const ip = s.pair.ipB;
-        const run = await connectFrom(
-          'scl-kc',
-          [
-            { host: ip, port: srv.port },
-            { host: ip, port: srv.port, nonblocking: true },
-            { host: ip, port: srv.port, reset: true },
-            { host: ip, port: CLOSED },
-            { host: ip, port: CLOSED, nonblocking: true },
-            { host: ip, port: BLACKHOLE, nonblocking: true, syncnt: 1, waitS: 6 },
-            { host: ip, port: BLACKHOLE, nonblocking: true, waitS: 0.2 },
-          ],
-          s.pair.a,
-        );
-        await srv.done;
-        return run;
-      });
-      expect(traffic.results.map((r) => r.errno)).toEqual([0, 0, 0, 111, 111, 110, 115]);
+      const { result, data, traffic, delta } = await s.counted({ netns: s.pair.inoA }, s.pair.a, () => connectMix(s.pair, 'scl-kc', drop.port));
+      expect(traffic.results.map((r) => r.errno)).toEqual(MIX_ERRNOS);
       const [opens, fails] = [delta('TcpActiveOpens'), delta('TcpAttemptFails')];
       console.log(`tcpconnlat ${result.variant}: ActiveOpens +${opens}, AttemptFails +${fails}; traced ${data.latency.count} established + ${data.failed.count} failed, outcomes ${JSON.stringify(data.outcomes)}`);
-      expect([opens, fails]).toEqual([7, 3]);
-      expect(data.outcomes).toEqual({ established: 3, refused: 2, timeout: 1, aborted: 1 });
+      expect([opens, fails]).toEqual([MIX.opens, MIX.attemptFails]);
+      expect(data.outcomes).toEqual(MIX.outcomes);
       expect(data.latency.count + data.failed.count).toBe(opens);
       expect(data.failed.count - data.outcomes.aborted!).toBe(fails);
       expectAgrees(result, 'Tcp.ActiveOpens', opens, opens);

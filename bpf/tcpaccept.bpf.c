@@ -33,7 +33,7 @@ static __always_inline int accepted(long ret, __u8 syscall)
 	if (!owner_allowed(&o))
 		return 0;
 	sk = sock_from_fd((int)ret);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk))
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return 0;
 	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t))
 		return 0;

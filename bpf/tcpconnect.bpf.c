@@ -213,7 +213,7 @@ static __always_inline int presyn_exit(const struct sock *sk, const struct socka
 		return 0;
 	/* connect(2)'s context: current is the caller */
 	owner_current(&s.o);
-	if (!owner_allowed(&s.o) || !netns_allowed(sk))
+	if (!owner_allowed(&s.o) || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return 0;
 	presyn_tuple(&s.t, sk, uaddr);
 	s.state = SONDE_TCP_CLOSE;

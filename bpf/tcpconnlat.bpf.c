@@ -21,22 +21,33 @@
 #include "events.h"
 #include "connect_track.h"
 #include "log2.h"
+#include "maps.h"
 #include "tcpconnlat.h"
 
 const volatile __u64 targ_min_us = 0; /* events only at or above this latency (upstream -m); hists count all */
+const volatile bool targ_by_cgroup = false; /* one pair of histograms per socket cgroup (by pod/container) */
 
-/* Filled at the end of each handshake; read (never emptied) by user space at the end of the job. */
+/*
+ * Filled at the end of each handshake; read (never emptied) by user space at the end of the job.
+ * A full map (more than 1024 cgroups) drops new keys, never old ones.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPCONNLAT_MAX_HISTS);
+	__type(key, struct tcpconnlat_hist_key);
 	__type(value, struct tcpconnlat_hist);
 } hists SEC(".maps");
 
-static __always_inline void record(__u32 idx, __u64 us)
-{
-	struct tcpconnlat_hist *h = bpf_map_lookup_elem(&hists, &idx);
+static const struct tcpconnlat_hist hist_zero;
 
+static __always_inline void record(const struct sock *sk, __u32 idx, __u64 us)
+{
+	struct tcpconnlat_hist_key key = { .idx = idx };
+	struct tcpconnlat_hist *h;
+
+	if (targ_by_cgroup)
+		key.cgroup = sk_cgroup_id(sk);
+	h = map_lookup_or_try_init(&hists, &key, &hist_zero);
 	if (!h)
 		return;
 	__sync_fetch_and_add(&h->slots[log2_slot(us, TCPCONNLAT_MAX_SLOTS)], 1);
@@ -65,7 +76,7 @@ int BPF_PROG(tcpconnlat_sk, struct sock *sk, int oldstate, int newstate)
 
 	lat_ns = s->end_ns - s->ts_ns;
 	us = lat_ns / 1000;
-	record(newstate == SONDE_TCP_ESTABLISHED ? TCPCONNLAT_HIST_OK : TCPCONNLAT_HIST_FAILED, us);
+	record(sk, newstate == SONDE_TCP_ESTABLISHED ? TCPCONNLAT_HIST_OK : TCPCONNLAT_HIST_FAILED, us);
 	if (us < targ_min_us)
 		goto out;
 

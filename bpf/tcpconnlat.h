@@ -8,9 +8,17 @@
 
 #define TCPCONNLAT_MAX_SLOTS 27
 
-/* index into `hists` */
+/* `hists` key .idx */
 #define TCPCONNLAT_HIST_OK     0 /* handshakes that reached ESTABLISHED */
 #define TCPCONNLAT_HIST_FAILED 1 /* handshakes that ended in CLOSE (refused, timed out, ...) */
+#define TCPCONNLAT_MAX_HISTS   2048 /* 2 per cgroup, for 1024 cgroups */
+
+/* 16 bytes; cgroup 0 unless grouping by owner */
+struct tcpconnlat_hist_key {
+	__u32 idx;
+	__u32 pad;
+	__u64 cgroup; /* targ_by_cgroup: the socket's cgroup v2 id (owner_filter.h) */
+};
 
 /* 112 bytes: struct sk_event_head (96) + these */
 struct tcpconnlat_event {
@@ -26,7 +34,7 @@ struct tcpconnlat_hist {
 	__u64 slots[TCPCONNLAT_MAX_SLOTS];
 	__u64 sum;
 	__u64 cnt;
-	__u64 min1; /* smallest sample + 1; 0 = no sample yet (array maps start zeroed) */
+	__u64 min1; /* smallest sample + 1; 0 = no sample yet (entries start zeroed) */
 	__u64 max;
 };
 

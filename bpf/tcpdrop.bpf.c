@@ -52,7 +52,7 @@ const volatile __u32 targ_overflow_reason = 0;
 /* listeners.h's filter: the local side of the tuple filters (a listener has no remote side) */
 static __always_inline bool listener_wanted(const struct sock *sk, const struct sock_tuple *t, __u32 netns)
 {
-	if (targ_netns && netns != targ_netns)
+	if ((targ_netns && netns != targ_netns) || !sk_owner_allowed(sk))
 		return false;
 	/* an AF_INET6 listener may take IPv4 too (dual-stack): `family` 4 keeps it */
 	return (family_ok(targ_family, t->family) || t->family == AF_INET6) &&
@@ -179,6 +179,10 @@ static __always_inline bool on_drop(void *ctx, struct sk_buff *skb, void *locati
 	}
 	if (!tuple_wanted(&fk.t) || (targ_netns && netns != targ_netns))
 		return false;
+	/* the socket's cgroup names the owner in softirq too; a drop with no socket has none */
+	fk.cgroup = tcp_sk ? sk_cgroup_id(sk) : 0;
+	if (!cgroup_allowed(fk.cgroup))
+		return false;
 
 	__sync_fetch_and_add(&drops_total, 1);
 	cnt = map_lookup_or_try_init(&reasons, &reason, &zero);
@@ -222,7 +226,7 @@ static __always_inline bool on_drop(void *ctx, struct sk_buff *skb, void *locati
 	e->h.tid = 0;
 	e->h.uid = 0;
 	e->h.netns = netns;
-	e->h.cgroup = 0;
+	e->h.cgroup = fk.cgroup;
 	__builtin_memset(e->h.comm, 0, sizeof(e->h.comm));
 	__builtin_memcpy(&e->h.t, &fk.t, sizeof(e->h.t));
 	e->location = (__u64)location;

@@ -13,11 +13,12 @@
 #define TCPDROP_MAX_STACKS 2048
 #define TCPDROP_STACK_DEPTH 127
 
-/* 48 bytes: one flow and one reason */
+/* 56 bytes: one flow and one reason */
 struct tcpdrop_flow_key {
 	struct sock_tuple t; /* 40 bytes */
 	__u32 reason;
 	__u32 pad;
+	__u64 cgroup; /* the socket's cgroup v2 id (owner_filter.h); 0 without a socket */
 };
 
 /* 16 bytes */

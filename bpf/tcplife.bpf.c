@@ -115,7 +115,7 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 	active = birth->active;
 	bpf_map_delete_elem(&births, &key);
 
-	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk))
+	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		goto out;
 	if (task_filter_on() && (!o || !owner_allowed(o)))
 		goto out;

@@ -65,7 +65,7 @@ int BPF_PROG(tcppktlat_rcv, struct sock *sk, struct sk_buff *skb)
 		return 0;
 	if (BPF_CORE_READ(skb, len) <= (__u32)(doff >> 4) * 4)
 		return 0;
-	if (!netns_allowed(sk) || !sock_tuple_read(&t, sk) || !tuple_wanted(&t))
+	if (!netns_allowed(sk) || !sk_owner_allowed(sk) || !sock_tuple_read(&t, sk) || !tuple_wanted(&t))
 		return 0;
 
 	a.first = a.last = bpf_ktime_get_ns();

@@ -33,11 +33,11 @@
 const volatile bool targ_count = false; /* count mode: aggregate only, no events */
 const volatile bool targ_tlp = false;   /* report tail-loss probes (only attached where fentry/kprobe exist) */
 
-/* tuple -> counts; filled by both retransmit hooks for what passes the filters; read by user space */
+/* tuple + cgroup -> counts; filled by both retransmit hooks for what passes the filters; read by user space */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TCPRETRANS_MAX_FLOWS);
-	__type(key, struct sock_tuple);
+	__type(key, struct tcpretrans_flow_key);
 	__type(value, struct tcpretrans_count);
 } flows SEC(".maps");
 
@@ -48,16 +48,19 @@ static __always_inline int record(const struct sock *sk, const struct sock *tupl
 {
 	struct tcpretrans_event *e;
 	struct tcpretrans_count *c;
+	struct tcpretrans_flow_key fk = {};
 	struct sock_tuple t;
 	struct owner *o;
 
-	if (!sock_tuple_read(&t, tuple_sk) || !tuple_wanted(&t) || !netns_allowed(tuple_sk))
+	if (!sock_tuple_read(&t, tuple_sk) || !tuple_wanted(&t) || !netns_allowed(tuple_sk) || !sk_owner_allowed(sk))
 		return 0;
 	o = owner_lookup(sk);
 	if (task_filter_on() && (!o || !owner_allowed(o)))
 		return 0;
 
-	c = map_lookup_or_try_init(&flows, &t, &zero);
+	__builtin_memcpy(&fk.t, &t, sizeof(fk.t));
+	fk.cgroup = sk_cgroup_id(sk);
+	c = map_lookup_or_try_init(&flows, &fk, &zero);
 	if (c) {
 		if (type == TCPRETRANS_TYPE_TLP) {
 			__sync_fetch_and_add(&c->tlp, 1);

@@ -22,7 +22,13 @@ struct tcpretrans_event {
 	__u8 pad[6];
 };
 
-/* `flows` value (24 bytes), key = struct sock_tuple (40 bytes) */
+/* `flows` key (48 bytes): a connection and its socket's cgroup v2 id (owner_filter.h; one per socket) */
+struct tcpretrans_flow_key {
+	struct sock_tuple t;
+	__u64 cgroup;
+};
+
+/* `flows` value (24 bytes) */
 struct tcpretrans_count {
 	__u64 retransmits; /* skbs retransmitted (and SYN-ACKs) */
 	__u64 segments;    /* segments in them: what TcpRetransSegs counts */

@@ -19,10 +19,12 @@
 #include "sock.h"
 #include "tuple_filter.h"
 #include "netns.h"
+#include "owner_filter.h"
 
 /*
- * Filters: tuple_filter.h and netns.h's targ_netns (all zero = trace everything; the classic
- * tracepoint's record has no socket on every kernel, so user space refuses netns on that variant).
+ * Filters: tuple_filter.h, netns.h's targ_netns and owner_filter.h's owner filter (all zero = trace
+ * everything; the classic tracepoint's record has no socket on every kernel, so user space refuses
+ * netns, owner filters and grouping by owner on that variant).
  * Output shape:
  */
 const volatile bool targ_ms = false;          /* histogram in msecs instead of usecs */
@@ -43,7 +45,7 @@ struct {
 /* the value a new key starts from; min starts at ~0 so the first sample always replaces it */
 static const struct hist hist_init = { .min = ~0ULL };
 
-static __always_inline int record(const struct sock_tuple *t, __u64 srtt)
+static __always_inline int record(const struct sock *sk, const struct sock_tuple *t, __u64 srtt)
 {
 	struct hist_key key = {};
 	struct hist *h;
@@ -57,6 +59,8 @@ static __always_inline int record(const struct sock_tuple *t, __u64 srtt)
 	} else if (targ_by == TCPRTT_BY_RADDR) {
 		key.family = t->family;
 		__builtin_memcpy(key.addr, t->raddr, sizeof(key.addr));
+	} else if (targ_by == TCPRTT_BY_CGROUP && sk) {
+		key.cgroup = sk_cgroup_id(sk);
 	}
 
 	h = map_lookup_or_try_init(&hists, &key, &hist_init);
@@ -85,13 +89,13 @@ int BPF_PROG(tcprtt_tp_btf, struct sock *sk, struct sk_buff *skb)
 	struct sock_tuple t;
 	__u32 srtt_us;
 
-	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk))
+	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return 0;
 	/* srtt_us is 8x the smoothed RTT in usecs; 0 means no RTT sample yet: not a 0 us RTT */
 	srtt_us = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us);
 	if (!srtt_us)
 		return 0;
-	return record(&t, srtt_us >> 3);
+	return record(sk, &t, srtt_us >> 3);
 }
 
 SEC("tracepoint/tcp/tcp_probe")
@@ -108,7 +112,7 @@ int tcprtt_tp(struct trace_event_raw_tcp_probe *ctx)
 	srtt = ctx->srtt;
 	if (!srtt)
 		return 0;
-	return record(&t, srtt);
+	return record(NULL, &t, srtt);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -13,12 +13,15 @@
 #define TCPRTT_BY_NONE  0
 #define TCPRTT_BY_LADDR 1
 #define TCPRTT_BY_RADDR 2
+#define TCPRTT_BY_CGROUP 3 /* the socket's cgroup: user space groups the cgroups by pod or container */
 
-/* 20 bytes; all zero when not grouped */
+/* 32 bytes; all zero when not grouped */
 struct hist_key {
 	__u8 family;  /* AF_INET (2) / AF_INET6 (10) */
 	__u8 pad[3];
 	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
+	__u32 pad2;
+	__u64 cgroup;  /* TCPRTT_BY_CGROUP: the socket's cgroup v2 id (owner_filter.h) */
 };
 
 /* 248 bytes; values in the unit chosen by targ_ms (usecs or msecs) */

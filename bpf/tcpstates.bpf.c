@@ -88,7 +88,7 @@ static __always_inline void emit_change(const struct sock *sk, const struct sock
 	struct tcpstates_event *e;
 	__u32 idx;
 
-	if (!tuple_wanted(t) || !netns_allowed(sk))
+	if (!tuple_wanted(t) || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return;
 	if (task_filter_on() && (!o || !owner_allowed(o)))
 		return;

@@ -46,7 +46,7 @@ static __always_inline int count(struct sock *sk, int ret)
 	struct subnet_val *v;
 	__u32 slot = TCPSUBNET_MAX_NETS;
 
-	if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk))
+	if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return 0;
 	if (task_filter_on()) {
 		owner_current(&o);

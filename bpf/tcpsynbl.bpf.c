@@ -35,6 +35,7 @@
 #include "states.h"
 #include "listen_overflow.h"
 #include "listeners.h"
+#include "owner_filter.h"
 
 const volatile __u16 targ_family = 0;
 const volatile __u16 targ_lports[SONDE_MAX_PORTS] = {};
@@ -56,13 +57,16 @@ static __always_inline bool synbl_wanted(const struct sock *sk, __u16 family, __
 {
 	if (targ_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != targ_netns)
 		return false;
+	/* the listener's own cgroup: the container that listens */
+	if (!sk_owner_allowed(sk))
+		return false;
 	return family_ok(targ_family, family) && port_in_list(targ_lports, targ_lports_cnt, lport);
 }
 
 /* listeners.h's filter: an AF_INET6 listener may take IPv4 too (dual-stack), so `family` 4 keeps it */
 static __always_inline bool listener_wanted(const struct sock *sk, const struct sock_tuple *t, __u32 netns)
 {
-	if (targ_netns && netns != targ_netns)
+	if ((targ_netns && netns != targ_netns) || !sk_owner_allowed(sk))
 		return false;
 	return (family_ok(targ_family, t->family) || t->family == AF_INET6) &&
 	       port_in_list(targ_lports, targ_lports_cnt, t->lport);

@@ -50,7 +50,7 @@ static __always_inline int count(struct sock *sk, int ret, bool tx)
 	struct owner o = {};
 	struct tcptop_val *v;
 
-	if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk))
+	if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return 0;
 	owner_current(&o);
 	if (!owner_allowed(&o))
@@ -59,6 +59,7 @@ static __always_inline int count(struct sock *sk, int ret, bool tx)
 		return 0;
 	key.pid = o.pid;
 	__builtin_memcpy(key.comm, o.comm, sizeof(key.comm));
+	key.cgroup = sk_cgroup_id(sk);
 
 	v = map_lookup_or_try_init(&flows, &key, &zero);
 	if (!v) {

@@ -10,12 +10,13 @@
 #define TCPTOP_MAX_FLOWS 16384
 #define TCPTOP_COMM_LEN  16
 
-/* 64 bytes: one row of the table (process x connection) */
+/* 72 bytes: one row of the table (process x connection) */
 struct tcptop_key {
 	struct sock_tuple t; /* 40 bytes, ports host order, addresses network order */
 	__u32 pid;           /* tgid of the task that sent or received */
 	__u32 pad;
 	char comm[TCPTOP_COMM_LEN];
+	__u64 cgroup;        /* the socket's cgroup v2 id (owner_filter.h): one per connection, splits no row */
 };
 
 /* 32 bytes, cumulative since attach (user space reports per-interval deltas) */

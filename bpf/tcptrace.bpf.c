@@ -369,7 +369,7 @@ static __always_inline void learn(struct sock *sk)
 	struct owner o;
 	__u8 one = 1;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk))
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return;
 	owner_current(&o);
 	if (!owner_allowed(&o) || !sock_tuple_read(&t, sk))

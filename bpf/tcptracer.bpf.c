@@ -46,7 +46,7 @@ static __always_inline void emit(const struct sock *sk, const struct owner *o, _
 	struct tcptracer_event *e;
 	struct sock_tuple t;
 
-	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk))
+	if (!sock_tuple_read(&t, sk) || !tuple_wanted(&t) || !netns_allowed(sk) || !sk_owner_allowed(sk))
 		return;
 	if (task_filter_on() && (!o || !owner_allowed(o)))
 		return;

@@ -31,7 +31,7 @@ static __always_inline struct connect_start *connect_track(struct sock *sk, int 
 
 		/* process context: current is the connecting task */
 		owner_current(&o);
-		if (!owner_allowed(&o) || !netns_allowed(sk))
+		if (!owner_allowed(&o) || !netns_allowed(sk) || !sk_owner_allowed(sk))
 			return NULL;
 		if (!sock_tuple_read(&t, sk) || !tuple_wanted_but_lport(&t))
 			return NULL;

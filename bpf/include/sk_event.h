@@ -18,29 +18,31 @@ struct sk_event_head {
 	__u32 tid;
 	__u32 uid;
 	__u32 netns;
-	__u64 cgroup;
+	__u64 cgroup;  /* the socket's cgroup v2 id (owner_filter.h), not the task's; 0 when none */
 	char comm[SONDE_COMM_LEN];
 	struct sock_tuple t; /* 40 bytes */
 };
 
-/* fill the head from a socket, its tuple `t` (already read), an owner (NULL = unknown) and a time */
+/*
+ * fill the head from a socket, its tuple `t` (already read), an owner (NULL = unknown) and a time;
+ * `sk` may be a request sock (its listener's cgroup is taken) or a time-wait sock (cgroup 0)
+ */
 static __always_inline void sk_event_head_fill_at(struct sk_event_head *h, const struct sock *sk,
 						  const struct sock_tuple *t, const struct owner *o, __u64 now)
 {
 	h->ts_ns = now;
 	h->skaddr = (__u64)sk;
 	h->netns = sk_netns(sk);
+	h->cgroup = sk_cgroup_id(sk);
 	if (o) {
 		h->pid = o->pid;
 		h->tid = o->tid;
 		h->uid = o->uid;
-		h->cgroup = o->cgroup;
 		__builtin_memcpy(h->comm, o->comm, sizeof(h->comm));
 	} else {
 		h->pid = 0;
 		h->tid = 0;
 		h->uid = 0;
-		h->cgroup = 0;
 		__builtin_memset(h->comm, 0, sizeof(h->comm));
 	}
 	__builtin_memcpy(&h->t, t, sizeof(h->t));

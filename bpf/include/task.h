@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Who a socket event belongs to, and the task filters (pid, uid, comm, cgroup, netns).
+ * Who a socket event belongs to, and the task filters (pid, uid, comm, netns).
  *
  * Softirq-context events (passive ESTABLISHED, RST, retransmit, drop, CLOSE from a timer) run on
  * whatever task the CPU happened to be in, so `current` is meaningless there. The owner is taken in
@@ -9,8 +9,9 @@
  *
  * Globals (probe-sdk filters.ts `taskFilterGlobals` writes them; all zero = no filter):
  *   targ_pid      __u32 tgid               targ_uid_on __u8 + targ_uid __u32
- *   targ_comm     char[16] (exact match)   targ_cgroup __u64 cgroup v2 id (inode of its dir)
- *   targ_netns    __u32 netns inode (netns.h)
+ *   targ_comm     char[16] (exact match)   targ_netns __u32 netns inode (netns.h)
+ * The cgroup filter is an owner filter over the socket's own cgroup (owner_filter.h), not the task's:
+ * an event's `cgroup` is its socket's (sk_event.h), in softirq as in process context.
  */
 #ifndef __SONDE_TASK_H
 #define __SONDE_TASK_H
@@ -19,6 +20,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "netns.h"
+#include "owner_filter.h"
 
 #define SONDE_COMM_LEN 16
 #define SONDE_MAX_OWNERS 65536
@@ -27,7 +29,6 @@ const volatile __u32 targ_pid = 0;
 const volatile __u8 targ_uid_on = 0;
 const volatile __u32 targ_uid = 0;
 const volatile char targ_comm[SONDE_COMM_LEN] = {};
-const volatile __u64 targ_cgroup = 0;
 
 /* how an owner was learned (struct owner .how) */
 #define SONDE_OWNER_SEEN 0	/* in the socket's own process context: connect, listen, accept, close */
@@ -38,7 +39,6 @@ struct owner {
 	__u32 tid;
 	__u32 uid;
 	__u32 how; /* SONDE_OWNER_*; not part of any event */
-	__u64 cgroup;
 	char comm[SONDE_COMM_LEN];
 };
 
@@ -62,21 +62,18 @@ static __always_inline void owner_current(struct owner *o)
 	o->tid = (__u32)id;
 	o->uid = (__u32)bpf_get_current_uid_gid();
 	o->how = SONDE_OWNER_SEEN;
-	o->cgroup = bpf_get_current_cgroup_id();
 	/* 6.1's bpf_get_current_comm copies the name and its NUL, not the rest: whole-buffer compares
 	 * and map keys holding the comm would see stack garbage after it */
 	__builtin_memset(o->comm, 0, sizeof(o->comm));
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
-/* pid/uid/comm/cgroup filters against an owner (current or carried forward) */
+/* pid/uid/comm filters against an owner (current or carried forward) */
 static __always_inline bool owner_allowed(const struct owner *o)
 {
 	if (targ_pid && o->pid != targ_pid)
 		return false;
 	if (targ_uid_on && o->uid != targ_uid)
-		return false;
-	if (targ_cgroup && o->cgroup != targ_cgroup)
 		return false;
 	if (targ_comm[0]) {
 #pragma unroll
@@ -93,7 +90,7 @@ static __always_inline bool owner_allowed(const struct owner *o)
 /* any task filter set? (events without a known owner then cannot pass) */
 static __always_inline bool task_filter_on(void)
 {
-	return targ_pid || targ_uid_on || targ_cgroup || targ_comm[0];
+	return targ_pid || targ_uid_on || targ_comm[0];
 }
 
 static __always_inline void owner_remember(const struct sock *sk, const struct owner *o)

@@ -2,7 +2,7 @@
  * ProbeContext over the native addon: what a probe's run() sees inside a worker (or inline).
  * It owns the job's BpfObject and guarantees it is closed when the job ends, however it ends.
  */
-import type { BpfSpec, BudgetReport, HookVariant, LoadOptions, LoadedBpf, MapDump, ProbeContext, RingReader } from '@sonde/probe-sdk';
+import type { BpfSpec, BudgetReport, HookVariant, LoadOptions, LoadedBpf, MapDump, OwnerBy, OwnerGroup, ProbeContext, RingReader } from '@sonde/probe-sdk';
 import { ProbeLoadError, ProbeUnavailableError, VerifierRejectedError } from '@sonde/probe-sdk';
 import type { JobBudget } from './api.js';
 import { BudgetMeter } from './budget.js';
@@ -18,7 +18,14 @@ export interface ContextHooks {
    * probe's module (worker jobs only): a decoded event costs ~2 us more to post than its bytes.
    */
   records?(buf: Uint8Array, records: number, decoder: string): void;
+  /** by: pod/container — the group of each cgroup id, from the thread that resolves owners */
+  ownerGroups?(ids: string[], by: OwnerBy): Promise<Map<string, OwnerGroup>>;
 }
+
+/** bpf/include/owner_filter.h: the switch, the id map and its size */
+const OWNER_SWITCH = 'targ_owner_filter';
+const OWNER_MAP = 'owner_cgroups';
+const OWNER_MAP_MAX = 1024;
 
 /** Longest a probe may take from job start to attached before the job fails. */
 const LOAD_TIMEOUT_MS = 30_000;
@@ -42,6 +49,9 @@ export class JobContext implements ProbeContext {
   private timer: NodeJS.Timeout | null = null;
   private pending: unknown[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
+  /** owner filter: the ids set to 1 in the kernel's map, and every key the map holds (zeroed ones too) */
+  private ownerOn = new Set<string>();
+  private ownerKeys = new Set<string>();
 
   constructor(
     readonly jobId: string,
@@ -51,6 +61,8 @@ export class JobContext implements ProbeContext {
     private readonly budget?: JobBudget,
     /** the probe's name, for errors */
     private readonly probe = 'probe',
+    /** the owner filter's cgroup ids (decimal), computed by the control plane; undefined = no filter */
+    private ownerIds?: readonly string[],
   ) {
     this.signal = this.ac.signal;
     // until attached, the clock guards the load itself; the measuring window starts at attach
@@ -118,7 +130,18 @@ export class JobContext implements ProbeContext {
         obj.setGlobal(name, encodeGlobal(name, value, size));
       }
       for (const [map, entries] of Object.entries(opts.maxEntries ?? {})) obj.setMaxEntries(map, entries);
+      if (this.ownerIds) {
+        const size = sizes.get(OWNER_SWITCH);
+        if (size === undefined) throw new ProbeLoadError(`${this.probe} cannot filter by owner: its BPF object has no ${OWNER_SWITCH}`, 'load', 'ENOENT');
+        obj.setGlobal(OWNER_SWITCH, encodeGlobal(OWNER_SWITCH, 1, size));
+      }
       obj.load();
+      // the id set is in the kernel before the first program runs
+      if (this.ownerIds) {
+        this.ownerOn.clear();
+        this.ownerKeys.clear();
+        this.writeOwnerIds(obj, this.ownerIds);
+      }
       for (const p of variant.programs) obj.attach(p);
     } catch (err) {
       this.close();
@@ -179,6 +202,49 @@ export class JobContext implements ProbeContext {
     this.events += records;
     this.hooks.records(buf, records, decoder);
     return true;
+  }
+
+  /**
+   * A new owner filter set while the job runs (the control plane recomputed it: a pod started, a
+   * label changed). Ids that left are zeroed, not deleted (owner_filter.h); when the map would hold
+   * more keys than it can, it is cleared and refilled, which leaves it empty for a moment.
+   */
+  setOwnerIds(ids: readonly string[]): void {
+    if (!this.ownerIds) return; // a job without an owner filter has no switch on
+    this.ownerIds = ids;
+    if (this.obj && this.variant) this.writeOwnerIds(this.obj, ids);
+  }
+
+  private writeOwnerIds(obj: BpfObject, ids: readonly string[]): void {
+    const want = new Set(ids);
+    const added = [...want].filter((id) => !this.ownerKeys.has(id));
+    if (this.ownerKeys.size + added.length > OWNER_MAP_MAX) {
+      obj.clear(OWNER_MAP);
+      this.ownerKeys.clear();
+      this.ownerOn.clear();
+    }
+    const key = Buffer.alloc(8);
+    const put = (id: string, on: number) => {
+      key.writeBigUInt64LE(BigInt(id), 0);
+      obj.update(OWNER_MAP, key, Uint8Array.of(on));
+    };
+    for (const id of want) {
+      if (this.ownerOn.has(id)) continue;
+      put(id, 1);
+      this.ownerOn.add(id);
+      this.ownerKeys.add(id);
+    }
+    for (const id of [...this.ownerOn]) {
+      if (want.has(id)) continue;
+      put(id, 0);
+      this.ownerOn.delete(id);
+    }
+  }
+
+  /** the group of each cgroup id for by: pod/container; each its own group where nothing resolves owners */
+  async ownerGroups(ids: string[], by: OwnerBy): Promise<Map<string, OwnerGroup>> {
+    if (this.hooks.ownerGroups) return this.hooks.ownerGroups(ids, by);
+    return new Map(ids.map((id) => [id, { key: id, cgroup: id }]));
   }
 
   lost(n: number): void {

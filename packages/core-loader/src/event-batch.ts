@@ -8,12 +8,14 @@
  * are — `length` is known without decoding — and `events()` decodes once, when the keeper
  * materialises the result or a subscriber reads them; every reader shares that one decoding.
  */
-import { splitRecords } from '@sonde/probe-sdk';
+import { attachOwners, splitRecords, type OwnerResolver } from '@sonde/probe-sdk';
 
 export type RecordDecoder = (sample: Buffer) => unknown;
 
 export class EventBatch {
   private decoded: unknown[] | null;
+  private owners: Pick<OwnerResolver, 'resolveAsync'> | undefined;
+  private withOwners: Promise<void> | undefined;
 
   private constructor(
     readonly length: number,
@@ -64,6 +66,25 @@ export class EventBatch {
   events(): unknown[] {
     if (!this.decoded) this.decoded = this.decode ? this.decode() : [];
     return this.decoded;
+  }
+
+  /**
+   * Owners for this batch's events (`owner` from each event's `cgroup`), attached when ready() is
+   * first awaited: one resolveAsync per distinct id in the batch, nothing per event in the kernel.
+   */
+  ownersFrom(owners: Pick<OwnerResolver, 'resolveAsync'> | undefined): this {
+    this.owners = owners;
+    return this;
+  }
+
+  /** decode (if not yet) and attach owners; events() carry them once this resolves. Never rejects. */
+  ready(): Promise<void> {
+    if (!this.owners) return Promise.resolve();
+    this.withOwners ??= attachOwners(this.events(), this.owners).then(
+      () => undefined,
+      () => undefined,
+    );
+    return this.withOwners;
   }
 
   /** whether events() would not decode */

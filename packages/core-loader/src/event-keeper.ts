@@ -21,6 +21,11 @@ export class EventKeeper {
     this.held += batch.length;
   }
 
+  /** every kept batch decoded and its owners attached (EventBatch.ready) */
+  async ready(): Promise<void> {
+    await Promise.all(this.batches.map((b) => b.ready()));
+  }
+
   /** the kept events, decoded (the first `max`) */
   kept(): unknown[] {
     const out: unknown[] = [];

@@ -16,6 +16,8 @@ export interface JobTask {
   durationMs: number;
   /** kernel CPU budget (budget.ts) */
   budget?: JobBudget;
+  /** the owner filter's cgroup ids (owners.ts), filled into the kernel's map before attach */
+  ownerIds?: string[];
 }
 
 export interface JobOutcome {
@@ -60,7 +62,7 @@ export async function executeJob(
     counters.attached();
     hooks.attached(variant, at);
   };
-  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, { ...hooks, attached }, task.budget, probe.name);
+  const ctx = new JobContext(task.jobId, probe.bpf, task.durationMs, { ...hooks, attached }, task.budget, probe.name, task.ownerIds);
   control(ctx);
   let data: unknown = null;
   let error: Record<string, unknown> | undefined;

@@ -7,3 +7,4 @@ export { chooseVariant, fittingVariants, hasFeature, permissionProblem } from '.
 export { hostInfo } from './host.js';
 export { loadNative, native, verifierRefusal } from './native.js';
 export { verifyVariants, type Verification } from './verify.js';
+export { attachResultOwners, currentOwnerIds, OwnerFilterRefresh, ownerFilterIds, type OwnerRefreshOptions } from './owners.js';

@@ -10,8 +10,11 @@ import { Piscina } from 'piscina';
 import { pathToFileURL } from 'node:url';
 import {
   NotPermittedError,
+  ownerGroups,
   ProbeUnavailableError,
   TooManyJobsError,
+  type OwnerBy,
+  type OwnerResolver,
   type ResultEnvelope,
 } from '@sonde/probe-sdk';
 import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
@@ -21,6 +24,7 @@ import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import type { JobOutcome } from './execute.js';
 import { EventBatch } from './event-batch.js';
 import { permissionProblem } from './features.js';
+import { attachResultOwners, OwnerFilterRefresh, ownerFilterIds, type OwnerRefreshOptions } from './owners.js';
 import type { WorkerTask } from './worker.js';
 
 export interface RunnerOptions {
@@ -36,6 +40,13 @@ export interface RunnerOptions {
   loadTimeoutMs?: number;
   /** events kept in a stored result (default 100 000); counts stay exact past it */
   maxEvents?: number;
+  /**
+   * The process's owner resolution (cgroup tree + pod cache): owner filters become kernel id sets
+   * (refreshed while jobs run), `owner` is attached to events, rows and keys here in this thread, and
+   * by: pod/container groups are answered. Without it, owner filters are refused.
+   */
+  owners?: OwnerResolver;
+  ownerRefresh?: OwnerRefreshOptions;
 }
 
 interface Running {
@@ -62,6 +73,9 @@ interface WorkerMessage {
   records?: number;
   decoder?: string;
   outcome?: JobOutcome;
+  req?: number;
+  ids?: string[];
+  by?: OwnerBy;
 }
 
 export class JobRunner implements RunnerApi {
@@ -70,11 +84,15 @@ export class JobRunner implements RunnerApi {
   private readonly jobs = new Map<string, Running>();
   private readonly graceMs: number;
   private readonly loadTimeoutMs: number;
+  private readonly ownerRefresh: OwnerFilterRefresh | undefined;
+  /** results whose owners are being attached; close() waits for them */
+  private readonly completing = new Set<Promise<void>>();
 
   constructor(private readonly opts: RunnerOptions) {
     this.maxRunning = opts.maxRunning ?? 8;
     this.graceMs = opts.graceMs ?? 3000;
     this.loadTimeoutMs = opts.loadTimeoutMs ?? 30_000;
+    this.ownerRefresh = opts.owners ? new OwnerFilterRefresh(opts.owners, opts.ownerRefresh) : undefined;
     this.pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: Math.min(opts.minThreads ?? 1, this.maxRunning),
@@ -95,6 +113,8 @@ export class JobRunner implements RunnerApi {
     if (!entry.available || !entry.modulePath) throw new ProbeUnavailableError(spec.probe, entry.reason ?? 'unavailable');
     const perm = permissionProblem();
     if (perm) throw new NotPermittedError(`cannot load BPF programs as uid ${process.geteuid?.()}`, perm);
+    // container/pod/podSelector/cgroup → the kernel's id set; a 400 naming the field when nothing matches
+    const ownerIds = ownerFilterIds(spec.params, this.opts.owners);
 
     const { port1, port2 } = new MessageChannel();
     const abort = new AbortController();
@@ -124,10 +144,18 @@ export class JobRunner implements RunnerApi {
         job.variant = m.variant ?? null;
         this.opts.hooks.attached(spec.id, { variant: m.variant ?? '', at: m.at ?? Date.now() });
       } else if ((m.t === 'events' && m.batch) || (m.t === 'records' && m.buf)) {
-        const batch = m.batch ? EventBatch.of(m.batch) : EventBatch.fromModule(mod ?? {}, m.decoder ?? '', m.buf!, m.records ?? 0, job.warnings);
+        const batch = (m.batch ? EventBatch.of(m.batch) : EventBatch.fromModule(mod ?? {}, m.decoder ?? '', m.buf!, m.records ?? 0, job.warnings)).ownersFrom(this.opts.owners);
         if (batch.length === 0) return;
         job.keeper.add(batch);
         this.opts.hooks.events(spec.id, batch);
+      } else if (m.t === 'owner-groups' && m.req !== undefined) {
+        const ids = m.ids ?? [];
+        const owners = this.opts.owners;
+        const answer = owners && m.by ? ownerGroups(ids, m.by, owners) : Promise.resolve(new Map(ids.map((id) => [id, { key: id, cgroup: id }])));
+        answer.then(
+          (groups) => job.port.postMessage({ t: 'owner-groups', req: m.req, groups: [...groups] }),
+          () => job.port.postMessage({ t: 'owner-groups', req: m.req, groups: ids.map((id) => [id, { key: id, cgroup: id }]) }),
+        );
       } else if (m.t === 'done' && m.outcome) {
         this.finish(job, m.outcome);
       }
@@ -162,8 +190,10 @@ export class JobRunner implements RunnerApi {
       params: spec.params,
       durationMs: spec.durationMs,
       ...(spec.budget ? { budget: spec.budget } : {}),
+      ...(ownerIds ? { ownerIds } : {}),
       port: port2,
     };
+    if (ownerIds) this.ownerRefresh?.add(spec.id, spec.params, ownerIds, (ids) => port1.postMessage({ t: 'owner-ids', ids }));
     this.pool.run(task, { transferList: [port2] as never, signal: abort.signal }).then(
       (outcome: JobOutcome) => {
         // 'done' normally arrives first on the port (ordered after the events); this is the backstop
@@ -214,6 +244,7 @@ export class JobRunner implements RunnerApi {
     for (const id of pending) this.stop(id);
     const until = Date.now() + this.graceMs + 1000;
     while (this.jobs.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([...this.completing]);
     await this.pool.destroy();
   }
 
@@ -221,8 +252,28 @@ export class JobRunner implements RunnerApi {
     if (job.finished) return;
     job.finished = true;
     clearTimeout(job.killTimer);
-    job.port.close();
+    this.ownerRefresh?.remove(job.spec.id);
     this.jobs.delete(job.spec.id);
+    const owners = this.opts.owners;
+    if (!owners) {
+      job.port.close();
+      this.complete(job, o);
+      return;
+    }
+    // owners on the kept events and on the result's rows and keys before anyone sees the result
+    const p = (async () => {
+      await job.keeper.ready();
+      await this.complete(job, o, (r) => attachResultOwners(r, owners));
+    })()
+      .catch((err: Error) => console.error(`sonde: job ${job.spec.id}: ${err.message}`))
+      .finally(() => {
+        job.port.close();
+        this.completing.delete(p);
+      });
+    this.completing.add(p);
+  }
+
+  private complete(job: Running, o: JobOutcome, withOwners?: (r: ResultEnvelope) => Promise<void>): void | Promise<void> {
     const result: ResultEnvelope = outcomeEnvelope(
       { jobId: job.spec.id, probe: job.spec.probe, params: job.spec.params },
       job.entry,
@@ -233,6 +284,10 @@ export class JobRunner implements RunnerApi {
     for (const w of job.warnings) if (!result.warnings.includes(w)) result.warnings.push(w);
     const status: JobStatus =
       o.stoppedBy === 'error' ? 'failed' : o.stoppedBy === 'cancel' || o.stoppedBy === 'budget' ? 'stopped' : 'succeeded';
-    this.opts.hooks.done(job.spec.id, status, result);
+    if (!withOwners) {
+      this.opts.hooks.done(job.spec.id, status, result);
+      return;
+    }
+    return withOwners(result).then(() => this.opts.hooks.done(job.spec.id, status, result));
   }
 }

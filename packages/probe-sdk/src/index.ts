@@ -9,6 +9,7 @@ export * from './address.js';
 export * from './filters.js';
 export * from './render.js';
 export * from './task-filters.js';
+export * from './owner-filters.js';
 export * from './events.js';
 export * from './sk-event.js';
 export * from './sk-event-encode.js';

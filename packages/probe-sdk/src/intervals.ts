@@ -51,8 +51,8 @@ export interface IntervalOptions<S, T, E = IntervalEntry<T>> {
   intervalMs?: number | undefined;
   /** stop after this many full intervals (the job then ends before its deadline) */
   count?: number | undefined;
-  /** read a snapshot of the cumulative counters */
-  read: () => S;
+  /** read a snapshot of the cumulative counters (may wait, e.g. for owner groups of new keys) */
+  read: () => S | Promise<S>;
   /** the report of one interval: `before` is the previous snapshot (undefined for the first) */
   report: (now: S, before: S | undefined) => T;
   /** an interval with nothing in it is not kept (the last, partial one) */
@@ -83,7 +83,7 @@ export async function collectIntervals<S, T, E = IntervalEntry<T>>(ctx: ProbeCon
 
   if (opts.intervalMs) {
     while ((opts.count === undefined || series.length < opts.count) && (await ctx.wait(opts.intervalMs))) {
-      const now = opts.read();
+      const now = await opts.read();
       const r = rowsOf(now);
       const e = shape(r.at, r.rows);
       series.push(e);
@@ -94,7 +94,7 @@ export async function collectIntervals<S, T, E = IntervalEntry<T>>(ctx: ProbeCon
     await ctx.wait();
   }
   const countReached = opts.count !== undefined && series.length >= opts.count;
-  const final = opts.read();
+  const final = await opts.read();
   if (!countReached) {
     const last = rowsOf(final);
     if (!opts.intervalMs || !(opts.isEmpty?.(last.rows) ?? false)) series.push(shape(last.at, last.rows));

@@ -123,4 +123,11 @@ export interface ProbeContext {
   warn(message: string): void;
   /** the enumerators of a kernel BTF enum, e.g. 'skb_drop_reason' ([] when the kernel has no such enum) */
   kernelEnum(name: string): Array<{ name: string; value: number }>;
+  /**
+   * `by: "pod" | "container"`: the owner group of each cgroup id (owner/attach.ts ownerGroups),
+   * answered by the thread that resolves owners (the control plane's, which holds the cgroup tree and
+   * the pod cache). Probes call it through ownerGroupsOf(), which keeps each cgroup its own group
+   * where a context has no such answer.
+   */
+  ownerGroups?(cgroupIds: string[], by: 'pod' | 'container'): Promise<Map<string, { key: string; cgroup: string }>>;
 }

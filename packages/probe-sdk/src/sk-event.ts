@@ -19,6 +19,11 @@ export interface SkEventHead {
   tid: number;
   uid: number;
   comm: string;
+  /**
+   * the socket's cgroup v2 id, decimal: the cgroup the socket was made in (an accepted socket: its
+   * listener's), right in softirq too — not the cgroup of the task on the CPU. '0' for a time-wait
+   * socket. The control plane resolves it into `owner` (container, pod).
+   */
   cgroup: string;
   netns: number;
   family: 4 | 6;

@@ -1,16 +1,16 @@
 /**
- * The task filters every event probe may honour — pid, uid, comm, cgroup, netns — as zod building
- * blocks and their encoders into bpf/include/task.h's globals. Paths and pids are resolved to the
- * kernel's ids (cgroup v2 id = inode of the cgroup directory; netns = inode of /proc/<pid>/ns/net)
- * when params are validated, so a bad path is a 400, not a failed job.
+ * The task filters every event probe may honour — pid, uid, comm, netns — as zod building blocks
+ * and their encoders into bpf/include/task.h's globals, plus the owner filters (container, pod,
+ * podSelector, cgroup: owner-filters.ts), which select by the socket's cgroup. Pids are resolved to
+ * the kernel's ids (netns = inode of /proc/<pid>/ns/net) when params are validated, so a bad one is
+ * a 400, not a failed job.
  */
 import { statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import type { GlobalValue } from './kernel.js';
-import { cgroup2Root } from './owner/mount.js';
+import { ownerFilterShape, type OwnerFilterParams } from './owner-filters.js';
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
+export { cgroup, cgroupId, cgroupPath } from './owner-filters.js';
 export const COMM_LEN = 16;
 
 export const pid = z.number().int().min(1).max(4_194_304).describe('only this process (tgid)');
@@ -20,16 +20,6 @@ export const comm = z
   .min(1)
   .max(COMM_LEN - 1, `comm is at most ${COMM_LEN - 1} characters (the kernel's task name length)`)
   .describe('only tasks with exactly this name (as in /proc/<pid>/comm)');
-
-/** a cgroup v2 path, absolute under /sys/fs/cgroup or relative to it */
-export const cgroup = z
-  .string()
-  .min(1)
-  .max(4096)
-  .superRefine((p, ctx) => {
-    if (cgroupId(p) === null) ctx.addIssue({ code: 'custom', message: `no cgroup v2 directory at ${cgroupPath(p)}` });
-  })
-  .describe('only tasks in this cgroup v2 (path under /sys/fs/cgroup, e.g. system.slice/nginx.service)');
 
 /** a network namespace: its inode number, or `pid:<n>` for the namespace process n lives in */
 export const netns = z
@@ -41,30 +31,6 @@ export const netns = z
   })
   .describe('only sockets in this network namespace: inode number (ls -Li /proc/<pid>/ns/net) or "pid:<n>"');
 
-/**
- * The directory of a cgroup v2 path: absolute under the v2 mount as given, anything else (system.slice/x,
- * or /system.slice/x as /proc/<pid>/cgroup writes it) below the mount — /sys/fs/cgroup, or
- * /sys/fs/cgroup/unified on hybrid hosts, whose /sys/fs/cgroup is a tmpfs of v1 hierarchies.
- */
-export function cgroupPath(p: string): string {
-  let root: string;
-  try {
-    root = cgroup2Root();
-  } catch {
-    root = CGROUP_ROOT;
-  }
-  return isAbsolute(p) && (p === root || p.startsWith(`${root}/`)) ? p : join(root, p);
-}
-
-export function cgroupId(p: string): bigint | null {
-  try {
-    const st = statSync(cgroupPath(p), { bigint: true });
-    return st.isDirectory() ? st.ino : null;
-  } catch {
-    return null;
-  }
-}
-
 export function netnsInode(v: number | string): number | null {
   if (typeof v === 'number') return v;
   try {
@@ -74,18 +40,21 @@ export function netnsInode(v: number | string): number | null {
   }
 }
 
-/** All task filters, optional; a probe spreads the ones it honours into its params object. */
-export const taskFilterShape = { pid: pid.optional(), uid: uid.optional(), comm: comm.optional(), cgroup: cgroup.optional(), netns: netns.optional() };
+/** All task and owner filters, optional; a probe spreads the ones it honours into its params object. */
+export const taskFilterShape = { pid: pid.optional(), uid: uid.optional(), comm: comm.optional(), ...ownerFilterShape, netns: netns.optional() };
 
-export interface TaskFilterParams {
+export interface TaskFilterParams extends OwnerFilterParams {
   pid?: number | undefined;
   uid?: number | undefined;
   comm?: string | undefined;
-  cgroup?: string | undefined;
   netns?: number | string | undefined;
 }
 
-/** Globals of bpf/include/task.h for the filters that are set (the rest stay zero = off). */
+/**
+ * Globals of bpf/include/task.h for the filters that are set (the rest stay zero = off). The owner
+ * filters have no global here: the loader fills owner_filter.h's map with the ids the control plane
+ * computed (ownerCgroupIds) and sets its switch.
+ */
 export function taskFilterGlobals(p: TaskFilterParams): Record<string, GlobalValue> {
   const g: Record<string, GlobalValue> = {};
   if (p.pid !== undefined) g.targ_pid = p.pid;
@@ -98,11 +67,6 @@ export function taskFilterGlobals(p: TaskFilterParams): Record<string, GlobalVal
     bytes.set(Buffer.from(p.comm, 'utf8').subarray(0, COMM_LEN - 1));
     g.targ_comm = bytes;
   }
-  if (p.cgroup !== undefined) {
-    const id = cgroupId(p.cgroup);
-    if (id === null) throw new Error(`cgroup ${p.cgroup} disappeared`);
-    g.targ_cgroup = id;
-  }
   if (p.netns !== undefined) {
     const ino = netnsInode(p.netns);
     if (ino === null) throw new Error(`network namespace ${p.netns} disappeared`);
@@ -112,5 +76,5 @@ export function taskFilterGlobals(p: TaskFilterParams): Record<string, GlobalVal
 }
 
 /** The common filters a probe may be asked for; a probe lists the ones it cannot honour and why. */
-export const COMMON_FILTERS = ['pid', 'uid', 'comm', 'family', 'lport', 'rport', 'laddr', 'raddr', 'netns', 'cgroup'] as const;
+export const COMMON_FILTERS = ['pid', 'uid', 'comm', 'family', 'lport', 'rport', 'laddr', 'raddr', 'netns', 'cgroup', 'container', 'pod', 'podSelector'] as const;
 export type CommonFilter = (typeof COMMON_FILTERS)[number];

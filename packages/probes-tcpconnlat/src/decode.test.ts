@@ -35,11 +35,13 @@ describe('decodeEvent', () => {
 });
 
 describe('decodeHists', () => {
-  function dump(entries: Array<{ slots: Record<number, bigint>; sum: bigint; min1: bigint; max: bigint }>): MapDump {
-    const keys = Buffer.alloc(4 * entries.length);
+  // struct tcpconnlat_hist_key { __u32 idx, pad; __u64 cgroup } (idx = i % 2 unless given)
+  function dump(entries: Array<{ slots: Record<number, bigint>; sum: bigint; min1: bigint; max: bigint; idx?: number; cgroup?: bigint }>): MapDump {
+    const keys = Buffer.alloc(16 * entries.length);
     const values = Buffer.alloc(HIST_SIZE * entries.length);
     entries.forEach((e, i) => {
-      keys.writeUInt32LE(i, 4 * i);
+      keys.writeUInt32LE(e.idx ?? i % 2, 16 * i);
+      keys.writeBigUInt64LE(e.cgroup ?? 0n, 16 * i + 8);
       let cnt = 0n;
       for (const [s, n] of Object.entries(e.slots)) {
         values.writeBigUInt64LE(n, i * HIST_SIZE + 8 * Number(s));
@@ -50,7 +52,7 @@ describe('decodeHists', () => {
       values.writeBigUInt64LE(e.min1, i * HIST_SIZE + 8 * (MAX_SLOTS + 2));
       values.writeBigUInt64LE(e.max, i * HIST_SIZE + 8 * (MAX_SLOTS + 3));
     });
-    return { keys, values, count: entries.length, keySize: 4, valueSize: HIST_SIZE };
+    return { keys, values, count: entries.length, keySize: 16, valueSize: HIST_SIZE };
   }
 
   it('decodes established and failed, min stored + 1', () => {
@@ -63,6 +65,22 @@ describe('decodeHists', () => {
     expect(established).toMatchObject({ unit: 'usecs', count: 4, sum: 160, min: 4, max: 51 });
     expect(established.buckets[5]).toEqual({ lo: 32, hi: 63, count: 3 });
     expect(failed).toMatchObject({ count: 1, sum: 0, min: 0, max: 0 });
+  });
+
+  it('merges the cgroups of a job grouped by owner, and keeps each', () => {
+    const { established, failed, byCgroup } = decodeHists(
+      dump([
+        { slots: { 2: 1n }, sum: 5n, min1: 6n, max: 5n, idx: 0, cgroup: 4242n },
+        { slots: { 5: 2n }, sum: 80n, min1: 36n, max: 44n, idx: 0, cgroup: 4343n },
+        { slots: { 3: 1n }, sum: 9n, min1: 10n, max: 9n, idx: 1, cgroup: 4343n },
+      ]),
+    );
+    expect(established).toMatchObject({ count: 3, sum: 85, min: 5, max: 44 });
+    expect(failed).toMatchObject({ count: 1, sum: 9 });
+    expect(byCgroup.map((c) => [c.cgroup, c.established.count, c.failed.count])).toEqual([
+      ['4242', 1, 0],
+      ['4343', 2, 1],
+    ]);
   });
 
   it('gives empty histograms when nothing was counted', () => {

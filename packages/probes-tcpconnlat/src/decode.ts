@@ -1,6 +1,6 @@
 /**
  * Decoding of bpf/tcpconnlat.h: `struct tcpconnlat_event` (ring buffer records) and the two
- * `struct tcpconnlat_hist` entries of the `hists` array (established, failed).
+ * `struct tcpconnlat_hist` entries of the `hists` map (established, failed; per cgroup when grouped by owner).
  */
 import {
   connectOutcome,
@@ -9,6 +9,7 @@ import {
   errnoName,
   log2Histogram,
   mapEntries,
+  mergeHistograms,
   SK_EVENT_HEAD_SIZE,
   type ConnectOutcome,
   type Histogram,
@@ -52,11 +53,27 @@ export function decodeHist(v: Buffer): Histogram {
   return log2Histogram(slots, { unit: 'usecs', sum, min: min1 > 0n ? min1 - 1n : null, max });
 }
 
-/** the `hists` array: [established, failed] */
-export function decodeHists(d: MapDump): { established: Histogram; failed: Histogram } {
-  const at = (i: number) => {
-    for (const { key, value } of mapEntries(d)) if (key.readUInt32LE(0) === i) return decodeHist(value);
-    return emptyHistogram('usecs');
-  };
-  return { established: at(0), failed: at(1) };
+/** per socket cgroup (one, '0', unless grouping by owner): handshakes established and failed */
+export interface CgroupHists {
+  cgroup: string;
+  established: Histogram;
+  failed: Histogram;
+}
+
+/**
+ * The `hists` map (struct tcpconnlat_hist_key { __u32 idx, pad; __u64 cgroup } → hist): the totals
+ * over every cgroup, and per cgroup.
+ */
+export function decodeHists(d: MapDump): { established: Histogram; failed: Histogram; byCgroup: CgroupHists[] } {
+  const by = new Map<string, CgroupHists>();
+  for (const { key, value } of mapEntries(d)) {
+    const cgroup = key.readBigUInt64LE(8).toString();
+    let c = by.get(cgroup);
+    if (!c) by.set(cgroup, (c = { cgroup, established: emptyHistogram('usecs'), failed: emptyHistogram('usecs') }));
+    if (key.readUInt32LE(0) === 0) c.established = decodeHist(value);
+    else c.failed = decodeHist(value);
+  }
+  const all = [...by.values()];
+  const merged = (pick: (c: CgroupHists) => Histogram) => (all.length === 0 ? emptyHistogram('usecs') : all.length === 1 ? pick(all[0]!) : mergeHistograms(all.map(pick)));
+  return { established: merged((c) => c.established), failed: merged((c) => c.failed), byCgroup: all };
 }

@@ -3,7 +3,19 @@
  * with the process that made it; refused and failed handshakes are reported too, flagged, with the
  * time they took to fail. Events, plus log2 histograms aggregated in the kernel.
  */
-import { defineProbe, distFile, drainEvents, packageVersion, type Histogram, ringEntries } from '@sonde/probe-sdk';
+import {
+  defineProbe,
+  distFile,
+  drainEvents,
+  groupRows,
+  isOwnerBy,
+  mergeHistograms,
+  ownerGroupsOf,
+  packageVersion,
+  ringEntries,
+  type Histogram,
+  type Owner,
+} from '@sonde/probe-sdk';
 import { decodeEvent, decodeHists, type TcpconnlatEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpconnlat } from './render.js';
@@ -19,8 +31,21 @@ export interface TcpconnlatData {
   failed: Histogram;
   /** events reported (at or above minUs), by outcome */
   outcomes: Record<string, number>;
+  /** with `by`: the histograms per pod or container (the socket's cgroup), most handshakes first */
+  owners?: OwnerLatency[];
   /** the loader adds the kept events here */
   events?: TcpconnlatEvent[];
+}
+
+export interface OwnerLatency {
+  /** "shop/web-0", "shop/web-0/web"; a cgroup path outside any pod or container */
+  key: string;
+  /** the cgroup v2 id standing for the owner */
+  cgroup: string;
+  /** who it is (attached by the control plane from `cgroup`) */
+  owner?: Owner;
+  latency: Histogram;
+  failed: Histogram;
 }
 
 export default defineProbe({
@@ -44,8 +69,20 @@ export default defineProbe({
         outcomes[e.outcome] = (outcomes[e.outcome] ?? 0) + 1;
       },
     });
-    const { established, failed } = decodeHists(bpf.readMap('hists'));
-    return { latency: established, failed, outcomes };
+    const { established, failed, byCgroup } = decodeHists(bpf.readMap('hists'));
+    if (!isOwnerBy(p.by)) return { latency: established, failed, outcomes };
+    const groups = await ownerGroupsOf(ctx, byCgroup.map((c) => c.cgroup), p.by);
+    const owners = groupRows(
+      byCgroup.map((c) => ({ cgroup: c.cgroup, latency: c.established, failed: c.failed })),
+      groups,
+      (into, c) => {
+        into.latency = mergeHistograms([into.latency, c.latency]);
+        into.failed = mergeHistograms([into.failed, c.failed]);
+      },
+    )
+      .map(({ ownerKey, ...o }) => ({ key: ownerKey, ...o }))
+      .sort((a, b) => b.latency.count + b.failed.count - (a.latency.count + a.failed.count) || a.key.localeCompare(b.key));
+    return { latency: established, failed, outcomes, owners };
   },
 
   render: (data, p) => renderTcpconnlat(data, p),

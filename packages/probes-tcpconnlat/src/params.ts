@@ -5,7 +5,7 @@
  * only shape the text output.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, isOwnerBy, ownerBy, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -17,6 +17,7 @@ export const params = z
       .default(0)
       .describe('only report connects at least this slow, in µs (upstream min_us / -m ms); the histograms still count every connect'),
     ...connFilterShape,
+    by: ownerBy.describe('also the latency histograms per pod ("namespace/name") or per container ("namespace/pod/container"), aggregated in the kernel by socket cgroup (`owners`), each carrying its `owner`'),
     showLport: z.boolean().default(false).describe('text output: show the LPORT column (upstream -L)'),
     timestamps: z.boolean().default(false).describe('text output: show seconds since the first event (upstream -t)'),
     bufferKiB: ringBufferKiB(),
@@ -27,5 +28,5 @@ export const params = z
 export type TcpconnlatParams = z.output<typeof params>;
 
 export function globalsFor(p: TcpconnlatParams): Record<string, GlobalValue> {
-  return { ...connFilterGlobals(p), targ_min_us: BigInt(p.minUs) };
+  return { ...connFilterGlobals(p), targ_min_us: BigInt(p.minUs), targ_by_cgroup: isOwnerBy(p.by) };
 }

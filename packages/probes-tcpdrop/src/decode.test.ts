@@ -39,16 +39,17 @@ describe('map decoders', () => {
     expect(decodeReasonCounts(dump(k, v, 2, 4, 8))).toEqual([{ value: 40, count: 16 }, { value: 3, count: 1 }]);
   });
 
-  it('flows: tuple + reason -> count, state, or-ed flags', () => {
+  it('flows: tuple + reason + socket cgroup -> count, state, or-ed flags', () => {
     const k = Buffer.alloc(FLOW_KEY_SIZE, 0);
     const v = Buffer.alloc(FLOW_VALUE_SIZE, 0);
     tuple(k, 0, 2, 7000, 37442, [10, 231, 28, 2], [10, 231, 28, 1]);
     k.writeUInt32LE(40, 40);
+    k.writeBigUInt64LE(195421n, 48);
     v.writeBigUInt64LE(6n, 0);
     v[8] = 10;
     v[9] = 0x18;
     expect(decodeFlows(dump(k, v, 1, FLOW_KEY_SIZE, FLOW_VALUE_SIZE))).toEqual([
-      { family: 4, laddr: '10.231.28.2', lport: 7000, raddr: '10.231.28.1', rport: 37442, reason: 40, count: 6, state: 10, flags: 0x18 },
+      { family: 4, laddr: '10.231.28.2', lport: 7000, raddr: '10.231.28.1', rport: 37442, reason: 40, cgroup: '195421', count: 6, state: 10, flags: 0x18 },
     ]);
   });
 
@@ -68,7 +69,7 @@ describe('map decoders', () => {
   });
 
   it('refuses layouts it does not know', () => {
-    expect(() => decodeFlows(dump(Buffer.alloc(0), Buffer.alloc(0), 0, 40, 16))).toThrow(/expected 48\/16/);
+    expect(() => decodeFlows(dump(Buffer.alloc(0), Buffer.alloc(0), 0, 40, 16))).toThrow(/expected 56\/16/);
   });
 });
 

@@ -2,7 +2,7 @@
  * Decoding of bpf/tcpdrop.bpf.c's maps and events (layouts in bpf/tcpdrop.h):
  *
  *   reasons       __u32 reason -> __u64 count
- *   flows         struct tcpdrop_flow_key { sock_tuple t; __u32 reason, pad }      48 bytes
+ *   flows         struct tcpdrop_flow_key { sock_tuple t; __u32 reason, pad; __u64 cgroup }   56 bytes
  *                 -> struct tcpdrop_flow_val { __u64 count; __u8 state, flags, pad[6] } 16 bytes
  *   stack_counts  struct tcpdrop_stack_key { __s32 stack_id; __u32 reason }        8 bytes -> __u64
  *   events        struct tcpdrop_event { sk_event_head h; __u64 location; __u32 reason;
@@ -23,7 +23,7 @@ import {
   type SockTuple,
 } from '@sonde/probe-sdk';
 
-export const FLOW_KEY_SIZE = 48;
+export const FLOW_KEY_SIZE = 56;
 export const FLOW_VALUE_SIZE = 16;
 export const EVENT_SIZE = 120;
 /** TCPDROP_MAX_FLOWS: beyond it new flows are only counted in flows_missed */
@@ -43,6 +43,8 @@ export function decodeReasonCounts(dump: MapDump): Array<{ value: number; count:
 
 export interface RawFlow extends SockTuple {
   reason: number;
+  /** the socket's cgroup v2 id; '0' without a socket */
+  cgroup: string;
   count: number;
   /** state at the last drop, 0 without a socket */
   state: number;
@@ -55,6 +57,7 @@ export function decodeFlows(dump: MapDump): RawFlow[] {
   return Array.from(mapEntries(dump), ({ key: k, value: v }) => ({
     ...decodeSockTuple(k, 0),
     reason: readU32(k, 40),
+    cgroup: k.readBigUInt64LE(48).toString(),
     count: readU64Num(v, 0),
     state: v[8]!,
     flags: v[9]!,

@@ -9,11 +9,14 @@ import {
   distFile,
   dropReasons,
   kallsyms,
+  isOwnerBy,
   listenerFigures,
   listenerGlobals,
+  ownerGroupsOf,
   packageVersion,
   passListeners,
   splitRecords,
+  sumByOwner,
   symbolizeStack,
   type DropReasons,
   type FeatureNeed,
@@ -22,6 +25,9 @@ import {
   type ListenerSocket,
   type LoadedBpf,
   type OverflowCountedBy,
+  type Owner,
+  type OwnerTotals,
+  type ProbeContext,
 } from '@sonde/probe-sdk';
 import {
   decodeEvent,
@@ -54,6 +60,10 @@ export interface DropFlow {
   raddr: string;
   rport: number;
   reason: string;
+  /** the socket's cgroup v2 id (its owner, though the drop ran in softirq); '0' without a socket */
+  cgroup: string;
+  /** who owns the socket (attached by the control plane from `cgroup`) */
+  owner?: Owner;
   count: number;
   /** TCP state at the last drop; '-' when the segment had no socket */
   state: string;
@@ -81,6 +91,9 @@ export interface DropEvent {
   reason: string;
   state: string;
   flags: string;
+  /** the socket's cgroup v2 id; '0' without a socket */
+  cgroup: string;
+  owner?: Owner;
   /** where the skb was freed */
   location: string;
   stack: string[];
@@ -92,6 +105,8 @@ export interface TcpdropData {
   reasons: DropReasonCount[];
   /** the topFlows flows with most drops (per flow and reason) */
   flows: DropFlow[];
+  /** with `by`: every flow's drops summed per pod or container (most first); sockets of no pod group by cgroup */
+  owners?: Array<OwnerTotals<'count' | 'flows'>>;
   flowCount: number;
   /** drops whose flow did not fit the kernel map (still in total and reasons) */
   flowsMissed: number;
@@ -178,7 +193,6 @@ export default defineProbe({
     pid: 'drops happen in softirq, where no process is reliably known',
     uid: 'drops happen in softirq, where no process is reliably known',
     comm: 'drops happen in softirq, where no process is reliably known',
-    cgroup: 'drops happen in softirq, where no process is reliably known',
   },
 
   async run(ctx, p): Promise<TcpdropData> {
@@ -213,7 +227,7 @@ export default defineProbe({
     await ctx.wait();
     // still attached: this read includes everything up to now
     const sockets = passListeners(bpf, 'tcpdrop', 'tcpdrop_listeners').map((l) => listenerFigures(l, countedBy, countsListenDrops));
-    return report(bpf, p, names, overflowReason, { countedBy, sockets, countsListenDrops });
+    return report(ctx, bpf, p, names, overflowReason, { countedBy, sockets, countsListenDrops });
   },
 
   render: (data, p) => renderTcpdrop(data, p),
@@ -241,7 +255,7 @@ interface Listening {
   countsListenDrops: boolean;
 }
 
-function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons, overflowReason: number, l: Listening): TcpdropData {
+async function report(ctx: ProbeContext, bpf: LoadedBpf, p: TcpdropParams, names: DropReasons, overflowReason: number, l: Listening): Promise<TcpdropData> {
   const syms = kallsyms();
   const stackCache = new Map<number, string[]>();
   const stack = (id: number): string[] => {
@@ -279,6 +293,7 @@ function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons, overflowRe
     raddr: f.raddr,
     rport: f.rport,
     reason: names.name(f.reason),
+    cgroup: f.cgroup,
     count: f.count,
     state: stateName(f.state),
     flags: tcpFlags(f.flags),
@@ -314,14 +329,18 @@ function report(bpf: LoadedBpf, p: TcpdropParams, names: DropReasons, overflowRe
       reason: names.name(e.reason),
       state: stateName(e.state),
       flags: tcpFlags(e.flags),
+      cgroup: e.cgroup,
       location: syms.format(e.location),
       stack: stack(e.stackId),
     }));
+
+  const owners = isOwnerBy(p.by) ? { owners: sumByOwner(rawFlows, await ownerGroupsOf(ctx, rawFlows.map((f) => f.cgroup), p.by), ['count'], 'flows') } : {};
 
   return {
     total,
     reasons,
     flows,
+    ...owners,
     flowCount: rawFlows.length,
     flowsMissed: Number(bpf.readGlobal('flows_missed').readBigUInt64LE(0)),
     stacks,

@@ -1,9 +1,10 @@
 /**
  * tcpdrop's parameters: upstream tcpdrop's options (bcc tools/tcpdrop.py: -4/-6) plus the common
- * address, port and netns filters, all applied in the kernel, and the shape of the report.
+ * address, port, netns and owner filters (the socket's cgroup: a drop without a socket matches no owner
+ * filter), all applied in the kernel, and the shape of the report.
  */
 import { z } from 'zod';
-import { taskFilterGlobals, taskFilterShape, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { ownerBy, ownerFilterShape, taskFilterGlobals, taskFilterShape, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const MAX_EVENT_LIMIT = 10_000;
 
@@ -14,6 +15,8 @@ export const params = z
     netns: taskFilterShape.netns.describe(
       'only drops in this network namespace: inode number or "pid:<n>" (the socket\'s namespace, or the device\'s when there is no socket)',
     ),
+    ...ownerFilterShape,
+    by: ownerBy.describe('also the drops per pod ("namespace/name") or per container ("namespace/pod/container") over every flow (`owners`), each carrying its `owner`; drops of no socket group apart'),
     skipNotSpecified: z
       .boolean()
       .default(false)

@@ -4,7 +4,22 @@
  * the owner of passively opened sessions is the process that accepted them (bcc #834), every common
  * filter runs in the kernel, and the summary (duration and byte histograms) is aggregated there.
  */
-import { acceptExitNeeds, defineProbe, distFile, drainEvents, packageVersion, ringEntries } from '@sonde/probe-sdk';
+import {
+  acceptExitNeeds,
+  defineProbe,
+  distFile,
+  drainEvents,
+  groupRows,
+  isOwnerBy,
+  log2Histogram,
+  log2Index,
+  mergeHistograms,
+  ownerGroupsOf,
+  packageVersion,
+  ringEntries,
+  type Histogram,
+  type Owner,
+} from '@sonde/probe-sdk';
 import { decodeEvent, decodeHists, type TcplifeEvent, type TcplifeSummary } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcplife } from './render.js';
@@ -15,8 +30,55 @@ export { decodeEvent } from './decode.js';
 export { params, globalsFor, type TcplifeParams } from './params.js';
 
 export interface TcplifeData extends TcplifeSummary {
+  /** with `by`: sessions per pod or container (the socket's cgroup), most first, from every event */
+  owners?: OwnerSessions[];
   /** (filled in by the loader) the first sessions, in closing order */
   events?: TcplifeEvent[];
+}
+
+export interface OwnerSessions {
+  /** "shop/web-0", "shop/web-0/web"; a cgroup path outside any pod or container */
+  key: string;
+  /** the cgroup v2 id standing for the owner */
+  cgroup: string;
+  /** who it is (attached by the control plane from `cgroup`) */
+  owner?: Owner;
+  sessions: number;
+  /** payload bytes sent and received over its sessions */
+  txBytes: number;
+  rxBytes: number;
+  /** session lifetimes, usecs */
+  duration: Histogram;
+}
+
+/** per socket cgroup, from the events as they are drained (every one, kept or not) */
+class CgroupSessions {
+  private readonly by = new Map<string, { sessions: number; tx: number; rx: number; slots: number[]; sum: number; min: number; max: number }>();
+
+  add(e: TcplifeEvent): void {
+    let c = this.by.get(e.cgroup);
+    if (!c) this.by.set(e.cgroup, (c = { sessions: 0, tx: 0, rx: 0, slots: [], sum: 0, min: Infinity, max: 0 }));
+    const us = Math.floor(e.ms * 1000);
+    c.sessions++;
+    c.tx += e.txBytes;
+    c.rx += e.rxBytes;
+    const i = log2Index(us);
+    c.slots[i] = (c.slots[i] ?? 0) + 1;
+    c.sum += us;
+    c.min = Math.min(c.min, us);
+    c.max = Math.max(c.max, us);
+  }
+
+  rows(): OwnerSessions[] {
+    return [...this.by].map(([cgroup, c]) => ({
+      key: cgroup,
+      cgroup,
+      sessions: c.sessions,
+      txBytes: c.tx,
+      rxBytes: c.rx,
+      duration: log2Histogram(Array.from(c.slots, (n) => n ?? 0), { unit: 'usecs', sum: c.sum, min: c.min, max: c.max }),
+    }));
+  }
 }
 
 export default defineProbe({
@@ -42,8 +104,20 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcplifeData> {
     const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
-    await drainEvents(ctx, bpf, { decode: decodeEvent });
-    return decodeHists(bpf.readMap('hists'));
+    const per = isOwnerBy(p.by) ? new CgroupSessions() : undefined;
+    await drainEvents(ctx, bpf, { decode: decodeEvent, ...(per ? { onEvent: (e: TcplifeEvent) => per.add(e) } : {}) });
+    const summary = decodeHists(bpf.readMap('hists'));
+    if (!per || !isOwnerBy(p.by)) return summary;
+    const rows = per.rows();
+    const owners = groupRows(rows, await ownerGroupsOf(ctx, rows.map((r) => r.cgroup), p.by), (into, r) => {
+      into.sessions += r.sessions;
+      into.txBytes += r.txBytes;
+      into.rxBytes += r.rxBytes;
+      into.duration = mergeHistograms([into.duration, r.duration]);
+    })
+      .map(({ ownerKey, ...r }) => ({ ...r, key: ownerKey }))
+      .sort((a, b) => b.sessions - a.sessions || a.key.localeCompare(b.key));
+    return { ...summary, owners };
   },
 
   render: (data, p) => renderTcplife(data, p),

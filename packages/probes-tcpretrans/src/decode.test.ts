@@ -27,7 +27,7 @@ describe('decodeEvent', () => {
 });
 
 describe('decodeFlows', () => {
-  it('decodes sock_tuple keys and counts, busiest first', () => {
+  it('decodes sock_tuple + cgroup keys and counts, busiest first', () => {
     const keys = Buffer.alloc(2 * FLOW_KEY_SIZE);
     const values = Buffer.alloc(2 * FLOW_VALUE_SIZE);
     [[2, 80, 50000, [10, 0, 0, 1], [10, 0, 0, 2], 3n, 5n, 2n], [2, 80, 50001, [10, 0, 0, 1], [10, 0, 0, 3], 9n, 9n, 0n]].forEach(([af, lp, rp, l, r, n, s, t], i) => {
@@ -37,14 +37,15 @@ describe('decodeFlows', () => {
       keys.writeUInt16LE(rp as number, k + 4);
       Buffer.from(l as number[]).copy(keys, k + 8);
       Buffer.from(r as number[]).copy(keys, k + 24);
+      keys.writeBigUInt64LE(BigInt(7000 + i), k + 40);
       values.writeBigUInt64LE(n as bigint, i * FLOW_VALUE_SIZE);
       values.writeBigUInt64LE(s as bigint, i * FLOW_VALUE_SIZE + 8);
       values.writeBigUInt64LE(t as bigint, i * FLOW_VALUE_SIZE + 16);
     });
     const dump: MapDump = { keys, values, count: 2, keySize: FLOW_KEY_SIZE, valueSize: FLOW_VALUE_SIZE };
     expect(decodeFlows(dump)).toEqual([
-      { family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.3', rport: 50001, retransmits: 9, segments: 9, tlp: 0 },
-      { family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.2', rport: 50000, retransmits: 3, segments: 5, tlp: 2 },
+      { family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.3', rport: 50001, cgroup: '7001', retransmits: 9, segments: 9, tlp: 0 },
+      { family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.2', rport: 50000, cgroup: '7000', retransmits: 3, segments: 5, tlp: 2 },
     ]);
     expect(() => decodeFlows({ ...dump, valueSize: 8 })).toThrow(/disagree/);
   });

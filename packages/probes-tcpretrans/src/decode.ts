@@ -1,6 +1,6 @@
 /**
  * Decoding of bpf/tcpretrans.h: ring-buffer records (struct tcpretrans_event, 112 bytes) and the
- * `flows` map (struct sock_tuple, 40 bytes -> struct tcpretrans_count, 24 bytes).
+ * `flows` map (struct tcpretrans_flow_key: sock_tuple + cgroup, 48 bytes -> struct tcpretrans_count, 24 bytes).
  */
 import {
   afToFamily,
@@ -12,11 +12,12 @@ import {
   SK_EVENT_HEAD_SIZE,
   tcpStateName,
   type MapDump,
+  type Owner,
   type SkEventHead,
 } from '@sonde/probe-sdk';
 
 export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 16;
-export const FLOW_KEY_SIZE = 40;
+export const FLOW_KEY_SIZE = 48;
 export const FLOW_VALUE_SIZE = 24;
 /** TCPRETRANS_MAX_FLOWS */
 export const MAX_FLOWS = 10240;
@@ -51,6 +52,10 @@ export interface Flow {
   lport: number;
   raddr: string;
   rport: number;
+  /** the socket's cgroup v2 id (who owns the connection, even for retransmits from a timer) */
+  cgroup: string;
+  /** who owns the socket (attached by the control plane from `cgroup`) */
+  owner?: Owner;
   retransmits: number;
   segments: number;
   /** tail-loss probes sent (only with `tlp`) */
@@ -69,6 +74,7 @@ export function decodeFlows(dump: MapDump): Flow[] {
       rport: k.readUInt16LE(4),
       laddr: formatAddr(family, k.subarray(8, 24)),
       raddr: formatAddr(family, k.subarray(24, 40)),
+      cgroup: k.readBigUInt64LE(40).toString(),
       retransmits: Number(v.readBigUInt64LE(0)),
       segments: Number(v.readBigUInt64LE(8)),
       tlp: Number(v.readBigUInt64LE(16)),

@@ -9,11 +9,15 @@ import {
   defineProbe,
   distFile,
   drainEvents,
+  isOwnerBy,
   NotSupportedError,
+  ownerGroupsOf,
   packageVersion,
   ringEntries,
+  sumByOwner,
   type FeatureNeed,
   type HookVariant,
+  type OwnerTotals,
 } from '@sonde/probe-sdk';
 import { decodeEvent, decodeFlows, MAX_FLOWS, type Flow, type TcpretransEvent } from './decode.js';
 import { globalsFor, params, TLP_UNAVAILABLE } from './params.js';
@@ -96,6 +100,8 @@ export interface TcpretransData {
    * (TcpExtTCPSynRetrans), counted from the events (none in count mode)
    */
   total: { retransmits: number; segments: number; tlp?: number; syn?: number };
+  /** with `by`: the flows summed per pod or container, most retransmits first */
+  owners?: Array<OwnerTotals<'retransmits' | 'segments' | 'flows'> & { tlp?: number }>;
 }
 
 export default defineProbe({
@@ -122,8 +128,11 @@ export default defineProbe({
     if (flows.length >= MAX_FLOWS) ctx.warn(`flows map full (${MAX_FLOWS} flows): retransmits of further flows were not counted`);
     const sums = flows.reduce((t, f) => ({ retransmits: t.retransmits + f.retransmits, segments: t.segments + f.segments }), { retransmits: 0, segments: 0 });
     const total = p.count ? sums : { ...sums, syn };
-    if (!p.tlp) return { flows: flows.map(({ tlp: _t, ...f }) => f), total };
-    return { flows, total: { ...total, tlp: flows.reduce((n, f) => n + (f.tlp ?? 0), 0) } };
+    const owners = isOwnerBy(p.by)
+      ? { owners: sumByOwner(flows, await ownerGroupsOf(ctx, flows.map((f) => f.cgroup), p.by), p.tlp ? ['retransmits', 'segments', 'tlp'] : ['retransmits', 'segments'], 'flows') }
+      : {};
+    if (!p.tlp) return { flows: flows.map(({ tlp: _t, ...f }) => f), total, ...owners };
+    return { flows, total: { ...total, tlp: flows.reduce((n, f) => n + (f.tlp ?? 0), 0) }, ...owners };
   },
 
   render: (data, p) => renderTcpretrans(data, p),

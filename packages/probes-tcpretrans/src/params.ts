@@ -3,7 +3,7 @@
  * filter. Upstream -c is `count`, -s `sequence`, -4/-6 `family`, -l `tlp` (where fentry or kprobes exist; refused with the reason elsewhere).
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
 
 export const TLP_UNAVAILABLE =
   'tail-loss probes (upstream -l) are only visible from fentry/fexit or a kprobe on tcp_send_loss_probe (there is no tracepoint for them), and this kernel allows neither (no kprobes, fentry refused)';
@@ -17,6 +17,7 @@ export const params = z
       .boolean()
       .default(false)
       .describe('tail-loss probes too (upstream -l): needs fentry or kprobes on tcp_send_loss_probe; where neither exists the job is refused (422) with the reason'),
+    by: ownerBy.describe('also the counts per pod ("namespace/name") or per container ("namespace/pod/container"), each carrying its `owner` (`owners` in the result)'),
     bufferKiB: ringBufferKiB(),
   })
   .strict()

@@ -6,6 +6,7 @@ import { decodeHists, deltaKeyed, indexById, KEY_SIZE, MAX_SLOTS, toKeyed, VALUE
 interface Entry {
   family?: number; // AF_INET 2, AF_INET6 10, 0 when not grouped
   addr?: number[];
+  cgroup?: bigint; // the socket's cgroup when grouped by pod or container
   slots: Record<number, bigint>;
   sum: bigint;
   cnt?: bigint;
@@ -21,6 +22,7 @@ function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}): M
     keys.writeUInt8(e.family ?? 0, k);
     keys.fill(0xee, k + 1, k + 4); // padding is ignored
     Buffer.from(e.addr ?? []).copy(keys, k + 4);
+    keys.writeBigUInt64LE(e.cgroup ?? 0n, k + 24);
     const v = i * VALUE_SIZE;
     let cnt = 0n;
     for (const [slot, n] of Object.entries(e.slots)) {
@@ -89,9 +91,17 @@ describe('decodeHists + toKeyed', () => {
     expect(r).toMatchObject({ family: null, count: 0n, min: null, max: null });
   });
 
+  it('keys by the socket cgroup id when grouped by pod or container', () => {
+    const hs = toKeyed(decodeHists(dump([{ cgroup: 195421n, slots: { 4: 2n }, sum: 40n }, { cgroup: 195402n, slots: { 6: 5n }, sum: 400n }])), 'usecs');
+    expect(hs.map((h) => [h.key, h.cgroup, h.hist.count])).toEqual([
+      ['195402', '195402', 5],
+      ['195421', '195421', 2],
+    ]);
+  });
+
   it('refuses a map whose layout is not the one it knows', () => {
-    expect(() => decodeHists(dump([], { key: 8 }))).toThrow(/key\/value sizes 8\/248, expected 20\/248/);
-    expect(() => decodeHists(dump([], { value: 216 }))).toThrow(/ProbeLoadError|expected 20\/248/);
+    expect(() => decodeHists(dump([], { key: 8 }))).toThrow(/key\/value sizes 8\/248, expected 32\/248/);
+    expect(() => decodeHists(dump([], { value: 216 }))).toThrow(/ProbeLoadError|expected 32\/248/);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Decoding of the `hists` map of bpf/tcprtt.bpf.c (layouts in bpf/tcprtt.h) into histograms.
  *
- *   struct hist_key { __u8 family; __u8 pad[3]; __u8 addr[16]; }             20 bytes
+ *   struct hist_key { __u8 family; __u8 pad[3]; __u8 addr[16]; __u32 pad2; __u64 cgroup; }   32 bytes
  *   struct hist { __u64 slots[27]; __u64 latency, cnt, min, max; }           248 bytes
  */
 import {
@@ -17,10 +17,11 @@ import {
   type Histogram,
   type IpFamily,
   type MapDump,
+  type Owner,
 } from '@sonde/probe-sdk';
 
 export const MAX_SLOTS = 27;
-export const KEY_SIZE = 20;
+export const KEY_SIZE = 32;
 export const VALUE_SIZE = 8 * (MAX_SLOTS + 4);
 /** TCPRTT_MAX_ENTRIES: keys the kernel map holds; beyond it new addresses are not counted */
 export const MAX_ENTRIES = 10240;
@@ -31,6 +32,8 @@ export interface RawHist {
   /** null when not grouped by address */
   family: IpFamily | null;
   addr: Uint8Array;
+  /** the socket's cgroup v2 id when grouped by pod or container, else '0' */
+  cgroup: string;
   slots: bigint[];
   sum: bigint;
   count: bigint;
@@ -40,9 +43,16 @@ export interface RawHist {
 }
 
 export interface KeyedHistogram {
-  /** the local or remote address, or null when not grouped */
+  /**
+   * the local or remote address; by pod or container, the owner's key ("shop/web-0",
+   * "shop/web-0/web"; a cgroup path outside any pod); null when not grouped
+   */
   key: string | null;
   family?: IpFamily;
+  /** by pod or container: the cgroup v2 id standing for the group (the pod's own cgroup) */
+  cgroup?: string;
+  /** by pod or container: who the key is (attached by the control plane from `cgroup`) */
+  owner?: Owner;
   hist: Histogram;
 }
 
@@ -55,6 +65,7 @@ export function decodeHists(dump: MapDump): RawHist[] {
     out.push({
       family: afToFamily(readU8(k, 0)),
       addr: Uint8Array.from(k.subarray(4, 20)),
+      cgroup: readU64(k, 24).toString(),
       slots: readU64Array(v, 0, MAX_SLOTS),
       sum: readU64(v, 8 * MAX_SLOTS),
       count,
@@ -67,10 +78,12 @@ export function decodeHists(dump: MapDump): RawHist[] {
 
 /** identity of an entry across snapshots */
 export function entryId(r: RawHist): string {
+  if (r.cgroup !== '0') return `cgroup/${r.cgroup}`;
   return r.family === null ? '*' : `${r.family}/${Buffer.from(r.addr).toString('hex')}`;
 }
 
-export function keyOf(r: RawHist): Pick<KeyedHistogram, 'key' | 'family'> {
+export function keyOf(r: RawHist): Pick<KeyedHistogram, 'key' | 'family' | 'cgroup'> {
+  if (r.cgroup !== '0') return { key: r.cgroup, cgroup: r.cgroup };
   return r.family === null ? { key: null } : { key: formatAddr(r.family, r.addr), family: r.family };
 }
 

@@ -30,7 +30,9 @@ describe('tcprtt params', () => {
     [{ rport: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, 'rport: at most 8 ports (the kernel-side list holds 8), got 9'],
     [{ laddr: '10.0.0.0/40' }, "laddr: invalid IPv4 address or CIDR '10.0.0.0/40': prefix length 40 exceeds 32"],
     [{ family: 5 }, 'family: family is 4 or 6'],
-    [{ by: 'port' }, 'by: Invalid option: expected one of "none"|"laddr"|"raddr"'],
+    [{ by: 'port' }, 'by: Invalid option: expected one of "none"|"laddr"|"raddr"|"pod"|"container"'],
+    [{ pod: 'Shop/Web' }, 'pod: pod is "namespace/name" or a pod UID'],
+    [{ podSelector: 'app in (a' }, expect.stringMatching(/^podSelector: /)],
     [{ intervalMs: 50 }, 'intervalMs: intervalMs is at least 100'],
     [{ laddr: '10.0.0.1', raddr: '::1' }, 'raddr: laddr is IPv4 and raddr is IPv6: no connection matches both'],
     [{ family: 6, raddr: '10.0.0.0/8' }, 'family: family 6 excludes the IPv4 raddr filter'],
@@ -44,7 +46,7 @@ describe('tcprtt params', () => {
 
   it('documents every key in its JSON schema', () => {
     const js = z.toJSONSchema(params, { io: 'input' }) as { properties: Record<string, { description?: string }> };
-    expect(Object.keys(js.properties).sort()).toEqual(['by', 'extended', 'family', 'intervalMs', 'laddr', 'lport', 'netns', 'raddr', 'rport', 'units']);
+    expect(Object.keys(js.properties).sort()).toEqual(['by', 'cgroup', 'container', 'extended', 'family', 'intervalMs', 'laddr', 'lport', 'netns', 'pod', 'podSelector', 'raddr', 'rport', 'units']);
     for (const [k, v] of Object.entries(js.properties)) expect(v.description, k).toBeTruthy();
   });
 });
@@ -73,6 +75,11 @@ describe('globalsFor', () => {
     expect(globalsFor(params.parse({ netns: 4026531840 })).targ_netns).toBe(4026531840);
     const own = statSync('/proc/self/ns/net').ino;
     expect(globalsFor(params.parse({ netns: `pid:${process.pid}` })).targ_netns).toBe(Number(own));
+  });
+
+  it('keys by the socket cgroup for by pod and container (grouped in user space)', () => {
+    expect(globalsFor(params.parse({ by: 'pod' })).targ_by).toBe(3);
+    expect(globalsFor(params.parse({ by: 'container' })).targ_by).toBe(3);
   });
 
   it('encodes filters for the kernel', () => {

@@ -7,9 +7,10 @@
  * is always on (series entries carry their time).
  */
 import { z } from 'zod';
-import { checkConnFilters, netns, taskFilterGlobals, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, netns, ownerFilterShape, taskFilterGlobals, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
-export const BY = { none: 0, laddr: 1, raddr: 2 } as const;
+/** targ_by: TCPRTT_BY_*; pod and container key by the socket's cgroup, grouped in user space */
+export const BY = { none: 0, laddr: 1, raddr: 2, pod: 3, container: 3 } as const;
 
 export const params = z
   .object({
@@ -19,10 +20,13 @@ export const params = z
     laddr: tupleFilterShape.laddr.describe('local address or CIDR, IPv4 or IPv6, e.g. 10.0.0.0/8 or 2001:db8::/32 (upstream -a); absent = any'),
     raddr: tupleFilterShape.raddr.describe('remote address or CIDR, IPv4 or IPv6 (upstream -A); absent = any'),
     netns: netns.optional(),
+    ...ownerFilterShape,
     by: z
-      .enum(['none', 'laddr', 'raddr'])
+      .enum(['none', 'laddr', 'raddr', 'pod', 'container'])
       .default('none')
-      .describe('one histogram per local address (laddr, upstream -b) or per remote address (raddr, upstream -B)'),
+      .describe(
+        'one histogram per local address (laddr, upstream -b), per remote address (raddr, upstream -B), per pod ("namespace/name") or per container ("namespace/pod/container"); pod and container keys carry their `owner`',
+      ),
     units: z.enum(['us', 'ms']).default('us').describe('histogram unit: microseconds or milliseconds (upstream -m)'),
     extended: z
       .boolean()

@@ -11,7 +11,16 @@ import type { TcprttData } from './index.js';
 import type { TcprttParams } from './params.js';
 
 function header(k: KeyedHistogram, by: TcprttData['by'], extended: boolean): string {
-  let line = by === 'laddr' ? `Local Address = ${k.key} ` : by === 'raddr' ? `Remote Address = ${k.key} ` : 'All Addresses = ****** ';
+  let line =
+    by === 'laddr'
+      ? `Local Address = ${k.key} `
+      : by === 'raddr'
+        ? `Remote Address = ${k.key} `
+        : by === 'pod'
+          ? `Pod = ${k.key} `
+          : by === 'container'
+            ? `Container = ${k.key} `
+            : 'All Addresses = ****** ';
   // upstream: hist.latency / hist.cnt, integer division
   if (extended && k.hist.count > 0) line += `[AVG ${Math.floor(k.hist.sum / k.hist.count)}]`;
   return `${line}\n`;

@@ -15,6 +15,7 @@ interface Entry {
   received: bigint;
   sends?: bigint;
   recvs?: bigint;
+  cgroup?: bigint;
 }
 
 function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}): MapDump {
@@ -29,6 +30,7 @@ function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}): M
     Buffer.from(e.raddr).copy(keys, k + 24);
     keys.writeUInt32LE(e.pid, k + 40);
     keys.write(e.comm, k + 48, 'utf8');
+    keys.writeBigUInt64LE(e.cgroup ?? 0n, k + 64);
     const v = i * VALUE_SIZE;
     values.writeBigUInt64LE(e.sent, v);
     values.writeBigUInt64LE(e.received, v + 8);
@@ -40,7 +42,7 @@ function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}): M
 
 const lo = [127, 0, 0, 1];
 const v6 = (...tail: number[]) => [...new Array(16 - tail.length).fill(0), ...tail];
-const A: Entry = { af: 2, lport: 40000, rport: 8080, laddr: lo, raddr: lo, pid: 100, comm: 'curl', sent: 300n, received: 70_000n, sends: 1n, recvs: 5n };
+const A: Entry = { af: 2, lport: 40000, rport: 8080, laddr: lo, raddr: lo, pid: 100, comm: 'curl', sent: 300n, received: 70_000n, sends: 1n, recvs: 5n, cgroup: 195421n };
 const B: Entry = { af: 10, lport: 443, rport: 51000, laddr: v6(1), raddr: v6(1), pid: 200, comm: 'nginx', sent: 9000n, received: 0n, sends: 3n, recvs: 0n };
 const C: Entry = { af: 2, lport: 22, rport: 50000, laddr: [10, 0, 0, 1], raddr: [10, 0, 0, 2], pid: 300, comm: 'sshd', sent: 500n, received: 500n };
 
@@ -50,8 +52,8 @@ describe('decodeFlows', () => {
       name: 'IPv4 and IPv6 rows with comm and counters',
       entries: [A, B],
       want: [
-        { pid: 100, comm: 'curl', family: 4, laddr: '127.0.0.1', lport: 40000, raddr: '127.0.0.1', rport: 8080, rxBytes: 70000, txBytes: 300, recvs: 5, sends: 1 },
-        { pid: 200, comm: 'nginx', family: 6, laddr: '::1', lport: 443, raddr: '::1', rport: 51000, rxBytes: 0, txBytes: 9000, recvs: 0, sends: 3 },
+        { pid: 100, comm: 'curl', cgroup: '195421', family: 4, laddr: '127.0.0.1', lport: 40000, raddr: '127.0.0.1', rport: 8080, rxBytes: 70000, txBytes: 300, recvs: 5, sends: 1 },
+        { pid: 200, comm: 'nginx', cgroup: '0', family: 6, laddr: '::1', lport: 443, raddr: '::1', rport: 51000, rxBytes: 0, txBytes: 9000, recvs: 0, sends: 3 },
       ],
     },
     { name: 'an empty map', entries: [], want: [] },
@@ -60,7 +62,7 @@ describe('decodeFlows', () => {
   });
 
   it('refuses a map whose layout is not the one it knows', () => {
-    expect(() => decodeFlows(dump([], { key: 60 }))).toThrow(/key\/value sizes 60\/32, expected 64\/32/);
+    expect(() => decodeFlows(dump([], { key: 60 }))).toThrow(/key\/value sizes 60\/32, expected 72\/32/);
   });
 });
 

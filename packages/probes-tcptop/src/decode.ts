@@ -1,7 +1,7 @@
 /**
  * Decoding of the `flows` map of bpf/tcptop.bpf.c (layouts in bpf/tcptop.h):
  *
- *   struct tcptop_key { struct sock_tuple t; __u32 pid; __u32 pad; char comm[16]; }   64 bytes
+ *   struct tcptop_key { struct sock_tuple t; __u32 pid; __u32 pad; char comm[16]; __u64 cgroup; }   72 bytes
  *   struct tcptop_val { __u64 sent, received, sends, recvs; }                          32 bytes
  */
 import {
@@ -11,12 +11,14 @@ import {
   deltaRows,
   mapEntries,
   readU32,
+  readU64,
   readU64Num,
   type MapDump,
+  type Owner,
   type SockTuple,
 } from '@sonde/probe-sdk';
 
-export const KEY_SIZE = 64;
+export const KEY_SIZE = 72;
 export const VALUE_SIZE = 32;
 /** TCPTOP_MAX_FLOWS */
 export const MAX_FLOWS = 16384;
@@ -25,6 +27,10 @@ export const MAX_FLOWS = 16384;
 export interface TopRow extends SockTuple {
   pid: number;
   comm: string;
+  /** the socket's cgroup v2 id (its owner; not the task's cgroup) */
+  cgroup: string;
+  /** who owns the socket (attached by the control plane from `cgroup`) */
+  owner?: Owner;
   /** bytes received (copied to the process) */
   rxBytes: number;
   /** bytes sent (accepted by TCP) */
@@ -42,6 +48,7 @@ export function decodeFlows(dump: MapDump): Map<string, TopRow> {
     out.set(k.toString('hex'), {
       pid: readU32(k, 40),
       comm: cString(k.subarray(48, 64)),
+      cgroup: readU64(k, 64).toString(),
       ...decodeSockTuple(k, 0),
       rxBytes: readU64Num(v, 8),
       txBytes: readU64Num(v, 0),

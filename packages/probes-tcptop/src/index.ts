@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { collectIntervals, defineProbe, distFile, packageVersion } from '@sonde/probe-sdk';
-import { decodeFlows, deltaFlows, MAX_FLOWS, sortRows, type TopRow } from './decode.js';
+import { collectIntervals, defineProbe, distFile, isOwnerBy, ownerGroupsOf, packageVersion, sumByOwner, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
+import { decodeFlows, deltaFlows, MAX_FLOWS, sortRows, type SortKey, type TopRow } from './decode.js';
 import { globalsFor, params, type TcptopParams } from './params.js';
 import { renderTcptop } from './render.js';
 import { counters } from './counters.js';
@@ -8,13 +8,29 @@ import { counters } from './counters.js';
 export type { TopRow } from './decode.js';
 export { params, globalsFor, type TcptopParams } from './params.js';
 
+/** by pod or container: one row per owner, its connections summed */
+export interface OwnerRow {
+  /** the owner's key: "shop/web-0", "shop/web-0/web"; a cgroup path outside any pod or container */
+  key: string;
+  /** the cgroup v2 id standing for the owner (the pod's own cgroup) */
+  cgroup: string;
+  /** who it is (attached by the control plane from `cgroup`) */
+  owner?: Owner;
+  rxBytes: number;
+  txBytes: number;
+  recvs: number;
+  sends: number;
+  /** process × connection rows summed into this one */
+  connections: number;
+}
+
 export interface TopTable {
   /** end of the interval (or of the job for `total`), ISO 8601 */
   at: string;
   /** /proc/loadavg at that moment, as upstream prints it */
   loadavg: string;
-  /** the top `rows` rows, sorted by `sort` */
-  rows: TopRow[];
+  /** the top `rows` rows, sorted by `sort`: per process and connection, or per owner with `by` */
+  rows: TopRow[] | OwnerRow[];
   /** over every row of the table, not only the top ones */
   rxBytes: number;
   txBytes: number;
@@ -24,6 +40,8 @@ export interface TopTable {
 
 export interface TcptopData {
   sort: TcptopParams['sort'];
+  /** rows per process and connection (none), or per pod or container */
+  by?: TcptopParams['by'];
   /** true with noClear: interval tables hold totals since the start */
   cumulative: boolean;
   /** one table per interval; the last may be shorter (the job ended) */
@@ -40,12 +58,21 @@ function loadavg(): string {
   }
 }
 
-function table(at: string, all: TopRow[], p: TcptopParams): TopTable {
-  const sorted = sortRows(all, p.sort);
+function sortOwnerRows(rows: OwnerRow[], by: SortKey): OwnerRow[] {
+  const key = (r: OwnerRow) => (by === 'sent' ? r.txBytes : by === 'received' ? r.rxBytes : r.txBytes + r.rxBytes);
+  return rows.sort((a, b) => key(b) - key(a) || a.key.localeCompare(b.key));
+}
+
+/** every row of a table summed per owner group, before the top-N cut */
+function ownerRows(all: TopRow[], groups: ReadonlyMap<string, OwnerGroup>): OwnerRow[] {
+  return sumByOwner(all, groups, ['rxBytes', 'txBytes', 'recvs', 'sends'], 'connections');
+}
+
+function table(at: string, all: TopRow[], p: TcptopParams, groups?: ReadonlyMap<string, OwnerGroup>): TopTable {
   return {
     at,
     loadavg: loadavg(),
-    rows: sorted.slice(0, p.rows),
+    rows: groups ? sortOwnerRows(ownerRows(all, groups), p.sort).slice(0, p.rows) : sortRows(all, p.sort).slice(0, p.rows),
     rxBytes: all.reduce((s, r) => s + r.rxBytes, 0),
     txBytes: all.reduce((s, r) => s + r.txBytes, 0),
     flows: all.length,
@@ -95,18 +122,35 @@ export default defineProbe({
   async run(ctx, p): Promise<TcptopData> {
     const bpf = await ctx.load({ globals: globalsFor(p) });
     type Snap = Map<string, TopRow>;
+    // by pod/container: the owner group of each connection's cgroup, asked once per new cgroup
+    const by = isOwnerBy(p.by) ? p.by : undefined;
+    const groups = by ? new Map<string, OwnerGroup>() : undefined;
+    const read = async (): Promise<Snap> => {
+      const snap = decodeFlows(bpf.readMap('flows'));
+      if (by && groups) {
+        const fresh = [...snap.values()].map((r) => r.cgroup).filter((id) => !groups.has(id));
+        for (const [id, g] of await ownerGroupsOf(ctx, fresh, by)) groups.set(id, g);
+      }
+      return snap;
+    };
     const { series, final } = await collectIntervals<Snap, TopTable>(ctx, {
       intervalMs: p.intervalMs,
       count: p.count,
-      read: () => decodeFlows(bpf.readMap('flows')),
-      report: (now, before) => table(new Date().toISOString(), p.noClear ? deltaFlows(now, undefined) : deltaFlows(now, before), p),
+      read,
+      report: (now, before) => table(new Date().toISOString(), p.noClear ? deltaFlows(now, undefined) : deltaFlows(now, before), p, groups),
       isEmpty: (t) => t.flows === 0,
     });
     const missed = bpf.readGlobal('flows_full').readBigUInt64LE(0);
     if (missed > 0n || final.size >= MAX_FLOWS) {
       ctx.warn(`flows map full (${MAX_FLOWS} rows): ${missed} send/receive calls of further connections were not counted`);
     }
-    return { sort: p.sort, cumulative: p.noClear, intervals: series.map((s) => s.rows), total: table(new Date().toISOString(), deltaFlows(final, undefined), p) };
+    return {
+      sort: p.sort,
+      by: p.by,
+      cumulative: p.noClear,
+      intervals: series.map((s) => s.rows),
+      total: table(new Date().toISOString(), deltaFlows(final, undefined), p, groups),
+    };
   },
 
   render: (data, p) => renderTcptop(data, p),

@@ -9,11 +9,12 @@ const errors = (v: unknown) => {
 
 describe('tcptop params', () => {
   it('has upstream defaults', () => {
-    expect(params.parse({})).toEqual({ lport: [], rport: [], sort: 'all', rows: 20, intervalMs: 1000, noClear: false });
+    expect(params.parse({})).toEqual({ lport: [], rport: [], sort: 'all', rows: 20, by: 'none', intervalMs: 1000, noClear: false });
   });
 
   it.each([
     [{ sort: 'rx' }, 'sort: Invalid option: expected one of "all"|"sent"|"received"'],
+    [{ by: 'process' }, 'by: Invalid option: expected one of "none"|"pod"|"container"'],
     [{ rows: 0 }, 'rows: Too small: expected number to be >=1'],
     [{ intervalMs: 10 }, 'intervalMs: intervalMs is at least 100'],
     [{ family: 4, laddr: '::1' }, 'family: family 4 excludes the IPv6 laddr filter'],
@@ -24,7 +25,7 @@ describe('tcptop params', () => {
   it('documents every key', () => {
     const js = z.toJSONSchema(params, { io: 'input' }) as { properties: Record<string, { description?: string }> };
     for (const [k, v] of Object.entries(js.properties)) expect(v.description, k).toBeTruthy();
-    expect(Object.keys(js.properties)).toEqual(expect.arrayContaining(['pid', 'cgroup', 'family', 'sort', 'rows', 'intervalMs', 'count', 'noClear']));
+    expect(Object.keys(js.properties)).toEqual(expect.arrayContaining(['pid', 'cgroup', 'container', 'pod', 'podSelector', 'family', 'sort', 'rows', 'by', 'intervalMs', 'count', 'noClear']));
   });
 
   it('encodes pid and family filters for the kernel', () => {

@@ -5,7 +5,7 @@
  * Upstream's positional interval/count are `intervalMs`/`count`; -C is `noClear`; -S is `sort`.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy, type GlobalValue } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -15,6 +15,9 @@ export const params = z
       .default('all')
       .describe('order rows by sent + received bytes (all), by sent or by received bytes, largest first (upstream -S)'),
     rows: z.number().int().min(1).max(10_000).default(20).describe('rows per table, the top N after sorting (upstream -r)'),
+    by: ownerBy.describe(
+      'none: one row per process and connection (upstream); pod / container: one row per pod ("namespace/name") or container ("namespace/pod/container") summing its connections, each carrying its `owner`',
+    ),
     intervalMs: z
       .number()
       .int()

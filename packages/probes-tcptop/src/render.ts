@@ -9,7 +9,7 @@
  * With more than one interval a last block gives the whole job.
  */
 import { formatEndpoint, renderTable, type TableColumn } from '@sonde/probe-sdk';
-import type { TcptopData, TopTable } from './index.js';
+import type { OwnerRow, TcptopData, TopRow, TopTable } from './index.js';
 import type { TcptopParams } from './params.js';
 
 const COLUMNS: TableColumn[] = [
@@ -21,12 +21,25 @@ const COLUMNS: TableColumn[] = [
   { header: 'TX_KB', align: 'right', width: 6 },
 ];
 
-function block(t: TopTable, title: string): string {
+function ownerColumns(by: string): TableColumn[] {
+  return [{ header: by.toUpperCase(), width: 40 }, { header: 'CONNS', align: 'right', width: 5 }, COLUMNS[4]!, COLUMNS[5]!];
+}
+
+function block(t: TopTable, title: string, by: TcptopData['by']): string {
   let out = `${title} loadavg: ${t.loadavg}\n\n`;
   if (t.rows.length === 0) return out + 'no TCP traffic matched\n';
+  if (by === 'pod' || by === 'container') {
+    const rows = t.rows as OwnerRow[];
+    out += renderTable(
+      ownerColumns(by),
+      rows.map((r) => [r.key, r.connections, Math.floor(r.rxBytes / 1024), Math.floor(r.txBytes / 1024)]),
+    );
+    if (t.flows > rows.reduce((s, r) => s + r.connections, 0)) out += `… more ${by}s below the top ${rows.length}\n`;
+    return out;
+  }
   out += renderTable(
     COLUMNS,
-    t.rows.map((r) => [
+    (t.rows as TopRow[]).map((r) => [
       r.pid,
       r.comm,
       formatEndpoint(r.family, r.laddr, r.lport),
@@ -40,7 +53,7 @@ function block(t: TopTable, title: string): string {
 }
 
 export function renderTcptop(data: TcptopData, _p?: Partial<TcptopParams>): string {
-  const parts = data.intervals.map((t) => block(t, t.at.slice(11, 19)));
-  if (data.intervals.length !== 1) parts.push(block(data.total, `total ${data.total.at.slice(11, 19)}`));
+  const parts = data.intervals.map((t) => block(t, t.at.slice(11, 19), data.by));
+  if (data.intervals.length !== 1) parts.push(block(data.total, `total ${data.total.at.slice(11, 19)}`, data.by));
   return parts.join('\n');
 }

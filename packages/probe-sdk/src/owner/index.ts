@@ -6,3 +6,4 @@ export * from './label-selector.js';
 export * from './pods.js';
 export * from './resolver.js';
 export * from './filter.js';
+export * from './attach.js';

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sondeClient, type Job, type ResultEnvelope, type SondeClient } from '@sonde/client';
 import { select, type Agent, type Discovery } from './agents.js';
 import { mergeData, type OutputKind } from './merge.js';
+import { mergeKernel } from './merge-kernel.js';
 
 export type NodeStatus = 'queued' | 'running' | 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 const ENDED: readonly string[] = ['succeeded', 'stopped', 'failed', 'interrupted'];
@@ -267,6 +268,7 @@ export class Coordinator {
       ...all.filter((n) => !answered.includes(n)).map((n) => `${n.node}: no result (${n.status}${n.error ? `: ${n.error}` : ''})`),
     ];
     const stopped = rs.map(({ r }) => r.stoppedBy);
+    const kernel = mergeKernel(rs.map(({ node, r }) => ({ node, kernel: r.kernel })));
     return {
       jobId: job.id,
       probe: r0.probe,
@@ -293,6 +295,7 @@ export class Coordinator {
         truncated: rs.some(({ r }) => r.stats.truncated),
       },
       warnings,
+      ...(kernel ? { kernel } : {}),
     };
   }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Catalog, JobRunner, type JobStatus } from '@sonde/core-loader';
-import type { ResultEnvelope } from '@sonde/probe-sdk';
+import type { OwnerResolver, ResultEnvelope } from '@sonde/probe-sdk';
 import { programsLeft } from './kernel.js';
 
 export interface Ended<D = unknown> {
@@ -29,11 +29,13 @@ export class TestRunner {
   private constructor(
     readonly catalog: Catalog,
     maxRunning: number,
+    owners?: OwnerResolver,
   ) {
     this.runner = new JobRunner({
       catalog,
       maxRunning,
       graceMs: 1500,
+      ...(owners ? { owners, ownerRefresh: { tickMs: 200, walkMs: 500 } } : {}),
       hooks: {
         attached: (id, info) => this.attached.set(id, info.at),
         events: (id, batch) => this.streamed.set(id, (this.streamed.get(id) ?? 0) + batch.length),
@@ -42,18 +44,19 @@ export class TestRunner {
     });
   }
 
-  static async open(maxRunning = 1): Promise<TestRunner> {
-    return new TestRunner(await Catalog.discover(), maxRunning);
+  /** `owners`: the process's owner resolution, as control-api's main.ts gives it (owner filters, `owner`, by pod) */
+  static async open(maxRunning = 1, owners?: OwnerResolver): Promise<TestRunner> {
+    return new TestRunner(await Catalog.discover(), maxRunning, owners);
   }
 
   /**
    * One TestRunner for the tests of the enclosing describe: opened before the first, closed after
    * the last, and then none of the project's programs may be left loaded. Read `.t` inside tests.
    */
-  static use(maxRunning = 1): { readonly t: TestRunner } {
+  static use(maxRunning = 1, owners?: () => OwnerResolver): { readonly t: TestRunner } {
     const holder: { t: TestRunner } = { t: undefined as unknown as TestRunner };
     beforeAll(async () => {
-      holder.t = await TestRunner.open(maxRunning);
+      holder.t = await TestRunner.open(maxRunning, owners?.());
     });
     afterAll(async () => {
       await holder.t?.close();

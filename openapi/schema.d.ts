@@ -449,6 +449,19 @@ export interface components {
             available: boolean;
             /** @description what the variant that would run here cannot see (absent when nothing) */
             cannotSee?: string[];
+            /** @description the kernel counters (nstat names) that answer to the probe's figures; every result cross-checks them in kernel.counters */
+            counters?: {
+                /** @description why no kernel counter answers to its figures */
+                none?: string;
+                pairs: {
+                    /** @example TcpExt.ListenOverflows */
+                    counter: string;
+                    figure: string;
+                    /** @enum {boolean} */
+                    gauge?: true;
+                    why: string;
+                }[];
+            };
             /** @example tcprtt */
             name: string;
             /** @description null when the manifest could not be read */

@@ -95,6 +95,8 @@ export async function probes(argv: string[]): Promise<number> {
     const status = p.available ? `ready (${p.variant ?? '?'})` : `unavailable: ${p.reason ?? '?'}`;
     out(`${p.name.padEnd(w)}  ${p.version.padEnd(7)}  ${String(p.output ?? '-').padEnd(9)}  ${status}`);
     for (const c of p.cannotSee ?? []) out(`${''.padEnd(w + 31)}  cannot see here: ${c}`);
+    const pairs = p.counters?.pairs ?? [];
+    if (pairs.length) out(`${''.padEnd(w + 31)}  checked against: ${pairs.map((c) => `${c.counter} (${c.figure})`).join(', ')}`);
   }
   return 0;
 }

@@ -44,6 +44,13 @@ export const ProbeInfoSchema = z
       description: "loaded: the variant passed this kernel's verifier at discovery (loaded, not attached); refused: the verifier refused every fitting variant (see reason); not-verified: discovery lacked the privileges to try",
     }),
     cannotSee: z.array(z.string()).optional().openapi({ description: 'what the variant that would run here cannot see (absent when nothing)' }),
+    counters: z
+      .object({
+        pairs: z.array(z.object({ counter: z.string().openapi({ example: 'TcpExt.ListenOverflows' }), figure: z.string(), why: z.string(), gauge: z.literal(true).optional() })),
+        none: z.string().optional().openapi({ description: 'why no kernel counter answers to its figures' }),
+      })
+      .optional()
+      .openapi({ description: "the kernel counters (nstat names) that answer to the probe's figures; every result cross-checks them in kernel.counters" }),
     packageName: z.string().openapi({ example: '@sonde/probes-tcprtt' }),
   })
   .openapi('ProbeInfo');

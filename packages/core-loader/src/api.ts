@@ -26,6 +26,8 @@ export interface ProbeInfo {
   verified?: 'loaded' | 'refused' | 'not-verified';
   /** what the variant that would run here cannot see (the probe's own words); absent when nothing */
   cannotSee?: string[];
+  /** the kernel counters that answer to its figures (each result cross-checks them), or why none does */
+  counters?: { pairs: Array<{ counter: string; figure: string; why: string; gauge?: true }>; none?: string };
   packageName: string;
 }
 

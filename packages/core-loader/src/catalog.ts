@@ -14,6 +14,7 @@ import {
   SDK_VERSION,
   UnknownProbeError,
   VerifierRejectedError,
+  type CounterDeclaration,
   type ParamIssue,
   type ProbeDefinition,
 } from '@sonde/probe-sdk';
@@ -121,6 +122,17 @@ function unsupportedFilterIssues(def: ProbeDefinition, params: unknown): ParamIs
     .map(([k, why]) => ({ field: `params.${k}`, message: `${def.name} cannot filter by ${k}: ${why}` }));
 }
 
+/** a probe's counter declaration as the catalogue shows it: names and reasons, not the functions */
+function counterPairsInfo(decl: CounterDeclaration): NonNullable<ProbeInfo['counters']> {
+  const pairs = decl.pairs.map((p) => ({
+    counter: typeof p.counter === 'string' ? p.counter : p.counter.join('+'),
+    figure: p.figure,
+    why: p.why,
+    ...(p.gauge ? { gauge: true as const } : {}),
+  }));
+  return { pairs, ...(decl.none ? { none: decl.none } : {}) };
+}
+
 function publicInfo(e: CatalogEntry): ProbeInfo {
   const { modulePath: _m, definition: _d, refusal: _r, ...info } = e;
   return info;
@@ -179,6 +191,7 @@ async function inspect(dir: string): Promise<CatalogEntry> {
     summary: def.summary,
     output: def.output,
     paramsSchema,
+    ...(def.counters ? { counters: counterPairsInfo(def.counters) } : {}),
     available: false,
     packageName: manifest.name,
     modulePath,

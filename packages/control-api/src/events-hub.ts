@@ -130,6 +130,7 @@ export class Subscriber {
     if (this.done) return null;
     while (this.replayLeft > 0) {
       const seg = this.channel.segments[this.seg]!;
+      if (!seg.batch.ownersAttached) return undefined; // next() waits for the batch's owners
       const i = this.off++;
       this.replayLeft--;
       if (this.off >= seg.n) {
@@ -166,6 +167,11 @@ export class Subscriber {
   async next(ms: number): Promise<StreamItem | null | undefined> {
     const now = this.poll();
     if (now !== undefined) return now;
+    const seg = this.replayLeft > 0 ? this.channel.segments[this.seg] : undefined;
+    if (seg && !seg.batch.ownersAttached) {
+      await seg.batch.ready();
+      return this.poll();
+    }
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.wake = null;
@@ -193,6 +199,9 @@ class Channel {
   seq = 0;
   end: EndInfo | null = null;
   readonly subscribers = new Set<Subscriber>();
+  /** batches waiting for their owners before they are published (in order), and the chain of them */
+  pending = 0;
+  tail: Promise<void> = Promise.resolve();
 
   constructor(readonly maxEvents: number) {}
 
@@ -209,10 +218,25 @@ export class EventHub {
     this.opts = { ...DEFAULT_HUB_OPTIONS, ...opts };
   }
 
-  /** the runner's `events` hook: one batch, in order; decoded here only for live subscribers */
+  /**
+   * the runner's `events` hook: one batch, in order; decoded here only for live subscribers. With
+   * subscribers, a batch whose owners are to be attached waits for them (EventBatch.ready: one
+   * resolution per distinct cgroup id), and the batches after it wait in line.
+   */
   publish(id: string, batch: EventBatch): void {
     const ch = this.channel(id);
     if (ch.end || batch.length === 0) return;
+    if (ch.pending === 0 && (ch.subscribers.size === 0 || batch.ownersAttached)) return this.append(ch, batch);
+    ch.pending++;
+    ch.tail = ch.tail
+      .then(() => batch.ready())
+      .then(() => {
+        ch.pending--;
+        if (!ch.end) this.append(ch, batch);
+      });
+  }
+
+  private append(ch: Channel, batch: EventBatch): void {
     const seg: Segment = { seq: ch.seq, batch, n: Math.max(0, Math.min(batch.length, ch.maxEvents - ch.buffered)), json: null };
     ch.seq += batch.length;
     if (seg.n > 0) {
@@ -232,6 +256,10 @@ export class EventHub {
   end(id: string, info: EndInfo): void {
     const ch = this.channels.get(id);
     if (!ch || ch.end) return;
+    if (ch.pending > 0) {
+      void ch.tail.then(() => this.end(id, info));
+      return;
+    }
     ch.end = info;
     for (const s of [...ch.subscribers]) s.finish(info);
     const t = setTimeout(() => {

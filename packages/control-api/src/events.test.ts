@@ -238,4 +238,28 @@ describe('EventHub', () => {
     // the batch wholly past the cap was never decoded
     expect(batches[2]!.isDecoded).toBe(false);
   });
+
+  it('gives subscribers events with their owners, in order, replayed and live; nobody listening decodes nothing', async () => {
+    const asked: string[] = [];
+    const owners = {
+      resolveAsync: async (id: string | number | bigint) => {
+        asked.push(String(id));
+        await new Promise((r) => setTimeout(r, 5));
+        return { cgroupId: String(id), cgroupPath: `/pods/${id}`, runtime: 'containerd' as const, pod: `p${id}` };
+      },
+    };
+    const hub = new EventHub({ maxEvents: 100 });
+    const early = EventBatch.of([{ cgroup: '7' }, { cgroup: '7' }]).ownersFrom(owners);
+    hub.publish('j', early);
+    expect(early.isDecoded).toBe(true); // EventBatch.of: already decoded, but not resolved
+    expect(asked).toEqual([]);
+    const s = hub.subscribe('j', 0);
+    hub.publish('j', EventBatch.of([{ cgroup: '8' }]).ownersFrom(owners));
+    hub.publish('j', EventBatch.of([{ cgroup: '7' }]).ownersFrom(owners));
+    hub.end('j', { status: 'succeeded' });
+    const items = [];
+    for (let it = await s.next(1000); it; it = await s.next(1000)) items.push(it.type === 'event' ? JSON.parse(it.json).owner?.pod : it.type);
+    expect(items).toEqual(['p7', 'p7', 'p8', 'p7', 'end']);
+    expect(asked.sort()).toEqual(['7', '7', '8']); // once per distinct id per batch
+  });
 });

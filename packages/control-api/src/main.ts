@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { EventHub } from './events-hub.js';
 import { jobHooks } from './hooks.js';
 import { OtlpExporter } from './otlp/exporter.js';
+import { ownerResolution } from './owners.js';
 import { JobStore } from './store.js';
 import { VERSION } from './version.js';
 
@@ -56,10 +57,14 @@ async function main(): Promise<void> {
     console.log(`sonde: probe ${p.name}@${p.version} ${p.available ? `ready (${p.variant ?? '?'})` : `unavailable: ${p.reason ?? '?'}`}`);
   }
 
+  // one owner resolution per process: the cgroup tree, and this node's pods when in a cluster
+  const owners = ownerResolution();
+  console.log(`sonde: ${owners.summary}`);
+
   const events = new EventHub({ maxEvents: cfg.maxEvents });
   const otlp = new OtlpExporter(store, cfg.otlp);
   const hooks = jobHooks(store, events, (id, result) => otlp.done(id, result));
-  const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, maxEvents: cfg.maxEvents, hooks });
+  const runner = new JobRunner({ catalog, maxRunning: cfg.maxJobs, maxEvents: cfg.maxEvents, hooks, ...(owners.owners ? { owners: owners.owners } : {}) });
   const app = createApp({
     catalog,
     runner,
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
       code = 1;
     }
     await otlp.idle(OTLP_SHUTDOWN_MS); // exports of the results just stored, bounded
+    await owners.stop();
     store.close();
     audit.close();
     process.exit(code);

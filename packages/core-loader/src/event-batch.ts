@@ -16,6 +16,7 @@ export class EventBatch {
   private decoded: unknown[] | null;
   private owners: Pick<OwnerResolver, 'resolveAsync'> | undefined;
   private withOwners: Promise<void> | undefined;
+  private attached = false;
 
   private constructor(
     readonly length: number,
@@ -81,10 +82,19 @@ export class EventBatch {
   ready(): Promise<void> {
     if (!this.owners) return Promise.resolve();
     this.withOwners ??= attachOwners(this.events(), this.owners).then(
-      () => undefined,
-      () => undefined,
+      () => {
+        this.attached = true;
+      },
+      () => {
+        this.attached = true;
+      },
     );
     return this.withOwners;
+  }
+
+  /** true when events() carry their owners (or none are to be attached) */
+  get ownersAttached(): boolean {
+    return !this.owners || this.attached;
   }
 
   /** whether events() would not decode */

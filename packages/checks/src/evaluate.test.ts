@@ -60,6 +60,21 @@ describe('evaluateCheck over a histogram result', () => {
   });
 });
 
+describe('owner labels (pods, containers) on keys, rows and events', () => {
+  const web = { cgroupId: '11', cgroupPath: '/kubepods.slice/x', runtime: 'containerd', podUid: 'u1', namespace: 'shop', pod: 'web-0', labels: { app: 'web' } };
+  const db = { cgroupId: '12', cgroupPath: '/kubepods.slice/y', runtime: 'cri-o', containerId: 'c0ffee'.padEnd(64, '0'), namespace: 'shop', pod: 'db-0', container: 'pg', labels: { app: 'db' } };
+  const byPod = env({ unit: 'usecs', by: 'pod', histograms: [{ key: 'shop/web-0', cgroup: '11', owner: web, hist: b }, { key: 'shop/db-0', cgroup: '12', owner: db, hist: a }], total: mergeHistograms([a, b]) });
+  it('picks keyed histograms by pod, namespace and container', () => {
+    const rep = check(byPod, 'p99{pod=shop/web-0} > 1ms', 'p99{pod=db-0} < 5ms', 'count{namespace=shop} == 1015', 'count{container=pg} == 905', 'count{container=c0ffee} == 905', 'count{pod!=shop/web-0} == 905');
+    expect(rep.results.map((r) => r.outcome)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
+  });
+  it('counts rows and events of an owner', () => {
+    const ev = env({ events: [{ state: 'LOSS', owner: web }, { state: 'RTO', owner: web }, { state: 'LOSS', owner: db }] }, { probe: 'tcpretrans', kind: 'events' });
+    const rep = check(ev, 'retransmits{pod=shop/web-0} == 2', 'events{pod=shop/db-0,state=LOSS} == 1', 'retransmits{pod=shop/nope} == 0');
+    expect(rep.results.map((r) => [r.outcome, r.actual])).toEqual([['pass', '2'], ['pass', '1'], ['pass', '0']]);
+  });
+});
+
 describe('reports and events', () => {
   const drops = env({ drops: [{ reason: 'TCP_LISTEN_OVERFLOW', count: 3 }, { reason: 'NO_SOCKET', count: 4 }], byState: { SYN_RECV: 2, ESTABLISHED: 5 } }, { probe: 'tcpdrop', kind: 'report' });
   it('sums counts of matching rows and keys', () => {

@@ -3,11 +3,12 @@
  *
  * 1. histogram statistics — count, sum, avg (mean), min, max, p50, p90, p99 and any pNN / pNN.N —
  *    of the result's overall histogram (`data.total`, or `data` itself when it is a histogram).
- *    Labels pick keyed histograms (`p99{key=10.0.0.7}`; any field of `data.histograms[]` entries),
+ *    Labels pick keyed histograms (`p99{key=10.0.0.7}`; any field of `data.histograms[]` entries, and
+ *    the owner of a key: `p99{pod=shop/web-0}`, `{container=web}`, `{namespace=shop}`),
  *    merged when several match. A dotted path names another histogram field: `latency.p99`.
- * 2. a field of `data`: a number is itself; a list of rows counts the rows matching the labels, or
- *    sums their `count` (or `value`) when rows carry one; an object of numbers sums the entries whose
- *    key equals the (single) label value.
+ * 2. a field of `data`: a number is itself; a list of rows counts the rows matching the labels (owner
+ *    labels too: `retransmits{pod=shop/web-0}`), or sums their `count` (or `value`) when rows carry
+ *    one; an object of numbers sums the entries whose key equals the (single) label value.
  * 3. the envelope's stats: `events`, `lost`, `dropped`; and `duration` (seconds).
  *
  * And the kernel's own counters over the job (`kernel.counters`), named as nstat does, in full or
@@ -63,10 +64,36 @@ function isStat(name: string): boolean {
   return STATS.includes(name) || PCT.test(name);
 }
 
+/**
+ * What an owner label names on a row with an `owner` (probe-sdk owner/: events, report rows and
+ * histogram keys): `pod` is "namespace/name" or the name, `container` the container's name,
+ * "namespace/pod/container" or the start of its id, `namespace`, `runtime`, `unit`. Names the
+ * row's own fields take first.
+ */
+function ownerMatches(owner: unknown, name: string, value: string): boolean | undefined {
+  if (!owner || typeof owner !== 'object') return undefined;
+  const o = owner as Record<string, unknown>;
+  switch (name) {
+    case 'pod':
+      return o.pod !== undefined && (value === o.pod || value === `${String(o.namespace)}/${String(o.pod)}` || value === o.podUid);
+    case 'container':
+      return (
+        (o.container !== undefined && (value === o.container || value === `${String(o.namespace)}/${String(o.pod)}/${String(o.container)}`)) ||
+        (typeof o.containerId === 'string' && value.length >= 4 && o.containerId.startsWith(value))
+      );
+    case 'namespace':
+    case 'runtime':
+    case 'unit':
+      return o[name] !== undefined && String(o[name]) === value;
+    default:
+      return undefined;
+  }
+}
+
 function labelMatch(row: Record<string, unknown>, labels: Label[]): boolean {
   return labels.every((l) => {
     const v = row[l.name];
-    const eq = v !== undefined && v !== null && String(v) === l.value;
+    const eq = v !== undefined && v !== null ? String(v) === l.value : (ownerMatches(row.owner, l.name, l.value) ?? false);
     return l.op === '=' ? eq : !eq;
   });
 }

@@ -232,7 +232,23 @@ function statsTable(h) {
     el('tbody', {}, el('tr', {}, ...cols.map(([k, x]) => el('td', { class: 'num', 'data-stat': k }, x)))));
 }
 
+// an owner's short name, as probe-sdk's ownerLabel writes it: shop/web-0/web, pod:<uid>, docker:0123456789ab, nginx.service
+function ownerName(o) {
+  if (o.namespace && o.pod) return o.container ? `${o.namespace}/${o.pod}/${o.container}` : `${o.namespace}/${o.pod}`;
+  if (o.podUid) return o.containerId ? `pod:${o.podUid}/${o.containerId.slice(0, 12)}` : `pod:${o.podUid}`;
+  if (o.containerId) return `${o.runtime}:${o.containerId.slice(0, 12)}`;
+  return o.unit || o.cgroupPath;
+}
+
+// rows with an `owner` show it first, by name, instead of the cgroup id it was resolved from
+function withOwner(r) {
+  if (!r.owner || typeof r.owner !== 'object') return r;
+  const { owner, cgroup, key, ...rest } = r;
+  return { owner: ownerName(owner), ...rest };
+}
+
 function rowsTable(name, rows) {
+  rows = rows.map(withOwner);
   const cols = [];
   for (const r of rows.slice(0, 20)) for (const [k, v] of Object.entries(r)) if (!cols.includes(k) && (v === null || typeof v !== 'object')) cols.push(k);
   return el('div', {}, el('h3', {}, `${name} (${rows.length})`),
@@ -293,7 +309,8 @@ async function showJob(id) {
       api(`/v1/jobs/${job.id}/histogram.svg`).then((r) => r.text()).then((svg) => { chart.innerHTML = svg; }).catch((e) => { chart.textContent = e.message; });
     }
     if (Array.isArray(data.histograms) && (data.histograms.length > 1 || (data.histograms.length === 1 && data.histograms[0].key !== null))) {
-      kids.push(rowsTable('by key', data.histograms.map((k) => ({ key: k.key, count: k.hist.count, avg: k.hist.avg, p50: k.hist.p50 && k.hist.p50.value, p99: k.hist.p99 && k.hist.p99.value, max: k.hist.max }))));
+      const by = typeof data.by === 'string' && data.by !== 'none' ? data.by : 'key';
+      kids.push(rowsTable(`by ${by}`, data.histograms.map((k) => ({ [by]: k.key, count: k.hist.count, avg: k.hist.avg, p50: k.hist.p50 && k.hist.p50.value, p99: k.hist.p99 && k.hist.p99.value, max: k.hist.max }))));
     }
     for (const [k, v] of Object.entries(data)) {
       if (k !== 'histograms' && k !== 'series' && Array.isArray(v) && v.length && typeof v[0] === 'object') kids.push(rowsTable(k, v));

@@ -4,13 +4,14 @@
  *   [TIME(s)   ]PID    COMM         IP SADDR           [LPORT  ]DADDR            DPORT LAT(ms)
  *
  * Beyond upstream, a failed handshake has its outcome after the latency (`refused ECONNREFUSED`),
- * and the latency histograms follow (log2, usecs, upstream's layout).
+ * and the latency histograms follow (log2, usecs, upstream's layout); with `by`, a table per pod or
+ * container.
  */
-import { formatPercentile, padRight, renderLog2 } from '@sonde/probe-sdk';
+import { formatPercentile, padRight, renderLog2, renderTable, type TableColumn } from '@sonde/probe-sdk';
 import type { TcpconnlatData } from './index.js';
 import type { TcpconnlatParams } from './params.js';
 
-export function renderTcpconnlat(data: TcpconnlatData, p: Partial<Pick<TcpconnlatParams, 'showLport' | 'timestamps'>>): string {
+export function renderTcpconnlat(data: TcpconnlatData, p: Partial<Pick<TcpconnlatParams, 'showLport' | 'timestamps' | 'by'>>): string {
   const events = data.events ?? [];
   let out = p.timestamps ? `${padRight('TIME(s)', 9)} ` : '';
   out += `${padRight('PID', 6)} ${padRight('COMM', 12)} ${padRight('IP', 2)} ${padRight('SADDR', 16)} `;
@@ -30,5 +31,10 @@ export function renderTcpconnlat(data: TcpconnlatData, p: Partial<Pick<Tcpconnla
     out += `     ${[formatPercentile('p50', h.p50), formatPercentile('p90', h.p90), formatPercentile('p99', h.p99)].join(', ')} usecs; min ${h.min}, max ${h.max}\n`;
   }
   if (data.latency.count + data.failed.count === 0) out += 'no connects matched\n';
+  if (data.owners?.length) {
+    const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : (v / 1000).toFixed(2));
+    const cols: TableColumn[] = [{ header: (p.by ?? 'owner').toUpperCase() }, { header: 'CONNECTS', align: 'right' }, { header: 'FAILED', align: 'right' }, { header: 'P50_MS', align: 'right' }, { header: 'P99_MS', align: 'right' }];
+    out += '\n' + renderTable(cols, data.owners.map((o) => [o.key, o.latency.count, o.failed.count, ms(o.latency.p50?.value), ms(o.latency.p99?.value)]));
+  }
   return out;
 }

@@ -4,7 +4,8 @@
  * line after a tab, then a blank line. SADDR is the local side, as upstream prints the socket's
  * saddr. Beyond upstream: the drop reason at the end of each line (upstream's reason table is stale),
  * no PID (drops happen in softirq; upstream prints whichever task was interrupted), and a summary
- * by reason, by flow and by stack, which counts every drop, not only the listed ones.
+ * by reason, by flow and by stack, which counts every drop, not only the listed ones; with `by`, by pod
+ * or container (the socket's owner, known in softirq too).
  */
 import { formatEndpoint, padRight, renderListenSockets, renderTable } from '@sonde/probe-sdk';
 import type { DropEvent, TcpdropData } from './index.js';
@@ -17,7 +18,7 @@ function eventLine(e: DropEvent): string {
   return `${padRight(time, 8)} ${padRight('-', 7)} ${padRight(e.family, 2)} ${padRight(l, 20)} > ${padRight(r, 20)} ${e.state} (${e.flags}) ${e.reason}\n`;
 }
 
-export function renderTcpdrop(data: TcpdropData, _p?: Partial<TcpdropParams>): string {
+export function renderTcpdrop(data: TcpdropData, p?: Partial<TcpdropParams>): string {
   let out = '';
   if (data.events.length > 0) {
     out += `${padRight('TIME', 8)} ${padRight('PID', 7)} ${padRight('IP', 2)} ${padRight('SADDR:SPORT', 20)} > ${padRight('DADDR:DPORT', 20)} STATE (FLAGS) REASON\n`;
@@ -50,6 +51,10 @@ export function renderTcpdrop(data: TcpdropData, _p?: Partial<TcpdropParams>): s
     );
   }
   if (data.flowsMissed > 0) out += `(${data.flowsMissed} drops of further flows did not fit the flow map)\n`;
+  if (data.owners?.length) {
+    out += `\nBY ${(p?.by ?? 'owner').toUpperCase()}\n`;
+    out += renderTable([{ header: 'COUNT', align: 'right' }, { header: 'FLOWS', align: 'right' }, { header: (p?.by ?? 'owner').toUpperCase() }], data.owners.map((o) => [o.count, o.flows, o.key]));
+  }
   if (data.stacks.length > 0) {
     out += `\nBY STACK (top ${data.stacks.length} of ${data.stackCount})\n`;
     for (const s of data.stacks) {

@@ -5,13 +5,14 @@
  *   2234    curl             127.0.0.1       40012 127.0.0.1       8080  0.07   0.29   1.21
  *
  * with TIME (HH:MM:SS, `time`) and/or TIME(s) (`timestamp`) first, 39-wide addresses when `wide`.
- * Beyond upstream: the duration and byte histograms after the table.
+ * Beyond upstream: the duration and byte histograms after the table; with `by`, a table per pod or
+ * container (sessions, bytes, lifetimes).
  */
-import { padRight, renderLog2 } from '@sonde/probe-sdk';
+import { padRight, renderLog2, renderTable } from '@sonde/probe-sdk';
 import type { TcplifeData } from './index.js';
 import type { TcplifeParams } from './params.js';
 
-export function renderTcplife(data: TcplifeData, p: Pick<TcplifeParams, 'time' | 'timestamp' | 'wide'>): string {
+export function renderTcplife(data: TcplifeData, p: Pick<TcplifeParams, 'time' | 'timestamp' | 'wide'> & Partial<Pick<TcplifeParams, 'by'>>): string {
   const events = data.events ?? [];
   const aw = p.wide ? 39 : 15;
   const cols = (v: Array<string | number>) =>
@@ -28,6 +29,11 @@ export function renderTcplife(data: TcplifeData, p: Pick<TcplifeParams, 'time' |
   if (data.sessions > 0) {
     out += `\n${data.sessions} sessions\n` + renderLog2(data.duration, 'usecs');
     out += '\nbytes sent:\n' + renderLog2(data.txBytes, 'bytes') + '\nbytes received:\n' + renderLog2(data.rxBytes, 'bytes');
+  }
+  if (data.owners?.length) {
+    const cols = [{ header: (p.by ?? 'owner').toUpperCase() }, { header: 'SESSIONS', align: 'right' as const }, { header: 'TX_KB', align: 'right' as const }, { header: 'RX_KB', align: 'right' as const }, { header: 'P50_MS', align: 'right' as const }, { header: 'MAX_MS', align: 'right' as const }];
+    const ms = (us: number | null | undefined) => (us === null || us === undefined ? '-' : (us / 1000).toFixed(2));
+    out += '\n' + renderTable(cols, data.owners.map((o) => [o.key, o.sessions, (o.txBytes / 1024).toFixed(2), (o.rxBytes / 1024).toFixed(2), ms(o.duration.p50?.value), ms(o.duration.max)]));
   }
   return out;
 }

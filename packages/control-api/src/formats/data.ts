@@ -3,7 +3,7 @@
  * probe: histograms (the overall one and keyed ones, busiest first), lists of rows (events,
  * report tables) and plain numbers.
  */
-import type { Histogram } from '@sonde/probe-sdk';
+import { ownerLabel, type Histogram, type Owner } from '@sonde/probe-sdk';
 
 export interface KeyedHist {
   key: string;
@@ -15,6 +15,8 @@ export interface Shapes {
   total: Histogram | null;
   /** per-key histograms when grouped (key null → 'all') */
   keyed: KeyedHist[];
+  /** what the keys are: 'key', or the grouping (`by`: laddr, pod, container, ...) */
+  keyName: string;
   /** named lists of rows: data.events, data.drops, … */
   tables: Array<{ name: string; rows: Array<Record<string, unknown>> }>;
   /** top-level numbers of data */
@@ -27,12 +29,13 @@ export function isHistogram(x: unknown): x is Histogram {
 }
 
 export function shapesOf(data: unknown): Shapes {
-  const out: Shapes = { total: null, keyed: [], tables: [], numbers: [] };
+  const out: Shapes = { total: null, keyed: [], keyName: 'key', tables: [], numbers: [] };
   if (isHistogram(data)) return { ...out, total: data };
   if (Array.isArray(data)) return { ...out, tables: [{ name: 'rows', rows: data.filter((r) => r && typeof r === 'object') as Array<Record<string, unknown>> }] };
   if (!data || typeof data !== 'object') return out;
   const d = data as Record<string, unknown>;
   if (isHistogram(d.total)) out.total = d.total;
+  if (typeof d.by === 'string' && d.by !== 'none') out.keyName = d.by;
   for (const [name, v] of Object.entries(d)) {
     if (name === 'series') continue; // interval deltas: the whole-job view is what a chat wants
     if (name === 'histograms' && Array.isArray(v) && v.every((e) => e && isHistogram((e as { hist?: unknown }).hist))) {
@@ -41,10 +44,25 @@ export function shapesOf(data: unknown): Shapes {
         .sort((a, b) => b.hist.count - a.hist.count);
       if (!out.total && out.keyed.length === 1) out.total = out.keyed[0]!.hist;
     } else if (Array.isArray(v) && v.length > 0 && v.every((r) => r && typeof r === 'object' && !Array.isArray(r))) {
-      out.tables.push({ name, rows: v as Array<Record<string, unknown>> });
+      out.tables.push({ name, rows: (v as Array<Record<string, unknown>>).map(withOwnerColumn) });
     } else if (typeof v === 'number') out.numbers.push([name, v]);
   }
   return out;
+}
+
+function isOwner(o: unknown): o is Owner {
+  return !!o && typeof o === 'object' && typeof (o as Owner).cgroupPath === 'string';
+}
+
+/**
+ * A row as a chat shows it: its `owner` (probe-sdk owner/) as the first column, named the short way
+ * (shop/web-0/web, docker:0123456789ab, nginx.service), and the cgroup id it came from left out.
+ */
+export function withOwnerColumn(row: Record<string, unknown>): Record<string, unknown> {
+  if (!isOwner(row.owner)) return row;
+  // an owner row's key (by pod / container) is the owner's name already
+  const { owner, cgroup: _c, key: _k, ...rest } = row;
+  return { owner: ownerLabel(owner), ...rest };
 }
 
 /** The histogram a picture or a stats line is about: by key, else the overall one. */

@@ -72,6 +72,32 @@ describe('chat formats', () => {
     expect(renderMarkdown(none)).toContain('**Kernel counters**: unavailable (no process lives in network namespace 5)');
   });
 
+  it('names owners: keys by pod, and rows with an owner column in place of their cgroup id', () => {
+    const web = { cgroupId: '11', cgroupPath: '/kubepods.slice/p', runtime: 'kubelet', podUid: 'u1', namespace: 'shop', pod: 'web-0' };
+    const pg = { cgroupId: '12', cgroupPath: '/kubepods.slice/q/crio-x.scope', runtime: 'cri-o', containerId: 'c'.repeat(64), namespace: 'shop', pod: 'db-0', container: 'pg' };
+    const byPod: Job = {
+      ...job,
+      params: { by: 'pod' },
+      result: {
+        ...job.result!,
+        data: {
+          unit: 'usecs',
+          by: 'pod',
+          histograms: [{ key: 'shop/web-0', cgroup: '11', owner: web, hist: a }, { key: 'shop/db-0', cgroup: '12', owner: pg, hist: b }],
+          total: mergeHistograms([a, b]),
+          flows: [{ laddr: '10.0.0.1', lport: 80, cgroup: '12', owner: pg, count: 3 }],
+        },
+      },
+    };
+    const md = renderMarkdown(byPod);
+    expect(md).toContain('| pod | count |');
+    expect(md).toContain('| shop/web-0 | 905 |');
+    expect(md).toContain('| owner | laddr | lport | count |\n|---|---|---|---|\n| shop/db-0/pg | 10.0.0.1 | 80 | 3 |');
+    const slack = JSON.stringify(renderSlack(byPod));
+    expect(slack).toContain('pod         count  p99');
+    expect(slack).toContain('shop/db-0/pg  10.0.0.1  80  3');
+  });
+
   it('renderJobFormat: text through the probe renderer, slack as JSON', () => {
     expect(renderJobFormat(job, 'text', { render: () => 'TEXT\n' })).toBe('TEXT\n');
     expect(JSON.parse(renderJobFormat(job, 'slack', { render: () => '' })).blocks[0].type).toBe('header');

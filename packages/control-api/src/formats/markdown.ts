@@ -37,7 +37,7 @@ export function renderMarkdown(job: Job, opts: { permalink?: string } = {}): str
   if (s.keyed.length > 1 || (s.keyed.length === 1 && s.keyed[0]!.key !== 'all')) {
     const u = unitSuffix(s.keyed[0]!.hist.unit);
     const top = s.keyed.slice(0, TOP_N);
-    out += `**Top ${top.length} of ${s.keyed.length} by count**\n\n| key | count | avg (${u}) | p50 (${u}) | p99 (${u}) | max (${u}) |\n|---|---:|---:|---:|---:|---:|\n`;
+    out += `**Top ${top.length} of ${s.keyed.length} by count**\n\n| ${s.keyName} | count | avg (${u}) | p50 (${u}) | p99 (${u}) | max (${u}) |\n|---|---:|---:|---:|---:|---:|\n`;
     for (const k of top) {
       out += `| ${cell(k.key)} | ${k.hist.count} | ${num(k.hist.avg)} | ${num(k.hist.p50?.value)} | ${num(k.hist.p99?.value)} | ${num(k.hist.max)} |\n`;
     }

@@ -42,8 +42,8 @@ export function renderSlack(job: Job, opts: { permalink?: string } = {}): SlackM
     }
     if (s.keyed.length > 1 || (s.keyed.length === 1 && s.keyed[0]!.key !== 'all')) {
       const top = s.keyed.slice(0, 10);
-      const w = Math.max(3, ...top.map((k) => k.key.length));
-      const lines = [`${'key'.padEnd(w)}  count  p99`, ...top.map((k) => `${k.key.padEnd(w)}  ${String(k.hist.count).padStart(5)}  ${k.hist.p99?.value ?? '—'}`)];
+      const w = Math.max(s.keyName.length, ...top.map((k) => k.key.length));
+      const lines = [`${s.keyName.padEnd(w)}  count  p99`, ...top.map((k) => `${k.key.padEnd(w)}  ${String(k.hist.count).padStart(5)}  ${k.hist.p99?.value ?? '—'}`)];
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Top ${top.length} of ${s.keyed.length}*\n${code(lines.join('\n'))}` } });
     }
     for (const t of s.tables.slice(0, 3)) {

@@ -155,9 +155,9 @@ describe('fleet API over fake agents', () => {
     expect(((await r.json()) as any).detail).toMatch(/forbidden/);
     const doc = fleetOpenApi(app()) as any;
     expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/jobs', '/v1/jobs/{id}', '/v1/probes']);
-    // the agent's Job, plus nodes and partial
+    // the agent's Job, plus nodes, partial and (pod-selected jobs) placement
     expect(doc.components.schemas.FleetJob.allOf[0]).toEqual({ $ref: '#/components/schemas/Job' });
-    expect(Object.keys(doc.components.schemas.FleetJob.allOf[1].properties)).toEqual(['nodes', 'partial']);
+    expect(Object.keys(doc.components.schemas.FleetJob.allOf[1].properties)).toEqual(['nodes', 'partial', 'placement']);
     expect(doc.components.schemas.FleetCreateJob.allOf[0]).toEqual({ $ref: '#/components/schemas/CreateJob' });
     expect(doc.components.schemas.ResultEnvelope).toBeDefined();
   });

@@ -26,6 +26,14 @@ export const FleetNodeSchema = z
 export const FleetJobSchema = JobSchema.extend({
   nodes: z.array(FleetNodeSchema).openapi({ description: 'one entry per selected agent: which answered, which failed and why' }),
   partial: z.boolean().openapi({ description: 'true when the merged result lacks some selected node' }),
+  placement: z
+    .object({
+      nodes: z.array(z.string()).openapi({ description: 'the nodes the named pods run on: the only ones the job went to' }),
+      pods: z.array(z.string()).openapi({ description: 'the pods, namespace/name' }),
+      why: z.string().openapi({ description: 'which filter matched which pods on which nodes' }),
+    })
+    .optional()
+    .openapi({ description: "present when the job's params name pods (pod, podSelector, container): from the coordinator's cluster-wide pod cache" }),
 }).openapi('FleetJob');
 
 export const FleetCreateJobSchema = CreateJobSchema.extend({

@@ -11,9 +11,12 @@
  *   SONDE_FLEET_PORT_NAME     the Service port to use (default `http`)
  *   SONDE_FLEET_TOKEN         bearer token the coordinator presents to agents (or SONDE_FLEET_TOKEN_FILE)
  *   SONDE_FLEET_TIMEOUT_MS    per-request timeout to an agent (default 5000)
+ *   SONDE_FLEET_PODS          'off': no cluster-wide pod cache (default: on wherever the API is in reach;
+ *                             pod-selected jobs then go to the pods' nodes only, remote addresses get pod names)
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig, type Config } from '@sonde/control-api';
+import { inClusterApi, type K8sApi } from '@sonde/probe-sdk';
 import { FleetConfigError, parseStaticAgents, staticDiscovery, type Discovery } from './agents.js';
 import { endpointSliceDiscovery, inClusterOptions } from './endpointslices.js';
 
@@ -22,6 +25,8 @@ export interface FleetConfig {
   discovery: Discovery;
   agentToken: string | undefined;
   requestTimeoutMs: number;
+  /** the API to watch every pod from (placement.ts), or undefined */
+  podsApi: K8sApi | undefined;
 }
 
 export function loadFleetConfig(env: NodeJS.ProcessEnv = process.env): FleetConfig {
@@ -33,5 +38,7 @@ export function loadFleetConfig(env: NodeJS.ProcessEnv = process.env): FleetConf
   const agentToken = env.SONDE_FLEET_TOKEN || (env.SONDE_FLEET_TOKEN_FILE ? readFileSync(env.SONDE_FLEET_TOKEN_FILE, 'utf8').trim() : undefined);
   const t = Number(env.SONDE_FLEET_TIMEOUT_MS ?? 5000);
   if (!Number.isFinite(t) || t < 100) throw new FleetConfigError(`SONDE_FLEET_TIMEOUT_MS=${env.SONDE_FLEET_TIMEOUT_MS}: a number of ms >= 100`);
-  return { server, discovery, agentToken, requestTimeoutMs: t };
+  const api = inClusterApi(env, 'SONDE_FLEET_K8S');
+  const podsApi = env.SONDE_FLEET_PODS !== 'off' && api.apiUrl ? { ...api, apiUrl: api.apiUrl } : undefined;
+  return { server, discovery, agentToken, requestTimeoutMs: t, podsApi };
 }

@@ -9,6 +9,8 @@ import { sondeClient, type Job, type ResultEnvelope, type SondeClient } from '@s
 import { select, type Agent, type Discovery } from './agents.js';
 import { mergeData, type OutputKind } from './merge.js';
 import { mergeKernel } from './merge-kernel.js';
+import { nameRemotePods, placementOf, PlacementError, type Placement } from './placement.js';
+import type { PodCache } from '@sonde/probe-sdk';
 
 export type NodeStatus = 'queued' | 'running' | 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 const ENDED: readonly string[] = ['succeeded', 'stopped', 'failed', 'interrupted'];
@@ -38,6 +40,8 @@ export interface FleetJob extends Omit<Job, 'result'> {
   nodes: FleetNode[];
   /** true when some selected node contributed nothing (failed, unreachable) */
   partial: boolean;
+  /** a job whose params name pods: the nodes they run on (the only ones it went to) and why */
+  placement?: Placement;
 }
 
 interface NodeState extends FleetNode {
@@ -60,6 +64,8 @@ export interface CoordinatorOptions {
   maxMisses?: number;
   /** fleet jobs kept in memory */
   keepJobs?: number;
+  /** the cluster's pods (placement.ts): pod-selected jobs go to their nodes; remote addresses get pod names */
+  pods?: PodCache | undefined;
 }
 
 export class FleetProblem extends Error {
@@ -142,6 +148,21 @@ export class Coordinator {
         discovered: all.map((a) => a.node),
       });
     }
+    // a job that names pods goes only where they run
+    let placement: Placement | null;
+    try {
+      placement = placementOf(body.params, this.opts.pods);
+    } catch (err) {
+      if (!(err instanceof PlacementError)) throw err;
+      throw new FleetProblem(400, 'bad-params', err.message, { errors: [{ field: `params.${err.field}`, message: err.message }] });
+    }
+    if (placement) {
+      const where = placement;
+      picked = picked.filter((a) => where.nodes.includes(a.node));
+      if (picked.length === 0) {
+        throw new FleetProblem(422, 'no-agents', `${where.why}, where no selected agent runs`, { discovered: all.map((a) => a.node), placement: where });
+      }
+    }
     const agentBody = { probe: body.probe, durationMs: body.durationMs, params: body.params, ...(body.budget ? { budget: body.budget } : {}) };
     const failures: Array<{ status?: number; problem?: Record<string, unknown> }> = [];
     const nodes = await Promise.all(
@@ -186,6 +207,7 @@ export class Coordinator {
       error: null,
       nodes: [],
       partial: false,
+      ...(placement ? { placement } : {}),
     };
     const state = { job, nodes };
     this.jobs.set(id, state);
@@ -284,9 +306,11 @@ export class Coordinator {
       durationMs: Math.max(...rs.map(({ r }) => r.durationMs)),
       stoppedBy: stopped.find((x) => x !== 'deadline') ?? 'deadline',
       kind: r0.kind,
-      data: mergeData(
-        kind,
-        rs.map(({ node, r }) => ({ node, data: r.data })),
+      data: this.named(
+        mergeData(
+          kind,
+          rs.map(({ node, r }) => ({ node, data: r.data })),
+        ),
       ),
       stats: {
         events: rs.reduce((a, { r }) => a + r.stats.events, 0),
@@ -297,6 +321,12 @@ export class Coordinator {
       warnings,
       ...(kernel ? { kernel } : {}),
     };
+  }
+
+  /** remote addresses the coordinator's pod cache knows, named (`remotePod`) */
+  private named(data: unknown): unknown {
+    nameRemotePods(data, this.opts.pods);
+    return data;
   }
 
   async get(id: string): Promise<FleetJob | undefined> {

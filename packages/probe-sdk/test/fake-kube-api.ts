@@ -23,6 +23,9 @@ export interface FakePodSpec {
   labels?: Record<string, string>;
   containers?: FakeContainer[];
   initContainers?: FakeContainer[];
+  /** status.podIPs */
+  ips?: string[];
+  hostNetwork?: boolean;
 }
 
 export function fakePod(p: FakePodSpec, rv = '1'): Record<string, unknown> {
@@ -30,9 +33,10 @@ export function fakePod(p: FakePodSpec, rv = '1'): Record<string, unknown> {
     kind: 'Pod',
     apiVersion: 'v1',
     metadata: { uid: p.uid, name: p.name, namespace: p.namespace ?? 'default', labels: p.labels ?? {}, resourceVersion: rv },
-    spec: { nodeName: p.node, containers: (p.containers ?? []).map((c) => ({ name: c.name, image: 'registry.local/app:1' })) },
+    spec: { nodeName: p.node, ...(p.hostNetwork ? { hostNetwork: true } : {}), containers: (p.containers ?? []).map((c) => ({ name: c.name, image: 'registry.local/app:1' })) },
     status: {
       phase: 'Running',
+      ...(p.ips?.length ? { podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) } : {}),
       containerStatuses: (p.containers ?? []).map((c) => ({ name: c.name, ready: true, ...(c.containerID ? { containerID: c.containerID } : {}) })),
       ...(p.initContainers ? { initContainerStatuses: p.initContainers.map((c) => ({ name: c.name, ...(c.containerID ? { containerID: c.containerID } : {}) })) } : {}),
     },

@@ -30,6 +30,8 @@ export interface PodInfo {
   nodeName?: string | undefined;
   phase?: string | undefined;
   containers: PodContainer[];
+  /** status.podIPs (status.podIP before dual-stack); empty for host-network pods, whose IP is the node's */
+  ips?: string[];
   /** when a DELETED event (or a relist without it) removed it */
   deletedAt?: number;
 }
@@ -88,9 +90,11 @@ export interface PodCacheStats {
 
 interface RawPod {
   metadata?: { uid?: string; name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
-  spec?: { nodeName?: string };
+  spec?: { nodeName?: string; hostNetwork?: boolean };
   status?: {
     phase?: string;
+    podIP?: string;
+    podIPs?: Array<{ ip?: string }>;
     containerStatuses?: Array<{ name: string; containerID?: string }>;
     initContainerStatuses?: Array<{ name: string; containerID?: string }>;
     ephemeralContainerStatuses?: Array<{ name: string; containerID?: string }>;
@@ -118,7 +122,8 @@ export function podFromObject(o: RawPod): PodInfo | null {
   add(o.status?.containerStatuses, 'container');
   add(o.status?.initContainerStatuses, 'init');
   add(o.status?.ephemeralContainerStatuses, 'ephemeral');
-  return { uid: md.uid, namespace: md.namespace ?? 'default', name: md.name, labels: md.labels ?? {}, nodeName: o.spec?.nodeName, phase: o.status?.phase, containers };
+  const ips = o.spec?.hostNetwork ? [] : [...new Set([...(o.status?.podIPs ?? []).map((x) => x.ip), o.status?.podIP].filter((x): x is string => !!x))];
+  return { uid: md.uid, namespace: md.namespace ?? 'default', name: md.name, labels: md.labels ?? {}, nodeName: o.spec?.nodeName, phase: o.status?.phase, containers, ips };
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -312,6 +317,19 @@ export class PodCache {
     if (!hit) return undefined;
     if (hit.pod.deletedAt !== undefined && this.now() - hit.pod.deletedAt >= (this.opts.keepDeletedMs ?? 30_000)) return undefined;
     return hit.meta;
+  }
+
+  /**
+   * The live pod that holds an IP (status.podIPs; host-network pods share their node's and are never
+   * named by it). A running pod's IP is its own; a finished one's may be handed to a new pod, so
+   * only pods that are not Succeeded or Failed answer.
+   */
+  byIp(ip: string): PodInfo | undefined {
+    for (const { pod } of this.byUid.values()) {
+      if (pod.deletedAt !== undefined || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
+      if (pod.ips?.includes(ip)) return pod;
+    }
+    return undefined;
   }
 
   /** Live pods (not deleted), optionally only those a query selects. */

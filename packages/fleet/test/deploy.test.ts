@@ -21,7 +21,9 @@ describe('helm chart', () => {
   it('renders every object, all valid against the Kubernetes schemas', () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata?.name}`).sort()).toEqual([
       'ClusterRole/sonde-agent-pods',
+      'ClusterRole/sonde-coordinator-pods',
       'ClusterRoleBinding/sonde-agent-pods',
+      'ClusterRoleBinding/sonde-coordinator-pods',
       'DaemonSet/sonde-agent',
       'Deployment/sonde-coordinator',
       'Role/sonde-coordinator',
@@ -79,8 +81,8 @@ describe('helm chart', () => {
     expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'sonde-agent', namespace: 'observability' }]);
     // owners without the API: no token, no role, no cgroup mount when that is off too
     const off = render({ ...secrets, agent: { owners: { kubernetes: false }, mounts: { cgroup: false } } });
-    expect(off.map((d) => d.kind)).not.toContain('ClusterRole');
-    expect(off.map((d) => d.kind)).not.toContain('ClusterRoleBinding');
+    expect(off.map((d) => `${d.kind}/${d.metadata?.name}`)).not.toContain('ClusterRole/sonde-agent-pods');
+    expect(off.map((d) => `${d.kind}/${d.metadata?.name}`)).not.toContain('ClusterRoleBinding/sonde-agent-pods');
     expect(find(off, 'ServiceAccount', 'sonde-agent').automountServiceAccountToken).toBe(false);
     const pod = find(off, 'DaemonSet').spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -104,6 +106,17 @@ describe('helm chart', () => {
     expect(env.SONDE_FLEET_TOKEN).toEqual({ secretKeyRef: { name: 'sonde-tokens', key: 'fleet-token' } });
     expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
   });
+
+  it('coordinator pods: get/list/watch on pods cluster-wide for pod-selected jobs, off with coordinator.pods false', () => {
+    expect(find(docs, 'ClusterRole', 'sonde-coordinator-pods').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(find(docs, 'ClusterRoleBinding', 'sonde-coordinator-pods').subjects).toEqual([{ kind: 'ServiceAccount', name: 'sonde-coordinator', namespace: 'observability' }]);
+    const envOf = (d: Manifest[]) => Object.fromEntries(find(d, 'Deployment').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(envOf(docs).SONDE_FLEET_PODS).toBe('on');
+    const off = render({ ...secrets, coordinator: { pods: false } });
+    expect(find(off, 'ClusterRole', 'sonde-coordinator-pods')).toBeUndefined();
+    expect(envOf(off).SONDE_FLEET_PODS).toBe('off');
+    expect(checkManifests(off)).toEqual([]);
+  }, 60_000);
 
   it('values: emptyDir data, an existing Secret, extra capabilities, no coordinator — still valid', () => {
     const alt = render({

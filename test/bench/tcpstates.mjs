@@ -13,6 +13,10 @@
 //      connection (default 2048; 0 skips): the same events with some work around them
 //   7. starved consumers (BENCH_STARVE=0 skips): sonde (default ring, then 256 MiB) and bpftrace at
 //      nice 19 under the churn at nice 0: what each loses when user space cannot keep up
+//   8. owners (BENCH_OWNERS=0 skips): the programs' run time per event with kernel.bpf_stats_enabled=1
+//      — this build (the socket's cgroup read into every event), an owner filter that keeps every
+//      event (a hash lookup per event), and with BENCH_BEFORE_OBJ=<an older tcpstates.bpf.o> that
+//      object, swapped in for its rows — in interleaved rounds against untraced runs, medians
 // and, separately, how many tcpstates events one thread decodes per second from a large buffer of
 // real-layout ring-buffer records (splitRecords + decodeEvent, what the worker does per batch).
 // Goals (issue 3): traced >= 0.95x untraced, no loss where bpftrace loses, >= 300 000 decoded/s.
@@ -20,7 +24,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Catalog, JobRunner, runJobInline } from '@sonde/core-loader';
-import { splitRecords, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
+import { OwnerResolver, procCgroupPath, splitRecords, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
 
 const CHILDREN = Number(process.env.BENCH_CHILDREN ?? 4);
 const CONNS = Number(process.env.BENCH_CONNS ?? 20_000);
@@ -129,13 +133,14 @@ async function withBpfStats(fn) {
   }
 }
 
-async function withSonde(payload = 0, { bufferKiB, starve = false } = {}) {
+async function withSonde(payload = 0, { bufferKiB, starve = false, params = {}, owners } = {}) {
   const catalog = await Catalog.discover();
   const ac = new AbortController();
   let attached;
   const ready = new Promise((r) => (attached = r));
   let delivered = 0;
-  const job = runJobInline('tcpstates', bufferKiB ? { bufferKiB } : {}, { catalog, durationMs: MAX_MS + 20_000, signal: ac.signal, maxEvents: 0, onAttached: attached, onEvents: (b) => (delivered += b.length) });
+  const p = { ...params, ...(bufferKiB ? { bufferKiB } : {}) };
+  const job = runJobInline('tcpstates', p, { catalog, durationMs: MAX_MS + 20_000, signal: ac.signal, maxEvents: 0, onAttached: attached, onEvents: (b) => (delivered += b.length), ...(owners ? { owners } : {}) });
   await ready;
   if (starve) setPriority(19);
   let w;
@@ -214,6 +219,18 @@ async function withBpftrace({ starve = false } = {}) {
   bt.kill('SIGINT');
   await exited;
   return { ...w, events: lines, lost };
+}
+
+/** fn() with `obj` in place of the tcpstates probe's own object (put back afterwards) */
+async function withObject(obj, fn) {
+  const dist = new URL('../../packages/probes-tcpstates/dist/tcpstates.bpf.o', import.meta.url).pathname;
+  const mine = readFileSync(dist);
+  writeFileSync(dist, readFileSync(obj));
+  try {
+    return await fn();
+  } finally {
+    writeFileSync(dist, mine);
+  }
 }
 
 async function decodeRate() {
@@ -361,6 +378,32 @@ if (process.env.BENCH_STARVE !== '0') {
   console.log(`starved consumer: events lost — bpftrace ${fmt(bts.lost)} (${pct(bts)}), sonde ${fmt(sv.lost)} (${pct(sv)}) with the default ring, ${fmt(big.lost)} (${pct(big)}) with a 256 MiB ring`);
   starved = `; starved at nice 19: bpftrace lost ${pct(bts)}, sonde ${pct(big)} with bufferKiB 262144 (${pct(sv)} with the default)`;
 }
+// 8. owners: what reading the socket's cgroup (and an owner filter) costs the programs per event
+if (process.env.BENCH_OWNERS !== '0') {
+  const before = process.env.BENCH_BEFORE_OBJ;
+  const owners = new OwnerResolver();
+  // the churn's sockets are made in this process's cgroup: a filter on it keeps every event
+  const filter = { cgroup: procCgroupPath('self') ?? '/' };
+  const kinds = [...(before ? [['before', () => withObject(before, () => withBpfStats(withSonde))]] : []), ['this build', () => withBpfStats(withSonde)], ['owner filter', () => withBpfStats(() => withSonde(0, { params: filter, owners }))]];
+  const got = Object.fromEntries(kinds.map(([k]) => [k, { ns: [], ratio: [] }]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    const u = await churn();
+    for (const [k, run] of kinds) {
+      const r = await run();
+      got[k].ns.push(r.bpf?.nsPerRun ?? NaN);
+      got[k].ratio.push(r.perS / u.perS);
+      console.log(line(`owners: ${k}`, r, u.perS) + `  (round ${round}; ${r.bpf ? `${Math.round(r.bpf.nsPerRun)} ns/run` : 'no bpf stats'})`);
+    }
+  }
+  const ns = (k) => median(got[k].ns);
+  const vs = before ? ` = ${(ns('this build') / ns('before')).toFixed(2)}x the ${Math.round(ns('before'))} ns of ${before.split('/').pop()}` : '';
+  console.log(
+    `owners: programs' run time per event (median of ${ROUNDS}): this build ${Math.round(ns('this build'))} ns${vs}; ` +
+      `with an owner filter ${Math.round(ns('owner filter'))} ns (${(ns('owner filter') / ns('this build')).toFixed(2)}x); ` +
+      `traced/untraced with bpf_stats: ${kinds.map(([k]) => `${k} ${median(got[k].ratio).toFixed(2)}`).join(', ')}`,
+  );
+}
+
 const d = await decodeRate();
 console.log(`decode (one thread) ${fmt(d.perS)} events/s  (${fmt(d.n)} records of real layout in ${d.s.toFixed(2)} s)`);
 const lost = rows.sonde.reduce((a, r) => a + r.lost, 0) + rows.pooled.reduce((a, r) => a + r.lost, 0);

@@ -11,15 +11,16 @@
  *   cgroup       a cgroup v2 path: /kubepods.slice/... as /proc/<pid>/cgroup writes it, relative
  *                to the v2 mount, or absolute under it
  *
- * The set is taken when a job starts: a container that starts later is not in it (the next stage
- * refreshes it from the pod watch).
+ * The set is taken when a job starts and recomputed while it runs (core-loader owners.ts: when the
+ * pod cache changes, and after a walk of the tree every few seconds), so a container that starts
+ * later joins it; the kernel holds it in bpf/include/owner_filter.h's map.
  */
 import type { CgroupEntry, CgroupHierarchy } from './hierarchy.js';
 import { normalizeCgroupPath } from './hierarchy.js';
 import { LabelSelectorError } from './label-selector.js';
 import type { PodCache } from './pods.js';
 
-/** entries of the kernel's id set (the next stage's BPF hash map of cgroup ids) */
+/** entries of the kernel's id set (bpf/include/owner_filter.h: a BPF hash map of cgroup ids) */
 export const OWNER_FILTER_MAX_IDS = 1024;
 
 export interface OwnerFilter {

@@ -56,16 +56,29 @@ describeKernel('owners on every event and key of real probes, and owner filters 
     subnet = `${lab.pair.ipA.slice(0, lab.pair.ipA.lastIndexOf('.'))}.0/24`;
   });
 
-  /** start jobs, wait until all are attached, run `traffic`, let closes settle, stop them all */
+  /**
+   * start jobs, wait until all are attached (a guard, not a speed claim: seven loads on one emulated
+   * CPU take tens of seconds), run `traffic`, let closes settle, stop them all — also when a step fails
+   */
   async function around(jobs: Record<string, [string, Record<string, unknown>]>, traffic: () => Promise<void>): Promise<Record<string, Ended>> {
     const t = h.t;
     const tag = Math.random().toString(36).slice(2, 7);
     const ends: Record<string, Promise<Ended>> = {};
-    for (const [name, [probe, params]] of Object.entries(jobs)) ends[name] = t.start(`${name}-${tag}`, probe, params, LONG);
-    expect(await t.until(() => Object.keys(jobs).every((n) => t.attached.has(`${n}-${tag}`)), 30_000)).toBe(true);
-    await traffic();
-    await new Promise((r) => setTimeout(r, 700)); // LAST_ACK -> CLOSE, the last RTT samples
-    for (const n of Object.keys(jobs)) t.runner.stop(`${n}-${tag}`);
+    const ended = new Map<string, Ended>();
+    for (const [name, [probe, params]] of Object.entries(jobs)) {
+      ends[name] = t.start(`${name}-${tag}`, probe, params, LONG);
+      void ends[name].then((e) => ended.set(name, e));
+    }
+    try {
+      await t.until(() => ended.size > 0 || Object.keys(jobs).every((n) => t.attached.has(`${n}-${tag}`)), 240_000, 20);
+      const early = [...ended].map(([n, e]) => `${n}: ${e.status} ${e.result.error?.message ?? ''}`);
+      expect(early, 'jobs that ended before the traffic').toEqual([]);
+      expect(Object.keys(jobs).filter((n) => !t.attached.has(`${n}-${tag}`)), 'jobs not attached').toEqual([]);
+      await traffic();
+      await new Promise((r) => setTimeout(r, 700)); // LAST_ACK -> CLOSE, the last RTT samples
+    } finally {
+      for (const n of Object.keys(jobs)) t.runner.stop(`${n}-${tag}`);
+    }
     const out: Record<string, Ended> = {};
     for (const [n, p] of Object.entries(ends)) {
       out[n] = await p;

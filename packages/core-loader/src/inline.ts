@@ -2,14 +2,14 @@
  * Run a job in the calling thread, without the pool or the API: for the CLI's local mode and
  * for probe tests. Same context, same cleanup, same envelope.
  */
-import { ownerGroups, type OwnerResolver, type ResultEnvelope } from '@sonde/probe-sdk';
+import { ownerFilterOf, ownerGroups, type OwnerResolver, type ResultEnvelope } from '@sonde/probe-sdk';
 import { Catalog } from './catalog.js';
 import { outcomeEnvelope } from './envelope.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import { executeJob } from './execute.js';
 import type { JobContext } from './context.js';
 import { EventBatch } from './event-batch.js';
-import { attachResultOwners, ownerFilterIds } from './owners.js';
+import { attachResultOwners, localOwners, ownerFilterIds } from './owners.js';
 import { pathToFileURL } from 'node:url';
 
 export interface InlineOptions {
@@ -23,7 +23,10 @@ export interface InlineOptions {
   jobId?: string;
   /** events kept in the result (default 100 000) */
   maxEvents?: number;
-  /** owner resolution, as the runner's (owner filters, `owner` on results, by: pod/container) */
+  /**
+   * owner resolution, as the runner's (owner filters, `owner` on results, by: pod/container); without
+   * it, a job with an owner filter uses the process's own cgroup-tree resolution (localOwners)
+   */
   owners?: OwnerResolver;
 }
 
@@ -32,7 +35,8 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
   const parsed = catalog.validateParams(probe, params);
   const entry = catalog.entry(probe);
   const jobId = opts.jobId ?? `inline-${Date.now()}`;
-  const owners = opts.owners;
+  // a filter by owner needs the cgroup tree: this process's own resolution when none was given
+  const owners = opts.owners ?? (ownerFilterOf(parsed) ? localOwners() : undefined);
   const ownerIds = ownerFilterIds(parsed, owners);
   let ctx: JobContext | undefined;
   const keeper = new EventKeeper(opts.maxEvents ?? DEFAULT_MAX_EVENTS);

@@ -12,11 +12,12 @@
 import {
   attachOwners,
   BadParamsError,
+  cgroup2Root,
+  OwnerResolver,
   ownerCgroupIds,
   OwnerFilterError,
   ownerFilterOf,
   type OwnerFilterParams,
-  type OwnerResolver,
   type ResultEnvelope,
 } from '@sonde/probe-sdk';
 
@@ -25,6 +26,23 @@ function fieldOf(f: OwnerFilterParams, line: string | undefined): keyof OwnerFil
   const word = line?.split(/\s/, 1)[0];
   if (word === 'container' || word === 'pod' || word === 'podSelector' || word === 'cgroup') return word;
   return (Object.keys(f)[0] as keyof OwnerFilterParams | undefined) ?? 'pod';
+}
+
+let local: OwnerResolver | null | undefined;
+
+/**
+ * The owner resolution of a process without a control plane (`sonde run` in-process): this host's
+ * cgroup v2 tree, no pod names; one per process, made when first needed. Undefined without a v2 mount.
+ */
+export function localOwners(): OwnerResolver | undefined {
+  if (local === undefined) {
+    try {
+      local = new OwnerResolver({ hierarchyOptions: { root: cgroup2Root() } });
+    } catch {
+      local = null;
+    }
+  }
+  return local ?? undefined;
 }
 
 /** The ids an owner filter selects now (empty when nothing matches); throws OwnerFilterError. */

@@ -7,25 +7,20 @@
  * prints raw ("unreachable:<hex>") where no cgroup2 is mounted, as under `ip netns exec`. Checks: that
  * id is the inode of the cgroup directory (also for accepted sockets, made in softirq context), the
  * resolver names the right pod, container and runtime for it, and the owner filters' id sets hold it.
+ * The cgroups, pods and namespaces are support/pod-lab.ts's, shared with owner-probes.kernel.test.ts.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cgroup2Root, CgroupHierarchy, OwnerResolver, ownerCgroupIds, PodCache, procCgroupPath } from '@sonde/probe-sdk';
-import { FakeKubeApi } from '../packages/probe-sdk/test/fake-kube-api.js';
+import { CgroupHierarchy, OwnerResolver, ownerCgroupIds, procCgroupPath } from '@sonde/probe-sdk';
 import { describeKernel } from './support/kernel.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
+import { PodLab, type LabContainer, type LabProc } from './support/pod-lab.js';
 
-// a "container": prints its pid, waits to be moved into its cgroup, then serves or connects and
-// holds its sockets until stdin closes
+// a "container": serves or connects and holds its sockets until stdin closes (support/pod-lab.ts
+// moves it into its cgroup first)
 const PROC = `
-import os, socket, sys, threading
+import socket, sys, threading
 role, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-print(os.getpid(), flush=True)
-sys.stdin.readline()
 if role == 'server':
     s = socket.socket(); s.bind((host, 0)); s.listen(16)
     held = []
@@ -43,53 +38,22 @@ else:
 sys.stdin.read()
 `;
 
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  pid: number;
+interface Proc extends LabProc {
   port: number;
 }
 
 describeKernel('owners of real sockets in kubelet/containerd, CRI-O and Docker cgroups', () => {
-  const root = cgroup2Root();
-  const base = `/sonde-test-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const web = { uid: randomUUID(), id: randomBytes(32).toString('hex') };
-  const db = { uid: randomUUID(), id: randomBytes(32).toString('hex') };
-  const dockerId = randomBytes(32).toString('hex');
-  const u_ = (u: string) => u.replace(/-/g, '_');
-  const dirs = {
-    web: `${base}/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${u_(web.uid)}.slice/cri-containerd-${web.id}.scope`,
-    db: `${base}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${u_(db.uid)}.slice/crio-${db.id}.scope`,
-    docker: `${base}/system.slice/docker-${dockerId}.scope`,
-  };
-  const node = hostname();
-  const api = new FakeKubeApi([
-    { uid: web.uid, name: 'web-0', namespace: 'shop', node, labels: { app: 'web', tier: 'front' }, containers: [{ name: 'web', containerID: `containerd://${web.id}` }] },
-    { uid: db.uid, name: 'db-0', namespace: 'shop', node, labels: { app: 'db' }, containers: [{ name: 'pg', containerID: `cri-o://${db.id}` }] },
-    { uid: randomUUID(), name: 'web-1', namespace: 'shop', node: `${node}-other`, labels: { app: 'web' }, containers: [{ name: 'web', containerID: `containerd://${'e'.repeat(64)}` }] },
-  ]);
-  let pods: PodCache;
-  let pair: NetnsPair;
-  const procs: Proc[] = [];
+  const lab = new PodLab('sow');
+  const { root, dirs } = lab;
+  const web = { uid: lab.web.uid, id: lab.web.web };
+  const db = { uid: lab.db.uid, id: lab.db.pg };
+  const dockerId = lab.dockerId;
   const ino = (p: string) => statSync(`${root}${p}`, { bigint: true }).ino;
 
-  /** start a process in a namespace, move it into its cgroup, let it make its sockets */
-  async function run(ns: string, cgroup: string, role: 'server' | 'client', host: string, port = 0): Promise<Proc> {
-    const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', PROC, role, host, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const next = async () => {
-      const l = await Promise.race([lines.next(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer from ${role}: ${err}`)), 10_000))]);
-      if (l.done) throw new Error(`${role} ended: ${err}`);
-      return Number(l.value);
-    };
-    const pid = await next();
-    const p: Proc = { child, pid, port: 0 };
-    procs.push(p);
-    writeFileSync(`${root}${cgroup}/cgroup.procs`, String(pid)); // v2: the writer needs write access to the common ancestor; root has it
-    child.stdin.write('go\n');
-    p.port = await next();
-    return p;
+  /** a process in a namespace and a container's cgroup, with its listening or connected port */
+  async function run(ns: string, c: LabContainer, role: 'server' | 'client', host: string, port = 0): Promise<Proc> {
+    const p = await lab.run(ns, c, PROC, [role, host, port]);
+    return Object.assign(p, { port: Number(await p.next(10_000)) });
   }
 
   /** the sockets of a namespace with their cgroup ids as the kernel reports them (sock_diag) */
@@ -111,46 +75,24 @@ describeKernel('owners of real sockets in kubelet/containerd, CRI-O and Docker c
   const sock = (list: ReturnType<typeof socketCgroups>, state: string, lport: number, rport?: number) =>
     list.filter((x) => x.state === state && x.lport === lport && (rport === undefined || x.rport === rport)).map((x) => x.id);
 
+  let pair: PodLab['pair'];
+  let pods: PodLab['pods'];
   let server: Proc, dbClient: Proc, dockerClient: Proc;
   beforeAll(async () => {
-    for (const d of Object.values(dirs)) mkdirSync(`${root}${d}`, { recursive: true });
-    await api.start();
-    pods = new PodCache({ api: { apiUrl: api.url }, nodeName: node }).start();
-    await pods.ready();
-    pair = netnsPair('sow');
-    server = await run(pair.a, dirs.web, 'server', pair.ipA);
-    dbClient = await run(pair.b, dirs.db, 'client', pair.ipA, server.port);
-    dockerClient = await run(pair.b, dirs.docker, 'client', pair.ipA, server.port);
+    await lab.start();
+    pair = lab.pair;
+    pods = lab.pods;
+    server = await run(pair.a, 'web', 'server', pair.ipA);
+    dbClient = await run(pair.b, 'pg', 'client', pair.ipA, server.port);
+    dockerClient = await run(pair.b, 'docker', 'client', pair.ipA, server.port);
   });
 
   afterAll(async () => {
-    for (const p of procs) p.child.stdin.end();
-    await Promise.all(procs.map((p) => (p.child.exitCode !== null ? null : new Promise((r) => p.child.once('exit', r)))));
-    await pods?.stop();
-    await api.close();
-    pair?.destroy();
-    // deepest first; a cgroup whose last task just exited may be busy for a moment
-    const all: string[] = [];
-    const walk = (p: string) => {
-      all.push(p);
-      for (const e of readdirSync(`${root}${p}`, { withFileTypes: true })) if (e.isDirectory()) walk(`${p}/${e.name}`);
-    };
-    walk(base);
-    for (const p of all.reverse()) {
-      for (let i = 0; ; i++) {
-        try {
-          rmdirSync(`${root}${p}`);
-          break;
-        } catch (err) {
-          if (i > 100) throw err;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
-    }
+    await lab.stop();
   });
 
   it('the kernel’s socket cgroup id is the inode of the cgroup directory, for accepted sockets too', () => {
-    for (const [p, d] of [[server, dirs.web], [dbClient, dirs.db], [dockerClient, dirs.docker]] as const) {
+    for (const [p, d] of [[server, dirs.web], [dbClient, dirs.pg], [dockerClient, dirs.docker]] as const) {
       expect(procCgroupPath(p.pid)).toBe(d);
     }
     const a = socketCgroups(pair.a);
@@ -159,7 +101,7 @@ describeKernel('owners of real sockets in kubelet/containerd, CRI-O and Docker c
     // the two connections the server accepted (made in softirq, cloned from the listener)
     expect(sock(a, 'ESTAB', server.port, dbClient.port)).toEqual([ino(dirs.web)]);
     expect(sock(a, 'ESTAB', server.port, dockerClient.port)).toEqual([ino(dirs.web)]);
-    expect(sock(b, 'ESTAB', dbClient.port)).toEqual([ino(dirs.db)]);
+    expect(sock(b, 'ESTAB', dbClient.port)).toEqual([ino(dirs.pg)]);
     expect(sock(b, 'ESTAB', dockerClient.port)).toEqual([ino(dirs.docker)]);
   });
 
@@ -173,7 +115,7 @@ describeKernel('owners of real sockets in kubelet/containerd, CRI-O and Docker c
     });
     expect(r.resolve(sock(a, 'ESTAB', server.port, dbClient.port)[0]!)).toMatchObject({ pod: 'web-0', container: 'web' });
     expect(r.resolve(sock(b, 'ESTAB', dbClient.port)[0]!)).toEqual({
-      cgroupId: String(ino(dirs.db)), cgroupPath: dirs.db, runtime: 'cri-o', containerId: db.id, podUid: db.uid, qos: 'besteffort',
+      cgroupId: String(ino(dirs.pg)), cgroupPath: dirs.pg, runtime: 'cri-o', containerId: db.id, podUid: db.uid, qos: 'besteffort',
       namespace: 'shop', pod: 'db-0', container: 'pg', labels: { app: 'db' },
     });
     expect(r.resolve(sock(b, 'ESTAB', dockerClient.port)[0]!)).toEqual({ cgroupId: String(ino(dirs.docker)), cgroupPath: dirs.docker, runtime: 'docker', containerId: dockerId });
@@ -192,13 +134,13 @@ describeKernel('owners of real sockets in kubelet/containerd, CRI-O and Docker c
     expect(byPod.has(webId)).toBe(true);
     expect(byPod.has(ino(dirs.web.slice(0, dirs.web.lastIndexOf('/'))))).toBe(true); // the pod's own cgroup
     expect(byPod.has(dbId) || byPod.has(dockerCg)).toBe(false);
-    expect([...set({ podSelector: 'app=db' })].sort()).toEqual([ino(dirs.db.slice(0, dirs.db.lastIndexOf('/'))), dbId].sort());
+    expect([...set({ podSelector: 'app=db' })].sort()).toEqual([ino(dirs.dbPod), dbId].sort());
     expect([...set({ pod: 'shop/web-0', container: 'web' })]).toEqual([webId]);
     expect([...set({ container: dockerId.slice(0, 12) })]).toEqual([dockerCg]);
     expect([...set({ container: 'pg' })]).toEqual([dbId]);
-    const all = set({ cgroup: base });
+    const all = set({ cgroup: lab.base });
     expect([webId, dbId, dockerCg].every((i) => all.has(i))).toBe(true);
-    expect(all.size).toBe(10); // base, kubepods, 2 QoS, 2 pods, 2 containers, system.slice, docker
+    expect(all.size).toBe(11); // base, kubepods, 2 QoS, 2 pods, 3 containers, system.slice, docker
     expect(set({ pod: 'shop/web-1' }).size).toBe(0); // another node's pod
   });
 

@@ -296,6 +296,8 @@ describeKernel('fleet coordinator over agents in network namespaces', () => {
         SONDE_FLEET_NAMESPACE: 'sonde',
         SONDE_FLEET_K8S_API: apiUrl,
         SONDE_FLEET_K8S_TOKEN_FILE: tokenFile,
+        // this API serves EndpointSlices only: no pod watch (pod placement: packages/fleet/src/placement.test.ts)
+        SONDE_FLEET_PODS: 'off',
       });
       const health = await getJson(`${coord.url}/healthz`);
       expect(health).toMatchObject({ mode: 'fleet', discovery: 'endpointslices', agents: 3 });

@@ -25,8 +25,20 @@ function bpf(kind) {
 }
 const kernel = () => ({ prog: bpf('prog'), link: bpf('link'), map: bpf('map') });
 
+// The old generation is capped so the collector runs before V8 grows the heap: RSS then follows what the
+// server keeps, not the garbage it has not collected yet — a leak exhausts the cap and fails the soak.
+// (Uncapped, 200 jobs grow RSS by 40-57 MB of collectable garbage on the development machine.)
+const SOAK_HEAP_MB = Number(process.env.SOAK_HEAP_MB ?? 96);
 const startServer = () =>
-  startSonde({ env: { SONDE_MAX_JOBS: String(LIMIT), SONDE_RATE_LIMIT: '0', SONDE_AUDIT_FILE: 'off' }, tmpPrefix: 'sonde-soak-' });
+  startSonde({
+    env: {
+      SONDE_MAX_JOBS: String(LIMIT),
+      SONDE_RATE_LIMIT: '0',
+      SONDE_AUDIT_FILE: 'off',
+      ...(SOAK_HEAP_MB > 0 ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${SOAK_HEAP_MB}`.trim() } : {}),
+    },
+    tmpPrefix: 'sonde-soak-',
+  });
 
 const post = postJob;
 

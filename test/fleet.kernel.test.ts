@@ -256,7 +256,10 @@ describeKernel('fleet coordinator over agents in network namespaces', () => {
     expect(merged.totals.connects).toBe(own.reduce((a, { r: res }) => a + res.data.totals.connects, 0));
     for (const { node, r: res } of own) {
       const mine = merged.events.filter((e: any) => e.node === node).map(({ node: _n, ...e }: any) => e);
-      expect(mine).toEqual(res.data.events);
+      // the merge puts every node's events on one wall-clock timeline (a stable sort by time): a node's own
+      // list is in ring-buffer order, which may differ by a millisecond's rounding
+      const byTime = [...res.data.events].sort((x: any, y: any) => (x.time < y.time ? -1 : x.time > y.time ? 1 : 0));
+      expect(mine).toEqual(byTime);
     }
     const times = merged.events.map((e: any) => e.time);
     expect(times).toEqual([...times].sort());

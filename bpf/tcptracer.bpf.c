@@ -68,6 +68,13 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	o = owner_on_state(sk, oldstate, newstate, &buf);
+	/*
+	 * a new life at this address (a connect or listen from CLOSE, a passive child born in SYN_RECV):
+	 * whatever an earlier socket here left behind is not this one's (a refused connect reusing a
+	 * closed socket's address was reported closed as if it had been established)
+	 */
+	if (oldstate == SONDE_TCP_CLOSE || newstate == SONDE_TCP_SYN_RECV)
+		bpf_map_delete_elem(&socks, &key);
 	if (newstate == SONDE_TCP_ESTABLISHED) {
 		flags_set(sk, TCPTRACER_F_EST);
 		if (oldstate == SONDE_TCP_SYN_SENT)

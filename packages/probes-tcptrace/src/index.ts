@@ -88,9 +88,12 @@ export default defineProbe({
       if (packets.length < p.maxPackets) packets.push(pk);
       else notKept++;
     };
-    await drainEvents(ctx, bpf, { decode: decodePacket, onEvent: keep });
-    // programs are still attached: what is left in the map is alive right now
-    for (const pk of decodeOpenPackets(bpf.readMap('pkts'))) keep(pk);
+    const emitted = new Set<string>();
+    const timeline = (pk: Packet) => `${pk.skb}@${pk.stages[0]?.tsNs ?? ''}`;
+    await drainEvents(ctx, bpf, { decode: decodePacket, onEvent: (pk: Packet) => (emitted.add(timeline(pk)), keep(pk)) });
+    // programs are still attached: what is left in the map is alive right now — but for a timeline
+    // finished a moment ago, whose record is sent before its map entry goes (bpf finish()): not twice
+    for (const pk of decodeOpenPackets(bpf.readMap('pkts'))) if (!emitted.has(timeline(pk))) keep(pk);
     packets.sort((a, b) => (BigInt(a.stages[0]!.tsNs) < BigInt(b.stages[0]!.tsNs) ? -1 : 1));
     const paths: Record<string, number> = {};
     for (const pk of packets) {

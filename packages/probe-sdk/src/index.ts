@@ -26,4 +26,5 @@ export * from './cross-check.js';
 export * from './counters-render.js';
 export * from './listeners.js';
 export * from './k8s-api.js';
+export * from './k8s-informer.js';
 export * from './owner/index.js';

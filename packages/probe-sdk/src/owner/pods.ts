@@ -1,16 +1,13 @@
 /**
- * The pods of one node, kept current from the Kubernetes API: list, then watch from the list's
- * resourceVersion, with `fieldSelector=spec.nodeName=<node>` so an agent holds its own node's pods
- * only (RBAC: get/list/watch on pods). The watch ends every watchTimeoutSeconds (server side) and
- * is taken up again from the last resourceVersion (bookmarks keep it fresh); a 410 Gone — as an
- * HTTP status or as an ERROR event — means that version is compacted away: list again. Any other
- * failure lists again after a backoff doubling from backoff.minMs to backoff.maxMs.
+ * The pods of one node, kept current from the Kubernetes API (list + watch, 410 resync, backoff:
+ * ../k8s-informer.ts), with `fieldSelector=spec.nodeName=<node>` so an agent holds its own node's
+ * pods only (RBAC: get/list/watch on pods).
  *
  * Indexed by pod UID and by container id (status.{,init,ephemeral}containerStatuses[].containerID,
  * `containerd://<id>` → <id>): lookup() answers from memory. Deleted pods stay findable by lookup()
  * for keepDeletedMs (late events of their sockets), never by select().
  */
-import { k8sGetJson, k8sWatch, K8sApiError, type K8sApi, type WatchEvent } from '../k8s-api.js';
+import { K8sInformer, type K8sChangeType, type InformerOptions, type InformerStats } from '../k8s-informer.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 
 export interface PodContainer {
@@ -63,30 +60,13 @@ export interface PodQuery {
   container?: string | undefined;
 }
 
-export interface PodCacheOptions {
-  api: K8sApi;
+export interface PodCacheOptions extends InformerOptions {
   /** the node whose pods to hold (the agent's NODE_NAME); undefined: every pod the token may list */
   nodeName?: string | undefined;
-  /** the server ends each watch after this long (default 300) */
-  watchTimeoutSeconds?: number;
-  backoff?: { minMs?: number; maxMs?: number };
   keepDeletedMs?: number;
-  /** page size of the list (default 500) */
-  pageSize?: number;
-  onError?: (err: Error) => void;
-  now?: () => number;
 }
 
-export interface PodCacheStats {
-  lists: number;
-  watches: number;
-  events: number;
-  /** relists because the watch's resourceVersion was gone (410) */
-  resyncs: number;
-  errors: number;
-  lastError?: string;
-  resourceVersion?: string;
-}
+export type PodCacheStats = InformerStats;
 
 interface RawPod {
   metadata?: { uid?: string; name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
@@ -100,8 +80,6 @@ interface RawPod {
     ephemeralContainerStatuses?: Array<{ name: string; containerID?: string }>;
   };
 }
-
-class Gone extends Error {}
 
 /** `containerd://abc` → { runtime: 'containerd', id: 'abc' } */
 export function splitContainerId(s: string): { runtime: string; id: string } | null {
@@ -126,154 +104,37 @@ export function podFromObject(o: RawPod): PodInfo | null {
   return { uid: md.uid, namespace: md.namespace ?? 'default', name: md.name, labels: md.labels ?? {}, nodeName: o.spec?.nodeName, phase: o.status?.phase, containers, ips };
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((r) => {
-    if (signal.aborted) return r();
-    const t = setTimeout(r, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-  });
-
-export class PodCache {
-  readonly stats: PodCacheStats = { lists: 0, watches: 0, events: 0, resyncs: 0, errors: 0 };
+export class PodCache extends K8sInformer<RawPod> {
   /** bumped on every change: owners cached against an older generation are stale */
   generation = 0;
   private readonly byUid = new Map<string, { pod: PodInfo; meta: PodMeta }>();
   private readonly byContainer = new Map<string, { pod: PodInfo; meta: PodMeta }>();
-  private abort = new AbortController();
-  private loop: Promise<void> | undefined;
-  private readyWaiters: Array<() => void> = [];
-  private isReady = false;
-  private rv: string | undefined;
-  private readonly now: () => number;
-  private readonly selector: string;
 
   constructor(private readonly opts: PodCacheOptions) {
-    this.now = opts.now ?? Date.now;
-    this.selector = opts.nodeName ? `&fieldSelector=${encodeURIComponent(`spec.nodeName=${opts.nodeName}`)}` : '';
+    super(opts, { path: '/api/v1/pods', noun: 'pod', query: opts.nodeName ? `&fieldSelector=${encodeURIComponent(`spec.nodeName=${opts.nodeName}`)}` : '' });
   }
 
-  /** start listing and watching in the background (idempotent) */
-  start(): this {
-    if (!this.loop) {
-      this.abort = new AbortController();
-      this.loop = this.run(this.abort.signal);
-    }
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
-    this.loop = undefined;
-  }
-
-  /** resolves after the first complete list; rejects after timeoutMs */
-  ready(timeoutMs = 10_000): Promise<void> {
-    if (this.isReady) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`pod cache: no pod list in ${timeoutMs} ms${this.stats.lastError ? ` (${this.stats.lastError})` : ''}`)), timeoutMs);
-      this.readyWaiters.push(() => (clearTimeout(t), resolve()));
-    });
-  }
-
-  get synced(): boolean {
-    return this.isReady;
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
-    const minMs = this.opts.backoff?.minMs ?? 500;
-    const maxMs = this.opts.backoff?.maxMs ?? 30_000;
-    let backoff = minMs;
-    while (!signal.aborted) {
-      try {
-        await this.list(signal);
-        backoff = minMs;
-        for (;;) {
-          if (signal.aborted) return;
-          const t0 = this.now();
-          let events = 0;
-          try {
-            await this.watch(signal, () => events++);
-          } catch (err) {
-            if (err instanceof Gone || (err instanceof K8sApiError && err.status === 410)) {
-              this.stats.resyncs++;
-              break; // list again at once
-            }
-            throw err;
-          }
-          // a server that closes watches at once must not make us spin
-          if (events === 0 && this.now() - t0 < 1000) {
-            await sleep(backoff, signal);
-            backoff = Math.min(maxMs, backoff * 2);
-          } else backoff = minMs;
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        this.stats.errors++;
-        this.stats.lastError = (err as Error).message;
-        this.opts.onError?.(err as Error);
-        await sleep(backoff, signal);
-        backoff = Math.min(maxMs, backoff * 2);
-      }
-    }
-  }
-
-  private async list(signal: AbortSignal): Promise<void> {
+  protected replace(items: RawPod[]): void {
     const seen = new Set<string>();
-    let cont = '';
-    let rv: string | undefined;
-    do {
-      const path = `/api/v1/pods?limit=${this.opts.pageSize ?? 500}${this.selector}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`;
-      const page = (await k8sGetJson(this.opts.api, path, signal)) as { items?: RawPod[]; metadata?: { resourceVersion?: string; continue?: string } };
-      if (signal.aborted) return;
-      rv ??= page.metadata?.resourceVersion;
-      for (const o of page.items ?? []) {
-        const p = podFromObject(o);
-        if (!p) continue;
-        seen.add(p.uid);
-        this.upsert(p);
-      }
-      cont = page.metadata?.continue ?? '';
-    } while (cont);
+    for (const o of items) {
+      const p = podFromObject(o);
+      if (!p) continue;
+      seen.add(p.uid);
+      this.upsert(p);
+    }
     const now = this.now();
     for (const { pod } of this.byUid.values()) if (!seen.has(pod.uid) && pod.deletedAt === undefined) this.markDeleted(pod, now);
     this.prune(now);
-    this.rv = rv;
-    this.stats.resourceVersion = rv;
-    this.stats.lists++;
-    if (!this.isReady) {
-      this.isReady = true;
-      for (const w of this.readyWaiters.splice(0)) w();
-    }
   }
 
-  private async watch(signal: AbortSignal, counted: () => void): Promise<void> {
-    const timeout = this.opts.watchTimeoutSeconds ?? 300;
-    const path = `/api/v1/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=${timeout}${this.rv ? `&resourceVersion=${encodeURIComponent(this.rv)}` : ''}${this.selector}`;
-    this.stats.watches++;
-    await k8sWatch<RawPod & { code?: number; message?: string }>(
-      this.opts.api,
-      path,
-      (e: WatchEvent<RawPod & { code?: number; message?: string }>) => {
-        counted();
-        this.stats.events++;
-        if (e.type === 'ERROR') {
-          if (e.object?.code === 410) throw new Gone(e.object.message ?? 'resourceVersion too old');
-          throw new Error(`Kubernetes API watch error ${e.object?.code ?? '?'}: ${e.object?.message ?? JSON.stringify(e.object)}`);
-        }
-        const rv = e.object?.metadata?.resourceVersion;
-        if (rv) this.rv = this.stats.resourceVersion = rv;
-        if (e.type === 'BOOKMARK') return;
-        const p = podFromObject(e.object);
-        if (!p) return;
-        if (e.type === 'DELETED') {
-          const cur = this.byUid.get(p.uid);
-          this.markDeleted(cur?.pod ?? p, this.now());
-        } else this.upsert(p);
-        this.prune(this.now());
-      },
-      signal,
-    );
+  protected apply(type: K8sChangeType, o: RawPod): void {
+    const p = podFromObject(o);
+    if (!p) return;
+    if (type === 'DELETED') {
+      const cur = this.byUid.get(p.uid);
+      this.markDeleted(cur?.pod ?? p, this.now());
+    } else this.upsert(p);
+    this.prune(this.now());
   }
 
   private index(pod: PodInfo): void {

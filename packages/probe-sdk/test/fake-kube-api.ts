@@ -1,10 +1,11 @@
 /**
- * A fake Kubernetes API server for tests: GET /api/v1/pods as a list (fieldSelector spec.nodeName,
- * limit/continue pages) and as a watch (newline-separated JSON events from a resourceVersion, kept
- * open until timeoutSeconds or the test ends it). Changes made by the test (add, modify, remove) get
- * the next resourceVersion and reach open watches at once. compact() makes older versions "too old":
- * a watch from them gets 410 Gone — an ERROR event on a 200 stream, as the API server does, or an
- * HTTP 410 (goneAs: 'status').
+ * A fake Kubernetes API server for tests: GET /api/v1/pods (fieldSelector spec.nodeName) and
+ * /api/v1/services, each as a list (limit/continue pages) and as a watch (newline-separated JSON
+ * events from a resourceVersion, kept open until timeoutSeconds or the test ends it). Changes made by
+ * the test (add, modify, remove; addService, modifyService, removeService) get the next
+ * resourceVersion — one sequence for both, as etcd's — and reach open watches of their resource at
+ * once. compact() makes older versions "too old": a watch from them gets 410 Gone — an ERROR event on
+ * a 200 stream, as the API server does, or an HTTP 410 (goneAs: 'status').
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,8 +44,42 @@ export function fakePod(p: FakePodSpec, rv = '1'): Record<string, unknown> {
   };
 }
 
+export interface FakeServiceSpec {
+  uid: string;
+  name: string;
+  namespace?: string;
+  /** default ClusterIP */
+  type?: string;
+  /** spec.clusterIP(s): the first is clusterIP; 'None' for a headless Service */
+  clusterIPs?: string[];
+  externalIPs?: string[];
+  /** status.loadBalancer.ingress[].ip */
+  loadBalancerIPs?: string[];
+  ports?: Array<{ port: number; protocol?: string; name?: string; targetPort?: number }>;
+}
+
+export function fakeService(s: FakeServiceSpec, rv = '1'): Record<string, unknown> {
+  const ips = s.clusterIPs ?? [];
+  return {
+    kind: 'Service',
+    apiVersion: 'v1',
+    metadata: { uid: s.uid, name: s.name, namespace: s.namespace ?? 'default', resourceVersion: rv },
+    spec: {
+      type: s.type ?? 'ClusterIP',
+      ...(ips.length ? { clusterIP: ips[0], clusterIPs: ips } : {}),
+      ...(s.externalIPs ? { externalIPs: s.externalIPs } : {}),
+      ports: (s.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port, ...(p.name ? { name: p.name } : {}) })),
+    },
+    status: { loadBalancer: s.loadBalancerIPs ? { ingress: s.loadBalancerIPs.map((ip) => ({ ip, ipMode: 'VIP' })) } : {} },
+  };
+}
+
+type Resource = 'pods' | 'services';
+const KIND: Record<Resource, string> = { pods: 'Pod', services: 'Service' };
+
 interface Watcher {
   res: http.ServerResponse;
+  resource: Resource;
   node: string | undefined;
   timer: NodeJS.Timeout;
 }
@@ -54,8 +89,8 @@ type Pod = Record<string, any>;
 export class FakeKubeApi {
   /** every request line: "GET /api/v1/pods?..." */
   readonly requests: string[] = [];
-  private readonly pods = new Map<string, Pod>();
-  private readonly history: Array<{ rv: number; type: 'ADDED' | 'MODIFIED' | 'DELETED'; pod: Pod }> = [];
+  private readonly objects: Record<Resource, Map<string, Pod>> = { pods: new Map(), services: new Map() };
+  private readonly history: Array<{ rv: number; type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: Resource; obj: Pod }> = [];
   private rv = 100;
   private compactedBefore = 0;
   private readonly watchers = new Set<Watcher>();
@@ -63,8 +98,9 @@ export class FakeKubeApi {
   goneAs: 'event' | 'status' = 'event';
   token: string | undefined;
 
-  constructor(pods: FakePodSpec[] = []) {
-    for (const p of pods) this.pods.set(p.uid, fakePod(p, String(this.rv)));
+  constructor(pods: FakePodSpec[] = [], services: FakeServiceSpec[] = []) {
+    for (const p of pods) this.objects.pods.set(p.uid, fakePod(p, String(this.rv)));
+    for (const s of services) this.objects.services.set(s.uid, fakeService(s, String(this.rv)));
   }
 
   get url(): string {
@@ -88,16 +124,29 @@ export class FakeKubeApi {
   }
 
   add(p: FakePodSpec): void {
-    this.change('ADDED', fakePod(p));
+    this.change('pods', 'ADDED', fakePod(p));
   }
 
   modify(p: FakePodSpec): void {
-    this.change('MODIFIED', fakePod(p));
+    this.change('pods', 'MODIFIED', fakePod(p));
   }
 
   remove(uid: string): void {
-    const pod = this.pods.get(uid);
-    if (pod) this.change('DELETED', pod);
+    const pod = this.objects.pods.get(uid);
+    if (pod) this.change('pods', 'DELETED', pod);
+  }
+
+  addService(s: FakeServiceSpec): void {
+    this.change('services', 'ADDED', fakeService(s));
+  }
+
+  modifyService(s: FakeServiceSpec): void {
+    this.change('services', 'MODIFIED', fakeService(s));
+  }
+
+  removeService(uid: string): void {
+    const svc = this.objects.services.get(uid);
+    if (svc) this.change('services', 'DELETED', svc);
   }
 
   /** versions up to now are compacted: a watch from them is answered 410 */
@@ -119,14 +168,14 @@ export class FakeKubeApi {
     }
   }
 
-  private change(type: 'ADDED' | 'MODIFIED' | 'DELETED', pod: Pod): void {
+  private change(resource: Resource, type: 'ADDED' | 'MODIFIED' | 'DELETED', o: Pod): void {
     this.rv++;
-    const obj = structuredClone(pod);
+    const obj = structuredClone(o);
     obj.metadata.resourceVersion = String(this.rv);
-    if (type === 'DELETED') this.pods.delete(obj.metadata.uid);
-    else this.pods.set(obj.metadata.uid, obj);
-    this.history.push({ rv: this.rv, type, pod: obj });
-    for (const w of this.watchers) if (!w.node || obj.spec.nodeName === w.node) w.res.write(JSON.stringify({ type, object: obj }) + '\n');
+    if (type === 'DELETED') this.objects[resource].delete(obj.metadata.uid);
+    else this.objects[resource].set(obj.metadata.uid, obj);
+    this.history.push({ rv: this.rv, type, resource, obj });
+    for (const w of this.watchers) if (w.resource === resource && (!w.node || obj.spec.nodeName === w.node)) w.res.write(JSON.stringify({ type, object: obj }) + '\n');
   }
 
   private endWatch(w: Watcher): void {
@@ -142,11 +191,12 @@ export class FakeKubeApi {
       res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }));
     };
     if (this.token && req.headers.authorization !== `Bearer ${this.token}`) return status(401, 'Unauthorized', 'Unauthorized');
-    if (u.pathname !== '/api/v1/pods') return status(404, `no fake for ${u.pathname}`, 'NotFound');
+    const resource: Resource | undefined = u.pathname === '/api/v1/pods' ? 'pods' : u.pathname === '/api/v1/services' ? 'services' : undefined;
+    if (!resource) return status(404, `no fake for ${u.pathname}`, 'NotFound');
     const fs = u.searchParams.get('fieldSelector');
     let node: string | undefined;
     if (fs) {
-      const m = /^spec\.nodeName=(.+)$/.exec(fs);
+      const m = resource === 'pods' ? /^spec\.nodeName=(.+)$/.exec(fs) : null;
       if (!m) return status(400, `unsupported fieldSelector ${fs}`, 'BadRequest');
       node = m[1];
     }
@@ -161,9 +211,9 @@ export class FakeKubeApi {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
-      for (const h of this.history) if (h.rv > from && mine(h.pod)) res.write(JSON.stringify({ type: h.type, object: h.pod }) + '\n');
-      if (u.searchParams.get('allowWatchBookmarks') === 'true') res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) + '\n');
-      const w: Watcher = { res, node, timer: setTimeout(() => this.endWatch(w), Number(u.searchParams.get('timeoutSeconds') ?? 1800) * 1000) };
+      for (const h of this.history) if (h.rv > from && h.resource === resource && mine(h.obj)) res.write(JSON.stringify({ type: h.type, object: h.obj }) + '\n');
+      if (u.searchParams.get('allowWatchBookmarks') === 'true') res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: KIND[resource], apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) + '\n');
+      const w: Watcher = { res, resource, node, timer: setTimeout(() => this.endWatch(w), Number(u.searchParams.get('timeoutSeconds') ?? 1800) * 1000) };
       this.watchers.add(w);
       req.on('close', () => {
         clearTimeout(w.timer);
@@ -171,13 +221,13 @@ export class FakeKubeApi {
       });
       return;
     }
-    const items = [...this.pods.values()].filter(mine).sort((a, b) => a.metadata.uid.localeCompare(b.metadata.uid));
+    const items = [...this.objects[resource].values()].filter(mine).sort((a, b) => a.metadata.uid.localeCompare(b.metadata.uid));
     const limit = Number(u.searchParams.get('limit') ?? 0) || items.length;
     const start = Number(u.searchParams.get('continue') ?? 0);
     const page = items.slice(start, start + limit);
     const next = start + limit < items.length ? String(start + limit) : undefined;
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items: page }),
+      JSON.stringify({ kind: `${KIND[resource]}List`, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items: page }),
     );
   }
 }

@@ -4,6 +4,7 @@ export * from './naming.js';
 export * from './hierarchy.js';
 export * from './label-selector.js';
 export * from './pods.js';
+export * from './services.js';
 export * from './resolver.js';
 export * from './filter.js';
 export * from './attach.js';

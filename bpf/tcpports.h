@@ -8,6 +8,7 @@
 
 #define TCPPORTS_STATES 16
 #define TCPPORTS_MAX_REMOTES 16384
+#define TCPPORTS_MAX_OWNERS 4096
 
 /* 8 bytes: one local port's use in this pass */
 struct tcpports_port {
@@ -22,7 +23,13 @@ struct tcpports_remote {
 	__u8 addr[16];
 };
 
-/* 184 bytes: written once per pass, at the end, as the iterator's whole output */
+/* 16 bytes: one owner's sockets (key: the socket's cgroup v2 id; 0 = time-wait and sockets with none) */
+struct tcpports_owner {
+	__u64 sockets;
+	__u64 eph_sockets; /* on a local port in the ephemeral range */
+};
+
+/* 192 bytes: written once per pass, at the end, as the iterator's whole output */
 struct tcpports_summary {
 	__u64 gen;
 	__u64 sockets;                 /* sockets that passed the filters */
@@ -33,6 +40,7 @@ struct tcpports_summary {
 	__u64 remotes_missed;          /* sockets whose remote endpoint did not fit the map */
 	__u32 port_lo;
 	__u32 port_hi;
+	__u64 owners_missed;           /* sockets whose owner did not fit the owners map */
 };
 
 #endif /* __TCPPORTS_H */

@@ -99,6 +99,8 @@ int BPF_PROG(tcpsynbl_state, struct sock *sk, int oldstate, int newstate)
 	backlog = BPF_CORE_READ(sk, sk_ack_backlog);
 	key.max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
 	key.lport = t.lport;
+	/* the child is a copy of its listener, cgroup included (sk_clone_lock) */
+	key.cgroup = sk_cgroup_id(sk);
 	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
 	if (!v)
 		return 0;
@@ -122,6 +124,7 @@ static __always_inline void count_overflow(struct sock *sk, __u16 family, bool s
 		return;
 	listener_overflow(sk, syn);
 	key.max_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	key.cgroup = sk_cgroup_id(sk);
 	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
 	if (v)
 		__sync_fetch_and_add(&v->overflows, 1);
@@ -187,8 +190,6 @@ int BPF_KPROBE(tcpsynbl_kp_syn_recv6, struct sock *sk, struct sk_buff *skb)
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tcpsynbl_kfree, struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk)
 {
-	struct synbl_key key = {};
-	struct synbl_val *v;
 	struct skb_tcp hdr;
 	__u16 family;
 
@@ -197,14 +198,7 @@ int BPF_PROG(tcpsynbl_kfree, struct sk_buff *skb, void *location, enum skb_drop_
 		return 0;
 	/* the segment's IP version: a dual-stack listener is AF_INET6 for IPv4 clients too */
 	family = skb_tcp_read(&hdr, skb) ? hdr.family : BPF_CORE_READ(rx_sk, __sk_common.skc_family);
-	key.lport = BPF_CORE_READ(rx_sk, __sk_common.skc_num);
-	if (!synbl_wanted(rx_sk, family, key.lport))
-		return 0;
-	listener_overflow(rx_sk, false);
-	key.max_backlog = BPF_CORE_READ(rx_sk, sk_max_ack_backlog);
-	v = map_lookup_or_try_init(&backlogs, &key, &val_init);
-	if (v)
-		__sync_fetch_and_add(&v->overflows, 1);
+	count_overflow(rx_sk, family, false);
 	return 0;
 }
 

@@ -9,11 +9,12 @@
 #define TCPSYNBL_MAX_SLOTS 32
 #define TCPSYNBL_MAX_ENTRIES 4096
 
-/* 8 bytes: one listener port and its accept-queue limit (listen()'s backlog, capped by somaxconn) */
+/* 16 bytes: one listener port, its accept-queue limit (listen()'s backlog, capped by somaxconn) and owner */
 struct synbl_key {
 	__u32 max_backlog;
 	__u16 lport;
 	__u16 pad;
+	__u64 cgroup; /* the listener's cgroup v2 id (owner_filter.h): whose listener */
 };
 
 /* 288 bytes */

@@ -36,6 +36,7 @@
 #include "maps.h"
 #include "sock.h"
 #include "states.h"
+#include "owner_filter.h"
 
 #define SONDE_MAX_LISTENERS 4096
 #define SONDE_MAX_CLOSED_LISTENERS 1024
@@ -45,7 +46,7 @@
 #define SONDE_LISTENER_CLOSED 2	   /* closed during the job: the figures are final */
 #define SONDE_LISTENER_FULL_SEEN 4 /* its accept queue was seen full (a pass, an overflow, its close) */
 
-/* 120 bytes */
+/* 128 bytes */
 struct sonde_listener {
 	__u64 skaddr;
 	__u64 drops_first;   /* the drop counter when first seen */
@@ -67,6 +68,7 @@ struct sonde_listener {
 	__u8 flags;          /* SONDE_LISTENER_* */
 	__u8 syncookies;     /* net.ipv4.tcp_syncookies of its namespace */
 	__u8 pad[6];
+	__u64 cgroup;        /* the socket's cgroup v2 id (owner_filter.h): whose listener */
 };
 
 static __always_inline bool listener_wanted(const struct sock *sk, const struct sock_tuple *t, __u32 netns);
@@ -181,6 +183,7 @@ static __always_inline void listener_note(struct sock *sk, struct task_struct *t
 		l->lport = t.lport;
 		__builtin_memcpy(l->laddr, t.laddr, sizeof(l->laddr));
 		l->uid = BPF_CORE_READ(sk, sk_uid.val);
+		l->cgroup = sk_cgroup_id(sk);
 		l->syncookies = BPF_CORE_READ(sk, __sk_common.skc_net.net, ipv4.sysctl_tcp_syncookies);
 		if (opened)
 			l->flags |= SONDE_LISTENER_OPENED;

@@ -3,20 +3,22 @@
  * queue got, and the listen drops and overflows the kernel counted against it — including SYNs refused
  * at a full accept queue, which the kernel consumes instead of freeing as drops.
  *
- *   struct sonde_listener                                                                  120 bytes
+ *   struct sonde_listener                                                                  128 bytes
  *     u64 skaddr, drops_first, drops_last, rx_drops, syn_overflows, ack_overflows         0..47
  *     u32 netns, max_backlog, backlog, backlog_peak, pid, uid, gen                       48..75
  *     u16 family, lport; u8 laddr[16]; char comm[16]; u8 flags, syncookies; u8 pad[6]    76..119
+ *     u64 cgroup (the socket's cgroup v2 id: its owner)                                 120..127
  *   listeners: u64 skaddr -> listener; listeners_closed: { u64 skaddr, u64 ts_ns } -> listener
  */
 import { formatAddr, type IpFamily } from './address.js';
 import { readU16, readU32, readU64Num } from './filters.js';
 import { kallsyms, type Kallsyms } from './kallsyms.js';
 import { renderTable } from './render.js';
+import { ownerLabel, type Owner } from './owner/resolver.js';
 import type { GlobalValue, LoadedBpf } from './kernel.js';
 import { checkMapSizes, mapEntries } from './map-dump.js';
 
-export const LISTENER_SIZE = 120;
+export const LISTENER_SIZE = 128;
 const OPENED = 1;
 const CLOSED = 2;
 const FULL_SEEN = 4;
@@ -56,6 +58,8 @@ export interface RawListener {
   closed: boolean;
   fullSeen: boolean;
   syncookies: number;
+  /** the socket's cgroup v2 id, decimal; '0': none kept */
+  cgroup: string;
 }
 
 export interface ListenerSocket {
@@ -86,6 +90,9 @@ export interface ListenerSocket {
   /** listen() during the job / closed during the job (figures up to its close) */
   opened: boolean;
   closed: boolean;
+  /** the listening socket's cgroup v2 id (decimal): the control plane attaches its `owner` */
+  cgroup: string;
+  owner?: Owner;
 }
 
 export function decodeListener(v: Buffer): RawListener {
@@ -115,6 +122,7 @@ export function decodeListener(v: Buffer): RawListener {
     closed: (flags & CLOSED) !== 0,
     fullSeen: (flags & FULL_SEEN) !== 0,
     syncookies: v[113]!,
+    cgroup: v.readBigUInt64LE(120).toString(),
   };
 }
 
@@ -179,6 +187,7 @@ export function listenerFigures(r: RawListener, countedBy: OverflowCountedBy | n
     ackOverflows,
     opened: r.opened,
     closed: r.closed,
+    cgroup: r.cgroup,
   };
 }
 
@@ -189,15 +198,17 @@ export function busyListeners(ls: readonly ListenerSocket[]): ListenerSocket[] {
     .sort((a, b) => b.overflows - a.overflows || (b.listenDrops ?? 0) - (a.listenDrops ?? 0) || a.lport - b.lport);
 }
 
-/** a table of listening sockets: address, owner, queue, ListenDrops and overflows */
+/** a table of listening sockets: address, process, owner (when known), queue, ListenDrops and overflows */
 export function renderListenSockets(ls: readonly ListenerSocket[]): string {
+  const owners = ls.some((l) => l.owner);
   return renderTable(
     [
       { header: 'LISTENER' },
       { header: 'NETNS', align: 'right' },
       { header: 'PID', align: 'right' },
       { header: 'COMM' },
-      { header: 'QUEUE_PEAK', align: 'right' },
+      ...(owners ? [{ header: 'OWNER' }] : []),
+      { header: 'QUEUE_PEAK', align: 'right' as const },
       { header: 'LIMIT', align: 'right' },
       { header: 'LISTEN_DROPS', align: 'right' },
       { header: 'OVERFLOWS', align: 'right' },
@@ -209,6 +220,7 @@ export function renderListenSockets(ls: readonly ListenerSocket[]): string {
       l.netns,
       l.pid ?? '-',
       l.comm ?? '-',
+      ...(owners ? [l.owner ? ownerLabel(l.owner) : '-'] : []),
       l.backlogPeak,
       l.maxBacklog,
       l.listenDrops ?? '-',

@@ -4,12 +4,12 @@
  * BPF iterator pass over the socket tables, counting in the kernel. A snapshot, or a series.
  */
 import { defineProbe, distFile, packageVersion, type LoadedBpf } from '@sonde/probe-sdk';
-import { decodeRemotes, decodeSummary, stateCounts, type RemoteEndpoint } from './decode.js';
+import { decodeOwners, decodeRemotes, decodeSummary, stateCounts, type OwnerSockets, type RemoteEndpoint } from './decode.js';
 import { globalsFor, localPortRange, params, type TcpportsParams } from './params.js';
 import { renderTcpports } from './render.js';
 import { counters } from './counters.js';
 
-export type { RemoteEndpoint } from './decode.js';
+export type { OwnerSockets, RemoteEndpoint } from './decode.js';
 export { params, globalsFor, localPortRange, type TcpportsParams } from './params.js';
 
 export interface PortsSnapshot {
@@ -39,6 +39,14 @@ export interface PortsSnapshot {
   remoteCount: number;
   /** connections whose remote endpoint did not fit the kernel map (16 384 endpoints) */
   remotesMissed: number;
+  /**
+   * sockets per owner (the socket's cgroup: a container, a pod, a systemd unit), most on ephemeral ports
+   * first; time-wait sockets keep no cgroup and count under '0'
+   */
+  owners: OwnerSockets[];
+  ownerCount: number;
+  /** sockets whose owner did not fit the kernel map (4 096 owners) */
+  ownersMissed: number;
 }
 
 export interface TcpportsData extends PortsSnapshot {
@@ -51,8 +59,10 @@ const pct = (n: number, d: number) => (d > 0 ? Math.round((10000 * n) / d) / 100
 export function snapshot(bpf: LoadedBpf, p: TcpportsParams): PortsSnapshot {
   const t0 = process.hrtime.bigint();
   bpf.clearMap('remotes');
+  bpf.clearMap('owners');
   const s = decodeSummary(bpf.runIter('tcpports_iter'));
   const all = decodeRemotes(bpf.readMap('remotes'));
+  const owners = decodeOwners(bpf.readMap('owners'));
   const tookMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const size = s.portHi - s.portLo + 1;
   return {
@@ -71,6 +81,9 @@ export function snapshot(bpf: LoadedBpf, p: TcpportsParams): PortsSnapshot {
     remotes: all.slice(0, p.topRemotes).map((r) => ({ ...r, rangePct: pct(r.connections, size) })),
     remoteCount: all.length,
     remotesMissed: s.remotesMissed,
+    owners: owners.slice(0, p.topOwners),
+    ownerCount: owners.length,
+    ownersMissed: s.ownersMissed,
   };
 }
 
@@ -90,7 +103,6 @@ export default defineProbe({
     pid: 'sockets are counted from the socket tables, not per process',
     uid: 'sockets are counted from the socket tables, not per process',
     comm: 'sockets are counted from the socket tables, not per process',
-    cgroup: 'sockets are counted from the socket tables, not per process',
     lport: 'tcpports counts every port: that is the question it answers',
     rport: 'tcpports counts every port: that is the question it answers',
     laddr: 'not supported: tcpports counts every address',

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { family, familyGlobal, type GlobalValue } from '@sonde/probe-sdk';
+import { family, familyGlobal, ownerFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
@@ -16,6 +16,14 @@ export const params = z
       .optional()
       .describe('take a snapshot every this many ms until the job ends (a series); absent = one snapshot, and the job ends at once'),
     topRemotes: z.number().int().min(0).max(1000).default(10).describe('remote endpoints in the report, most connections first'),
+    topOwners: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(10)
+      .describe('owners (cgroups: containers, pods, services) in the report, most sockets on ephemeral ports first, each with its `owner`'),
+    ...ownerFilterShape,
     portRange: z
       .tuple([z.number().int().min(1).max(65535), z.number().int().min(1).max(65535)])
       .refine(([lo, hi]) => lo <= hi, 'portRange is [low, high] with low <= high')

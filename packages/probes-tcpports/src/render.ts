@@ -3,7 +3,7 @@
  * states in ss's order and names, the range use, then the top remote endpoints as a table.
  * A series prints one compact line per snapshot after the last snapshot in full.
  */
-import { formatEndpoint, renderTable } from '@sonde/probe-sdk';
+import { formatEndpoint, ownerLabel, renderTable } from '@sonde/probe-sdk';
 import type { PortsSnapshot, TcpportsData } from './index.js';
 
 /** ss's names for the kernel's states */
@@ -42,6 +42,14 @@ function full(s: PortsSnapshot): string {
     );
   }
   if (s.remotesMissed > 0) out += `(${s.remotesMissed} connections to further endpoints did not fit the endpoint map)\n`;
+  if (s.owners.length > 0) {
+    out += `\nTOP OWNERS (the sockets' cgroups; ${s.ownerCount} owners)\n`;
+    out += renderTable(
+      [{ header: 'OWNER' }, { header: 'SOCKETS', align: 'right' }, { header: 'EPHEMERAL', align: 'right' }],
+      s.owners.map((o) => [o.owner ? ownerLabel(o.owner) : o.cgroup === '0' ? '(time-wait, no cgroup)' : `cgroup ${o.cgroup}`, o.sockets, o.ephemeralSockets]),
+    );
+  }
+  if (s.ownersMissed > 0) out += `(${s.ownersMissed} sockets of further owners did not fit the owner map)\n`;
   return out;
 }
 

@@ -3,7 +3,7 @@ import type { MapDump } from '@sonde/probe-sdk';
 import { addSynOverflows, byMaxBacklog, decodeBacklogs, deltaListeners, KEY_SIZE, MAX_SLOTS, toListeners, VALUE_SIZE } from './decode.js';
 import { renderTcpsynbl } from './render.js';
 
-interface E { max: number; lport: number; slots: Record<number, number>; sum: number; seen: number; overflows: number }
+interface E { max: number; lport: number; cgroup?: bigint; slots: Record<number, number>; sum: number; seen: number; overflows: number }
 
 function dump(es: E[]): MapDump {
   const keys = Buffer.alloc(es.length * KEY_SIZE, 0);
@@ -11,6 +11,7 @@ function dump(es: E[]): MapDump {
   es.forEach((e, i) => {
     keys.writeUInt32LE(e.max, i * KEY_SIZE);
     keys.writeUInt16LE(e.lport, i * KEY_SIZE + 4);
+    keys.writeBigUInt64LE(e.cgroup ?? 0n, i * KEY_SIZE + 8);
     const v = i * VALUE_SIZE;
     let n = 0;
     for (const [s, c] of Object.entries(e.slots)) {
@@ -41,6 +42,15 @@ describe('tcpsynbl decode', () => {
     expect(ls[0]!.hist.unit).toBe('backlog');
   });
 
+  it('one row per listener owner: the same port in two cgroups (two pods) stays two rows, each with its cgroup', () => {
+    const ls = toListeners(decodeBacklogs(dump([{ ...a, cgroup: 9001n }, { ...a, cgroup: 9002n, overflows: 1 }])));
+    expect(ls.map((l) => [l.lport, l.cgroup, l.overflows])).toEqual([
+      [7100, '9001', 16],
+      [7100, '9002', 1],
+    ]);
+    expect(byMaxBacklog(ls).map((g) => [g.maxBacklog, g.hist.count, g.overflows])).toEqual([[4, 10, 17]]);
+  });
+
   it('groups by limit like upstream', () => {
     const g = byMaxBacklog(toListeners(decodeBacklogs(dump([a, b, c]))));
     expect(g.map((x) => [x.maxBacklog, x.hist.count, x.max, x.overflows])).toEqual([
@@ -61,7 +71,7 @@ describe('tcpsynbl decode', () => {
   });
 
   it('refuses a layout it does not know', () => {
-    expect(() => decodeBacklogs({ ...dump([]), valueSize: 280 })).toThrow(/expected 8\/288/);
+    expect(() => decodeBacklogs({ ...dump([]), valueSize: 280 })).toThrow(/expected 16\/288/);
   });
 });
 
@@ -95,7 +105,7 @@ describe('renderTcpsynbl', () => {
   });
   it('names the listening sockets that overflowed', () => {
     const ls = toListeners(decodeBacklogs(dump([a])));
-    const sock = { family: 4 as const, laddr: '127.0.0.1', lport: 7100, netns: 4026531833, pid: 4242, comm: 'python3', uid: 0, maxBacklog: 4, backlog: 5, backlogPeak: 5, listenDrops: 16, overflows: 16, synOverflows: 12, ackOverflows: 4, opened: false, closed: true };
+    const sock = { family: 4 as const, laddr: '127.0.0.1', lport: 7100, netns: 4026531833, pid: 4242, comm: 'python3', uid: 0, maxBacklog: 4, backlog: 5, backlogPeak: 5, listenDrops: 16, overflows: 16, synOverflows: 12, ackOverflows: 4, opened: false, closed: true, cgroup: '0' };
     const out = renderTcpsynbl({ byMaxBacklog: byMaxBacklog(ls), listeners: ls, overflows: 16, listenDrops: 16, overflowReason: null, overflowsCountedBy: 'fentry', listenSockets: [sock] });
     expect(out.split('\n').slice(-3)).toEqual([
       'LISTENER                     NETNS  PID COMM    QUEUE_PEAK LIMIT LISTEN_DROPS OVERFLOWS SYN ACK',
@@ -105,7 +115,7 @@ describe('renderTcpsynbl', () => {
   });
   it('adds the SYN overflows counted per listening socket to its (limit, port) row', () => {
     const raw = decodeBacklogs(dump([a]));
-    const sock = (lport: number, synOverflows: number) => ({ family: 4 as const, laddr: '0.0.0.0', lport, netns: 1, pid: null, comm: null, uid: 0, maxBacklog: 4, backlog: 0, backlogPeak: 5, listenDrops: synOverflows, overflows: synOverflows, synOverflows, ackOverflows: 0, opened: false, closed: false });
+    const sock = (lport: number, synOverflows: number) => ({ family: 4 as const, laddr: '0.0.0.0', lport, netns: 1, pid: null, comm: null, uid: 0, maxBacklog: 4, backlog: 0, backlogPeak: 5, listenDrops: synOverflows, overflows: synOverflows, synOverflows, ackOverflows: 0, opened: false, closed: false, cgroup: '0' });
     const out = toListeners(addSynOverflows(raw, [sock(7100, 3), sock(7200, 2), sock(7300, 0)]));
     expect(out.map((l) => [l.lport, l.hist.count, l.overflows])).toEqual([[7100, 5, 19], [7200, 0, 2]]);
     // the map's rows are not changed

@@ -124,7 +124,6 @@ export default defineProbe({
     pid: 'connections join the accept queue in softirq, before any process owns them',
     uid: 'connections join the accept queue in softirq, before any process owns them',
     comm: 'connections join the accept queue in softirq, before any process owns them',
-    cgroup: 'connections join the accept queue in softirq, before any process owns them',
     rport: 'the histogram is per listener; remote ports are not tracked',
     laddr: 'not supported: filter listeners by lport or netns',
     raddr: 'the histogram is per listener; remote addresses are not tracked',

@@ -1,15 +1,16 @@
 /**
  * tcpsynbl's parameters: upstream tcpsynbl's options (libbpf-tools/tcpsynbl.c: -4/-6, interval)
- * plus listener port and netns filters, all applied in the kernel.
+ * plus listener port, netns and owner filters (the listener's cgroup: whose listener), all applied in the kernel.
  */
 import { z } from 'zod';
-import { family, familyGlobal, portFilterGlobals, portList, taskFilterGlobals, taskFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { family, familyGlobal, ownerFilterShape, portFilterGlobals, portList, taskFilterGlobals, taskFilterShape, type GlobalValue } from '@sonde/probe-sdk';
 
 export const params = z
   .object({
     family: family.optional().describe('only IPv4 (4) or IPv6 (6) connections (upstream -4/-6); IPv4 on a dual-stack listener counts as 4'),
     lport: portList.default([]).describe('only listeners on this local port or list of up to 8; [] = every listener'),
     netns: taskFilterShape.netns.describe('only listeners in this network namespace: inode number or "pid:<n>"'),
+    ...ownerFilterShape,
     intervalMs: z
       .number()
       .int()

@@ -4,7 +4,7 @@
  * after its time (HH:MM:SS, UTC). Beyond upstream: the longest queue and the overflow count under
  * each histogram, and a per-listener table.
  */
-import { renderListenSockets, renderLog2, renderTable } from '@sonde/probe-sdk';
+import { ownerLabel, renderListenSockets, renderLog2, renderTable } from '@sonde/probe-sdk';
 import { byMaxBacklog, type ListenerBacklog } from './decode.js';
 import type { TcpsynblData } from './index.js';
 
@@ -20,9 +20,17 @@ function block(groups: TcpsynblData['byMaxBacklog']): string {
 }
 
 function listenersTable(ls: readonly ListenerBacklog[]): string {
+  const owners = ls.some((l) => l.owner);
   return renderTable(
-    [{ header: 'LPORT', align: 'right' }, { header: 'BACKLOG_MAX', align: 'right' }, { header: 'ADDED', align: 'right' }, { header: 'MAX_SEEN', align: 'right' }, { header: 'OVERFLOWS', align: 'right' }],
-    ls.map((l) => [l.lport, l.maxBacklog, l.hist.count, l.max ?? '-', l.overflows]),
+    [
+      { header: 'LPORT', align: 'right' },
+      ...(owners ? [{ header: 'OWNER' }] : []),
+      { header: 'BACKLOG_MAX', align: 'right' as const },
+      { header: 'ADDED', align: 'right' as const },
+      { header: 'MAX_SEEN', align: 'right' as const },
+      { header: 'OVERFLOWS', align: 'right' as const },
+    ],
+    ls.map((l) => [l.lport, ...(owners ? [l.owner ? ownerLabel(l.owner) : '-'] : []), l.maxBacklog, l.hist.count, l.max ?? '-', l.overflows]),
   );
 }
 

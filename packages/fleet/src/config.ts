@@ -11,8 +11,9 @@
  *   SONDE_FLEET_PORT_NAME     the Service port to use (default `http`)
  *   SONDE_FLEET_TOKEN         bearer token the coordinator presents to agents (or SONDE_FLEET_TOKEN_FILE)
  *   SONDE_FLEET_TIMEOUT_MS    per-request timeout to an agent (default 5000)
- *   SONDE_FLEET_PODS          'off': no cluster-wide pod cache (default: on wherever the API is in reach;
- *                             pod-selected jobs then go to the pods' nodes only, remote addresses get pod names)
+ *   SONDE_FLEET_PODS          'off': no cluster-wide pod and service caches (default: on wherever the API is in
+ *                             reach; pod-selected jobs then go to the pods' nodes only, remote addresses get pod
+ *                             and Service names)
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig, type Config } from '@sonde/control-api';
@@ -25,7 +26,7 @@ export interface FleetConfig {
   discovery: Discovery;
   agentToken: string | undefined;
   requestTimeoutMs: number;
-  /** the API to watch every pod from (placement.ts), or undefined */
+  /** the API to watch every pod and Service from (placement.ts), or undefined */
   podsApi: K8sApi | undefined;
 }
 

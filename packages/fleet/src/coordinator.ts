@@ -9,8 +9,8 @@ import { sondeClient, type Job, type ResultEnvelope, type SondeClient } from '@s
 import { select, type Agent, type Discovery } from './agents.js';
 import { mergeData, type OutputKind } from './merge.js';
 import { mergeKernel } from './merge-kernel.js';
-import { nameRemotePods, placementOf, PlacementError, type Placement } from './placement.js';
-import type { PodCache } from '@sonde/probe-sdk';
+import { nameRemotes, placementOf, PlacementError, type Placement } from './placement.js';
+import type { PodCache, ServiceCache } from '@sonde/probe-sdk';
 
 export type NodeStatus = 'queued' | 'running' | 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 const ENDED: readonly string[] = ['succeeded', 'stopped', 'failed', 'interrupted'];
@@ -66,6 +66,8 @@ export interface CoordinatorOptions {
   keepJobs?: number;
   /** the cluster's pods (placement.ts): pod-selected jobs go to their nodes; remote addresses get pod names */
   pods?: PodCache | undefined;
+  /** the cluster's Services (placement.ts): remote addresses that are a Service's get its name */
+  services?: ServiceCache | undefined;
 }
 
 export class FleetProblem extends Error {
@@ -323,9 +325,9 @@ export class Coordinator {
     };
   }
 
-  /** remote addresses the coordinator's pod cache knows, named (`remotePod`) */
+  /** remote addresses the coordinator's pod and service caches know, named (`remotePod`, `remoteService`) */
   private named(data: unknown): unknown {
-    nameRemotePods(data, this.opts.pods);
+    nameRemotes(data, { pods: this.opts.pods, services: this.opts.services });
     return data;
   }
 

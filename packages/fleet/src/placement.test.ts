@@ -1,16 +1,17 @@
 /**
  * Pod-selected fleet jobs over fake agents on three nodes and a fake Kubernetes API with the
- * cluster's pods: a job that names pods reaches only the agents of the nodes that run them, says
- * which and why, and its merged result names pods — the owners the agents attached, and remote
- * addresses the coordinator knows as pod IPs.
+ * cluster's pods and Services: a job that names pods reaches only the agents of the nodes that run
+ * them, says which and why, and its merged result names pods — the owners the agents attached, and
+ * remote addresses the coordinator knows as pod IPs — and Services, by their addresses.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PodCache } from '@sonde/probe-sdk';
+import { PodCache, ServiceCache } from '@sonde/probe-sdk';
 import { FakeKubeApi } from '../../probe-sdk/test/fake-kube-api.js';
 import { staticDiscovery } from './agents.js';
 import { Coordinator, FleetProblem } from './coordinator.js';
+import { nameRemotes } from './placement.js';
 
 const WEB0 = '11111111-1111-4111-8111-111111111111';
 const DB0 = '22222222-2222-4222-8222-222222222222';
@@ -139,5 +140,90 @@ describe('pod-selected fleet jobs', () => {
     const err = await only.create({ probe: 'tcpretrans', durationMs: 1000, params: { container: 'web' } }).catch((e: FleetProblem) => e);
     expect(err).toBeInstanceOf(FleetProblem);
     expect(err).toMatchObject({ status: 422, type: 'no-agents', message: 'container web: shop/web-0, shop/web-1 on nodes w1, w3, where no selected agent runs' });
+  });
+});
+
+describe('remote addresses named by pod and by Service', () => {
+  const api = new FakeKubeApi(
+    [
+      { uid: WEB0, name: 'web-0', namespace: 'shop', node: 'w1', ips: ['10.244.1.5'], containers: [{ name: 'web', containerID: `containerd://${'a'.repeat(64)}` }] },
+      { uid: DB0, name: 'db-0', namespace: 'shop', node: 'w2', ips: ['10.244.2.9'], containers: [{ name: 'pg', containerID: `cri-o://${'b'.repeat(64)}` }] },
+    ],
+    [
+      { uid: 'a1111111-1111-4111-8111-111111111111', name: 'db', namespace: 'shop', clusterIPs: ['10.96.40.2'], ports: [{ port: 5432, name: 'pg' }] },
+      { uid: 'a2222222-2222-4222-8222-222222222222', name: 'edge', namespace: 'ingress', type: 'LoadBalancer', clusterIPs: ['10.96.0.80'], loadBalancerIPs: ['203.0.113.7'], ports: [{ port: 443 }] },
+      { uid: 'a3333333-3333-4333-8333-333333333333', name: 'edge-dns', namespace: 'ingress', type: 'LoadBalancer', clusterIPs: ['10.96.0.53'], loadBalancerIPs: ['203.0.113.7'], ports: [{ port: 53 }] },
+    ],
+  );
+  let pods: PodCache;
+  let services: ServiceCache;
+  let agents: FakeAgent[];
+  beforeAll(async () => {
+    await api.start();
+    pods = new PodCache({ api: { apiUrl: api.url } }).start();
+    services = new ServiceCache({ api: { apiUrl: api.url } }).start();
+    await Promise.all([pods.ready(), services.ready()]);
+    agents = await Promise.all([
+      agent('w1', [
+        { family: 4, laddr: '10.244.1.5', lport: 51000, raddr: '10.96.40.2', rport: 5432, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 4 },
+        { family: 4, laddr: '10.244.1.5', lport: 51001, raddr: '203.0.113.7', rport: 443, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 1 },
+        { family: 4, laddr: '10.244.1.5', lport: 51002, raddr: '203.0.113.7', rport: 8443, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 1 },
+      ]),
+      agent('w2', [
+        { family: 4, laddr: '10.244.2.9', lport: 5432, raddr: '10.244.1.5', rport: 51000, cgroup: '43', owner: owner('db-0', 'pg', DB0), retransmits: 2 },
+        { family: 4, laddr: '10.244.2.9', lport: 5432, raddr: '198.51.100.20', rport: 40000, cgroup: '43', owner: owner('db-0', 'pg', DB0), retransmits: 1 },
+      ]),
+    ]);
+  });
+  afterAll(async () => {
+    await pods.stop();
+    await services.stop();
+    await api.close();
+    for (const a of agents) a.server.close();
+  });
+
+  it("a merged result names a Service's ClusterIP remoteService, a pod IP remotePod, an unknown address neither", async () => {
+    const coord = new Coordinator({ discovery: staticDiscovery(agents.map((a) => ({ node: a.node, url: a.url, labels: {} }))), pods, services });
+    const job = await coord.create({ probe: 'tcpretrans', durationMs: 1000, params: {} });
+    let done = (await coord.get(job.id))!;
+    for (let i = 0; i < 50 && !done.endedAt; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      done = (await coord.get(job.id))!;
+    }
+    const flows = (done.result!.data as { flows: Array<Record<string, unknown>> }).flows;
+    const by = (raddr: string, rport: number) => flows.find((f) => f.raddr === raddr && f.rport === rport)!;
+    expect(flows).toHaveLength(5);
+    expect(by('10.96.40.2', 5432)).toMatchObject({ remoteService: 'shop/db', owner: { pod: 'web-0' } });
+    expect(by('10.96.40.2', 5432).remotePod).toBeUndefined();
+    expect(by('10.244.1.5', 51000)).toMatchObject({ remotePod: 'shop/web-0', owner: { pod: 'db-0' } });
+    expect(by('10.244.1.5', 51000).remoteService).toBeUndefined();
+    // a load-balancer IP two Services share: the port says which, and a port neither serves names none
+    expect(by('203.0.113.7', 443).remoteService).toBe('ingress/edge');
+    expect(by('203.0.113.7', 8443).remoteService).toBeUndefined();
+    const unknown = by('198.51.100.20', 40000);
+    expect(unknown.remotePod).toBeUndefined();
+    expect(unknown.remoteService).toBeUndefined();
+  });
+
+  it('nameRemotes counts what it named, looks each address up once, skips owners and stops at its depth bound', () => {
+    let lookups = 0;
+    const counted = new Proxy(services, { get: (t, k) => (k === 'byIp' ? (ip: string, port?: number) => (lookups++, t.byIp(ip, port)) : Reflect.get(t, k)) });
+    const deep: Record<string, unknown> = { raddr: '10.96.40.2' };
+    let nest: Record<string, unknown> = deep;
+    for (let i = 0; i < 12; i++) nest = { x: nest };
+    const data = {
+      rows: [
+        { raddr: '10.96.40.2', rport: 5432 },
+        { raddr: '10.96.40.2', rport: 5432 },
+        { raddr: '10.244.2.9', owner: { raddr: '10.96.0.80' } },
+        { raddr: 7 },
+      ],
+      nest,
+    };
+    expect(nameRemotes(data, { pods, services: counted })).toEqual({ pods: 1, services: 2 });
+    expect(lookups).toBe(2); // 10.96.40.2:5432 once, 10.244.2.9 once
+    expect(data.rows[2]).toEqual({ raddr: '10.244.2.9', remotePod: 'shop/db-0', owner: { raddr: '10.96.0.80' } });
+    expect(deep.remoteService).toBeUndefined();
+    expect(nameRemotes(data, {})).toEqual({ pods: 0, services: 0 });
   });
 });

@@ -9,9 +9,11 @@
  * decide for themselves (each answers 400 when the pod is not on its node).
  *
  * In merged results, every row with a `raddr` the cache knows as a pod IP (status.podIPs of a live
- * pod that is not on the host network) gets `remotePod`: "namespace/name".
+ * pod that is not on the host network) gets `remotePod`: "namespace/name"; one the coordinator's
+ * ServiceCache knows as a Service's address (cluster, external or load-balancer IP; `rport` decides
+ * between Services sharing one) gets `remoteService`: "namespace/name".
  */
-import { ownerFilterOf, type PodCache, type PodInfo } from '@sonde/probe-sdk';
+import { ownerFilterOf, type PodCache, type PodInfo, type ServiceCache } from '@sonde/probe-sdk';
 
 export interface Placement {
   /** node names that run the pods, sorted */
@@ -75,11 +77,26 @@ export function placementOf(params: unknown, pods: PodCache | undefined): Placem
 
 const MAX_DEPTH = 8;
 
-/** `remotePod` on every object under `data` whose `raddr` is a known pod's IP; how many were named */
-export function nameRemotePods(data: unknown, pods: PodCache | undefined): number {
-  if (!pods) return 0;
-  let named = 0;
-  const seen = new Map<string, string | null>();
+export interface RemoteNamers {
+  pods?: PodCache | undefined;
+  services?: ServiceCache | undefined;
+}
+
+/** how many objects got each name */
+export interface RemoteNamed {
+  pods: number;
+  services: number;
+}
+
+/**
+ * `remotePod` / `remoteService` on every object under `data` (at most MAX_DEPTH levels down, owners
+ * skipped) whose `raddr` is a known pod's IP / a known Service's address; each address is looked up once.
+ */
+export function nameRemotes(data: unknown, { pods, services }: RemoteNamers): RemoteNamed {
+  const named: RemoteNamed = { pods: 0, services: 0 };
+  if (!pods && !services) return named;
+  const podOf = new Map<string, string | null>();
+  const serviceOf = new Map<string, string | null>();
   const walk = (v: unknown, depth: number): void => {
     if (depth > MAX_DEPTH || v === null || typeof v !== 'object') return;
     if (Array.isArray(v)) {
@@ -88,15 +105,30 @@ export function nameRemotePods(data: unknown, pods: PodCache | undefined): numbe
     }
     const o = v as Record<string, unknown>;
     if (typeof o.raddr === 'string') {
-      let name = seen.get(o.raddr);
-      if (name === undefined) {
-        const p = pods.byIp(o.raddr);
-        name = p ? `${p.namespace}/${p.name}` : null;
-        seen.set(o.raddr, name);
+      const ip = o.raddr;
+      if (pods) {
+        let name = podOf.get(ip);
+        if (name === undefined) {
+          const p = pods.byIp(ip);
+          podOf.set(ip, (name = p ? `${p.namespace}/${p.name}` : null));
+        }
+        if (name) {
+          o.remotePod = name;
+          named.pods++;
+        }
       }
-      if (name) {
-        o.remotePod = name;
-        named++;
+      if (services) {
+        const port = typeof o.rport === 'number' ? o.rport : undefined;
+        const key = `${ip} ${port ?? ''}`;
+        let name = serviceOf.get(key);
+        if (name === undefined) {
+          const s = services.byIp(ip, port);
+          serviceOf.set(key, (name = s ? `${s.namespace}/${s.name}` : null));
+        }
+        if (name) {
+          o.remoteService = name;
+          named.services++;
+        }
       }
     }
     for (const k in o) if (k !== 'owner' && o[k] !== null && typeof o[k] === 'object') walk(o[k], depth + 1);

@@ -107,8 +107,8 @@ describe('helm chart', () => {
     expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
   });
 
-  it('coordinator pods: get/list/watch on pods cluster-wide for pod-selected jobs, off with coordinator.pods false', () => {
-    expect(find(docs, 'ClusterRole', 'sonde-coordinator-pods').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+  it('coordinator pods: get/list/watch on pods and services cluster-wide (placement, remote names), off with coordinator.pods false', () => {
+    expect(find(docs, 'ClusterRole', 'sonde-coordinator-pods').rules).toEqual([{ apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch'] }]);
     expect(find(docs, 'ClusterRoleBinding', 'sonde-coordinator-pods').subjects).toEqual([{ kind: 'ServiceAccount', name: 'sonde-coordinator', namespace: 'observability' }]);
     const envOf = (d: Manifest[]) => Object.fromEntries(find(d, 'Deployment').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(envOf(docs).SONDE_FLEET_PODS).toBe('on');

@@ -9,7 +9,10 @@
  *   - by pod / by container: tcplife, tcprtt, tcptop, tcpconnlat keys are the pods and containers,
  *     each with its `owner`, and their counts are the traffic each made;
  *   - softirq: retransmits from the server's timers (and a SYN-ACK retransmitted for a request sock)
- *     and listen-overflow drops name the listening pod;
+ *     and listen-overflow drops name the listening pod; tcpsynbl's rows and both probes' listener
+ *     tables name it, and a filter on another pod keeps none of it;
+ *   - tcpports counts a pod's sockets (held in the test's own namespace) under that pod, and its
+ *     owner filter counts exactly them;
  *   - a pod relabelled while a podSelector job runs joins its kernel filter (the set is refreshed).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -249,10 +252,17 @@ sys.stdin.read()
     const lport = Number(await l.next());
     let holder: LabProc | undefined;
     try {
-      const r = await around({ drops: ['tcpdrop', { laddr: subnet, by: 'pod' }] }, async () => {
-        holder = await lab.run(lab.pair.b, 'pg', HOLD, [lab.pair.ipA, lport, 8]);
-        expect(await holder.next(30_000)).toBe('done');
-      });
+      const r = await around(
+        {
+          drops: ['tcpdrop', { laddr: subnet, by: 'pod' }],
+          synbl: ['tcpsynbl', { pod: 'shop/web-0' }],
+          other: ['tcpsynbl', { pod: 'shop/db-0' }],
+        },
+        async () => {
+          holder = await lab.run(lab.pair.b, 'pg', HOLD, [lab.pair.ipA, lport, 8]);
+          expect(await holder.next(30_000)).toBe('done');
+        },
+      );
       const d = r.drops!.result.data as { flows: Array<Ev & { reason: string; count: number }>; events: Ev[]; owners: Array<Keyed & { count: number }> };
       // dropped at the listener in softirq (TCP_LISTEN_OVERFLOW where the kernel frees the segment as
       // one, the deferred bare ACKs as NOT_SPECIFIED): the listener's socket names its pod
@@ -264,8 +274,59 @@ sys.stdin.read()
       for (const e of ev) expect(e.owner?.pod).toBe('web-0');
       const webId = lab.id('web');
       expect(d.owners.find((o) => o.key === 'shop/web-0')!.count).toBe(d.flows.filter((f) => f.cgroup === webId).reduce((n, f) => n + f.count, 0));
+      // the listener itself: tcpsynbl's row for its port and both probes' listener tables name its pod
+      type Listener = { lport: number; cgroup: string; owner?: Owner; overflows: number };
+      const sb = r.synbl!.result.data as { listeners: Listener[]; listenSockets: Listener[] };
+      const row = sb.listeners.find((x) => x.lport === lport);
+      expect(row, 'tcpsynbl row of the listener').toBeDefined();
+      expect(row!.cgroup).toBe(webId);
+      expect(row!.owner).toMatchObject({ namespace: 'shop', pod: 'web-0', container: 'web' });
+      expect(row!.overflows).toBeGreaterThan(0);
+      for (const x of [sb.listenSockets, (d as unknown as { listenOverflows: { listeners: Listener[] } }).listenOverflows.listeners])
+        expect(x.find((y) => y.lport === lport)?.owner).toMatchObject({ pod: 'web-0', container: 'web' });
+      // filtered on another pod in the kernel: nothing of this listener
+      const other = r.other!.result.data as { listeners: Listener[]; listenSockets: Listener[] };
+      expect([...other.listeners, ...other.listenSockets].filter((x) => x.lport === lport)).toEqual([]);
     } finally {
       await Promise.all([l.end(), holder?.end()]);
+    }
+  });
+
+  it('tcpports counts a pod’s sockets under that pod, and its owner filter counts exactly them', async () => {
+    // in the test's own namespace (the tcp iterator walks sonde's): a listener and N held loopback connections
+    const N = 6;
+    const HOLDER = `
+import socket, sys
+n = int(sys.argv[1])
+l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(n)
+cs = [socket.create_connection(l.getsockname()) for _ in range(n)]
+ss = [l.accept()[0] for _ in range(n)]
+print('held', flush=True)
+sys.stdin.read()
+`;
+    const p = await lab.run('', 'web', HOLDER, [N]);
+    try {
+      expect(await p.next(20_000)).toBe('held');
+      const [lo, hi] = (await import('node:fs')).readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+      // one snapshot each: the job ends by itself
+      const [rAll, rWeb] = await Promise.all([
+        h.t.start('ports-all', 'tcpports', { topOwners: 1000, portRange: [lo, hi] }, LONG),
+        h.t.start('ports-web', 'tcpports', { pod: 'shop/web-0', portRange: [lo, hi] }, LONG),
+      ]);
+      for (const e of [rAll, rWeb]) expect(e.result.error).toBeUndefined();
+      type Row = { cgroup: string; owner?: Owner; sockets: number; ephemeralSockets: number };
+      const all = rAll.result.data as { owners: Row[] };
+      const web = all.owners.find((o) => o.cgroup === lab.id('web'));
+      expect(web, 'the web container among the owners').toBeDefined();
+      // the listener, N clients and N accepted: every port the kernel picked is in the ephemeral range
+      expect(web).toMatchObject({ sockets: 2 * N + 1, ephemeralSockets: 2 * N + 1 });
+      expect(web!.owner).toMatchObject({ namespace: 'shop', pod: 'web-0', container: 'web' });
+      const only = rWeb.result.data as { sockets: number; states: Record<string, number>; owners: Row[] };
+      expect(only.sockets).toBe(2 * N + 1);
+      expect(only.states).toEqual({ ESTABLISHED: 2 * N, LISTEN: 1 });
+      expect(only.owners.map((o) => o.cgroup)).toEqual([lab.id('web')]);
+    } finally {
+      await p.end();
     }
   });
 

@@ -92,10 +92,11 @@ export class PodLab {
     return this;
   }
 
-  /** a Python script in network namespace `ns`, run inside container `c`'s cgroup from its first line */
+  /** a Python script in network namespace `ns` ('' = the test's own), run inside container `c`'s cgroup from its first line */
   async run(ns: string, c: LabContainer, script: string, args: Array<string | number> = []): Promise<LabProc> {
     const boot = `import os, sys\nprint(os.getpid(), flush=True)\nsys.stdin.readline()\n${script}`;
-    const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-u', '-c', boot, ...args.map(String)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const py = ['python3', '-u', '-c', boot, ...args.map(String)];
+    const child = ns ? spawn('ip', ['netns', 'exec', ns, ...py], { stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(py[0]!, py.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     let err = '';
     child.stderr.on('data', (d) => (err += d));

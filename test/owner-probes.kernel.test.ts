@@ -17,6 +17,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Owner } from '@sonde/probe-sdk';
+import { sondeDone } from './support/cli.js';
 import { TestRunner, type Ended } from './support/job-runner.js';
 import { describeKernel } from './support/kernel.js';
 import { ECHO_CLIENT, ECHO_SERVER, PodLab, type LabProc } from './support/pod-lab.js';
@@ -325,6 +326,12 @@ sys.stdin.read()
       expect(only.sockets).toBe(2 * N + 1);
       expect(only.states).toEqual({ ESTABLISHED: 2 * N, LISTEN: 1 });
       expect(only.owners.map((o) => o.cgroup)).toEqual([lab.id('web')]);
+      // the CLI's in-process run names pods like the agent: NODE_NAME and the API (here the fake's, by SONDE_K8S_API)
+      const cli = await sondeDone(['run', 'tcpports', '--param', 'pod=shop/web-0', '--param', 'topOwners=5', '--json', '--quiet'], { NODE_NAME: lab.node, SONDE_K8S_API: lab.api.url });
+      expect(cli.code, cli.stderr).toBe(0);
+      const env = JSON.parse(cli.stdout) as { data: { sockets: number; owners: Row[] } };
+      expect(env.data.sockets).toBe(2 * N + 1);
+      expect(env.data.owners.map((o) => [o.cgroup, o.owner?.namespace, o.owner?.pod, o.owner?.container])).toEqual([[lab.id('web'), 'shop', 'web-0', 'web']]);
     } finally {
       await p.end();
     }

@@ -64,12 +64,15 @@ function onInterrupt(stop: () => void): () => void {
   return () => process.off('SIGINT', handler);
 }
 
+/** how long an in-process run in a cluster waits for its node's pod list before running without pod names */
+const POD_LIST_WAIT_MS = 5000;
+
 export async function runJob(req: JobRequest): Promise<JobOutcome> {
   return req.server ? runRemote(req, req.server) : runLocal(req);
 }
 
 async function runLocal(req: JobRequest): Promise<JobOutcome> {
-  const { Catalog, permissionProblem, runJobInline } = await import('@sonde/core-loader');
+  const { Catalog, ownerResolution, permissionProblem, runJobInline } = await import('@sonde/core-loader');
   const problem = permissionProblem();
   if (problem) throw new CliError(`running probes in-process ${problem}: run as root, or use --server URL`);
   const catalog = await Catalog.discover();
@@ -83,9 +86,13 @@ async function runLocal(req: JobRequest): Promise<JobOutcome> {
   });
   const ticker = setInterval(() => progress.tick(), 250);
   progress.start();
+  // owners as the agent names them: this host's cgroup tree, and this node's pods in a cluster
+  const owners = ownerResolution(process.env, (line) => req.quiet || process.stderr.write(`${line}\n`));
   let result: ResultEnvelope;
   try {
+    if (owners.pods) await owners.pods.ready(POD_LIST_WAIT_MS).catch((err: Error) => req.quiet || process.stderr.write(`sonde: no pod names: ${err.message}\n`));
     result = await runJobInline(req.probe, params, {
+      ...(owners.owners ? { owners: owners.owners } : {}),
       durationMs: req.durationMs,
       signal: ac.signal,
       catalog,
@@ -99,6 +106,7 @@ async function runLocal(req: JobRequest): Promise<JobOutcome> {
   } finally {
     clearInterval(ticker);
     release();
+    await owners.stop();
   }
   const status = result.error ? 'failed' : result.stoppedBy === 'cancel' ? 'stopped' : 'succeeded';
   progress.done(status);

@@ -4,14 +4,13 @@
  * write to the store, then the HTTP app over all three.
  */
 import { serve } from '@hono/node-server';
-import { Catalog, JobRunner } from '@sonde/core-loader';
+import { Catalog, JobRunner, ownerResolution } from '@sonde/core-loader';
 import { createApp } from './app.js';
 import { AuditLog } from './audit.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { EventHub } from './events-hub.js';
 import { jobHooks } from './hooks.js';
 import { OtlpExporter } from './otlp/exporter.js';
-import { ownerResolution } from './owners.js';
 import { JobStore } from './store.js';
 import { VERSION } from './version.js';
 

@@ -7,4 +7,4 @@ export { chooseVariant, fittingVariants, hasFeature, permissionProblem } from '.
 export { hostInfo } from './host.js';
 export { loadNative, native, verifierRefusal } from './native.js';
 export { verifyVariants, type Verification } from './verify.js';
-export { attachResultOwners, currentOwnerIds, OwnerFilterRefresh, ownerFilterIds, type OwnerRefreshOptions } from './owners.js';
+export { attachResultOwners, currentOwnerIds, OwnerFilterRefresh, ownerFilterIds, ownerResolution, type OwnerRefreshOptions, type OwnerResolution } from './owners.js';

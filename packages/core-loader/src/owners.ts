@@ -8,11 +8,15 @@
  *                        every second) and after a walk of the cgroup tree every few seconds (new
  *                        containers), and sent to the job's worker when they changed
  *   attachResultOwners   `owner` on every object of a result that carries a `cgroup` id
+ *   ownerResolution      the process's resolver: the cgroup v2 tree, plus a PodCache of this node's
+ *                        pods in a cluster (the control plane's, and the CLI's in-process runs)
  */
 import {
   attachOwners,
   BadParamsError,
   cgroup2Root,
+  inClusterApi,
+  PodCache,
   OwnerResolver,
   ownerCgroupIds,
   OwnerFilterError,
@@ -26,6 +30,40 @@ function fieldOf(f: OwnerFilterParams, line: string | undefined): keyof OwnerFil
   const word = line?.split(/\s/, 1)[0];
   if (word === 'container' || word === 'pod' || word === 'podSelector' || word === 'cgroup') return word;
   return (Object.keys(f)[0] as keyof OwnerFilterParams | undefined) ?? 'pod';
+}
+
+export interface OwnerResolution {
+  owners: OwnerResolver | undefined;
+  pods: PodCache | undefined;
+  /** one line for the log: what is resolved, or why not */
+  summary: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The process's owner resolution: one OwnerResolver over this host's cgroup v2 tree and — when the
+ * process runs in a cluster with NODE_NAME (the downward API's spec.nodeName) and API access (the
+ * in-cluster service account) — a PodCache of this node's pods, so owners name pods and containers and
+ * the pod / podSelector / container-name filters work.
+ */
+export function ownerResolution(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.warn): OwnerResolution {
+  let root: string;
+  try {
+    root = cgroup2Root();
+  } catch (err) {
+    return { owners: undefined, pods: undefined, summary: `owners off: ${(err as Error).message}`, stop: async () => {} };
+  }
+  const api = inClusterApi(env);
+  const node = env.NODE_NAME;
+  let pods: PodCache | undefined;
+  if (node && api.apiUrl) {
+    pods = new PodCache({ api: { ...api, apiUrl: api.apiUrl }, nodeName: node, onError: (err) => log(`sonde: pod watch: ${err.message}`) }).start();
+  }
+  const owners = new OwnerResolver({ hierarchyOptions: { root }, pods });
+  const summary = pods
+    ? `owners: cgroup v2 at ${root}, pods of node ${node} from ${api.apiUrl}`
+    : `owners: cgroup v2 at ${root}; no pod names (${node ? 'no Kubernetes API in reach' : 'NODE_NAME unset'}): pods by UID, containers by id`;
+  return { owners, pods, summary, stop: async () => pods?.stop() };
 }
 
 let local: OwnerResolver | null | undefined;

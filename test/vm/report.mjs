@@ -21,12 +21,22 @@ export function probeNames(project) {
     .sort();
 }
 
-/** Each probe's kernel test files: test/<probe>.kernel.test.ts, test/<probe>-*.kernel.test.ts, and any in its package. */
+/**
+ * Kernel test files that exercise several probes at once and belong in the matrix too, each group a row
+ * of its own: test/<prefix>*.kernel.test.ts.
+ */
+export const CROSS_PROBE = [{ row: 'owners (pods, containers)', prefix: 'owner-' }];
+
+/**
+ * Each probe's kernel test files: test/<probe>.kernel.test.ts, test/<probe>-*.kernel.test.ts, and any in its
+ * package; and the cross-probe files (CROSS_PROBE).
+ */
 export function probeTestFiles(project) {
   const files = [];
   const names = probeNames(project);
   for (const f of readdirSync(join(project, 'test'))) {
-    if (f.endsWith('.kernel.test.ts') && names.some((n) => f === `${n}.kernel.test.ts` || f.startsWith(`${n}-`))) files.push(join('test', f));
+    if (!f.endsWith('.kernel.test.ts')) continue;
+    if (names.some((n) => f === `${n}.kernel.test.ts` || f.startsWith(`${n}-`)) || CROSS_PROBE.some((c) => f.startsWith(c.prefix))) files.push(join('test', f));
   }
   for (const n of names) {
     const dir = join('packages', `probes-${n}`, 'test');
@@ -37,7 +47,7 @@ export function probeTestFiles(project) {
 
 function probeOfFile(file, names) {
   const b = basename(file);
-  return names.find((n) => b === `${n}.kernel.test.ts` || b.startsWith(`${n}-`) || file.includes(`probes-${n}/`));
+  return names.find((n) => b === `${n}.kernel.test.ts` || b.startsWith(`${n}-`) || file.includes(`probes-${n}/`)) ?? CROSS_PROBE.find((c) => b.startsWith(c.prefix))?.row;
 }
 
 /** One run folder: per probe, tests passed/failed and the variants that attached. */
@@ -45,7 +55,7 @@ export function readRun(dir, label) {
   const project = join(dir, '../../../..');
   const names = probeNames(project);
   const meta = existsSync(join(dir, 'meta.json')) ? JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) : {};
-  const probes = new Map(names.map((n) => [n, { passed: 0, failed: 0, variants: new Set(), refusals: new Set(), failures: [] }]));
+  const probes = new Map([...names, ...CROSS_PROBE.map((c) => c.row)].map((n) => [n, { passed: 0, failed: 0, variants: new Set(), refusals: new Set(), failures: [] }]));
   let report = null;
   try {
     report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
@@ -87,7 +97,7 @@ export function readRun(dir, label) {
   const ok = report !== null && failed === 0 && meta.exit === 0;
   const mins = meta.ms ? `${(meta.ms / 60000).toFixed(1)} min` : '?';
   const summary = report
-    ? `${kver}: ${passed} passed, ${failed} failed, ${[...probes.values()].filter((p) => p.passed > 0 && p.failed === 0).length}/${names.length} probes green, ${mins}${meta.attempt > 1 ? ' (booted on the second attempt)' : ''}`
+    ? `${kver}: ${passed} passed, ${failed} failed, ${names.filter((n) => probes.get(n).passed > 0 && probes.get(n).failed === 0).length}/${names.length} probes green, ${mins}${meta.attempt > 1 ? ' (booted on the second attempt)' : ''}`
     : `${kver}: no test report (${meta.booted === false ? 'did not boot' : meta.timedOut ? 'timed out' : `exit ${meta.exit ?? 'none'}`}), ${mins}`;
   return { label, kver, ok, probes, summary, failures: [...probes].flatMap(([n, p]) => p.failures.map((f) => `${n}: ${f}`)) };
 }
@@ -97,11 +107,13 @@ export function renderMatrix(runs, project) {
   const names = probeNames(project);
   const head = `| probe | ${runs.map((r) => `${r.label === 'host' ? 'host ' : ''}${r.kver}`).join(' | ')} |`;
   const rule = `|---|${runs.map(() => '---').join('|')}|`;
-  const rows = names.map((n) => {
+  const cross = CROSS_PROBE.map((c) => c.row);
+  const rows = [...names, ...cross].map((n) => {
     const cells = runs.map((r) => {
       const p = r.probes.get(n);
       if (!p || p.passed + p.failed === 0) return 'not run';
       const mark = p.failed === 0 ? '✅' : `❌ ${p.failed} failed`;
+      if (cross.includes(n)) return `${mark} ${p.passed + p.failed} tests`;
       // no variant attached: the jobs were refused (the tests check the refusal), or never got that far
       const v = [...p.variants].sort().join(', ') || (p.refusals.size ? `refused: ${[...p.refusals].sort().join(', ')}` : 'nothing attached');
       return `${mark} ${v}`;

@@ -69,14 +69,22 @@ describe('test/vm', () => {
         testResults: [
           { name: `${project}/test/tcprtt.kernel.test.ts`, status: 'passed', assertionResults: [{ title: 'a', status: 'passed' }, { title: 'b', status: 'passed' }] },
           { name: `${project}/test/tcpdrop.kernel.test.ts`, status: 'failed', assertionResults: [{ title: 'drops', status: 'failed', failureMessages: ['expected 3 to be 4\n  at x'] }] },
+          { name: `${project}/test/owner-probes.kernel.test.ts`, status: 'passed', assertionResults: [{ title: 'o', status: 'passed' }] },
         ],
       }),
     );
     const r = readRun(run, '6.1');
     expect(r.ok).toBe(false);
-    expect(r.summary).toBe('6.1.0-57-amd64: 2 passed, 1 failed, 1/2 probes green, 1.0 min');
+    // the cross-probe owner file counts in the run, not as a probe
+    expect(r.summary).toBe('6.1.0-57-amd64: 3 passed, 1 failed, 1/2 probes green, 1.0 min');
     const table = renderMatrix([r], project).split('\n');
-    expect(table.slice(0, 4)).toEqual(['| probe | 6.1.0-57-amd64 |', '|---|---|', '| tcpdrop | ❌ 1 failed refused: probe-rejected-by-verifier |', '| tcprtt | ✅ tp_btf |']);
+    expect(table.slice(0, 5)).toEqual([
+      '| probe | 6.1.0-57-amd64 |',
+      '|---|---|',
+      '| tcpdrop | ❌ 1 failed refused: probe-rejected-by-verifier |',
+      '| tcprtt | ✅ tp_btf |',
+      '| owners (pods, containers) | ✅ 1 tests |',
+    ]);
     expect(table).toContain('- 6.1: tcpdrop: drops: expected 3 to be 4');
   });
 });

@@ -1,6 +1,6 @@
 /** The client against the real app (fake runner, no kernel), through app.fetch instead of a socket. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { testApp, type TestApp } from '../../control-api/src/test-helpers.js';
+import { testApp, type TestApp } from '../../control-api/test/support/helpers.js';
 import { ProblemError, sondeClient, stopJob, unwrap, waitForJob, type Job } from './index.js';
 
 let t: TestApp | undefined;

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { jobHooks } from './hooks.js';
 import { JobStore } from './store.js';
-import { FakeCatalog, FakeRunner } from './test-fakes.js';
-import { postJob, testApp, type TestApp } from './test-helpers.js';
+import { FakeCatalog, FakeRunner } from '../test/support/fakes.js';
+import { postJob, testApp, type TestApp } from '../test/support/helpers.js';
 import { VERSION } from './version.js';
 
 let t: TestApp | undefined;

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { NotFoundError } from '@sonde/probe-sdk';
 import { authMiddleware } from './auth.js';
 import type { AppDeps } from './deps.js';
+import { JobService } from './job-service.js';
 import { instanceOf, PROBLEM_BASE, sendProblem, toProblem } from './problem.js';
 import { chartsRoutes } from './routes/charts.js';
 import { checksRoutes } from './routes/checks.js';
@@ -34,9 +35,11 @@ export function createApp(deps: AppDeps): OpenAPIHono {
   if (deps.auth?.tokens.length) app.use('/v1/*', authMiddleware(deps.auth));
   app.route('/', healthRoutes(deps));
   app.route('/', probesRoutes(deps));
-  app.route('/', jobsRoutes(deps));
+  // one job service: POST /v1/jobs and POST /v1/checks create jobs by the same call
+  const jobs = new JobService(deps);
+  app.route('/', jobsRoutes(deps, jobs));
   app.route('/', chartsRoutes(deps));
-  app.route('/', checksRoutes(deps, () => app));
+  app.route('/', checksRoutes(deps, jobs));
   app.route('/', metricsRoutes(deps));
   app.route('/', webRoutes());
   app.route('/', eventsRoutes(deps));

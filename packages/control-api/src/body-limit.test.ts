@@ -11,7 +11,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { limitBody, MAX_BODY_BYTES } from './body-limit.js';
-import { testApp, type TestApp } from './test-helpers.js';
+import { testApp, type TestApp } from '../test/support/helpers.js';
 
 const run = promisify(execFile);
 

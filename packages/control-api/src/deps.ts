@@ -3,6 +3,7 @@ import type { AuditSink } from './audit.js';
 import type { AuthOptions } from './auth.js';
 import type { Config } from './config.js';
 import type { EventHub } from './events-hub.js';
+import type { JobLimits } from './job-service.js';
 import type { OtlpExporter } from './otlp/exporter.js';
 import type { JobStore } from './store.js';
 
@@ -27,9 +28,4 @@ export interface AppDeps {
   otlp?: OtlpExporter;
 }
 
-export interface JobLimits {
-  /** longest durationMs a job may ask for (default 600 000) */
-  maxDurationMs?: number;
-  /** running jobs per probe: a default and per-name overrides */
-  maxJobsPerProbe?: { default: number; byProbe: Record<string, number> };
-}
+export type { JobLimits } from './job-service.js';

@@ -1,7 +1,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chooseCoding } from './encoded-body.js';
-import { testApp, type TestApp } from './test-helpers.js';
+import { testApp, type TestApp } from '../test/support/helpers.js';
 
 describe('Accept-Encoding negotiation', () => {
   it('prefers br, then gzip, honours q-values, * and q=0', () => {

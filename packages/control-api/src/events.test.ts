@@ -3,7 +3,7 @@ import { EventBatch } from '@sonde/core-loader';
 import { EventHub } from './events-hub.js';
 import { eventsRoutes } from './routes/events.js';
 import type { Job } from './store.js';
-import { postJob, testApp, waitFor, waitStatus, type TestApp } from './test-helpers.js';
+import { postJob, testApp, waitFor, waitStatus, type TestApp } from '../test/support/helpers.js';
 
 let t: TestApp | undefined;
 afterEach(async () => {

@@ -15,7 +15,7 @@ import { AuditLog } from './audit.js';
 import { EventHub } from './events-hub.js';
 import { jobHooks } from './hooks.js';
 import { JobStore } from './store.js';
-import { FakeRunner } from './test-fakes.js';
+import { FakeRunner } from '../test/support/fakes.js';
 
 type Schema = Record<string, any>;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JOB_ID_RE } from './ids.js';
 import type { Job } from './store.js';
-import { postJob, testApp, waitStatus, type TestApp } from './test-helpers.js';
+import { postJob, testApp, waitStatus, type TestApp } from '../test/support/helpers.js';
 
 const PROBLEM = /^application\/problem\+json/;
 let t: TestApp | undefined;

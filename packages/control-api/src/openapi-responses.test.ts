@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, openApiDocument } from './app.js';
 import { jobHooks } from './hooks.js';
 import { JobStore } from './store.js';
-import { FakeCatalog, FakeRunner } from './test-fakes.js';
+import { FakeCatalog, FakeRunner } from '../test/support/fakes.js';
 
 const VIEW = 'viewer-token-0123456789abcdef';
 const ADMIN = 'admin-token-0123456789abcdef0';

@@ -9,7 +9,7 @@ import { loadConfig } from './config.js';
 import type { AppDeps } from './deps.js';
 import { jobHooks } from './hooks.js';
 import { JobStore } from './store.js';
-import { FakeCatalog, FakeRunner } from './test-fakes.js';
+import { FakeCatalog, FakeRunner } from '../test/support/fakes.js';
 
 const VIEW = 'viewer-token-0123456789abcdef';
 const OPER = 'operator-token-0123456789abcd';

@@ -1,10 +1,10 @@
 /**
- * CI checks over HTTP: `POST /v1/checks` starts a job (through POST /v1/jobs, so params, limits,
- * auth and audit apply alike) and keeps its assertions; `GET /v1/checks/{id}` evaluates them once
- * the job has ended: JSON, JUnit XML or Markdown. A check's id is its job's id.
+ * CI checks over HTTP: `POST /v1/checks` starts a job through the same job service as POST /v1/jobs
+ * (so params, limits and audit apply alike; the request is checked and counted once) and keeps its
+ * assertions; `GET /v1/checks/{id}` evaluates them once the job has ended: JSON, JUnit XML or
+ * Markdown. A check's id is its job's id.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import {
   AssertionSyntaxError,
   baselineFrom,
@@ -16,9 +16,11 @@ import {
   type CheckReport,
 } from '@sonde/checks';
 import { NotFoundError, type ParamIssue, type ResultEnvelope } from '@sonde/probe-sdk';
+import { ANONYMOUS } from '../auth.js';
 import { limitBody, MAX_BODY_BYTES } from '../body-limit.js';
 import { checkStoreFor, type CheckSpec } from '../checks-store.js';
 import type { AppDeps } from '../deps.js';
+import { JobService, parseJobRequest } from '../job-service.js';
 import { badParams, instanceOf, sendProblem } from '../problem.js';
 import { guarded, JobIdParamSchema, JobSchema, problems } from '../schemas.js';
 import { isFinished, type Job } from '../store.js';
@@ -183,11 +185,8 @@ function evaluate(job: Job, spec: CheckSpec): CheckReport | null {
   return report;
 }
 
-/**
- * `app` is the root app: a check's job is created by POST /v1/jobs on it, with the caller's
- * headers, so every rule of that route applies unchanged.
- */
-export function checksRoutes(deps: AppDeps, root: () => OpenAPIHono): OpenAPIHono {
+/** `jobs`: the job service POST /v1/jobs uses (createApp shares one). */
+export function checksRoutes(deps: AppDeps, jobs = new JobService(deps)): OpenAPIHono {
   const app = new OpenAPIHono();
   const checks = checkStoreFor(deps.store.db);
 
@@ -196,20 +195,15 @@ export function checksRoutes(deps: AppDeps, root: () => OpenAPIHono): OpenAPIHon
     return { id: job.id, status: report ? report.status : ('pending' as const), assertions: spec.assertions, job, report };
   };
 
-  app.openapi(createCheck, async (c) => {
+  app.openapi(createCheck, (c) => {
     const body = c.req.valid('json');
     const { spec, issues } = specOf(body);
     if (!spec) {
       const detail = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
       return sendProblem(c, badParams(detail, issues, instanceOf(c))) as never;
     }
-    const jobBody = Object.fromEntries(Object.entries(body).filter(([k]) => !(CHECK_KEYS as readonly string[]).includes(k)));
-    const headers = new Headers({ 'content-type': 'application/json' });
-    const auth = c.req.header('authorization');
-    if (auth) headers.set('authorization', auth);
-    const res = await root().request('/v1/jobs', { method: 'POST', headers, body: JSON.stringify(jobBody) });
-    if (res.status !== 202) return relayProblem(c, res) as never;
-    const job = (await res.json()) as Job;
+    // the rest of the body is a job request, checked as POST /v1/jobs checks its body (same field names)
+    const job = jobs.create(parseJobRequest(body, CHECK_KEYS), c.get('principal') ?? ANONYMOUS);
     checks.insert(job.id, spec);
     c.header('Location', `/v1/checks/${job.id}`);
     return c.json(view(job, spec), 202);
@@ -236,22 +230,4 @@ export function checksRoutes(deps: AppDeps, root: () => OpenAPIHono): OpenAPIHon
   });
 
   return app;
-}
-
-/** answer with the job route's problem, its field names moved under the check's body (same names) */
-async function relayProblem(c: Context, res: Response): Promise<Response> {
-  const body = await res.text();
-  const headers: Record<string, string> = { 'Content-Type': res.headers.get('content-type') ?? 'application/problem+json' };
-  const retry = res.headers.get('retry-after');
-  if (retry) headers['Retry-After'] = retry;
-  // the problem names /v1/jobs as its instance; this request was /v1/checks
-  let text = body;
-  try {
-    const p = JSON.parse(body) as Record<string, unknown>;
-    if (p.instance === '/v1/jobs') p.instance = instanceOf(c);
-    text = JSON.stringify(p);
-  } catch {
-    /* not JSON: pass it on */
-  }
-  return new Response(text, { status: res.status, headers });
 }

@@ -1,13 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, Env } from 'hono';
-import { BadParamsError, NotFoundError, SondeError, TooManyJobsError } from '@sonde/probe-sdk';
+import { NotFoundError, SondeError } from '@sonde/probe-sdk';
 import { ANONYMOUS } from '../auth.js';
 import type { AppDeps } from '../deps.js';
-import { newJobId } from '../ids.js';
-import { resolveDestination } from '../otlp/config.js';
+import { JobService } from '../job-service.js';
 import {
   CreateJobSchema,
-  DEFAULT_MAX_DURATION_MS,
   JobGetQuerySchema,
   JobIdParamSchema,
   JobListQuerySchema,
@@ -16,7 +14,7 @@ import {
   guarded,
   problems,
 } from '../schemas.js';
-import { isFinished, type Job, type JobStore } from '../store.js';
+import type { JobStore } from '../store.js';
 import { requestChecks } from '../validation.js';
 import { limitBody, MAX_BODY_BYTES } from '../body-limit.js';
 import { chatFormat } from './formats.js';
@@ -100,90 +98,15 @@ const stopJob = guarded(createRoute({
   },
 }));
 
-function mustGet(store: JobStore, id: string): Job {
-  const job = store.get(id);
-  if (!job) throw new NotFoundError(`job '${id}'`);
-  return job;
-}
-
-/** Seconds until the soonest running job (of `probe`, when given) reaches its deadline: a fair Retry-After. */
-function retryAfterS(deps: AppDeps, now = Date.now(), probe?: string): number {
-  let soonest = Infinity;
-  for (const id of deps.runner.running()) {
-    const job = deps.store.get(id);
-    if (!job || (probe !== undefined && job.probe !== probe)) continue;
-    const start = Date.parse(job.attachedAt ?? job.createdAt);
-    soonest = Math.min(soonest, start + job.durationMs - now);
-  }
-  return Number.isFinite(soonest) ? Math.min(600, Math.max(1, Math.ceil(soonest / 1000))) : 5;
-}
-
-export function jobsRoutes(deps: AppDeps): OpenAPIHono {
-  const { catalog, runner, store } = deps;
-  const maxDurationMs = deps.limits?.maxDurationMs ?? DEFAULT_MAX_DURATION_MS;
-  const perProbe = deps.limits?.maxJobsPerProbe;
+/** `jobs`: the service POST /v1/checks shares (createApp makes one per app). */
+export function jobsRoutes(deps: AppDeps, jobs = new JobService(deps)): OpenAPIHono {
+  const { catalog, store } = deps;
   const app = new OpenAPIHono();
 
   app.openapi(createJob, (c) => {
-    const body = c.req.valid('json');
-    if (body.durationMs > maxDurationMs) {
-      const message = `at most ${maxDurationMs} ms on this server (SONDE_MAX_DURATION_MS)`;
-      throw new BadParamsError(`durationMs: ${message}`, [{ field: 'durationMs', message }]);
-    }
-    // a destination from the server's allow-list, never a URL from the request; 400 naming the known ones
-    const exportTo = body.export ? resolveDestination(deps.otlp?.config, body.export.otlp) : undefined;
-    // throws UnknownProbeError (404), ProbeUnavailableError (422), BadParamsError naming params.<field> (400)
-    const params = catalog.validateParams(body.probe, body.params);
-    const info = catalog.get(body.probe);
-    const running = runner.running();
-    if (running.length >= runner.maxRunning) {
-      throw new TooManyJobsError(runner.maxRunning, retryAfterS(deps));
-    }
-    if (perProbe) {
-      const limit = perProbe.byProbe[body.probe] ?? perProbe.default;
-      const same = running.filter((id) => store.get(id)?.probe === body.probe).length;
-      if (same >= limit) {
-        throw new SondeError('too-many-jobs', `already running the maximum of ${limit} '${body.probe}' jobs`, {
-          limit,
-          probe: body.probe,
-          retryAfter: retryAfterS(deps, Date.now(), body.probe),
-        });
-      }
-    }
-    const id = newJobId();
-    store.insert({
-      id,
-      probe: body.probe,
-      probeVersion: info?.version ?? 'unknown',
-      kind: info?.output ?? null,
-      params,
-      durationMs: body.durationMs,
-      createdAt: Date.now(),
-    });
-    const budget = body.budget ? { ...body.budget } : undefined;
-    if (exportTo) deps.otlp?.expect(id, exportTo);
-    try {
-      runner.start({ id, probe: body.probe, params, durationMs: body.durationMs, ...(budget ? { budget } : {}) });
-    } catch (err) {
-      // never started: leave no row behind (a 429 race with another request, or a runner fault)
-      store.remove(id);
-      deps.otlp?.forget(id);
-      throw err;
-    }
-    const who = c.get('principal') ?? ANONYMOUS;
-    deps.audit?.write({
-      action: 'job.start',
-      who: who.name,
-      role: who.role,
-      job: id,
-      probe: body.probe,
-      params,
-      durationMs: body.durationMs,
-      ...(budget ? { budget } : {}),
-      ...(exportTo ? { export: { otlp: exportTo.name } } : {}),
-    });
-    c.header('Location', `/v1/jobs/${id}`);
-    return c.json(mustGet(store, id), 202);
+    const job = jobs.create(c.req.valid('json'), c.get('principal') ?? ANONYMOUS);
+    c.header('Location', `/v1/jobs/${job.id}`);
+    return c.json(job, 202);
   });
 
   app.openapi(listJobs, (c) => {
@@ -204,7 +127,7 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
     const { id } = valid.valid('param');
     const { format } = valid.valid('query');
     if (format === 'json') return jobJson(store, id);
-    const job = mustGet(store, id);
+    const job = jobs.get(id);
     if (format === 'text') {
       if (!job.result || job.result.data === null || job.result.data === undefined) {
         throw new SondeError('conflict', `job '${id}' has no result to render (status ${job.status})`, { status: job.status });
@@ -217,15 +140,7 @@ export function jobsRoutes(deps: AppDeps): OpenAPIHono {
 
   app.openapi(stopJob, (c) => {
     const { id } = c.req.valid('param');
-    const job = mustGet(store, id);
-    if (isFinished(job.status)) {
-      throw new SondeError('conflict', `job '${id}' already ended (${job.status})`, { status: job.status });
-    }
-    runner.stop(id);
-    const who = c.get('principal') ?? ANONYMOUS;
-    deps.audit?.write({ action: 'job.stop', who: who.name, role: who.role, job: id, probe: job.probe, params: job.params });
-    // the runner may have delivered `done` already (or the job ended just now): show what is stored
-    return c.json(mustGet(store, id), 202);
+    return c.json(jobs.stop(id, c.get('principal') ?? ANONYMOUS), 202);
   });
 
   return app;

@@ -1,12 +1,12 @@
 /** Test-only: an app over fakes, and small polling helpers. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createApp } from './app.js';
-import { EventHub, type HubOptions } from './events-hub.js';
-import { jobHooks } from './hooks.js';
-import type { OtlpConfig } from './otlp/config.js';
-import { OtlpExporter, type OtlpExporterOptions } from './otlp/exporter.js';
-import { JobStore } from './store.js';
-import { FakeCatalog, FakeRunner, type FakeRunnerOptions } from './test-fakes.js';
+import { createApp } from '../../src/app.js';
+import { EventHub, type HubOptions } from '../../src/events-hub.js';
+import { jobHooks } from '../../src/hooks.js';
+import type { OtlpConfig } from '../../src/otlp/config.js';
+import { OtlpExporter, type OtlpExporterOptions } from '../../src/otlp/exporter.js';
+import { JobStore } from '../../src/store.js';
+import { FakeCatalog, FakeRunner, type FakeRunnerOptions } from './fakes.js';
 
 export interface TestApp {
   app: OpenAPIHono;

@@ -1,6 +1,7 @@
 /**
  * Test-only stand-ins for the loader's Catalog and JobRunner, implementing the same contracts
- * (CatalogApi, RunnerApi). Also used by gen-openapi, which needs an app but no kernel.
+ * (CatalogApi, RunnerApi), for the control plane's tests through `app.request()`. Outside src/:
+ * never built, never shipped, and not what the OpenAPI document is made from.
  */
 import { hostname, release } from 'node:os';
 import { z } from 'zod';

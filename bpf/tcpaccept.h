@@ -6,6 +6,8 @@
 #ifndef __TCPACCEPT_H
 #define __TCPACCEPT_H
 
+#include "layout.h"
+
 /* 104 bytes: struct sk_event_head (96) + these */
 struct tcpaccept_event {
 	struct sk_event_head h; /* owner = the accepting task; tuple of the accepted socket */
@@ -13,5 +15,6 @@ struct tcpaccept_event {
 	__u8 syscall;   /* 0 accept4, 1 accept */
 	__u8 pad[3];
 };
+SONDE_RECORD(tcpaccept_event);
 
 #endif /* __TCPACCEPT_H */

@@ -6,6 +6,8 @@
 #ifndef __TCPCONNECT_H
 #define __TCPCONNECT_H
 
+#include "layout.h"
+
 #define TCPCONNECT_MAX_COUNTS 10240
 
 /* tcpconnect_event.via: where the event was emitted */
@@ -23,6 +25,7 @@ struct tcpconnect_event {
 	__u8 via;      /* TCPCONNECT_VIA_* */
 	__u8 pad[6];
 };
+SONDE_RECORD(tcpconnect_event);
 
 /* count mode (upstream -c): one entry per (family, laddr, raddr, rport) */
 struct tcpconnect_key {
@@ -31,10 +34,12 @@ struct tcpconnect_key {
 	__u8 laddr[16];
 	__u8 raddr[16];
 }; /* 36 bytes */
+SONDE_RECORD(tcpconnect_key);
 
 struct tcpconnect_count {
 	__u64 connects; /* every attempt */
 	__u64 failed;   /* those that did not reach ESTABLISHED */
 };
+SONDE_RECORD(tcpconnect_count);
 
 #endif /* __TCPCONNECT_H */

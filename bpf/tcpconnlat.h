@@ -6,6 +6,8 @@
 #ifndef __TCPCONNLAT_H
 #define __TCPCONNLAT_H
 
+#include "layout.h"
+
 #define TCPCONNLAT_MAX_SLOTS 27
 
 /* `hists` key .idx */
@@ -19,6 +21,7 @@ struct tcpconnlat_hist_key {
 	__u32 pad;
 	__u64 cgroup; /* targ_by_cgroup: the socket's cgroup v2 id (owner_filter.h) */
 };
+SONDE_RECORD(tcpconnlat_hist_key);
 
 /* 112 bytes: struct sk_event_head (96) + these */
 struct tcpconnlat_event {
@@ -28,6 +31,7 @@ struct tcpconnlat_event {
 	__u8 state;   /* ESTABLISHED (1) or CLOSE (7) */
 	__u8 pad[3];
 };
+SONDE_RECORD(tcpconnlat_event);
 
 /* 248 bytes, microseconds */
 struct tcpconnlat_hist {
@@ -37,5 +41,6 @@ struct tcpconnlat_hist {
 	__u64 min1; /* smallest sample + 1; 0 = no sample yet (entries start zeroed) */
 	__u64 max;
 };
+SONDE_RECORD(tcpconnlat_hist);
 
 #endif /* __TCPCONNLAT_H */

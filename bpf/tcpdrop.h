@@ -6,6 +6,8 @@
 #ifndef __TCPDROP_H
 #define __TCPDROP_H
 
+#include "layout.h"
+
 #include "sk_event.h"
 
 #define TCPDROP_MAX_REASONS 1024
@@ -20,6 +22,7 @@ struct tcpdrop_flow_key {
 	__u32 pad;
 	__u64 cgroup; /* the socket's cgroup v2 id (owner_filter.h); 0 without a socket */
 };
+SONDE_RECORD(tcpdrop_flow_key);
 
 /* 16 bytes */
 struct tcpdrop_flow_val {
@@ -28,12 +31,14 @@ struct tcpdrop_flow_val {
 	__u8 flags;  /* TCP flags of every dropped segment, or-ed */
 	__u8 pad[6];
 };
+SONDE_RECORD(tcpdrop_flow_val);
 
 /* 8 bytes: drops with one kernel stack and one reason */
 struct tcpdrop_stack_key {
 	__s32 stack_id; /* negative: bpf_get_stackid failed (-EEXIST: hash bucket taken) */
 	__u32 reason;
 };
+SONDE_RECORD(tcpdrop_stack_key);
 
 /* 120 bytes, in the ring buffer `events` (the first targ_max_events drops only) */
 struct tcpdrop_event {
@@ -46,5 +51,6 @@ struct tcpdrop_event {
 	__u8 has_sk;            /* 1: tuple from the socket, 0: from the headers */
 	__u8 pad[5];
 };
+SONDE_RECORD(tcpdrop_event);
 
 #endif /* __TCPDROP_H */

@@ -6,6 +6,8 @@
 #ifndef __TCPLIFE_H
 #define __TCPLIFE_H
 
+#include "layout.h"
+
 #define TCPLIFE_MAX_SLOTS 48
 #define TCPLIFE_MAX_SOCKS 65536
 
@@ -22,6 +24,7 @@ struct tcplife_event {
 	__u64 rx_bytes; /* payload received (bytes_received less FIN) */
 	__u64 dur_ns;   /* first state below FIN_WAIT1 -> CLOSE */
 };
+SONDE_RECORD(tcplife_event);
 
 /* 400 bytes */
 struct tcplife_hist {
@@ -29,5 +32,6 @@ struct tcplife_hist {
 	__u64 sum;
 	__u64 cnt;
 };
+SONDE_RECORD(tcplife_hist);
 
 #endif /* __TCPLIFE_H */

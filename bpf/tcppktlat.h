@@ -3,6 +3,8 @@
 #ifndef __TCPPKTLAT_H
 #define __TCPPKTLAT_H
 
+#include "layout.h"
+
 #include "sk_event.h"
 
 #define TCPPKTLAT_MAX_SLOTS 27
@@ -13,6 +15,7 @@ struct pktlat_event {
 	struct sk_event_head h; /* owner = the reading task */
 	__u64 delta_ns;         /* oldest unread segment's arrival -> this read */
 };
+SONDE_RECORD(pktlat_event);
 
 /* 248 bytes: every read's wait in usecs (also those under targ_min_us) */
 struct pktlat_hist {
@@ -22,5 +25,6 @@ struct pktlat_hist {
 	__u64 min_inv; /* ~min (0 until the first sample: the map starts zeroed) */
 	__u64 max;
 };
+SONDE_RECORD(pktlat_hist);
 
 #endif /* __TCPPKTLAT_H */

@@ -6,6 +6,8 @@
 #ifndef __TCPPORTS_H
 #define __TCPPORTS_H
 
+#include "layout.h"
+
 #define TCPPORTS_STATES 16
 #define TCPPORTS_MAX_REMOTES 16384
 #define TCPPORTS_MAX_OWNERS 4096
@@ -15,6 +17,7 @@ struct tcpports_port {
 	__u32 gen;   /* the pass that last touched it; older = unused in this pass */
 	__u32 count; /* sockets on this local port */
 };
+SONDE_RECORD(tcpports_port);
 
 /* 20 bytes: a remote endpoint of connections from an ephemeral local port */
 struct tcpports_remote {
@@ -22,12 +25,14 @@ struct tcpports_remote {
 	__u16 port;   /* host order */
 	__u8 addr[16];
 };
+SONDE_RECORD(tcpports_remote);
 
 /* 16 bytes: one owner's sockets (key: the socket's cgroup v2 id; 0 = time-wait and sockets with none) */
 struct tcpports_owner {
 	__u64 sockets;
 	__u64 eph_sockets; /* on a local port in the ephemeral range */
 };
+SONDE_RECORD(tcpports_owner);
 
 /* 192 bytes: written once per pass, at the end, as the iterator's whole output */
 struct tcpports_summary {
@@ -42,5 +47,6 @@ struct tcpports_summary {
 	__u32 port_hi;
 	__u64 owners_missed;           /* sockets whose owner did not fit the owners map */
 };
+SONDE_RECORD(tcpports_summary);
 
 #endif /* __TCPPORTS_H */

@@ -6,6 +6,8 @@
 #ifndef __TCPRETRANS_H
 #define __TCPRETRANS_H
 
+#include "layout.h"
+
 #define TCPRETRANS_MAX_FLOWS 10240
 
 #define TCPRETRANS_TYPE_RETRANS 1 /* tcp_retransmit_skb, err == 0 */
@@ -21,12 +23,14 @@ struct tcpretrans_event {
 	__u8 type;   /* TCPRETRANS_TYPE_* */
 	__u8 pad[6];
 };
+SONDE_RECORD(tcpretrans_event);
 
 /* `flows` key (48 bytes): a connection and its socket's cgroup v2 id (owner_filter.h; one per socket) */
 struct tcpretrans_flow_key {
 	struct sock_tuple t;
 	__u64 cgroup;
 };
+SONDE_RECORD(tcpretrans_flow_key);
 
 /* `flows` value (24 bytes) */
 struct tcpretrans_count {
@@ -34,5 +38,6 @@ struct tcpretrans_count {
 	__u64 segments;    /* segments in them: what TcpRetransSegs counts */
 	__u64 tlp;         /* tail-loss probes sent (TcpExtTCPLossProbes); 0 unless targ_tlp */
 };
+SONDE_RECORD(tcpretrans_count);
 
 #endif /* __TCPRETRANS_H */

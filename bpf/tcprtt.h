@@ -6,6 +6,8 @@
 #ifndef __TCPRTT_H
 #define __TCPRTT_H
 
+#include "layout.h"
+
 #define TCPRTT_MAX_SLOTS   27
 #define TCPRTT_MAX_ENTRIES 10240
 
@@ -23,6 +25,7 @@ struct hist_key {
 	__u32 pad2;
 	__u64 cgroup;  /* TCPRTT_BY_CGROUP: the socket's cgroup v2 id (owner_filter.h) */
 };
+SONDE_RECORD(hist_key);
 
 /* 248 bytes; values in the unit chosen by targ_ms (usecs or msecs) */
 struct hist {
@@ -32,5 +35,6 @@ struct hist {
 	__u64 min;                     /* ~0 until the first sample */
 	__u64 max;
 };
+SONDE_RECORD(hist);
 
 #endif /* __TCPRTT_H */

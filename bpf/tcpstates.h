@@ -6,6 +6,8 @@
 #ifndef __TCPSTATES_H
 #define __TCPSTATES_H
 
+#include "layout.h"
+
 #define TCPSTATES_NSTATES  13 /* state numbers 0..12 (0 unused) */
 #define TCPSTATES_MAX_SLOTS 32
 #define TCPSTATES_MAX_SOCKS 65536
@@ -19,6 +21,7 @@ struct tcpstates_event {
 	__u8 known;     /* 1 when delta_ns was measured */
 	__u8 pad[5];
 };
+SONDE_RECORD(tcpstates_event);
 
 /* 272 bytes, `dwell` array index = the state left; values in usecs; cnt is left 0 (= the sum of slots) */
 struct tcpstates_dwell {
@@ -26,5 +29,6 @@ struct tcpstates_dwell {
 	__u64 sum;
 	__u64 cnt;
 };
+SONDE_RECORD(tcpstates_dwell);
 
 #endif /* __TCPSTATES_H */

@@ -3,6 +3,8 @@
 #ifndef __TCPSUBNET_H
 #define __TCPSUBNET_H
 
+#include "layout.h"
+
 /* subnets in the user's list; slot TCPSUBNET_MAX_NETS of `subnet_bytes` counts sends matching none */
 #define TCPSUBNET_MAX_NETS 32
 
@@ -11,5 +13,6 @@ struct subnet_val {
 	__u64 bytes; /* bytes sendmsg() handed to TCP (ret > 0) towards the subnet */
 	__u64 sends; /* successful send calls */
 };
+SONDE_RECORD(subnet_val);
 
 #endif /* __TCPSUBNET_H */

@@ -6,6 +6,8 @@
 #ifndef __TCPSYNBL_H
 #define __TCPSYNBL_H
 
+#include "layout.h"
+
 #define TCPSYNBL_MAX_SLOTS 32
 #define TCPSYNBL_MAX_ENTRIES 4096
 
@@ -16,6 +18,7 @@ struct synbl_key {
 	__u16 pad;
 	__u64 cgroup; /* the listener's cgroup v2 id (owner_filter.h): whose listener */
 };
+SONDE_RECORD(synbl_key);
 
 /* 288 bytes */
 struct synbl_val {
@@ -25,5 +28,6 @@ struct synbl_val {
 	__u64 max;                       /* the longest queue seen */
 	__u64 overflows;                 /* segments dropped because the queue was full (TCP_LISTEN_OVERFLOW) */
 };
+SONDE_RECORD(synbl_val);
 
 #endif /* __TCPSYNBL_H */

@@ -5,6 +5,8 @@
 #ifndef __TCPTOP_H
 #define __TCPTOP_H
 
+#include "layout.h"
+
 #include "sock.h"
 
 #define TCPTOP_MAX_FLOWS 16384
@@ -18,6 +20,7 @@ struct tcptop_key {
 	char comm[TCPTOP_COMM_LEN];
 	__u64 cgroup;        /* the socket's cgroup v2 id (owner_filter.h): one per connection, splits no row */
 };
+SONDE_RECORD(tcptop_key);
 
 /* 32 bytes, cumulative since attach (user space reports per-interval deltas) */
 struct tcptop_val {
@@ -26,5 +29,6 @@ struct tcptop_val {
 	__u64 sends;      /* successful send calls */
 	__u64 recvs;      /* successful receive calls */
 };
+SONDE_RECORD(tcptop_val);
 
 #endif /* __TCPTOP_H */

@@ -3,6 +3,8 @@
 #ifndef __TCPTRACE_H
 #define __TCPTRACE_H
 
+#include "layout.h"
+
 #define TCPTRACE_MAX_STAGES 12   /* stage records per packet; more are counted in lost_stages */
 #define TCPTRACE_MAX_PKTS   8192 /* packets in flight tracked at once (LRU) */
 #define TCPTRACE_MAX_SLOTS  32   /* log2 ns slots: the last one holds >= ~2 s */
@@ -40,6 +42,7 @@ struct tcptrace_stage {
 	__u8 pad;
 	char ifname[TCPTRACE_IFNAMSIZ]; /* read in the kernel: names are per namespace */
 };
+SONDE_RECORD(tcptrace_stage);
 
 /* 448 bytes: one packet's timeline (map value and ring-buffer record) */
 struct tcptrace_pkt {
@@ -59,6 +62,7 @@ struct tcptrace_pkt {
 	__u16 ack16;      /* low 16 bits of the ACK number: a reused skb from the same packet passed on (not decoded) */
 	struct tcptrace_stage st[TCPTRACE_MAX_STAGES];
 };
+SONDE_RECORD(tcptrace_pkt);
 
 /* 288 bytes: stage-to-stage delay in ns */
 struct tcptrace_hist {
@@ -68,5 +72,6 @@ struct tcptrace_hist {
 	__u64 min_inv; /* ~min, 0 = no sample yet (the map value starts zeroed) */
 	__u64 max;
 };
+SONDE_RECORD(tcptrace_hist);
 
 #endif /* __TCPTRACE_H */

@@ -6,6 +6,8 @@
 #ifndef __TCPTRACER_H
 #define __TCPTRACER_H
 
+#include "layout.h"
+
 #define TCPTRACER_MAX_SOCKS 65536
 
 /* `type`: ASCII, as upstream prints it */
@@ -23,5 +25,6 @@ struct tcptracer_event {
 	__u8 type;
 	__u8 pad[7];
 };
+SONDE_RECORD(tcptracer_event);
 
 #endif /* __TCPTRACER_H */

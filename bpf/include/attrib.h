@@ -20,11 +20,12 @@
 #define __SONDE_ATTRIB_H
 
 #include <vmlinux.h>
+#include "layout.h"
 #include "task.h"
 #include "states.h"
 #include "close.h"
 
-struct listen_key {
+struct SONDE_SHARED listen_key {
 	__u32 netns;
 	__u16 port;
 	__u16 pad;

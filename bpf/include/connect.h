@@ -23,6 +23,7 @@
 #define __SONDE_CONNECT_H
 
 #include <vmlinux.h>
+#include "layout.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "sock.h"
@@ -52,7 +53,7 @@
 #define CONNECT_F_SYSCALL  1 /* started inside connect(2): its sys_exit_connect will come */
 #define CONNECT_F_RESOLVED 2 /* the handshake ended (state, err, t are final) */
 
-struct connect_start {
+struct SONDE_SHARED connect_start {
 	struct owner o;
 	__u64 ts_ns;   /* CLOSE -> SYN_SENT */
 	__u64 end_ns;  /* SYN_SENT -> ESTABLISHED / CLOSE (0 until then) */

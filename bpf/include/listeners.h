@@ -31,6 +31,7 @@
 #define __SONDE_LISTENERS_H
 
 #include <vmlinux.h>
+#include "layout.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "maps.h"
@@ -47,8 +48,8 @@
 #define SONDE_LISTENER_FULL_SEEN 4 /* its accept queue was seen full (a pass, an overflow, its close) */
 
 /* 128 bytes */
-struct sonde_listener {
-	__u64 skaddr;
+struct SONDE_SHARED sonde_listener {
+	sonde_addr_t skaddr;
 	__u64 drops_first;   /* the drop counter when first seen */
 	__u64 drops_last;    /* at the last pass, or at close */
 	__u64 rx_drops;      /* segments the counter took at tcp_v{4,6}_rcv since first seen: not ListenDrops */
@@ -68,7 +69,7 @@ struct sonde_listener {
 	__u8 flags;          /* SONDE_LISTENER_* */
 	__u8 syncookies;     /* net.ipv4.tcp_syncookies of its namespace */
 	__u8 pad[6];
-	__u64 cgroup;        /* the socket's cgroup v2 id (owner_filter.h): whose listener */
+	sonde_id_t cgroup;   /* the socket's cgroup v2 id (owner_filter.h): whose listener */
 };
 
 static __always_inline bool listener_wanted(const struct sock *sk, const struct sock_tuple *t, __u32 netns);
@@ -88,9 +89,9 @@ struct {
 } listeners SEC(".maps");
 
 /* a closed listener: its address and when it closed (the address may be reused by the next one) */
-struct sonde_listener_closed_key {
-	__u64 skaddr;
-	__u64 ts_ns;
+struct SONDE_SHARED sonde_listener_closed_key {
+	sonde_addr_t skaddr;
+	sonde_ktime_t ts_ns;
 };
 
 /* listeners that closed during the job */
@@ -238,9 +239,9 @@ static __always_inline __u64 skb_segs(const struct sk_buff *skb)
  * listener (fentry/kprobe there, listener_rx_mark()). When tcp_v{4,6}_rcv then drops it, it is the
  * listener's. Each call overwrites the mark; a drop clears it.
  */
-struct listener_rx_mark {
-	__u64 skb;
-	__u64 sk;
+struct SONDE_SHARED listener_rx_mark {
+	sonde_addr_t skb;
+	sonde_addr_t sk;
 };
 
 struct {

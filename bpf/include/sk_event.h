@@ -8,17 +8,18 @@
 #define __SONDE_SK_EVENT_H
 
 #include <vmlinux.h>
+#include "layout.h"
 #include "sock.h"
 #include "task.h"
 
-struct sk_event_head {
-	__u64 ts_ns;   /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
-	__u64 skaddr;  /* the struct sock pointer: an opaque id that ties events of one socket */
+struct SONDE_SHARED sk_event_head {
+	sonde_ktime_t ts_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	sonde_addr_t skaddr; /* the struct sock pointer: an opaque id that ties events of one socket */
 	__u32 pid;     /* owner (0 when unknown) */
 	__u32 tid;
 	__u32 uid;
 	__u32 netns;
-	__u64 cgroup;  /* the socket's cgroup v2 id (owner_filter.h), not the task's; 0 when none */
+	sonde_id_t cgroup; /* the socket's cgroup v2 id (owner_filter.h), not the task's; 0 when none */
 	char comm[SONDE_COMM_LEN];
 	struct sock_tuple t; /* 40 bytes */
 };

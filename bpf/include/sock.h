@@ -9,6 +9,7 @@
 #define __SONDE_SOCK_H
 
 #include <vmlinux.h>
+#include "layout.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
@@ -20,7 +21,7 @@
 #define AF_INET6 10
 #endif
 
-struct sock_tuple {
+struct SONDE_SHARED sock_tuple {
 	__u16 family; /* AF_INET or AF_INET6; v4-mapped IPv6 is folded to AF_INET */
 	__u16 lport;  /* host order */
 	__u16 rport;  /* host order */

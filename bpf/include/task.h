@@ -17,6 +17,7 @@
 #define __SONDE_TASK_H
 
 #include <vmlinux.h>
+#include "layout.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "netns.h"
@@ -34,7 +35,7 @@ const volatile char targ_comm[SONDE_COMM_LEN] = {};
 #define SONDE_OWNER_SEEN 0	/* in the socket's own process context: connect, listen, accept, close */
 #define SONDE_OWNER_LISTENER 1	/* a passive child's listener, until its own process context shows up */
 
-struct owner {
+struct SONDE_SHARED owner {
 	__u32 pid; /* tgid */
 	__u32 tid;
 	__u32 uid;

@@ -26,6 +26,7 @@
 #define __SONDE_TCP_SENDRECV_H
 
 #include <vmlinux.h>
+#include "layout.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -58,8 +59,8 @@ static __always_inline bool tcp_recvmsg_fexit_result(void *ctx, int *ret, int *f
 }
 
 /* kprobe entry -> kretprobe: one call in flight per thread and direction */
-struct tcp_sendrecv_call {
-	__u64 sk;
+struct SONDE_SHARED tcp_sendrecv_call {
+	sonde_addr_t sk;
 	__s32 flags;
 	__u32 pad;
 };

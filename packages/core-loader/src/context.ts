@@ -125,11 +125,12 @@ export class JobContext implements ProbeContext {
       for (const p of sections.keys()) obj.setAutoload(p, wanted.has(p));
       const sizes = new Map(obj.globals().map((g) => [g.name, g.size]));
       for (const [name, value] of Object.entries(opts.globals ?? {})) {
+        if (value === undefined) continue;
         const size = sizes.get(name);
         if (size === undefined) throw new ProbeLoadError(`the BPF object has no global named ${name}`, 'load', 'ENOENT');
         obj.setGlobal(name, encodeGlobal(name, value, size));
       }
-      for (const [map, entries] of Object.entries(opts.maxEntries ?? {})) obj.setMaxEntries(map, entries);
+      for (const [map, entries] of Object.entries<number | undefined>(opts.maxEntries ?? {})) if (entries !== undefined) obj.setMaxEntries(map, entries);
       if (this.ownerIds) {
         const size = sizes.get(OWNER_SWITCH);
         if (size === undefined) throw new ProbeLoadError(`${this.probe} cannot filter by owner: its BPF object has no ${OWNER_SWITCH}`, 'load', 'ENOENT');

@@ -55,16 +55,26 @@ export interface BpfSpec {
  */
 export type GlobalValue = number | bigint | boolean | Uint8Array;
 
-export interface LoadOptions {
+/**
+ * The names an object declares, from its generated layout (layout.gen.ts `Names`): with them, a map,
+ * program or global name that the object does not have is a compile-time error, not a failed job.
+ */
+export interface ObjectNames {
+  map: string;
+  program: string;
+  globals: Record<string, GlobalValue | undefined>;
+}
+
+export interface LoadOptions<N extends ObjectNames = ObjectNames> {
   /** `const volatile targ_*` globals in .rodata, set before load */
-  globals?: Record<string, GlobalValue>;
+  globals?: Partial<N['globals']>;
   /** map name -> max_entries, set before load */
-  maxEntries?: Record<string, number>;
+  maxEntries?: Partial<Record<N['map'], number>>;
   /**
    * Runs once the programs are attached, before the job is announced as attached: a baseline read (an
    * iterator pass) that traffic started on "attached" must not precede.
    */
-  onAttach?: (bpf: LoadedBpf) => void;
+  onAttach?: (bpf: LoadedBpf<N>) => void;
 }
 
 /** All entries of a map, read with one batch lookup: key i is keys[i*keySize ..]. */
@@ -88,16 +98,16 @@ export interface RingReader {
   consume(maxBytes?: number): { buf: Buffer; records: number; bytes: number };
 }
 
-export interface LoadedBpf {
+export interface LoadedBpf<N extends ObjectNames = ObjectNames> {
   /** the hook variant that was loaded and attached */
   readonly variant: string;
-  readMap(name: string): MapDump;
-  clearMap(name: string): void;
-  ringbuf(name: string): RingReader;
+  readMap(name: N['map']): MapDump;
+  clearMap(name: N['map']): void;
+  ringbuf(name: N['map']): RingReader;
   /** run an `iter/*` program to the end and return everything it wrote */
-  runIter(program: string): Buffer;
+  runIter(program: N['program']): Buffer;
   /** the instruction pointers of one stack id in a stack-trace map (zeros removed) */
-  stack(map: string, id: number): bigint[];
+  stack(map: N['map'], id: number): bigint[];
   /** the current bytes of a global in .bss/.data (e.g. a counter the programs update) */
   readGlobal(name: string): Buffer;
 }
@@ -109,7 +119,7 @@ export interface ProbeContext {
   /** epoch ms at which the job ends by itself */
   readonly deadline: number;
   /** open the probe's object, pick the hook variant, set globals, load and attach. Once per job. */
-  load(opts?: LoadOptions): Promise<LoadedBpf>;
+  load<N extends ObjectNames = ObjectNames>(opts?: LoadOptions<N>): Promise<LoadedBpf<N>>;
   /**
    * Sleep until `ms` passes or the job ends, whichever is first (no ms: until the job ends).
    * Resolves true when the time passed with the job still running, false once it has ended.

@@ -2,23 +2,18 @@
  * The TCP listeners a job watched (bpf/include/listeners.h): who listens where, how full its accept
  * queue got, and the listen drops and overflows the kernel counted against it — including SYNs refused
  * at a full accept queue, which the kernel consumes instead of freeing as drops.
- *
- *   struct sonde_listener                                                                  128 bytes
- *     u64 skaddr, drops_first, drops_last, rx_drops, syn_overflows, ack_overflows         0..47
- *     u32 netns, max_backlog, backlog, backlog_peak, pid, uid, gen                       48..75
- *     u16 family, lport; u8 laddr[16]; char comm[16]; u8 flags, syncookies; u8 pad[6]    76..119
- *     u64 cgroup (the socket's cgroup v2 id: its owner)                                 120..127
- *   listeners: u64 skaddr -> listener; listeners_closed: { u64 skaddr, u64 ts_ns } -> listener
+ * `struct sonde_listener`'s layout is generated from BTF (layout.gen.ts); listeners: u64 skaddr -> listener,
+ * listeners_closed: struct sonde_listener_closed_key -> listener.
  */
 import { formatAddr, type IpFamily } from './address.js';
-import { readU16, readU32, readU64Num } from './filters.js';
 import { kallsyms, type Kallsyms } from './kallsyms.js';
+import { sonde_listener, sonde_listener_closed_key } from './layout.gen.js';
 import { renderTable } from './render.js';
 import { ownerLabel, type Owner } from './owner/resolver.js';
 import type { GlobalValue, LoadedBpf } from './kernel.js';
 import { checkMapSizes, mapEntries } from './map-dump.js';
 
-export const LISTENER_SIZE = 128;
+export const LISTENER_SIZE = sonde_listener.size;
 const OPENED = 1;
 const CLOSED = 2;
 const FULL_SEEN = 4;
@@ -96,33 +91,31 @@ export interface ListenerSocket {
 }
 
 export function decodeListener(v: Buffer): RawListener {
-  const flags = v[112]!;
-  const family: IpFamily = readU16(v, 76) === 10 ? 6 : 4;
-  const comm = v.subarray(96, 112);
-  const nul = comm.indexOf(0);
+  const l = sonde_listener.decode(v);
+  const family: IpFamily = l.family === 10 ? 6 : 4;
   return {
-    skaddr: v.readBigUInt64LE(0),
-    dropsFirst: readU64Num(v, 8),
-    dropsLast: readU64Num(v, 16),
-    rxDrops: readU64Num(v, 24),
-    synOverflows: readU64Num(v, 32),
-    ackOverflows: readU64Num(v, 40),
-    netns: readU32(v, 48),
-    maxBacklog: readU32(v, 52),
-    backlog: readU32(v, 56),
-    backlogPeak: readU32(v, 60),
-    pid: readU32(v, 64),
-    uid: readU32(v, 68),
-    gen: readU32(v, 72),
+    skaddr: l.skaddr,
+    dropsFirst: l.drops_first,
+    dropsLast: l.drops_last,
+    rxDrops: l.rx_drops,
+    synOverflows: l.syn_overflows,
+    ackOverflows: l.ack_overflows,
+    netns: l.netns,
+    maxBacklog: l.max_backlog,
+    backlog: l.backlog,
+    backlogPeak: l.backlog_peak,
+    pid: l.pid,
+    uid: l.uid,
+    gen: l.gen,
     family,
-    lport: readU16(v, 78),
-    laddr: formatAddr(family, v.subarray(80, 96)),
-    comm: comm.subarray(0, nul < 0 ? 16 : nul).toString('utf8'),
-    opened: (flags & OPENED) !== 0,
-    closed: (flags & CLOSED) !== 0,
-    fullSeen: (flags & FULL_SEEN) !== 0,
-    syncookies: v[113]!,
-    cgroup: v.readBigUInt64LE(120).toString(),
+    lport: l.lport,
+    laddr: formatAddr(family, l.laddr),
+    comm: l.comm,
+    opened: (l.flags & OPENED) !== 0,
+    closed: (l.flags & CLOSED) !== 0,
+    fullSeen: (l.flags & FULL_SEEN) !== 0,
+    syncookies: l.syncookies,
+    cgroup: l.cgroup.toString(),
   };
 }
 
@@ -152,7 +145,7 @@ export function passListeners(bpf: LoadedBpf, probe: string, iterProgram: string
   const out: RawListener[] = [];
   for (const map of ['listeners', 'listeners_closed']) {
     const dump = bpf.readMap(map);
-    checkMapSizes(probe, map, dump, map === 'listeners' ? 8 : 16, LISTENER_SIZE);
+    checkMapSizes(probe, map, dump, map === 'listeners' ? 8 : sonde_listener_closed_key.size, LISTENER_SIZE);
     for (const { value } of mapEntries(dump)) out.push(decodeListener(value));
   }
   return out;

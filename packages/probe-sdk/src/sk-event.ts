@@ -1,11 +1,12 @@
 /**
- * Decoding of bpf/include/sk_event.h's `struct sk_event_head`, the first 96 bytes of every
- * per-socket event, and of kernel timestamps to wall-clock time.
+ * The meaning of bpf/include/sk_event.h's `struct sk_event_head`, the first 96 bytes of every
+ * per-socket event (its layout is generated from BTF: layout.gen.ts), and of kernel timestamps.
  */
 import { formatAddr } from './address.js';
 import { AF_INET, AF_INET6 } from './filters.js';
+import { sk_event_head } from './layout.gen.js';
 
-export const SK_EVENT_HEAD_SIZE = 96;
+export const SK_EVENT_HEAD_SIZE = sk_event_head.size;
 
 export interface SkEventHead {
   /** wall-clock time of the event, ISO 8601 with ms */
@@ -44,28 +45,30 @@ export function cString(b: Uint8Array): string {
   return Buffer.from(b.subarray(0, end < 0 ? b.length : end)).toString('utf8');
 }
 
-export function decodeSkEventHead(b: Buffer, off = 0): SkEventHead {
-  const ts = b.readBigUInt64LE(off);
-  const af = b.readUInt16LE(off + 56);
-  const family: 4 | 6 = af === AF_INET6 ? 6 : 4;
-  const laddr = b.subarray(off + 64, off + 80);
-  const raddr = b.subarray(off + 80, off + 96);
+/** the semantic head of a decoded `struct sk_event_head` (a record's `h`) */
+export function skEventHead(h: sk_event_head): SkEventHead {
+  const t = h.t;
+  const family: 4 | 6 = t.family === AF_INET6 ? 6 : 4;
   return {
-    time: new Date(monoNsToEpochMs(ts)).toISOString(),
-    tsNs: ts.toString(),
-    skaddr: '0x' + b.readBigUInt64LE(off + 8).toString(16),
-    pid: b.readUInt32LE(off + 16),
-    tid: b.readUInt32LE(off + 20),
-    uid: b.readUInt32LE(off + 24),
-    netns: b.readUInt32LE(off + 28),
-    cgroup: b.readBigUInt64LE(off + 32).toString(),
-    comm: cString(b.subarray(off + 40, off + 56)),
-    family: af === AF_INET || af === AF_INET6 ? family : 4,
-    lport: b.readUInt16LE(off + 58),
-    rport: b.readUInt16LE(off + 60),
-    laddr: formatAddr(family, laddr),
-    raddr: formatAddr(family, raddr),
+    time: new Date(monoNsToEpochMs(h.ts_ns)).toISOString(),
+    tsNs: h.ts_ns.toString(),
+    skaddr: '0x' + h.skaddr.toString(16),
+    pid: h.pid,
+    tid: h.tid,
+    uid: h.uid,
+    netns: h.netns,
+    cgroup: h.cgroup.toString(),
+    comm: h.comm,
+    family: t.family === AF_INET || t.family === AF_INET6 ? family : 4,
+    lport: t.lport,
+    rport: t.rport,
+    laddr: formatAddr(family, t.laddr),
+    raddr: formatAddr(family, t.raddr),
   };
+}
+
+export function decodeSkEventHead(b: Buffer, off = 0): SkEventHead {
+  return skEventHead(sk_event_head.decode(b, off));
 }
 
 export const TCP_STATES = [

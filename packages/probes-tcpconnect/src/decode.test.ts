@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSkEventHead, type MapDump } from '@sonde/probe-sdk';
-import { decodeCounts, decodeEvent, EVENT_SIZE, KEY_SIZE, VALUE_SIZE } from './decode.js';
+import { mapDumpOf, skEventHeadInput } from '@sonde/probe-sdk';
+import { decodeCounts, decodeEvent } from './decode.js';
+import { tcpconnect_count, tcpconnect_event, tcpconnect_key } from './layout.gen.js';
 
-/** struct tcpconnect_event exactly as bpf/tcpconnect.h lays it out (head from sk_event.h) */
+/** the fields of a struct tcpconnect_event (head from sk_event.h); its bytes come from the generated layout */
 interface Ev {
   pid: number;
   comm: string;
@@ -20,13 +21,7 @@ interface Ev {
 
 function event(e: Ev): Buffer {
   const head = { tsNs: 1_000_000n, skaddr: 0xffff888104361280n, tid: e.pid, uid: 1000, netns: 4026531833, cgroup: 1n };
-  const b = encodeSkEventHead({ ...head, ...e }, EVENT_SIZE);
-  b.writeBigUInt64LE(e.latNs, 96);
-  b.writeInt32LE(e.ret, 104);
-  b.writeInt32LE(e.err, 108);
-  b.writeUInt8(e.state, 112);
-  b.writeUInt8(e.via, 113);
-  return b;
+  return tcpconnect_event.encode({ h: skEventHeadInput({ ...head, ...e }), lat_ns: e.latNs, ret: e.ret, err: e.err, state: e.state, via: e.via });
 }
 
 const v6 = (...tail: number[]) => [...new Array(16 - tail.length).fill(0), ...tail];
@@ -65,23 +60,17 @@ describe('decodeEvent', () => {
   });
 
   it('refuses a short record', () => {
-    expect(() => decodeEvent(Buffer.alloc(EVENT_SIZE - 8))).toThrow(/120 bytes/);
+    expect(() => decodeEvent(Buffer.alloc(tcpconnect_event.size - 8))).toThrow(/120 bytes/);
   });
 });
 
 describe('decodeCounts', () => {
-  function dump(rows: Array<{ af: number; rport: number; laddr: number[]; raddr: number[]; connects: bigint; failed: bigint }>): MapDump {
-    const keys = Buffer.alloc(rows.length * KEY_SIZE);
-    const values = Buffer.alloc(rows.length * VALUE_SIZE);
-    rows.forEach((r, i) => {
-      keys.writeUInt16LE(r.af, i * KEY_SIZE);
-      keys.writeUInt16LE(r.rport, i * KEY_SIZE + 2);
-      Buffer.from(r.laddr).copy(keys, i * KEY_SIZE + 4);
-      Buffer.from(r.raddr).copy(keys, i * KEY_SIZE + 20);
-      values.writeBigUInt64LE(r.connects, i * VALUE_SIZE);
-      values.writeBigUInt64LE(r.failed, i * VALUE_SIZE + 8);
-    });
-    return { keys, values, count: rows.length, keySize: KEY_SIZE, valueSize: VALUE_SIZE };
+  function dump(rows: Array<{ af: number; rport: number; laddr: number[]; raddr: number[]; connects: bigint; failed: bigint }>) {
+    return mapDumpOf(
+      tcpconnect_key,
+      tcpconnect_count,
+      rows.map((r) => [{ family: r.af, rport: r.rport, laddr: r.laddr, raddr: r.raddr }, { connects: r.connects, failed: r.failed }] as const),
+    );
   }
 
   it('decodes keys of both families, busiest first', () => {

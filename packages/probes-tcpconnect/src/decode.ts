@@ -1,24 +1,11 @@
 /**
- * Decoding of bpf/tcpconnect.h: `struct tcpconnect_event` (ring buffer records) and the count-mode
- * map (`struct tcpconnect_key` -> `struct tcpconnect_count`).
+ * What bpf/tcpconnect.h's records mean: `struct tcpconnect_event` (ring buffer records) and the
+ * count-mode map (`struct tcpconnect_key` -> `struct tcpconnect_count`). Layouts: layout.gen.ts.
  */
-import {
-  afToFamily,
-  connectOutcome,
-  decodeSkEventHead,
-  errnoName,
-  formatAddr,
-  mapEntries,
-  SK_EVENT_HEAD_SIZE,
-  type ConnectOutcome,
-  type MapDump,
-  type SkEventHead,
-} from '@sonde/probe-sdk';
+import { afToFamily, checkMapSizes, connectOutcome, errnoName, formatAddr, mapEntries, skEventHead, type ConnectOutcome, type MapDump, type SkEventHead } from '@sonde/probe-sdk';
+import { maps, tcpconnect_count, tcpconnect_event, tcpconnect_key } from './layout.gen.js';
 
-export const EVENT_SIZE = 120;
-export const KEY_SIZE = 36;
-export const VALUE_SIZE = 16;
-export const MAX_COUNTS = 10240;
+export const MAX_COUNTS = maps.counts.maxEntries;
 
 export interface TcpconnectEvent extends SkEventHead {
   /** how the connect ended */
@@ -37,22 +24,15 @@ export interface TcpconnectEvent extends SkEventHead {
 }
 
 export function decodeEvent(b: Buffer): TcpconnectEvent {
-  if (b.length < EVENT_SIZE) throw new RangeError(`tcpconnect event is ${EVENT_SIZE} bytes, got ${b.length}`);
-  const h = decodeSkEventHead(b);
-  const o = SK_EVENT_HEAD_SIZE;
-  const latNs = b.readBigUInt64LE(o);
-  const ret = b.readInt32LE(o + 8);
-  const err = b.readInt32LE(o + 12);
-  const state = b.readUInt8(o + 16);
-  const v = b.readUInt8(o + 17);
-  const via = v === 0 ? 'connect' : v === 2 ? 'before-syn' : 'state';
-  const outcome = connectOutcome(state, err);
+  const e = tcpconnect_event.decode(b);
+  const via = e.via === 0 ? 'connect' : e.via === 2 ? 'before-syn' : 'state';
+  const outcome = connectOutcome(e.state, e.err);
   return {
-    ...h,
+    ...skEventHead(e.h),
     outcome,
-    error: outcome === 'established' ? '' : errnoName(err),
-    ret: via === 'state' ? null : ret,
-    latUs: latNs === 0n ? null : Number(latNs) / 1000,
+    error: outcome === 'established' ? '' : errnoName(e.err),
+    ret: via === 'state' ? null : e.ret,
+    latUs: e.lat_ns === 0 ? null : e.lat_ns / 1000,
     via,
   };
 }
@@ -68,20 +48,13 @@ export interface ConnectCount {
 
 /** count-mode map, busiest first */
 export function decodeCounts(d: MapDump): ConnectCount[] {
-  if (d.count > 0 && (d.keySize !== KEY_SIZE || d.valueSize !== VALUE_SIZE)) {
-    throw new RangeError(`counts map is ${d.keySize}/${d.valueSize} bytes, expected ${KEY_SIZE}/${VALUE_SIZE}`);
-  }
+  checkMapSizes('tcpconnect', 'counts', d, tcpconnect_key.size, tcpconnect_count.size);
   const out: ConnectCount[] = [];
-  for (const { key: k, value: v } of mapEntries(d)) {
-    const family = afToFamily(k.readUInt16LE(0)) ?? 4;
-    out.push({
-      family,
-      laddr: formatAddr(family, k.subarray(4, 20)),
-      raddr: formatAddr(family, k.subarray(20, 36)),
-      rport: k.readUInt16LE(2),
-      connects: Number(v.readBigUInt64LE(0)),
-      failed: Number(v.readBigUInt64LE(8)),
-    });
+  for (const { key, value } of mapEntries(d)) {
+    const k = tcpconnect_key.decode(key);
+    const v = tcpconnect_count.decode(value);
+    const family = afToFamily(k.family) ?? 4;
+    out.push({ family, laddr: formatAddr(family, k.laddr), raddr: formatAddr(family, k.raddr), rport: k.rport, connects: v.connects, failed: v.failed });
   }
   return out.sort((a, b) => b.connects - a.connects || a.rport - b.rport);
 }

@@ -9,6 +9,7 @@ import { decodeCounts, decodeEvent, MAX_COUNTS, type ConnectCount, type Tcpconne
 import { globalsFor, params } from './params.js';
 import { renderTcpconnect } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { TcpconnectEvent, ConnectCount } from './decode.js';
 export { params, globalsFor, type TcpconnectParams } from './params.js';
@@ -29,7 +30,17 @@ export default defineProbe({
   name: 'tcpconnect',
   version: packageVersion(import.meta.url),
   summary: 'Active TCP connects with pid, comm, tuple and outcome (established/refused/timeout), or counts per destination',
-  output: 'events',
+  output: {
+    kind: 'events',
+    fields: {
+      mode: 'setting',
+      totals: { fields: { connects: 'count', failed: 'count' } },
+      outcomes: { category: 'outcome' },
+      counts: { rows: { family: 'key', laddr: 'key', raddr: 'key', rport: 'key', connects: 'count', failed: 'count' }, sum: 'connects' },
+      events: { events: { time: 'time' } },
+    },
+    aliases: { connects: 'events', connections: 'events' },
+  },
   params,
   counters,
   bpf: {
@@ -38,7 +49,7 @@ export default defineProbe({
       // where trampolines exist: also the connects that fail inside tcp_v4_connect/tcp_v6_connect before any SYN
       {
         name: 'tp_btf+syscall+fexit',
-        programs: ['tcpconnect_skp', 'tcpconnect_exit', 'tcpconnect_v4out', 'tcpconnect_v6out'],
+        programs: ['tcpconnect_skp', 'tcpconnect_exit', 'tcpconnect_v4out', 'tcpconnect_v6out'] satisfies Program[],
         needs: [
           { kind: 'tp_btf', event: 'inet_sock_set_state' },
           { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },
@@ -48,7 +59,7 @@ export default defineProbe({
       },
       {
         name: 'tp_btf+syscall+fexit4',
-        programs: ['tcpconnect_skp', 'tcpconnect_exit', 'tcpconnect_v4out'],
+        programs: ['tcpconnect_skp', 'tcpconnect_exit', 'tcpconnect_v4out'] satisfies Program[],
         needs: [
           { kind: 'tp_btf', event: 'inet_sock_set_state' },
           { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },
@@ -57,7 +68,7 @@ export default defineProbe({
       },
       {
         name: 'tp_btf+syscall',
-        programs: ['tcpconnect_sk', 'tcpconnect_exit'],
+        programs: ['tcpconnect_sk', 'tcpconnect_exit'] satisfies Program[],
         needs: [
           { kind: 'tp_btf', event: 'inet_sock_set_state' },
           { kind: 'tracepoint', category: 'syscalls', event: 'sys_exit_connect' },
@@ -67,7 +78,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpconnectData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const outcomes: TcpconnectData['outcomes'] = {};
     if (p.count) {
       await ctx.wait();

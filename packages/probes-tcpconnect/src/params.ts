@@ -5,7 +5,8 @@
  * `sourcePort`, `printUid` and `timestamps` only shape the text output (the JSON always has every field).
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -26,6 +27,6 @@ export const params = z
 export type TcpconnectParams = z.output<typeof params>;
 
 /** The rodata globals of bpf/tcpconnect.bpf.c (tuple_filter.h, task.h) for these params. */
-export function globalsFor(p: TcpconnectParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcpconnectParams): Globals {
   return { ...connFilterGlobals(p), targ_count: p.count };
 }

@@ -1,0 +1,18 @@
+// Generated from tcplife.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
+import { layout, listen_key, owner, sk_event_head, type GlobalValue } from '@sonde/probe-sdk';
+
+export type tcplife_event = { h: sk_event_head; tx_bytes: number; rx_bytes: number; dur_ns: number };
+export const tcplife_event = layout<tcplife_event>('tcplife_event', 120, [['h', 0, sk_event_head], ['tx_bytes', 96, 'u64'], ['rx_bytes', 104, 'u64'], ['dur_ns', 112, 'u64']]);
+export type tcplife_hist = { slots: number[]; sum: number; cnt: number };
+export const tcplife_hist = layout<tcplife_hist>('tcplife_hist', 400, [['slots', 0, 'u64', 48], ['sum', 384, 'u64'], ['cnt', 392, 'u64']]);
+export type birth = { ts: number; active: number };
+export const birth = layout<birth>('birth', 16, [['ts', 0, 'u64'], ['active', 8, 'u64']]);
+
+export const programs = ['tcplife_acc', 'tcplife_acc4', 'tcplife_btf', 'tcplife_tp'] as const;
+export type Program = (typeof programs)[number];
+export const maps = { owner_cgroups: { type: 'hash', key: 'u64', value: 'u8', maxEntries: 1024 }, sk_owners: { type: 'lru_hash', key: 'u64', value: owner, maxEntries: 65536 }, events: { type: 'ringbuf', key: null, value: null, maxEntries: 4194304 }, listen_owners: { type: 'lru_hash', key: listen_key, value: owner, maxEntries: 4096 }, births: { type: 'lru_hash', key: 'u64', value: birth, maxEntries: 65536 }, hists: { type: 'array', key: 'u32', value: tcplife_hist, maxEntries: 3 } } as const;
+export type MapName = keyof typeof maps;
+export type Globals = { targ_netns?: GlobalValue; targ_owner_filter?: GlobalValue; targ_pid?: GlobalValue; targ_uid_on?: GlobalValue; targ_uid?: GlobalValue; targ_comm?: GlobalValue; targ_lports?: GlobalValue; targ_lports_cnt?: GlobalValue; targ_rports?: GlobalValue; targ_rports_cnt?: GlobalValue; targ_laddr?: GlobalValue; targ_laddr_family?: GlobalValue; targ_laddr_prefix?: GlobalValue; targ_raddr?: GlobalValue; targ_raddr_family?: GlobalValue; targ_raddr_prefix?: GlobalValue; targ_family?: GlobalValue };
+export type Vars = { lost_events: number };
+/** what ProbeContext.load<Names>() checks names against */
+export type Names = { map: MapName; program: Program; globals: Globals };

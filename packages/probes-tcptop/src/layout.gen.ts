@@ -1,0 +1,16 @@
+// Generated from tcptop.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
+import { layout, owner, sock_tuple, tcp_sendrecv_call, type GlobalValue } from '@sonde/probe-sdk';
+
+export type tcptop_key = { t: sock_tuple; pid: number; comm: string; cgroup: number };
+export const tcptop_key = layout<tcptop_key>('tcptop_key', 72, [['t', 0, sock_tuple], ['pid', 40, 'u32'], ['comm', 48, 'char', 16], ['cgroup', 64, 'u64']]);
+export type tcptop_val = { sent: number; received: number; sends: number; recvs: number };
+export const tcptop_val = layout<tcptop_val>('tcptop_val', 32, [['sent', 0, 'u64'], ['received', 8, 'u64'], ['sends', 16, 'u64'], ['recvs', 24, 'u64']]);
+
+export const programs = ['tcptop_fexit_recv', 'tcptop_fexit_send', 'tcptop_kprobe_recv', 'tcptop_kprobe_send', 'tcptop_kretprobe_recv', 'tcptop_kretprobe_send', 'tcptop_recv', 'tcptop_send'] as const;
+export type Program = (typeof programs)[number];
+export const maps = { owner_cgroups: { type: 'hash', key: 'u64', value: 'u8', maxEntries: 1024 }, sk_owners: { type: 'lru_hash', key: 'u64', value: owner, maxEntries: 65536 }, tcp_sendrecv_args: { type: 'hash', key: 'u64', value: tcp_sendrecv_call, maxEntries: 8192 }, flows: { type: 'hash', key: tcptop_key, value: tcptop_val, maxEntries: 16384 } } as const;
+export type MapName = keyof typeof maps;
+export type Globals = { targ_netns?: GlobalValue; targ_owner_filter?: GlobalValue; targ_pid?: GlobalValue; targ_uid_on?: GlobalValue; targ_uid?: GlobalValue; targ_comm?: GlobalValue; targ_lports?: GlobalValue; targ_lports_cnt?: GlobalValue; targ_rports?: GlobalValue; targ_rports_cnt?: GlobalValue; targ_laddr?: GlobalValue; targ_laddr_family?: GlobalValue; targ_laddr_prefix?: GlobalValue; targ_raddr?: GlobalValue; targ_raddr_family?: GlobalValue; targ_raddr_prefix?: GlobalValue; targ_family?: GlobalValue };
+export type Vars = { flows_full: number };
+/** what ProbeContext.load<Names>() checks names against */
+export type Names = { map: MapName; program: Program; globals: Globals };

@@ -1,10 +1,13 @@
 /**
- * Run one job to its end, in-process (core-loader's runJobInline: needs root) or through the API
- * (the typed client), with progress on stderr and Ctrl-C stopping the job early: the partial
- * result still comes back. A second Ctrl-C exits at once.
+ * Run one job to its end, in-process (the control plane's job service over core-loader's
+ * InlineRunner: needs root) or through the API (the typed client), with progress on stderr and
+ * Ctrl-C stopping the job early: the partial result still comes back. A second Ctrl-C exits at once.
+ * In-process, the request is checked as the API checks it, and a refusal is the API's problem: its
+ * message and [type].
  */
 import { ProblemError, stopJob, sondeClient, unwrap, waitForJob, type Job, type SondeClient } from '@sonde/client';
 import { textWithCounters, type ResultEnvelope } from '@sonde/probe-sdk';
+import type { JobRequest as JobRequestBody } from '@sonde/control-api/job-service';
 import { CliError } from './args.js';
 import { Progress } from './progress.js';
 
@@ -72,69 +75,99 @@ export async function runJob(req: JobRequest): Promise<JobOutcome> {
 }
 
 async function runLocal(req: JobRequest): Promise<JobOutcome> {
-  const { Catalog, ownerResolution, permissionProblem, runJobInline } = await import('@sonde/core-loader');
+  const { Catalog, InlineRunner, ownerResolution, permissionProblem } = await import('@sonde/core-loader');
+  const { JobService, MemoryJobs, parseJobRequest } = await import('@sonde/control-api/job-service');
   const problem = permissionProblem();
   if (problem) throw new CliError(`running probes in-process ${problem}: run as root, or use --server URL`);
   const catalog = await Catalog.discover();
-  // refuses unknown probes and bad params before anything is loaded
-  const params = catalog.validateParams(req.probe, req.params);
-  const progress = new Progress({ probe: req.probe, durationMs: req.durationMs, quiet: !!req.quiet });
-  const ac = new AbortController();
-  const release = onInterrupt(() => {
-    progress.stopping();
-    ac.abort();
-  });
-  const ticker = setInterval(() => progress.tick(), 250);
-  progress.start();
+  const limits = { maxDurationMs: maxDurationMs() };
+  const store = new MemoryJobs();
+  let service: InstanceType<typeof JobService> | undefined;
   // owners as the agent names them: this host's cgroup tree, and this node's pods in a cluster
   const owners = ownerResolution(process.env, (line) => req.quiet || process.stderr.write(`${line}\n`));
-  let result: ResultEnvelope;
+  const progress = new Progress({ probe: req.probe, durationMs: req.durationMs, quiet: !!req.quiet });
+  const runner = new InlineRunner({
+    catalog,
+    owners: owners.owners,
+    hooks: {
+      attached: (id, { variant, at }) => {
+        store.markAttached(id, at, variant);
+        progress.attached(variant);
+        req.onAttached?.(variant);
+      },
+      events: (_id, batch) => req.onEvents?.(batch.events()),
+      done: (id, status, result) => {
+        store.finish(id, status, result);
+        service?.ended(id);
+      },
+    },
+  });
+  service = new JobService({ catalog, runner, store, limits });
+  let request: JobRequestBody;
+  try {
+    // the body POST /v1/jobs would get, checked as the API checks it, before anything is loaded or waited for
+    request = asProblem(() => parseJobRequest({ probe: req.probe, durationMs: req.durationMs, params: req.params }));
+    asProblem(() => service!.validate(request));
+  } catch (err) {
+    await owners.stop();
+    throw err;
+  }
+  let id: string | undefined;
+  let interrupted = false;
+  const stop = () => {
+    try {
+      if (id) service!.stop(id);
+    } catch {
+      /* it ended meanwhile */
+    }
+  };
+  const release = onInterrupt(() => {
+    progress.stopping();
+    interrupted = true;
+    stop();
+  });
+  const ticker = setInterval(() => progress.tick(), 250);
+  let job: Job;
   try {
     if (owners.pods) await owners.pods.ready(POD_LIST_WAIT_MS).catch((err: Error) => req.quiet || process.stderr.write(`sonde: no pod names: ${err.message}\n`));
-    result = await runJobInline(req.probe, params, {
-      ...(owners.owners ? { owners: owners.owners } : {}),
-      durationMs: req.durationMs,
-      signal: ac.signal,
-      catalog,
-      jobId: `local-${Date.now().toString(36)}`,
-      onAttached: (v) => {
-        progress.attached(v);
-        req.onAttached?.(v);
-      },
-      ...(req.onEvents ? { onEvents: (b) => req.onEvents!(b.events()) } : {}),
-    });
+    id = asProblem(() => service!.create(request)).id;
+    progress.start();
+    if (interrupted) stop();
+    job = (await service.wait(id)) as unknown as Job;
   } finally {
     clearInterval(ticker);
     release();
+    await runner.close();
     await owners.stop();
   }
-  const status = result.error ? 'failed' : result.stoppedBy === 'cancel' ? 'stopped' : 'succeeded';
-  progress.done(status);
+  progress.done(job.status);
+  const result = job.result as ResultEnvelope;
   const render = async (format: string): Promise<string> => {
     if (format === 'text') return textWithCounters(result, catalog.render(result.probe, result.data, result.params));
     const { renderJobFormat } = await import('@sonde/control-api');
-    const job = localJob(result, status) as unknown as Parameters<typeof renderJobFormat>[0];
-    return renderJobFormat(job, format as 'markdown', { render: (d, p) => catalog.render(result.probe, d, p) });
+    return renderJobFormat(job as unknown as Parameters<typeof renderJobFormat>[0], format as 'markdown', { render: (d, p) => catalog.render(result.probe, d, p) });
   };
-  return { result, status, text: () => render('text'), render };
+  return { result, status: job.status, text: () => render('text'), render };
 }
 
-/** a Job-shaped view of an in-process result, for the chat formats */
-function localJob(result: ResultEnvelope, status: string): Job {
-  return {
-    id: result.jobId,
-    probe: result.probe,
-    probeVersion: result.probeVersion,
-    params: result.params,
-    durationMs: result.durationMs,
-    status: status as Job['status'],
-    createdAt: result.startedAt,
-    attachedAt: result.startedAt,
-    endedAt: result.endedAt,
-    variant: result.variant,
-    result: result as Job['result'],
-    error: result.error ?? null,
-  };
+/** the API's refusal, said as a server's problem is said: its message and [type] */
+function asProblem<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const type = (err as { type?: unknown }).type;
+    if (err instanceof Error && typeof type === 'string') throw new CliError(`${err.message} [${type}]`);
+    throw err;
+  }
+}
+
+/** the control plane's duration limit (SONDE_MAX_DURATION_MS), which in-process runs keep too */
+function maxDurationMs(): number | undefined {
+  const v = process.env.SONDE_MAX_DURATION_MS;
+  if (!v) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 100) throw new CliError(`SONDE_MAX_DURATION_MS='${v}': a whole number of milliseconds, at least 100`);
+  return n;
 }
 
 async function runRemote(req: JobRequest, server: string): Promise<JobOutcome> {

@@ -2,6 +2,7 @@ export { createApp, openApiDocument, validationHook, zodIssues } from './app.js'
 export type { AppDeps } from './deps.js';
 export { loadConfig, ConfigError, DEFAULT_URL, type Config } from './config.js';
 export { jobHooks } from './hooks.js';
+export { JobService, MemoryJobs, parseJobRequest, type JobLimits, type JobRecords, type JobRequest, type JobServiceDeps } from './job-service.js';
 export { newJobId, jobIdTime, JOB_ID_RE } from './ids.js';
 export { toProblem, sendProblem, problemType, PROBLEM_BASE, PROBLEM_CONTENT_TYPE, type Problem, type ProblemType } from './problem.js';
 export { JobStore, isFinished, type Job, type JobFilter, type JobError, type NewJob } from './store.js';

@@ -19,6 +19,8 @@ import { CreateJobSchema, DEFAULT_MAX_DURATION_MS } from './schemas.js';
 import { isFinished, type Job, type NewJob } from './store.js';
 import { zodIssues } from './validation.js';
 
+export { MemoryJobs } from './memory-jobs.js';
+
 /** A job request once its shape is checked: POST /v1/jobs's body with its defaults applied. */
 export type JobRequest = z.output<typeof CreateJobSchema>;
 
@@ -77,17 +79,26 @@ export class JobService {
     this.maxDurationMs = deps.limits?.maxDurationMs ?? DEFAULT_MAX_DURATION_MS;
   }
 
-  /** Create and start a job; the job as stored (queued). Throws the SondeError the API answers with. */
-  create(req: JobRequest, who: Principal = ANONYMOUS): Job {
-    const { catalog, runner, store, otlp } = this.deps;
+  /**
+   * What create() checks before it looks at the running jobs: the duration limit, the OTLP
+   * destination, the probe and its params. The params as the probe's schema parsed them.
+   */
+  validate(req: JobRequest): { params: unknown; exportTo: OtlpDestination | undefined } {
     if (req.durationMs > this.maxDurationMs) {
       const message = `at most ${this.maxDurationMs} ms on this server (SONDE_MAX_DURATION_MS)`;
       throw new BadParamsError(`durationMs: ${message}`, [{ field: 'durationMs', message }]);
     }
     // a destination from the server's allow-list, never a URL from the request; 400 naming the known ones
-    const exportTo = req.export ? resolveDestination(otlp?.config, req.export.otlp) : undefined;
+    const exportTo = req.export ? resolveDestination(this.deps.otlp?.config, req.export.otlp) : undefined;
     // throws UnknownProbeError (404), ProbeUnavailableError (422), BadParamsError naming params.<field> (400)
-    const params = catalog.validateParams(req.probe, req.params);
+    const params = this.deps.catalog.validateParams(req.probe, req.params);
+    return { params, exportTo };
+  }
+
+  /** Create and start a job; the job as stored (queued). Throws the SondeError the API answers with. */
+  create(req: JobRequest, who: Principal = ANONYMOUS): Job {
+    const { catalog, runner, store, otlp } = this.deps;
+    const { params, exportTo } = this.validate(req);
     const info = catalog.get(req.probe);
     this.checkRunning(req.probe);
     const id = newJobId();

@@ -1,7 +1,7 @@
 export type * from './api.js';
 export { Catalog, workspaceRoot, type CatalogEntry, type DiscoverOptions } from './catalog.js';
 export { JobRunner, type RunnerOptions } from './runner.js';
-export { runJobInline, type InlineOptions } from './inline.js';
+export { InlineRunner, runJobInline, type InlineOptions, type InlineRunnerOptions } from './inline.js';
 export { EventBatch } from './event-batch.js';
 export { chooseVariant, fittingVariants, hasFeature, permissionProblem } from './features.js';
 export { hostInfo } from './host.js';

@@ -1,10 +1,22 @@
 /**
- * Run a job in the calling thread, without the pool or the API: for the CLI's local mode and
- * for probe tests. Same context, same cleanup, same envelope.
+ * Run a job in the calling thread, without the pool or the API: for probe tests (runJobInline) and,
+ * behind the control plane's job service, for the CLI's in-process mode (InlineRunner, a RunnerApi
+ * like JobRunner's). Same context, same cleanup, same envelope.
  */
-import { ownerFilterOf, ownerGroups, type OwnerResolver, type ResultEnvelope } from '@sonde/probe-sdk';
-import { Catalog } from './catalog.js';
-import { outcomeEnvelope } from './envelope.js';
+import {
+  NotPermittedError,
+  ownerFilterOf,
+  ownerGroups,
+  ProbeUnavailableError,
+  TooManyJobsError,
+  type OwnerResolver,
+  type ResultEnvelope,
+  type StoppedBy,
+} from '@sonde/probe-sdk';
+import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
+import { Catalog, type CatalogEntry } from './catalog.js';
+import { buildEnvelope, outcomeEnvelope } from './envelope.js';
+import { permissionProblem } from './features.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import { executeJob } from './execute.js';
 import type { JobContext } from './context.js';
@@ -38,6 +50,18 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
   // a filter by owner needs the cgroup tree: this process's own resolution when none was given
   const owners = opts.owners ?? (ownerFilterOf(parsed) ? localOwners() : undefined);
   const ownerIds = ownerFilterIds(parsed, owners);
+  return runResolved(entry, { id: jobId, probe, params: parsed, durationMs: opts.durationMs }, owners, ownerIds, opts);
+}
+
+/** a job whose params are parsed and whose owner filter is resolved, run to its envelope */
+async function runResolved(
+  entry: CatalogEntry,
+  spec: JobSpec,
+  owners: OwnerResolver | undefined,
+  ownerIds: string[] | undefined,
+  opts: Omit<InlineOptions, 'durationMs' | 'catalog' | 'jobId' | 'owners'>,
+): Promise<ResultEnvelope> {
+  const { id: jobId, probe, params: parsed } = spec;
   let ctx: JobContext | undefined;
   const keeper = new EventKeeper(opts.maxEvents ?? DEFAULT_MAX_EVENTS);
   const warnings: string[] = [];
@@ -53,7 +77,7 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const o = await executeJob(
-      { jobId, modulePath: entry.modulePath!, params: parsed, durationMs: opts.durationMs, ...(ownerIds ? { ownerIds } : {}) },
+      { jobId, modulePath: entry.modulePath!, params: parsed, durationMs: spec.durationMs, ...(spec.budget ? { budget: spec.budget } : {}), ...(ownerIds ? { ownerIds } : {}) },
       {
         ...(owners ? { ownerGroups: (ids, by) => ownerGroups(ids, by, owners) } : {}),
         attached: (v) => opts.onAttached?.(v),
@@ -72,5 +96,83 @@ export async function runJobInline(probe: string, params: unknown, opts: InlineO
     return result;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export interface InlineRunnerOptions {
+  catalog: Catalog;
+  hooks: JobEvents;
+  /** the process's owner resolution; without it, owner filters use this host's cgroup tree (localOwners) */
+  owners?: OwnerResolver | undefined;
+  /** jobs at once (default 1: one `sonde run`) */
+  maxRunning?: number;
+  /** events kept in a result (default 100 000) */
+  maxEvents?: number;
+}
+
+const statusOf = (s: StoppedBy): JobStatus => (s === 'error' ? 'failed' : s === 'cancel' || s === 'budget' ? 'stopped' : 'succeeded');
+
+/**
+ * JobRunner's contract over jobs run in this thread: start() refuses synchronously what JobRunner
+ * refuses (the limit, an unavailable probe, missing privileges, an owner filter that matches
+ * nothing: BadParamsError naming the field), then progress and the envelope arrive through the hooks.
+ */
+export class InlineRunner implements RunnerApi {
+  readonly maxRunning: number;
+  private readonly jobs = new Map<string, { abort: AbortController; ended: Promise<void> }>();
+
+  constructor(private readonly opts: InlineRunnerOptions) {
+    this.maxRunning = opts.maxRunning ?? 1;
+  }
+
+  start(spec: JobSpec): void {
+    if (this.jobs.size >= this.maxRunning) throw new TooManyJobsError(this.maxRunning);
+    const entry = this.opts.catalog.entry(spec.probe);
+    if (!entry.available || !entry.modulePath) throw new ProbeUnavailableError(spec.probe, entry.reason ?? 'unavailable');
+    const perm = permissionProblem();
+    if (perm) throw new NotPermittedError(`cannot load BPF programs as uid ${process.geteuid?.()}`, perm);
+    const owners = this.opts.owners ?? (ownerFilterOf(spec.params) ? localOwners() : undefined);
+    const ownerIds = ownerFilterIds(spec.params, owners);
+    const { hooks } = this.opts;
+    const abort = new AbortController();
+    const startedAt = Date.now();
+    const ended = runResolved(entry, spec, owners, ownerIds, {
+      signal: abort.signal,
+      ...(this.opts.maxEvents ? { maxEvents: this.opts.maxEvents } : {}),
+      onAttached: (variant) => hooks.attached(spec.id, { variant, at: Date.now() }),
+      onEvents: (batch) => hooks.events(spec.id, batch),
+    }).then(
+      (result) => ({ status: statusOf(result.stoppedBy), result }),
+      (err: Error) => ({
+        status: 'failed' as const,
+        result: buildEnvelope({
+          jobId: spec.id, probe: spec.probe, probeVersion: entry.version, params: spec.params, kind: entry.output ?? 'report', variant: null,
+          startedAt, endedAt: Date.now(), stoppedBy: 'error', data: null, events: 0, lost: 0, warnings: [],
+          error: { type: 'internal', message: `the job failed: ${err.message}` },
+        }),
+      }),
+    ).then(({ status, result }) => {
+      // not running any more once its result is told: a new job may start from the done hook on
+      this.jobs.delete(spec.id);
+      hooks.done(spec.id, status, result);
+    });
+    this.jobs.set(spec.id, { abort, ended });
+  }
+
+  stop(id: string): boolean {
+    const job = this.jobs.get(id);
+    if (!job || job.abort.signal.aborted) return !!job;
+    job.abort.abort();
+    return true;
+  }
+
+  running(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  async close(): Promise<void> {
+    const ended = [...this.jobs.values()].map((j) => j.ended);
+    for (const id of this.jobs.keys()) this.stop(id);
+    await Promise.all(ended);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The surface control-api (and later the CLI) uses. Everything here is implemented in this package.
  */
-import type { OutputKind, ResultEnvelope } from '@sonde/probe-sdk';
+import type { OutputKind, OutputShape, ResultEnvelope } from '@sonde/probe-sdk';
 import type { EventBatch } from './event-batch.js';
 
 /** One catalogue entry: a probe that loaded, or one that could not and why. */
@@ -10,6 +10,8 @@ export interface ProbeInfo {
   version: string;
   summary: string;
   output: OutputKind | null;
+  /** the output's declaration (defineProbe's `output`): what each field of a result's `data` is; absent when the probe declares none */
+  shape?: OutputShape;
   /** JSON schema of the probe's params (zod → JSON schema) */
   paramsSchema: Record<string, unknown>;
   /** true when the manifest is valid and a hook variant fits this kernel */

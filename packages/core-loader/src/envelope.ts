@@ -1,5 +1,5 @@
 /** Build the common result envelope from what a job's worker reported. */
-import type { OutputKind, ResultEnvelope, StoppedBy } from '@sonde/probe-sdk';
+import type { OutputKind, OutputShape, ResultEnvelope, StoppedBy } from '@sonde/probe-sdk';
 import type { EventKeeper } from './event-keeper.js';
 import type { JobOutcome } from './execute.js';
 import { hostInfo } from './host.js';
@@ -10,6 +10,7 @@ export interface EnvelopeInput {
   probeVersion: string;
   params: unknown;
   kind: OutputKind;
+  shape?: OutputShape | undefined;
   variant: string | null;
   startedAt: number;
   endedAt: number;
@@ -36,6 +37,7 @@ export function buildEnvelope(i: EnvelopeInput): ResultEnvelope {
     durationMs: Math.max(0, i.endedAt - i.startedAt),
     stoppedBy: i.stoppedBy,
     kind: i.kind,
+    ...(i.shape ? { shape: i.shape } : {}),
     data: i.data ?? null,
     stats: { events: i.events, lost: i.lost, dropped: i.dropped ?? 0, truncated: i.truncated ?? false },
     warnings: i.warnings,
@@ -50,7 +52,7 @@ export function buildEnvelope(i: EnvelopeInput): ResultEnvelope {
 /** The envelope of a job from its worker's outcome. */
 export function outcomeEnvelope(
   job: { jobId: string; probe: string; params: unknown },
-  probe: { version: string; output: OutputKind | null },
+  probe: { version: string; output: OutputKind | null; shape?: OutputShape },
   o: JobOutcome,
   keeper?: EventKeeper,
 ): ResultEnvelope {
@@ -59,6 +61,7 @@ export function outcomeEnvelope(
     ...job,
     probeVersion: probe.version,
     kind: probe.output ?? 'report',
+    shape: probe.shape,
     variant: o.variant,
     startedAt: o.startedAt,
     endedAt: o.endedAt,

@@ -1,5 +1,5 @@
 import type { KernelReport } from './cross-check.js';
-import type { OutputKind } from './probe.js';
+import type { OutputKind, OutputShape } from './output.js';
 
 export type StoppedBy = 'deadline' | 'cancel' | 'error' | 'interrupted' | 'budget';
 
@@ -25,6 +25,8 @@ export interface ResultEnvelope<D = unknown> {
   durationMs: number;
   stoppedBy: StoppedBy;
   kind: OutputKind;
+  /** the probe's output declaration (defineProbe's `output`): what each field of `data` is */
+  shape?: OutputShape;
   data: D | null;
   stats: { events: number; lost: number; dropped: number; truncated: boolean };
   warnings: string[];

@@ -5,17 +5,23 @@ import type { z } from 'zod';
 import type { CounterDeclaration } from './cross-check.js';
 import type { BpfSpec, ProbeContext } from './kernel.js';
 import type { CommonFilter } from './task-filters.js';
+import type { OutputDecl, OutputKind } from './output.js';
 
 /** The SDK major version probes declare in `package.json` → `sonde.sdk`. */
 export const SDK_VERSION = '1.0.0';
 
-export type OutputKind = 'histogram' | 'events' | 'report';
+export type { OutputKind } from './output.js';
 
 export interface ProbeDefinition<S extends z.ZodType = z.ZodType, D = unknown> {
   name: string;
   version: string;
   summary: string;
-  output: OutputKind;
+  /**
+   * The output's kind and the shape of its `data` (output.ts), checked against D: fleet merge, checks,
+   * the chat formats, OTLP and the web page read it. A bare kind declares nothing (consumers then infer
+   * from the values): kept for probes written before declarations; every probe of this repository declares.
+   */
+  output: OutputKind | NoInfer<OutputDecl<D>>;
   /** zod schema of the job's `params`; each key maps to one `targ_*` global or a map */
   params: S;
   bpf: BpfSpec;

@@ -23,7 +23,15 @@ export default defineProbe({
   name: 'tcpaccept',
   version: packageVersion(import.meta.url),
   summary: 'TCP connections accepted, with the accepting process (pid, comm) and the tuple',
-  output: 'events',
+  output: {
+    kind: 'events',
+    fields: {
+      byLport: { rows: { lport: 'key', accepts: 'count' }, sum: 'accepts' },
+      total: 'count',
+      events: { events: { time: 'time' } },
+    },
+    aliases: { accepts: 'events' },
+  },
   params,
   counters,
   bpf: {

@@ -52,7 +52,17 @@ export default defineProbe({
   name: 'tcpconnlat',
   version: packageVersion(import.meta.url),
   summary: 'TCP connect latency per connect (SYN to handshake end) with pid and comm, refused connects flagged, plus histograms',
-  output: 'events',
+  output: {
+    kind: 'events',
+    fields: {
+      latency: { histogram: 'usecs' },
+      failed: { histogram: 'usecs' },
+      outcomes: { category: 'outcome' },
+      owners: { rows: { key: 'key', cgroup: 'key', owner: 'label', latency: { histogram: 'usecs' }, failed: { histogram: 'usecs' } } },
+      events: { events: { time: 'time' } },
+    },
+    histogram: { total: 'latency' },
+  },
   params,
   counters,
   bpf: {

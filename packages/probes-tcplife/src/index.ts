@@ -85,7 +85,21 @@ export default defineProbe({
   name: 'tcplife',
   version: packageVersion(import.meta.url),
   summary: 'TCP sessions as they close: owner, tuple, bytes sent/received, lifetime; duration and byte histograms',
-  output: 'events',
+  output: {
+    kind: 'events',
+    fields: {
+      sessions: 'count',
+      duration: { histogram: 'usecs' },
+      txBytes: { histogram: 'bytes' },
+      rxBytes: { histogram: 'bytes' },
+      owners: {
+        rows: { key: 'key', cgroup: 'key', owner: 'label', sessions: 'count', txBytes: { count: 'bytes' }, rxBytes: { count: 'bytes' }, duration: { histogram: 'usecs' } },
+        sum: 'sessions',
+      },
+      events: { events: { time: 'time' } },
+    },
+    histogram: { total: 'duration' },
+  },
   params,
   counters,
   bpf: {

@@ -21,7 +21,16 @@ export default defineProbe({
   name: 'tcppktlat',
   version: packageVersion(import.meta.url),
   summary: 'How long received TCP data waits before the process reads it: slow reads listed, all in a histogram',
-  output: 'report',
+  output: {
+    kind: 'report',
+    fields: {
+      minUs: 'setting',
+      events: { events: { time: 'time' } },
+      eventsSeen: 'count',
+      histogram: { histogram: 'usecs', name: 'latency' },
+    },
+    histogram: { total: 'histogram' },
+  },
   params,
   counters,
   bpf: {

@@ -87,11 +87,34 @@ export function snapshot(bpf: LoadedBpf, p: TcpportsParams): PortsSnapshot {
   };
 }
 
+/** tcpports' figures are a snapshot of one instant: levels (gauges), which add up across nodes */
+const snapshotFields = {
+  tookMs: { max: 'ms' },
+  sockets: 'level',
+  states: { category: 'state', level: true },
+  ephemeral: {
+    fields: { range: 'setting', size: 'setting', portsUsed: 'level', usedPct: { max: '%' }, sockets: 'level', maxPerPort: 'max' },
+  },
+  remotes: { rows: { family: 'key', addr: 'key', port: 'key', connections: 'level', rangePct: { max: '%' } }, sum: 'connections' },
+  remoteCount: 'level',
+  remotesMissed: 'level',
+  owners: { rows: { cgroup: 'key', owner: 'label', sockets: 'level', ephemeralSockets: 'level' }, sum: 'sockets' },
+  ownerCount: 'level',
+  ownersMissed: 'level',
+} as const;
+
 export default defineProbe({
   name: 'tcpports',
   version: packageVersion(import.meta.url),
   summary: 'TCP sockets per state, ephemeral port range use and top remote endpoints, counted in the kernel by a socket iterator',
-  output: 'report',
+  output: {
+    kind: 'report',
+    fields: {
+      ...snapshotFields,
+      at: 'label',
+      series: { rows: { ...snapshotFields, at: 'key' }, series: true },
+    },
+  },
   params,
   counters,
   bpf: {

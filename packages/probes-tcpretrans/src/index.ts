@@ -108,7 +108,25 @@ export default defineProbe({
   name: 'tcpretrans',
   version: packageVersion(import.meta.url),
   summary: 'TCP retransmits (and SYN-ACK retransmits) with state, sequence numbers and owner; per-flow counts',
-  output: 'events',
+  output: {
+    kind: 'events',
+    fields: {
+      events: { events: { time: 'time' } },
+      flows: {
+        rows: {
+          family: 'key', laddr: 'key', lport: 'key', raddr: 'key', rport: 'key', cgroup: 'key', owner: 'label',
+          retransmits: 'count', segments: 'count', tlp: 'count',
+        },
+        sum: 'retransmits',
+      },
+      total: { fields: { retransmits: 'count', segments: 'count', tlp: 'count', syn: 'count' } },
+      owners: {
+        rows: { key: 'key', cgroup: 'key', owner: 'label', retransmits: 'count', segments: 'count', flows: 'count', tlp: 'count' },
+        sum: 'retransmits',
+      },
+    },
+    aliases: { retransmits: 'events' },
+  },
   params,
   counters,
   bpf: {

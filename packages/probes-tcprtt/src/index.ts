@@ -42,7 +42,21 @@ export default defineProbe({
   name: 'tcprtt',
   version: packageVersion(import.meta.url),
   summary: 'TCP round-trip time (kernel smoothed RTT) as log2 histograms, overall or per local/remote address',
-  output: 'histogram',
+  output: {
+    kind: 'histogram',
+    fields: {
+      unit: 'setting',
+      by: 'setting',
+      histograms: { rows: { key: 'key', family: 'key', cgroup: 'key', owner: 'label', hist: { histogram: ['usecs', 'msecs'], name: 'rtt' } } },
+      total: { histogram: ['usecs', 'msecs'] },
+      series: {
+        rows: { at: 'key', histograms: { rows: { key: 'key', family: 'key', cgroup: 'key', owner: 'label', hist: { histogram: ['usecs', 'msecs'] } } } },
+        series: true,
+      },
+    },
+    histogram: { total: 'total', keyed: 'histograms' },
+    by: 'by',
+  },
   params,
   counters,
   bpf: {

@@ -28,7 +28,14 @@ export default defineProbe({
   name: 'tcpstates',
   version: packageVersion(import.meta.url),
   summary: 'TCP state changes with the time spent in each state, owner process and tuple; dwell-time histograms per state',
-  output: 'events',
+  output: {
+    kind: 'events',
+    fields: {
+      events: { events: { time: 'time' } },
+      transitions: { rows: { from: 'key', to: 'key', count: 'count' }, sum: 'count' },
+      dwell: { rows: { state: 'key', hist: { histogram: 'usecs', name: 'dwell' } } },
+    },
+  },
   params,
   counters,
   bpf: {

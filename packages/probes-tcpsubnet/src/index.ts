@@ -27,11 +27,25 @@ export interface TcpsubnetData {
   total: SubnetTable;
 }
 
+/** per subnet: bytes and sends, and `value`, the bytes in the chosen unit */
+const subnetRows = {
+  rows: { subnet: 'key', index: 'key', bytes: { count: 'bytes' }, sends: 'count', value: 'count' },
+  sum: 'value',
+} as const;
+
 export default defineProbe({
   name: 'tcpsubnet',
   version: packageVersion(import.meta.url),
   summary: 'TCP bytes sent per destination subnet from an ordered list (first match wins), per interval',
-  output: 'report',
+  output: {
+    kind: 'report',
+    fields: {
+      subnets: 'setting',
+      unit: 'setting',
+      intervals: { rows: { at: 'key', rows: subnetRows }, series: true },
+      total: { fields: { at: 'label', rows: subnetRows } },
+    },
+  },
   params,
   counters,
   bpf: {

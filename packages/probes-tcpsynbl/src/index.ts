@@ -11,6 +11,7 @@ import {
   dropReasons,
   listenerFigures,
   listenerGlobals,
+  listenerSocketRows,
   packageVersion,
   passListeners,
   type FeatureNeed,
@@ -84,11 +85,31 @@ export interface TcpsynblData {
   series?: Array<{ at: string; listeners: ListenerBacklog[] }>;
 }
 
+/** per listener port and accept-queue limit: queue lengths (log2, unit "backlog"), the longest, overflows */
+const backlogRows = {
+  rows: {
+    maxBacklog: 'key', lport: 'key', cgroup: 'key', owner: 'label',
+    hist: { histogram: 'backlog', name: 'listeners' }, max: 'max', overflows: 'count',
+  },
+} as const;
+
 export default defineProbe({
   name: 'tcpsynbl',
   version: packageVersion(import.meta.url),
   summary: 'TCP accept-queue length when connections are added, log2 histograms per backlog limit, plus listen overflows',
-  output: 'report',
+  output: {
+    kind: 'report',
+    fields: {
+      byMaxBacklog: { rows: { maxBacklog: 'key', hist: { histogram: 'backlog', name: 'by_max_backlog' }, max: 'max', overflows: 'count' } },
+      listeners: backlogRows,
+      overflows: 'count',
+      listenDrops: 'count',
+      overflowReason: 'label',
+      overflowsCountedBy: 'label',
+      listenSockets: listenerSocketRows,
+      series: { rows: { at: 'key', listeners: backlogRows }, series: true },
+    },
+  },
   params,
   counters,
   bpf: {

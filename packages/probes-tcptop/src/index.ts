@@ -79,11 +79,35 @@ function table(at: string, all: TopRow[], p: TcptopParams, groups?: ReadonlyMap<
   };
 }
 
+/** a table of rows per process and connection (or per owner with `by`), and its byte totals */
+const topTable = {
+  loadavg: 'label',
+  rows: {
+    rows: {
+      family: 'key', laddr: 'key', lport: 'key', raddr: 'key', rport: 'key', pid: 'key', comm: 'label', key: 'key', cgroup: 'key', owner: 'label',
+      rxBytes: { count: 'bytes' }, txBytes: { count: 'bytes' }, recvs: 'count', sends: 'count', connections: 'count',
+    },
+  },
+  rxBytes: { count: 'bytes' },
+  txBytes: { count: 'bytes' },
+  flows: 'count',
+} as const;
+
 export default defineProbe({
   name: 'tcptop',
   version: packageVersion(import.meta.url),
   summary: 'Top TCP talkers: bytes each process sent and received per connection, per interval, sorted',
-  output: 'report',
+  output: {
+    kind: 'report',
+    fields: {
+      sort: 'setting',
+      by: 'setting',
+      cumulative: 'setting',
+      intervals: { rows: { ...topTable, at: 'key' }, series: true },
+      total: { fields: { ...topTable, at: 'label' } },
+    },
+    by: 'by',
+  },
   params,
   counters,
   bpf: {

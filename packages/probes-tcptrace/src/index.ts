@@ -46,7 +46,16 @@ export default defineProbe({
   name: 'tcptrace',
   version: packageVersion(import.meta.url),
   summary: 'The life of TCP packets through the stack: per-packet timelines (time, CPU, device) and stage-to-stage latency histograms',
-  output: 'report',
+  output: {
+    kind: 'report',
+    fields: {
+      packets: { events: {} },
+      tracked: 'count',
+      notKept: 'count',
+      paths: { category: 'path' },
+      stages: { rows: { from: 'key', to: 'key', hist: { histogram: 'nsecs', name: 'stages' } } },
+    },
+  },
   params,
   counters,
   bpf: {

@@ -25,7 +25,13 @@ export default defineProbe({
   name: 'tcptracer',
   version: packageVersion(import.meta.url),
   summary: 'TCP connect (C), accept (A) and close (X) events with owner process, tuple and network namespace',
-  output: 'events',
+  output: {
+    kind: 'events',
+    fields: {
+      events: { events: { time: 'time' } },
+      counts: { category: 'type' },
+    },
+  },
   params,
   counters,
   bpf: {

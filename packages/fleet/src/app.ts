@@ -6,7 +6,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { DEFAULT_URL, limitBody, MAX_BODY_BYTES, schemas, validationHook, PROBLEM_BASE } from '@sonde/control-api';
+import { DEFAULT_URL, limitBody, MAX_BODY_BYTES, schemas, sendProblem, toProblem, validationHook, PROBLEM_BASE } from '@sonde/control-api';
+import { SondeError } from '@sonde/probe-sdk';
 import { Coordinator, FleetProblem } from './coordinator.js';
 
 const { CreateJobSchema, JobSchema, JobIdParamSchema, ProbeInfoSchema, ProblemSchema, problems, JOB_STATUSES } = schemas;
@@ -216,6 +217,8 @@ export function createFleetApp(coord: Coordinator, opts: FleetTokens = { tokens:
   app.get('/openapi.json', (c) => c.json(fleetOpenApi(app)));
   app.onError((err, c) => {
     if (err instanceof FleetProblem) return problem(c, err.status, err.type, err.message, err.extra);
+    // the job service's refusals (a job request it cannot send), as the agent answers them
+    if (err instanceof SondeError) return sendProblem(c, toProblem(err, new URL(c.req.url).pathname));
     if (err instanceof HTTPException && err.status === 413) return problem(c, 413, 'payload-too-large', 'the request body is larger than this API accepts');
     if (err instanceof HTTPException && err.status === 400) return problem(c, 400, 'bad-params', err.message);
     console.error('sonde fleet:', err);

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sondeClient, type Job, type ResultEnvelope, type SondeClient } from '@sonde/client';
+import { parseJobRequest } from '@sonde/control-api/job-service';
 import { select, type Agent, type Discovery } from './agents.js';
 import { mergeData, type OutputKind } from './merge.js';
 import { mergeKernel } from './merge-kernel.js';
@@ -26,14 +27,19 @@ export interface FleetNode {
   labels?: Record<string, string>;
 }
 
+/** an agent's job request (POST /v1/jobs's body) plus which agents run it */
 export interface CreateBody {
   probe: string;
   durationMs: number;
   params: Record<string, unknown>;
   budget?: unknown;
+  export?: unknown;
   selector?: string | undefined;
   nodes?: string[] | undefined;
 }
+
+/** the coordinator's own keys of a create body; the rest is the agents' job request */
+const FLEET_KEYS = ['selector', 'nodes'] as const;
 
 export interface FleetJob extends Omit<Job, 'result'> {
   result: ResultEnvelope | null;
@@ -138,6 +144,8 @@ export class Coordinator {
   }
 
   async create(body: CreateBody): Promise<FleetJob> {
+    // the job request every agent gets, checked as the agents' job service checks it (BadParamsError)
+    const agentBody = parseJobRequest(body, FLEET_KEYS);
     const all = await this.agents();
     let picked: Agent[];
     try {
@@ -153,7 +161,7 @@ export class Coordinator {
     // a job that names pods goes only where they run
     let placement: Placement | null;
     try {
-      placement = placementOf(body.params, this.opts.pods);
+      placement = placementOf(agentBody.params, this.opts.pods);
     } catch (err) {
       if (!(err instanceof PlacementError)) throw err;
       throw new FleetProblem(400, 'bad-params', err.message, { errors: [{ field: `params.${err.field}`, message: err.message }] });
@@ -165,7 +173,6 @@ export class Coordinator {
         throw new FleetProblem(422, 'no-agents', `${where.why}, where no selected agent runs`, { discovered: all.map((a) => a.node), placement: where });
       }
     }
-    const agentBody = { probe: body.probe, durationMs: body.durationMs, params: body.params, ...(body.budget ? { budget: body.budget } : {}) };
     const failures: Array<{ status?: number; problem?: Record<string, unknown> }> = [];
     const nodes = await Promise.all(
       picked.map(async (a): Promise<NodeState> => {
@@ -196,10 +203,10 @@ export class Coordinator {
     const id = fleetId();
     const job: FleetJob = {
       id,
-      probe: body.probe,
+      probe: agentBody.probe,
       probeVersion: first.probeVersion,
       params: first.params,
-      durationMs: body.durationMs,
+      durationMs: agentBody.durationMs,
       status: 'queued',
       createdAt: new Date().toISOString(),
       attachedAt: null,

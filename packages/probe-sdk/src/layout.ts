@@ -183,11 +183,30 @@ export function encodeAll<T>(l: Layout<T>, vs: ReadonlyArray<LayoutInput<T>>): B
   return b;
 }
 
-type Side<T> = Layout<T> | ScalarKind;
+/** a map's key or value as layout.gen.ts's `maps` names it: a generated layout, or a scalar kind ('u32', 'u64', …) */
+export type Side<T> = Layout<T> | ScalarKind;
 type SideInput<T> = T extends never ? never : LayoutInput<T> | number | bigint;
 
-function sideSize(s: Side<unknown>): number {
+/** the byte size of a map's key or value (`maps.<name>.key`): a layout's size, a scalar kind's width */
+export function sideSize(s: Side<unknown>): number {
   return typeof s === 'string' ? WIDTH[s] : s.size;
+}
+
+type NumberKind = Exclude<ScalarKind, 'x64' | 'bool' | 'char' | 'bytes'>;
+const SCALAR = Object.fromEntries(
+  Object.entries(READ).map(([k, r]) => [k, new Function('b', 'o', `return ${r('o')};`) as (b: Buffer, o: number) => number | bigint | boolean]),
+) as Record<Exclude<ScalarKind, 'char' | 'bytes'>, (b: Buffer, o: number) => number | bigint | boolean>;
+
+/**
+ * A value that is no struct, decoded as a layout's field of that kind would be: a map key or value the
+ * generated `maps` names by a scalar kind (`maps.reasons.value`: 'u64'), a .bss counter read with readGlobal.
+ */
+export function decodeScalar(kind: 'x64', b: Buffer, off?: number): bigint;
+export function decodeScalar(kind: 'bool', b: Buffer, off?: number): boolean;
+export function decodeScalar(kind: NumberKind, b: Buffer, off?: number): number;
+export function decodeScalar(kind: Exclude<ScalarKind, 'char' | 'bytes'>, b: Buffer, off = 0): number | bigint | boolean {
+  if (b.length < off + WIDTH[kind]) throw new RangeError(`a ${kind} is ${WIDTH[kind]} bytes, got ${b.length - off}`);
+  return SCALAR[kind](b, off);
 }
 
 function encodeSide<T>(s: Side<T>, b: Buffer, at: number, v: SideInput<T>): void {

@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "hooks.h"
 #include "sk_event.h"
 #include "tuple_filter.h"
 #include "events.h"
@@ -139,36 +140,8 @@ out:
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcplife_btf, const struct sock *sk, const int oldstate, const int newstate)
-{
-	return handle(sk, oldstate, newstate);
-}
+SONDE_STATE_HOOKS(handle, tcplife_btf, tcplife_tp)
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int tcplife_tp(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	if (ctx->protocol != IPPROTO_TCP)
-		return 0;
-	return handle((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int tcplife_acc4(struct trace_event_raw_sys_exit *ctx)
-{
-	struct owner buf;
-
-	owner_on_accept(ctx->ret, &buf);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int tcplife_acc(struct trace_event_raw_sys_exit *ctx)
-{
-	struct owner buf;
-
-	owner_on_accept(ctx->ret, &buf);
-	return 0;
-}
+SONDE_ACCEPT_HOOKS(owner_accept_exit, tcplife_acc4, tcplife_acc)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

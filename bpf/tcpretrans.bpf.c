@@ -23,6 +23,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "hooks.h"
 #include "sk_event.h"
 #include "tuple_filter.h"
 #include "events.h"
@@ -237,36 +238,8 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcpretrans_st, const struct sock *sk, const int oldstate, const int newstate)
-{
-	return on_state(sk, oldstate, newstate);
-}
+SONDE_STATE_HOOKS(on_state, tcpretrans_st, tcpretrans_sttp)
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int tcpretrans_sttp(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	if (ctx->protocol != IPPROTO_TCP)
-		return 0;
-	return on_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int tcpretrans_ac4(struct trace_event_raw_sys_exit *ctx)
-{
-	struct owner buf;
-
-	owner_on_accept(ctx->ret, &buf);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int tcpretrans_acc(struct trace_event_raw_sys_exit *ctx)
-{
-	struct owner buf;
-
-	owner_on_accept(ctx->ret, &buf);
-	return 0;
-}
+SONDE_ACCEPT_HOOKS(owner_accept_exit, tcpretrans_ac4, tcpretrans_acc)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

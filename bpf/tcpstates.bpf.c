@@ -23,6 +23,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "hooks.h"
 #include "sk_event.h"
 #include "tuple_filter.h"
 #include "events.h"
@@ -182,19 +183,6 @@ out:
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcpstates_btf, const struct sock *sk, const int oldstate, const int newstate)
-{
-	return handle(sk, oldstate, newstate);
-}
-
-/* the record's own copy of the tuple is not used: the sk pointer read with CO-RE gives the same */
-SEC("tracepoint/sock/inet_sock_set_state")
-int tcpstates_tp(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	if (ctx->protocol != IPPROTO_TCP)
-		return 0;
-	return handle((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
-}
+SONDE_STATE_HOOKS(handle, tcpstates_btf, tcpstates_tp)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

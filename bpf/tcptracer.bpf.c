@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "hooks.h"
 #include "sk_event.h"
 #include "tuple_filter.h"
 #include "events.h"
@@ -99,19 +100,7 @@ static __always_inline int handle(const struct sock *sk, int oldstate, int newst
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcptracer_btf, const struct sock *sk, const int oldstate, const int newstate)
-{
-	return handle(sk, oldstate, newstate);
-}
-
-SEC("tracepoint/sock/inet_sock_set_state")
-int tcptracer_tp(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	if (ctx->protocol != IPPROTO_TCP)
-		return 0;
-	return handle((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
-}
+SONDE_STATE_HOOKS(handle, tcptracer_btf, tcptracer_tp)
 
 static __always_inline int on_accept(long ret)
 {
@@ -125,16 +114,6 @@ static __always_inline int on_accept(long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int tcptracer_acc4(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int tcptracer_acc(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept(ctx->ret);
-}
+SONDE_ACCEPT_HOOKS(on_accept, tcptracer_acc4, tcptracer_acc)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

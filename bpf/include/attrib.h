@@ -149,4 +149,13 @@ static __always_inline struct sock *owner_on_accept(long fd, struct owner *buf)
 	return sk;
 }
 
+/* accept(2)/accept4(2) exit (hooks.h SONDE_ACCEPT_HOOKS): the accepting process becomes the socket's owner */
+static __always_inline int owner_accept_exit(long ret)
+{
+	struct owner buf;
+
+	owner_on_accept(ret, &buf);
+	return 0;
+}
+
 #endif /* __SONDE_ATTRIB_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * tcpsynbl: structs and constants shared by bpf/tcpsynbl.bpf.c and the user side
- * (packages/probes-tcpsynbl/src/decode.ts mirrors these layouts byte for byte).
+ * (packages/probes-tcpsynbl/src/layout.gen.ts is generated from them).
  */
 #ifndef __TCPSYNBL_H
 #define __TCPSYNBL_H
@@ -16,7 +16,7 @@ struct synbl_key {
 	__u32 max_backlog;
 	__u16 lport;
 	__u16 pad;
-	__u64 cgroup; /* the listener's cgroup v2 id (owner_filter.h): whose listener */
+	sonde_id_t cgroup; /* the listener's cgroup v2 id (owner_filter.h): whose listener */
 };
 SONDE_RECORD(synbl_key);
 

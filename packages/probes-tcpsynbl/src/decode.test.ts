@@ -1,29 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
-import { addSynOverflows, byMaxBacklog, decodeBacklogs, deltaListeners, KEY_SIZE, MAX_SLOTS, toListeners, VALUE_SIZE } from './decode.js';
+import { mapDumpOf } from '@sonde/probe-sdk';
+import { addSynOverflows, byMaxBacklog, decodeBacklogs, deltaListeners, MAX_SLOTS, toListeners } from './decode.js';
+import { synbl_key, synbl_val } from './layout.gen.js';
 import { renderTcpsynbl } from './render.js';
 
 interface E { max: number; lport: number; cgroup?: bigint; slots: Record<number, number>; sum: number; seen: number; overflows: number }
 
-function dump(es: E[]): MapDump {
-  const keys = Buffer.alloc(es.length * KEY_SIZE, 0);
-  const values = Buffer.alloc(es.length * VALUE_SIZE, 0);
-  es.forEach((e, i) => {
-    keys.writeUInt32LE(e.max, i * KEY_SIZE);
-    keys.writeUInt16LE(e.lport, i * KEY_SIZE + 4);
-    keys.writeBigUInt64LE(e.cgroup ?? 0n, i * KEY_SIZE + 8);
-    const v = i * VALUE_SIZE;
-    let n = 0;
-    for (const [s, c] of Object.entries(e.slots)) {
-      values.writeBigUInt64LE(BigInt(c), v + 8 * Number(s));
-      n += c;
-    }
-    values.writeBigUInt64LE(BigInt(n), v + 8 * MAX_SLOTS);
-    values.writeBigUInt64LE(BigInt(e.sum), v + 8 * (MAX_SLOTS + 1));
-    values.writeBigUInt64LE(BigInt(e.seen), v + 8 * (MAX_SLOTS + 2));
-    values.writeBigUInt64LE(BigInt(e.overflows), v + 8 * (MAX_SLOTS + 3));
-  });
-  return { keys, values, count: es.length, keySize: KEY_SIZE, valueSize: VALUE_SIZE };
+/** the backlogs map's bytes, from the generated layouts of struct synbl_key / synbl_val */
+function dump(es: E[]) {
+  return mapDumpOf(
+    synbl_key,
+    synbl_val,
+    es.map((e) => {
+      const slots = new Array<number>(MAX_SLOTS).fill(0);
+      for (const [s, c] of Object.entries(e.slots)) slots[Number(s)] = c;
+      const count = slots.reduce((a, b) => a + b, 0);
+      return [{ max_backlog: e.max, lport: e.lport, cgroup: e.cgroup ?? 0n }, { slots, count, sum: e.sum, max: e.seen, overflows: e.overflows }] as const;
+    }),
+  );
 }
 
 // backlog 4 on port 7100: lengths 0,1,2,3,4 -> slots 0:2 (0,1) 1:2 (2,3) 2:1 (4)

@@ -1,27 +1,12 @@
 /**
- * Decoding of bpf/tcpsynbl.bpf.c's `backlogs` map (layouts in bpf/tcpsynbl.h):
- *
- *   struct synbl_key { __u32 max_backlog; __u16 lport; __u16 pad; __u64 cgroup; }    16 bytes
- *   struct synbl_val { __u64 slots[32]; __u64 count, sum, max, overflows; }         288 bytes
+ * What bpf/tcpsynbl.bpf.c's `backlogs` map means (`struct synbl_key` -> `struct synbl_val`, bpf/tcpsynbl.h).
+ * Layouts: layout.gen.ts.
  */
-import {
-  checkMapSizes,
-  log2Histogram,
-  mapEntries,
-  readU16,
-  readU32,
-  readU64Array,
-  readU64Num,
-  subtractSlots,
-  type Histogram,
-  type ListenerSocket,
-  type MapDump,
-  type Owner,
-} from '@sonde/probe-sdk';
+import { checkMapSizes, log2Histogram, mapEntries, subtractSlots, type Histogram, type ListenerSocket, type MapDump, type Owner } from '@sonde/probe-sdk';
+import { synbl_key, synbl_val } from './layout.gen.js';
 
-export const MAX_SLOTS = 32;
-export const KEY_SIZE = 16;
-export const VALUE_SIZE = 8 * (MAX_SLOTS + 4);
+/** the log2 slots of a synbl_val */
+export const MAX_SLOTS = synbl_val.fields.find(([name]) => name === 'slots')![3]!;
 
 export interface RawBacklog {
   maxBacklog: number;
@@ -36,19 +21,12 @@ export interface RawBacklog {
 }
 
 export function decodeBacklogs(dump: MapDump): RawBacklog[] {
-  checkMapSizes('tcpsynbl', 'backlogs', dump, KEY_SIZE, VALUE_SIZE);
+  checkMapSizes('tcpsynbl', 'backlogs', dump, synbl_key.size, synbl_val.size);
   const out: RawBacklog[] = [];
-  for (const { key: k, value: v } of mapEntries(dump)) {
-    out.push({
-      maxBacklog: readU32(k, 0),
-      lport: readU16(k, 4),
-      cgroup: k.readBigUInt64LE(8).toString(),
-      slots: readU64Array(v, 0, MAX_SLOTS).map(Number),
-      count: readU64Num(v, 8 * MAX_SLOTS),
-      sum: readU64Num(v, 8 * (MAX_SLOTS + 1)),
-      max: readU64Num(v, 8 * (MAX_SLOTS + 2)),
-      overflows: readU64Num(v, 8 * (MAX_SLOTS + 3)),
-    });
+  for (const { key, value } of mapEntries(dump)) {
+    const k = synbl_key.decode(key);
+    const v = synbl_val.decode(value);
+    out.push({ maxBacklog: k.max_backlog, lport: k.lport, cgroup: k.cgroup.toString(), slots: v.slots, count: v.count, sum: v.sum, max: v.max, overflows: v.overflows });
   }
   return out;
 }

@@ -1,8 +1,8 @@
 // Generated from tcpsynbl.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
 import { layout, listener_rx_mark, sonde_listener, sonde_listener_closed_key, type GlobalValue } from '@sonde/probe-sdk';
 
-export type synbl_key = { max_backlog: number; lport: number; cgroup: number };
-export const synbl_key = layout<synbl_key>('synbl_key', 16, [['max_backlog', 0, 'u32'], ['lport', 4, 'u16'], ['cgroup', 8, 'u64']]);
+export type synbl_key = { max_backlog: number; lport: number; cgroup: bigint };
+export const synbl_key = layout<synbl_key>('synbl_key', 16, [['max_backlog', 0, 'u32'], ['lport', 4, 'u16'], ['cgroup', 8, 'x64']]);
 export type synbl_val = { slots: number[]; count: number; sum: number; max: number; overflows: number };
 export const synbl_val = layout<synbl_val>('synbl_val', 288, [['slots', 0, 'u64', 32], ['count', 256, 'u64'], ['sum', 264, 'u64'], ['max', 272, 'u64'], ['overflows', 280, 'u64']]);
 

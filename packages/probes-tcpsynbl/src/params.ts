@@ -3,7 +3,8 @@
  * plus listener port, netns and owner filters (the listener's cgroup: whose listener), all applied in the kernel.
  */
 import { z } from 'zod';
-import { family, familyGlobal, ownerFilterShape, portFilterGlobals, portList, taskFilterGlobals, taskFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { family, familyGlobal, ownerFilterShape, portFilterGlobals, portList, taskFilterGlobals, taskFilterShape } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -23,7 +24,7 @@ export const params = z
 export type TcpsynblParams = z.output<typeof params>;
 
 /** rodata globals of bpf/tcpsynbl.bpf.c; `overflowReason` is TCP_LISTEN_OVERFLOW's value on this kernel (0: none) */
-export function globalsFor(p: TcpsynblParams, overflowReason: number): Record<string, GlobalValue> {
+export function globalsFor(p: TcpsynblParams, overflowReason: number): Globals {
   return {
     ...familyGlobal(p.family),
     ...portFilterGlobals('lports', p.lport),

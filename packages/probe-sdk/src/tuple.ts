@@ -1,11 +1,13 @@
 /**
  * bpf/include/sock.h's `struct sock_tuple` (40 bytes: family u16, lport u16, rport u16, pad u16,
- * laddr[16], raddr[16]; ports host order, addresses network order) as map keys and events carry it.
+ * laddr[16], raddr[16]; ports host order, addresses network order) as map keys and events carry it;
+ * its layout is generated from BTF (layout.gen.ts).
  */
 import { formatAddr, type IpFamily } from './address.js';
 import { AF_INET6 } from './filters.js';
+import { sock_tuple } from './layout.gen.js';
 
-export const SOCK_TUPLE_SIZE = 40;
+export const SOCK_TUPLE_SIZE = sock_tuple.size;
 
 export interface SockTuple {
   family: IpFamily;
@@ -15,16 +17,14 @@ export interface SockTuple {
   rport: number;
 }
 
+/** the meaning of a decoded `struct sock_tuple` (a generated layout's nested `t`) */
+export function sockTuple(t: sock_tuple): SockTuple {
+  const family: IpFamily = t.family === AF_INET6 ? 6 : 4;
+  return { family, lport: t.lport, rport: t.rport, laddr: formatAddr(family, t.laddr), raddr: formatAddr(family, t.raddr) };
+}
+
 export function decodeSockTuple(b: Uint8Array, off = 0): SockTuple {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const family: IpFamily = buf.readUInt16LE(off) === AF_INET6 ? 6 : 4;
-  return {
-    family,
-    lport: buf.readUInt16LE(off + 2),
-    rport: buf.readUInt16LE(off + 4),
-    laddr: formatAddr(family, buf.subarray(off + 8, off + 24)),
-    raddr: formatAddr(family, buf.subarray(off + 24, off + 40)),
-  };
+  return sockTuple(sock_tuple.decode(Buffer.from(b.buffer, b.byteOffset, b.byteLength), off));
 }
 
 /** `10.0.0.1:443`, `[2001:db8::1]:443` */

@@ -445,6 +445,47 @@ export interface components {
         };
         /** @enum {string} */
         OutputKind: "histogram" | "events" | "report";
+        /** @description absent when the probe declares none (or could not be read) */
+        OutputShape: {
+            /**
+             * @description names a check may use for a field
+             * @example {
+             *       "drops": "reasons"
+             *     }
+             */
+            aliases?: {
+                [key: string]: string;
+            };
+            /** @description the setting that names what rows' `key` field holds */
+            by?: string;
+            /**
+             * @description each field of `data`: a role — 'key' (identifies its row), 'label', 'setting', or a figure 'count' | 'level' | 'max' | 'min' (`{ count: 'bytes' }` with a unit) — or `{ histogram: unit }`, `{ fields: {...} }` (an object), `{ rows: {...}, sum?, series? }` (rows merged by their keys), `{ events: { time } }` (an event list), `{ category: name, level? }` (counts by a category)
+             * @example {
+             *       "events": {
+             *         "events": {
+             *           "time": "time"
+             *         }
+             *       },
+             *       "reasons": {
+             *         "rows": {
+             *           "count": "count",
+             *           "reason": "key"
+             *         },
+             *         "sum": "count"
+             *       },
+             *       "total": "count"
+             *     }
+             */
+            fields: {
+                [key: string]: unknown;
+            };
+            /** @description the histogram the result is about (`total`: a check's bare p99, the picture) and the rows holding it per key (`keyed`) */
+            histogram?: {
+                keyed?: string;
+                total?: string;
+            };
+            kind: components["schemas"]["OutputKind"];
+        };
         ProbeInfo: {
             available: boolean;
             /** @description what the variant that would run here cannot see (absent when nothing) */
@@ -474,6 +515,7 @@ export interface components {
             };
             /** @description why the probe cannot run here */
             reason?: string;
+            shape?: components["schemas"]["OutputShape"];
             summary: string;
             /**
              * @description the hook variant that would run here
@@ -546,6 +588,7 @@ export interface components {
             params?: unknown;
             probe: string;
             probeVersion: string;
+            shape?: components["schemas"]["OutputShape"] & unknown;
             startedAt: string;
             stats: {
                 dropped: number;

@@ -30,12 +30,34 @@ export const ProblemSchema = z
 export const JobStatusSchema = z.enum(JOB_STATUSES).openapi('JobStatus');
 export const OutputKindSchema = z.enum(OUTPUT_KINDS).openapi('OutputKind');
 
+export const OutputShapeSchema = z
+  .object({
+    kind: OutputKindSchema,
+    fields: z.record(z.string(), z.unknown()).openapi({
+      description:
+        "each field of `data`: a role — 'key' (identifies its row), 'label', 'setting', or a figure 'count' | 'level' | 'max' | 'min' " +
+        "(`{ count: 'bytes' }` with a unit) — or `{ histogram: unit }`, `{ fields: {...} }` (an object), `{ rows: {...}, sum?, series? }` " +
+        '(rows merged by their keys), `{ events: { time } }` (an event list), `{ category: name, level? }` (counts by a category)',
+      example: { total: 'count', reasons: { rows: { reason: 'key', count: 'count' }, sum: 'count' }, events: { events: { time: 'time' } } },
+    }),
+    histogram: z
+      .object({ total: z.string().optional(), keyed: z.string().optional() })
+      .optional()
+      .openapi({ description: 'the histogram the result is about (`total`: a check\'s bare p99, the picture) and the rows holding it per key (`keyed`)' }),
+    by: z.string().optional().openapi({ description: "the setting that names what rows' `key` field holds" }),
+    aliases: z.record(z.string(), z.string()).optional().openapi({ description: 'names a check may use for a field', example: { drops: 'reasons' } }),
+  })
+  .openapi('OutputShape', {
+    description: "a probe's output declaration (defineProbe's `output`): what each field of a result's `data` is — how fleet merge, checks, formats, OTLP and the web page read it",
+  });
+
 export const ProbeInfoSchema = z
   .object({
     name: z.string().openapi({ example: 'tcprtt' }),
     version: z.string().openapi({ example: '0.1.0' }),
     summary: z.string(),
     output: z.union([OutputKindSchema, z.null()]).openapi({ description: 'null when the manifest could not be read' }),
+    shape: OutputShapeSchema.optional().openapi({ description: 'absent when the probe declares none (or could not be read)' }),
     paramsSchema: z.record(z.string(), z.unknown()).openapi({ description: "JSON schema of the probe's params" }),
     available: z.boolean(),
     reason: z.string().optional().openapi({ description: 'why the probe cannot run here' }),
@@ -125,6 +147,7 @@ export const ResultEnvelopeSchema = z
     durationMs: z.number(),
     stoppedBy: z.enum(['deadline', 'cancel', 'error', 'interrupted', 'budget']),
     kind: OutputKindSchema,
+    shape: OutputShapeSchema.optional().openapi({ description: "the probe's output declaration: what each field of `data` is" }),
     data: z.unknown().openapi({ description: 'the probe output (histogram, events or report); null when none' }),
     stats: z.object({ events: z.number(), lost: z.number(), dropped: z.number(), truncated: z.boolean() }),
     warnings: z.array(z.string()),

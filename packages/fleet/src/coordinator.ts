@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { sondeClient, type Job, type ResultEnvelope, type SondeClient } from '@sonde/client';
 import { parseJobRequest } from '@sonde/control-api/job-service';
 import { select, type Agent, type Discovery } from './agents.js';
-import { mergeData, type OutputKind } from './merge.js';
+import { mergeData } from './merge.js';
 import { mergeKernel } from './merge-kernel.js';
 import { nameRemotes, placementOf, PlacementError, type Placement } from './placement.js';
-import type { PodCache, ServiceCache } from '@sonde/probe-sdk';
+import type { OutputShape, PodCache, ServiceCache } from '@sonde/probe-sdk';
 
 export type NodeStatus = 'queued' | 'running' | 'succeeded' | 'stopped' | 'failed' | 'interrupted';
 const ENDED: readonly string[] = ['succeeded', 'stopped', 'failed', 'interrupted'];
@@ -292,7 +292,8 @@ export class Coordinator {
   private mergeResults(job: FleetJob, answered: NodeState[], all: NodeState[]): ResultEnvelope {
     const rs = answered.map((n) => ({ node: n.node, r: n.agentJob!.result! }));
     const r0 = rs[0]!.r;
-    const kind = r0.kind as OutputKind;
+    // the probe's declaration, as the agents' results carry it (an older agent's: the kind alone)
+    const shape = (r0.shape as OutputShape | undefined) ?? r0.kind;
     const uniq = (xs: Array<string | null | undefined>) => [...new Set(xs.filter((x): x is string => !!x))];
     const warnings = [
       ...rs.flatMap(({ node, r }) => r.warnings.map((w) => `${node}: ${w}`)),
@@ -315,9 +316,10 @@ export class Coordinator {
       durationMs: Math.max(...rs.map(({ r }) => r.durationMs)),
       stoppedBy: stopped.find((x) => x !== 'deadline') ?? 'deadline',
       kind: r0.kind,
+      ...(r0.shape ? { shape: r0.shape } : {}),
       data: this.named(
         mergeData(
-          kind,
+          shape,
           rs.map(({ node, r }) => ({ node, data: r.data })),
         ),
       ),

@@ -1,21 +1,37 @@
 /**
- * One result from many nodes. The merge is general over the shapes probes return, so a new probe
- * needs no fleet code:
+ * One result from many nodes, as the probe's output declaration (probe-sdk output.ts, carried by every
+ * result as `shape`) says, so a new probe needs no fleet code:
  *
- * - histogram-like objects (`unit`, `buckets[]`, `count`) merge bucket-wise with percentiles
- *   recomputed (probe-sdk mergeHistograms);
- * - events (`kind: "events"`): arrays of events (named `events`, or rows with a time field) are
- *   concatenated, each row tagged with `node`, in wall-clock order; an events probe's count-mode rows
- *   merge like a report's;
- * - arrays of rows (reports, per-key histograms): rows are keyed by their non-numeric fields (strings,
- *   booleans, null, nested non-mergeable values); rows with the same key merge field by field;
- * - numbers add up, except `min`/`max` (min/max of the nodes) and numbers named like a setting
- *   (`*Ms` intervals, `limit`, `top`, ports, pids, uids, netns, ids...) which are equal on every node and kept;
- * - anything else (strings, settings) is taken from the first node that has it.
+ * - histograms merge bucket-wise with percentiles recomputed (probe-sdk mergeHistograms);
+ * - event lists are concatenated, each event tagged with its `node`, in the order of their declared
+ *   wall-clock `time` (monotonic clocks are per machine);
+ * - rows with equal `key` fields merge field by field; their other fields as declared;
+ * - figures: `count` and `level` add up, `max` / `min` take the largest / smallest node's; counts by a
+ *   category add up per category;
+ * - `key`, `label` and `setting` values are the first node's that has one.
+ *
+ * Data whose probe declares nothing (an older agent's result) is read with probe-sdk's inferShape: from
+ * the values alone, never from names.
  */
-import { mergeHistograms, type Histogram } from '@sonde/probe-sdk';
-
-export type OutputKind = 'histogram' | 'events' | 'report';
+import {
+  inferDecl,
+  inferShape,
+  isCategoryDecl,
+  isEventsDecl,
+  isFieldsDecl,
+  isHistogram,
+  isHistogramDecl,
+  isRowsDecl,
+  keyFields,
+  mergeHistograms,
+  roleOf,
+  type Decl,
+  type EventsDecl,
+  type Histogram,
+  type OutputKind,
+  type OutputShape,
+  type RowsDecl,
+} from '@sonde/probe-sdk';
 
 export interface NodeData {
   node: string;
@@ -26,100 +42,101 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function isHistogramLike(v: unknown): v is Histogram {
-  return isObj(v) && typeof v.unit === 'string' && Array.isArray(v.buckets) && typeof v.count === 'number';
-}
-
-/** numbers that describe the job rather than count something: equal on every node, not summed */
-const SETTING = /(^|[a-z])(Ms|Us|Ns|Sec|Secs)$|^(limit|top|interval|version|family|af|proto|protocol|state|oldstate|newstate|netns|cpu|ifindex|key|index)$|(^|[a-z])(port|Port|pid|Pid|tid|Tid|uid|Uid|gid|Gid|id|Id)$/;
-
-/** a value that merges (sums or histogram-merges) rather than identifies a row */
-function mergeable(k: string, v: unknown): boolean {
-  if (typeof v === 'number') return !SETTING.test(k);
-  if (isHistogramLike(v)) return true;
-  return false;
-}
-
-function rowKey(row: Obj): string {
-  const key: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (!mergeable(k, v) && !(Array.isArray(v) && v.some(isObj)) && !(isObj(v) && hasMergeable(v))) key[k] = v;
-  }
-  return JSON.stringify(key, Object.keys(key).sort());
-}
-
-function hasMergeable(o: Obj): boolean {
-  return Object.entries(o).some(([k, v]) => mergeable(k, v) || (isObj(v) && hasMergeable(v)));
-}
-
-/** Merge the `data` of one kind from many nodes. Nodes with `data` null/undefined are skipped. */
-export function mergeData(kind: OutputKind, parts: readonly NodeData[]): unknown {
+/**
+ * Merge the `data` of one probe from many nodes, as `shape` declares it (a bare kind: inferred from the
+ * values). Nodes with `data` null/undefined are skipped.
+ */
+export function mergeData(shape: OutputShape | OutputKind, parts: readonly NodeData[]): unknown {
   const present = parts.filter((p) => p.data !== null && p.data !== undefined);
   if (present.length === 0) return null;
-  return mergeValues(
-    kind,
-    'data',
-    present.map((p) => p.data),
+  const values = present.map((p) => p.data);
+  const s = typeof shape === 'string' ? inferShape(shape, values) : shape;
+  const m = new Merge(s.kind);
+  return m.value(
+    isHistogram(values[0]) ? { histogram: (values[0] as Histogram).unit } : { fields: s.fields },
+    values,
     present.map((p) => p.node),
   );
 }
 
-function mergeValues(kind: OutputKind, key: string, vs: unknown[], nodes: string[]): unknown {
-  const first = vs[0];
-  if (vs.length === 0) return undefined;
-  if (vs.length === 1 && kind !== 'events') return first;
-  if (vs.every(isHistogramLike)) return mergeHistograms(vs as Histogram[]);
-  if (vs.every((v) => typeof v === 'number')) {
-    const ns = vs as number[];
-    if (!mergeable(key, first)) return first;
-    if (/^min/i.test(key)) return Math.min(...ns);
-    if (/^max/i.test(key)) return Math.max(...ns);
-    return ns.reduce((a, b) => a + b, 0);
+class Merge {
+  constructor(private readonly kind: OutputKind) {}
+
+  value(decl: Decl, vs: unknown[], nodes: string[]): unknown {
+    if (vs.length === 1 && this.kind !== 'events') return vs[0];
+    if (isEventsDecl(decl)) return this.events(decl, vs, nodes);
+    if (vs.length === 1 && !isFieldsDecl(decl) && !isRowsDecl(decl)) return vs[0];
+    if (isHistogramDecl(decl)) return vs.every(isHistogram) ? mergeHistograms(vs as Histogram[]) : first(vs);
+    if (isRowsDecl(decl)) return vs.every(Array.isArray) ? this.rows(decl, vs as unknown[][], nodes) : first(vs);
+    if (isFieldsDecl(decl)) return vs.every(isObj) ? this.fields(decl.fields, vs as Obj[], nodes) : first(vs);
+    if (isCategoryDecl(decl)) return vs.every(isObj) ? sumByKey(vs as Obj[]) : first(vs);
+    const ns = vs.filter((v): v is number => typeof v === 'number');
+    switch (roleOf(decl)) {
+      case 'count':
+      case 'level':
+        return ns.length ? ns.reduce((a, b) => a + b, 0) : first(vs);
+      case 'max':
+        return ns.length ? Math.max(...ns) : first(vs);
+      case 'min':
+        return ns.length ? Math.min(...ns) : first(vs);
+      default:
+        return first(vs);
+    }
   }
-  if (vs.every(Array.isArray)) return mergeArrays(kind, key, vs as unknown[][], nodes);
-  if (vs.every(isObj)) {
+
+  private fields(decls: Readonly<Record<string, Decl>>, vs: Obj[], nodes: string[]): Obj {
     const out: Obj = {};
-    const keys = [...new Set(vs.flatMap((v) => Object.keys(v as Obj)))];
-    for (const k of keys) {
-      const idx = vs.map((v, i) => ((v as Obj)[k] === undefined ? -1 : i)).filter((i) => i >= 0);
-      out[k] = mergeValues(
-        kind,
-        k,
-        idx.map((i) => (vs[i] as Obj)[k]),
+    for (const k of [...new Set(vs.flatMap((v) => Object.keys(v)))]) {
+      const idx = vs.map((v, i) => (v[k] === undefined ? -1 : i)).filter((i) => i >= 0);
+      const those = idx.map((i) => vs[i]![k]);
+      // a field the declaration does not name (added by a newer agent): read from its values
+      const decl = decls[k] ?? inferDecl(this.kind, those, false);
+      out[k] = this.value(
+        decl,
+        those,
         idx.map((i) => nodes[i]!),
       );
     }
     return out;
   }
-  // mixed or scalar non-numbers (strings, null): the first node's
-  return vs.find((v) => v !== null && v !== undefined) ?? first;
-}
 
-function mergeArrays(kind: OutputKind, key: string, arrays: unknown[][], nodes: string[]): unknown[] {
-  const objects = arrays.every((a) => a.every(isObj));
-  if (!objects) return arrays.find((a) => a.length > 0) ?? arrays[0] ?? [];
-  const TIME = ['time', 'timestamp', 'at', 'ts', 'tsNs'];
-  const eventRows = key === 'events' || arrays.every((a) => a.every((r) => TIME.some((t) => (r as Obj)[t] !== undefined)));
-  if (kind === 'events' && eventRows) {
-    const rows: Obj[] = arrays.flatMap((a, i) => a.map((r) => ({ ...(r as Obj), node: nodes[i] })));
-    // one timeline: order by the events' wall-clock time when every row has one (monotonic clocks
-    // such as tsNs are per machine, so they only order events of one node)
-    const ts = ['time', 'timestamp', 'at', 'ts'].find((t) => rows.every((r) => typeof r[t] === 'number' || typeof r[t] === 'string'));
-    if (ts) {
-      const k = (r: Obj) => String(r[ts]).padStart(32, '0');
+  private rows(decl: RowsDecl, arrays: unknown[][], nodes: string[]): unknown[] {
+    const keys = keyFields(decl);
+    const groups = new Map<string, { rows: Obj[]; nodes: string[] }>();
+    arrays.forEach((a, i) => {
+      for (const r of a) {
+        if (!isObj(r)) continue;
+        const k = JSON.stringify(keys.map((f) => r[f] ?? null));
+        const g = groups.get(k) ?? { rows: [], nodes: [] };
+        g.rows.push(r);
+        g.nodes.push(nodes[i]!);
+        groups.set(k, g);
+      }
+    });
+    return [...groups.values()].map((g) => (g.rows.length === 1 ? g.rows[0] : this.fields(decl.rows, g.rows, g.nodes)));
+  }
+
+  /** one timeline: by the declared wall-clock field when every event has one */
+  private events(decl: EventsDecl, vs: unknown[], nodes: string[]): unknown {
+    if (!vs.every(Array.isArray)) return first(vs);
+    const rows: Obj[] = (vs as unknown[][]).flatMap((a, i) => a.filter(isObj).map((r) => ({ ...r, node: nodes[i] })));
+    const t = decl.events.time;
+    if (t && rows.every((r) => typeof r[t] === 'string' || typeof r[t] === 'number')) {
+      const k = (r: Obj) => String(r[t]).padStart(32, '0');
       rows.sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
     }
     return rows;
   }
-  const groups = new Map<string, { rows: Obj[]; nodes: string[] }>();
-  arrays.forEach((a, i) => {
-    for (const r of a as Obj[]) {
-      const k = rowKey(r);
-      const g = groups.get(k) ?? { rows: [], nodes: [] };
-      g.rows.push(r);
-      g.nodes.push(nodes[i]!);
-      groups.set(k, g);
-    }
-  });
-  return [...groups.values()].map((g) => mergeValues(kind, key, g.rows, g.nodes));
+}
+
+function first(vs: unknown[]): unknown {
+  return vs.find((v) => v !== null && v !== undefined) ?? vs[0];
+}
+
+function sumByKey(vs: Obj[]): Obj {
+  const out: Obj = {};
+  for (const v of vs) {
+    for (const [k, n] of Object.entries(v)) out[k] = typeof n === 'number' ? ((out[k] as number | undefined) ?? 0) + n : (out[k] ?? n);
+  }
+  return out;
 }

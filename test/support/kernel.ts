@@ -3,6 +3,9 @@
  * SONDE_REQUIRE_KERNEL=1 (CI), where a skip would hide a regression, so it fails instead.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { permissionProblem } from '@sonde/core-loader';
 
@@ -20,8 +23,16 @@ export function describeKernel(name: string, fn: () => void): void {
   return describe.skip(`${name} — skipped: ${kernelSkipReason}`, fn);
 }
 
-/** Names of loaded BPF programs whose name starts with one of the prefixes (the project's). */
-export function loadedPrograms(prefixes: string[] = ['tcprtt_', 'tcpstates_', 'tcplife_', 'tcptracer_', 'tcpretrans_', 'tcptop_', 'tcpsubnet_', 'tcppktlat_', 'tcptrace_', 'tcpconnect_', 'tcpconnlat_', 'tcpaccept_', 'tcpdrop_', 'tcpsynbl_', 'tcpports_', 'sonde']): string[] {
+/** The probes of this checkout, as their packages name them (packages/probes-<name>/): found, not listed. */
+export function probeNames(root = fileURLToPath(new URL('../..', import.meta.url))): string[] {
+  return readdirSync(join(root, 'packages'))
+    .filter((d) => d.startsWith('probes-') && existsSync(join(root, 'packages', d, 'package.json')))
+    .map((d) => d.slice('probes-'.length))
+    .sort();
+}
+
+/** Names of loaded BPF programs whose name starts with one of the prefixes (default: every probe's `<probe>_`, and `sonde`). */
+export function loadedPrograms(prefixes: string[] = [...probeNames().map((n) => `${n}_`), 'sonde']): string[] {
   const out = execFileSync('bpftool', ['prog', 'show', '--json'], { encoding: 'utf8' });
   const progs = JSON.parse(out) as Array<{ name?: string }>;
   return progs.map((p) => p.name ?? '').filter((n) => prefixes.some((p) => n.startsWith(p)));

@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { log2Histogram, mergeHistograms, type ResultEnvelope } from '@sonde/probe-sdk';
+import { isOutputShape, log2Histogram, mergeHistograms, type OutputShape, type ResultEnvelope } from '@sonde/probe-sdk';
+import tcpdrop from '@sonde/probes-tcpdrop';
+import tcppktlat from '@sonde/probes-tcppktlat';
+import tcpretrans from '@sonde/probes-tcpretrans';
+import tcprtt from '@sonde/probes-tcprtt';
 import { baselineFrom, evaluateCheck, parseAssertions, parsePercent } from './evaluate.js';
 import { toJUnit, toMarkdown } from './report.js';
 
+/** the output declarations real results carry (`shape`): keyed histograms, aliases */
+const SHAPES: Record<string, OutputShape> = Object.fromEntries(
+  [tcprtt, tcpretrans, tcpdrop, tcppktlat].flatMap((p) => (isOutputShape(p.output) ? [[p.name, p.output as OutputShape]] : [])),
+);
+
 function env(data: unknown, extra: Partial<ResultEnvelope> = {}): ResultEnvelope {
+  const probe = extra.probe ?? 'tcprtt';
   return {
     jobId: 'j_1', probe: 'tcprtt', probeVersion: '0.1.0', params: {}, host: { hostname: 'h', kernel: 'k' }, variant: 'tp_btf',
     startedAt: '', endedAt: '', durationMs: 2000, stoppedBy: 'deadline', kind: 'histogram', data,
-    stats: { events: 10, lost: 2, dropped: 0, truncated: false }, warnings: [], ...extra,
+    stats: { events: 10, lost: 2, dropped: 0, truncated: false }, warnings: [], ...(SHAPES[probe] ? { shape: SHAPES[probe] } : {}), ...extra,
   };
 }
 
@@ -86,6 +96,22 @@ describe('reports and events', () => {
     const ev = env({ events: [{ state: 'LOSS' }, { state: 'LOSS' }, { state: 'RTO' }] }, { probe: 'tcpretrans', kind: 'events', durationMs: 4000 });
     const rep = check(ev, 'retransmits/s < 1', 'events{state=LOSS} == 2');
     expect(rep.results.map((r) => [r.outcome, r.actual])).toEqual([['pass', '0.75'], ['pass', '2']]);
+  });
+});
+
+describe('what the probe declares (result.shape)', () => {
+  it("names a field by the probe's alias and sums the figure its rows declare", () => {
+    const reasons = [{ reason: 'TCP_LISTEN_OVERFLOW', value: 40, subsystem: 'CORE', count: 3 }, { reason: 'NO_SOCKET', value: 3, subsystem: 'CORE', count: 4 }];
+    const r = env({ total: 7, reasons, flows: [] }, { probe: 'tcpdrop', kind: 'report' });
+    const rep = check(r, 'drops == 7', 'drops{reason=NO_SOCKET} == 4', 'reasons{subsystem=CORE} == 7', 'flows == 0', 'nope > 1');
+    expect(rep.results.map((x) => x.outcome)).toEqual(['pass', 'pass', 'pass', 'pass', 'error']);
+    expect(rep.results[4]!.message).toMatch(/it has: total, reasons, flows, drops, events/);
+  });
+  it('takes statistics of the declared histogram (tcppktlat: `histogram`), whatever its field is named', () => {
+    const r = env({ minUs: 0, events: [], eventsSeen: 0, histogram: a }, { probe: 'tcppktlat', kind: 'report' });
+    expect(check(r, 'p99 < 20us', 'count == 905', 'histogram.max == 23us').results.map((x) => x.outcome)).toEqual(['pass', 'pass', 'pass']);
+    // the same data without its declaration (a result stored before results carried one) names no histogram
+    expect(evaluateCheck({ ...r, shape: undefined }, parseAssertions(['p99 < 20us'])).results[0]!.outcome).toBe('error');
   });
 });
 

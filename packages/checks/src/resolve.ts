@@ -2,14 +2,19 @@
  * What a metric means over a result envelope. In order of lookup:
  *
  * 1. histogram statistics — count, sum, avg (mean), min, max, p50, p90, p99 and any pNN / pNN.N —
- *    of the result's overall histogram (`data.total`, or `data` itself when it is a histogram).
- *    Labels pick keyed histograms (`p99{key=10.0.0.7}`; any field of `data.histograms[]` entries, and
- *    the owner of a key: `p99{pod=shop/web-0}`, `{container=web}`, `{namespace=shop}`),
- *    merged when several match. A dotted path names another histogram field: `latency.p99`.
- * 2. a field of `data`: a number is itself; a list of rows counts the rows matching the labels (owner
- *    labels too: `retransmits{pod=shop/web-0}`), or sums their `count` (or `value`) when rows carry
- *    one; an object of numbers sums the entries whose key equals the (single) label value.
+ *    of the histogram the result is about, as its output declaration (`result.shape`) says
+ *    (`histogram.total`, or `data` itself when it is a histogram). Labels pick the declared keyed
+ *    histograms (`p99{key=10.0.0.7}`; any field of their rows, and the owner of a key:
+ *    `p99{pod=shop/web-0}`, `{container=web}`, `{namespace=shop}`), merged when several match.
+ *    A dotted path names another declared histogram field: `latency.p99`.
+ * 2. a field of `data`, or a name the probe declares for one (`drops` → `reasons`): a number is
+ *    itself; a list of rows counts the rows matching the labels (owner labels too:
+ *    `retransmits{pod=shop/web-0}`), or sums the figure its declaration names (`sum`); an object of
+ *    numbers sums the entries whose key equals the (single) label value.
  * 3. the envelope's stats: `events`, `lost`, `dropped`; and `duration` (seconds).
+ *
+ * A result without a declaration (stored before results carried one) is read with probe-sdk's
+ * inferShape: from its values alone.
  *
  * And the kernel's own counters over the job (`kernel.counters`), named as nstat does, in full or
  * without the group: `counter{ListenOverflows}` is the counter's delta (0 when it did not move);
@@ -20,7 +25,21 @@
  * `/s` divides by the job's duration in seconds. Time statistics carry the histogram's unit and
  * compare in nanoseconds; everything else is a plain number.
  */
-import { mergeHistograms, percentile, type Histogram, type ResultEnvelope } from '@sonde/probe-sdk';
+import {
+  inferDecl,
+  inferShape,
+  isHistogram,
+  isHistogramDecl,
+  isRowsDecl,
+  keyedHistograms,
+  mergeHistograms,
+  percentile,
+  totalHistogram,
+  type Decl,
+  type Histogram,
+  type OutputShape,
+  type ResultEnvelope,
+} from '@sonde/probe-sdk';
 import { resolveKernelMetric } from './kernel.js';
 import type { Label, MetricRef } from './grammar.js';
 
@@ -47,17 +66,9 @@ const TIME_UNIT_NS: Record<string, number> = { nsecs: 1, ns: 1, usecs: 1e3, us: 
 const STATS = ['count', 'sum', 'avg', 'mean', 'min', 'max', 'p50', 'p90', 'p99'];
 const PCT = /^p(\d{1,2})(?:_?(\d+))?$/;
 
-/** Metrics an event probe's users naturally write, per probe: name → the field it means. */
-const ALIASES: Record<string, Record<string, string>> = {
-  tcpretrans: { retransmits: 'events' },
-  tcpdrop: { drops: 'reasons' },
-  tcpconnect: { connects: 'events', connections: 'events' },
-  tcpaccept: { accepts: 'events' },
-};
-
-function isHistogram(x: unknown): x is Histogram {
-  const h = x as Histogram | null;
-  return !!h && typeof h === 'object' && Array.isArray(h.buckets) && typeof h.count === 'number' && typeof h.unit === 'string';
+/** the result's output declaration; a result stored before results carried one is read from its values */
+function shapeOf(r: ResultEnvelope): OutputShape {
+  return r.shape ?? inferShape(r.kind, [r.data]);
 }
 
 function isStat(name: string): boolean {
@@ -126,34 +137,39 @@ function statOf(h: Histogram, stat: string): { value: number | null; time: boole
 export function availableMetrics(r: ResultEnvelope): string[] {
   const out: string[] = [];
   const data = r.data as Record<string, unknown> | null;
-  if (data && (isHistogram(data) || isHistogram(data.total))) out.push(...STATS.filter((s) => s !== 'mean'));
-  if (data && typeof data === 'object') {
+  const shape = shapeOf(r);
+  if (totalHistogram(shape, data) || keyedHistograms(shape, data)) out.push(...STATS.filter((s) => s !== 'mean'));
+  if (data && typeof data === 'object' && !isHistogram(data)) {
     for (const [k, v] of Object.entries(data)) {
-      if (k === 'total') continue;
-      if (isHistogram(v)) out.push(`${k}.p99`);
+      if (k === shape.histogram?.total) continue;
+      if (isHistogramDecl(shape.fields[k]) && isHistogram(v)) out.push(`${k}.p99`);
       else if (typeof v === 'number' || Array.isArray(v) || (v && typeof v === 'object')) out.push(k);
     }
+    for (const [name, to] of Object.entries(shape.aliases ?? {})) if (to in data && !(name in data)) out.push(name);
   }
   out.push('events', 'lost', 'dropped', 'duration');
   if (r.kernel?.counters) out.push('counter{NAME}', 'crosscheck{NAME}', 'traced{NAME}');
   return [...new Set(out)];
 }
 
-function histogramsOf(data: Record<string, unknown>, labels: Label[]): Histogram | undefined {
-  if (labels.length === 0) {
-    if (isHistogram(data.total)) return data.total;
-    if (isHistogram(data)) return data as unknown as Histogram;
-  }
-  const keyed = Array.isArray(data.histograms) ? (data.histograms as Array<Record<string, unknown>>) : undefined;
-  if (keyed && keyed.every((k) => isHistogram(k.hist))) {
-    const picked = keyed.filter((k) => labelMatch(k, labels)).map((k) => k.hist as Histogram);
-    const unit = typeof data.unit === 'string' ? data.unit : ((keyed[0]?.hist as Histogram | undefined)?.unit ?? 'usecs');
-    return mergeHistograms(picked, unit);
-  }
-  return undefined;
+function histogramsOf(shape: OutputShape, data: unknown, labels: Label[]): Histogram | undefined {
+  const total = totalHistogram(shape, data);
+  if (labels.length === 0 && total) return total;
+  const keyed = keyedHistograms(shape, data);
+  if (!keyed) return undefined;
+  const picked = keyed.rows.filter((k) => labelMatch(k, labels)).map((k) => k[keyed.hist] as Histogram);
+  // an empty pick is an empty histogram in the result's unit
+  const unit = (keyed.rows[0]?.[keyed.hist] as Histogram | undefined)?.unit ?? total?.unit ?? declaredUnit(shape.fields[shape.histogram!.keyed!]);
+  return mergeHistograms(picked, unit);
 }
 
-function fromData(value: unknown, labels: Label[], name: string): number | undefined {
+function declaredUnit(rows: Decl | undefined): string {
+  const h = isRowsDecl(rows) ? Object.values(rows.rows).find(isHistogramDecl) : undefined;
+  const u = h?.histogram;
+  return (Array.isArray(u) ? u[0] : u) ?? 'usecs';
+}
+
+function fromData(value: unknown, labels: Label[], name: string, decl: Decl): number | undefined {
   if (typeof value === 'number') {
     if (labels.length) throw new MetricError(`'${name}' is a single number; it takes no labels`);
     return value;
@@ -161,7 +177,7 @@ function fromData(value: unknown, labels: Label[], name: string): number | undef
   if (Array.isArray(value)) {
     const rows = value.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object');
     const picked = rows.filter((r) => labelMatch(r, labels));
-    const field = rows.some((r) => typeof r.count === 'number') ? 'count' : rows.some((r) => typeof r.value === 'number') ? 'value' : null;
+    const field = isRowsDecl(decl) ? decl.sum : undefined;
     return field ? picked.reduce((s, r) => s + (typeof r[field] === 'number' ? (r[field] as number) : 0), 0) : picked.length;
   }
   if (value && typeof value === 'object') {
@@ -190,14 +206,15 @@ export function resolveMetric(m: MetricRef, r: ResultEnvelope): Resolved {
   const kernel = resolveKernelMetric(m, r, data);
   if (kernel) return m.rate ? perSecond(kernel.value, kernel.dim) : kernel;
 
+  const shape = shapeOf(r);
   let path = m.path;
-  const alias = path.length === 1 ? ALIASES[r.probe]?.[path[0]!] : undefined;
+  const alias = path.length === 1 ? shape.aliases?.[path[0]!] : undefined;
   if (alias && !(path[0]! in data)) path = [alias];
   const [head, ...rest] = path as [string, ...string[]];
 
   // 1. statistics of the overall (or label-picked) histogram
   if (rest.length === 0 && isStat(head)) {
-    const h = histogramsOf(data, m.labels);
+    const h = histogramsOf(shape, r.data, m.labels);
     if (h) {
       const s = statOf(h, head);
       const res = perSecond(s.value, s.time ? 'time' : 'number');
@@ -205,7 +222,7 @@ export function resolveMetric(m: MetricRef, r: ResultEnvelope): Resolved {
     }
   }
   // a named histogram field: latency.p99
-  if (rest.length === 1 && isStat(rest[0]!) && isHistogram(data[head])) {
+  if (rest.length === 1 && isStat(rest[0]!) && isHistogramDecl(shape.fields[head]) && isHistogram(data[head])) {
     if (m.labels.length) throw new MetricError(`'${m.text}': labels pick keyed histograms, not a named one`);
     const s = statOf(data[head] as Histogram, rest[0]!);
     const res = perSecond(s.value, s.time ? 'time' : 'number');
@@ -215,7 +232,7 @@ export function resolveMetric(m: MetricRef, r: ResultEnvelope): Resolved {
 
   // 2. a field of data
   if (head in data) {
-    const v = fromData(data[head], m.labels, head);
+    const v = fromData(data[head], m.labels, head, shape.fields[head] ?? inferDecl(r.kind, [data[head]], false));
     if (v !== undefined) return perSecond(v, 'number');
   }
   // 3. the envelope's stats

@@ -205,7 +205,8 @@ export function keyName(shape: OutputShape, data: unknown): string | null {
 /**
  * A shape for data whose probe declares none (a result from an older agent, a probe with a bare kind):
  * from the values alone, never from names — histograms are histograms, numbers count, other values key
- * their rows; arrays of objects are events in an events result, rows otherwise.
+ * their rows (rows with one number: a check sums it); arrays of objects are events in an events result,
+ * rows otherwise.
  */
 export function inferShape(kind: OutputKind, samples: readonly unknown[]): OutputShape {
   const root = inferDecl(kind, samples, false);
@@ -218,8 +219,10 @@ export function inferDecl(kind: OutputKind, values: readonly unknown[], inRow: b
   if (vs.length > 0 && vs.every((v) => typeof v === 'number')) return 'count';
   if (vs.length > 0 && vs.every(Array.isArray) && (vs as unknown[][]).every((a) => a.every(isObj))) {
     if (kind === 'events') return { events: {} };
-    const rows = (vs as Obj[][]).flat();
-    return { rows: fieldsOf(kind, rows, true) };
+    const rows = fieldsOf(kind, (vs as Obj[][]).flat(), true);
+    // rows with one figure: a check sums it over the rows its labels pick
+    const figures = Object.keys(rows).filter((k) => rows[k] === 'count');
+    return figures.length === 1 ? { rows, sum: figures[0]! } : { rows };
   }
   if (vs.length > 0 && vs.every(isObj)) return { fields: fieldsOf(kind, vs as Obj[], inRow) };
   return inRow ? 'key' : 'setting';

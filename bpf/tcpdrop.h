@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * tcpdrop: structs and constants shared by bpf/tcpdrop.bpf.c and the user side
- * (packages/probes-tcpdrop/src/decode.ts mirrors these layouts byte for byte).
+ * (packages/probes-tcpdrop/src/layout.gen.ts is generated from these structs' BTF).
  */
 #ifndef __TCPDROP_H
 #define __TCPDROP_H
@@ -20,7 +20,7 @@ struct tcpdrop_flow_key {
 	struct sock_tuple t; /* 40 bytes */
 	__u32 reason;
 	__u32 pad;
-	__u64 cgroup; /* the socket's cgroup v2 id (owner_filter.h); 0 without a socket */
+	sonde_id_t cgroup; /* the socket's cgroup v2 id (owner_filter.h); 0 without a socket */
 };
 SONDE_RECORD(tcpdrop_flow_key);
 
@@ -43,7 +43,7 @@ SONDE_RECORD(tcpdrop_stack_key);
 /* 120 bytes, in the ring buffer `events` (the first targ_max_events drops only) */
 struct tcpdrop_event {
 	struct sk_event_head h; /* tuple; skaddr 0 and netns from the device when there is no socket */
-	__u64 location;         /* the kernel address that freed the skb */
+	sonde_addr_t location;  /* the kernel address that freed the skb */
 	__u32 reason;
 	__s32 stack_id;
 	__u8 state;             /* 0: no socket */

@@ -1,33 +1,28 @@
 /**
- * Decoding of bpf/tcpdrop.bpf.c's maps and events (layouts in bpf/tcpdrop.h):
+ * What bpf/tcpdrop.bpf.c's maps and events mean (structs in bpf/tcpdrop.h; layouts: layout.gen.ts):
  *
  *   reasons       __u32 reason -> __u64 count
- *   flows         struct tcpdrop_flow_key { sock_tuple t; __u32 reason, pad; __u64 cgroup }   56 bytes
- *                 -> struct tcpdrop_flow_val { __u64 count; __u8 state, flags, pad[6] } 16 bytes
- *   stack_counts  struct tcpdrop_stack_key { __s32 stack_id; __u32 reason }        8 bytes -> __u64
- *   events        struct tcpdrop_event { sk_event_head h; __u64 location; __u32 reason;
- *                   __s32 stack_id; __u8 state, flags, has_sk, pad[5] }           120 bytes
+ *   flows         struct tcpdrop_flow_key (tuple, reason, socket cgroup) -> struct tcpdrop_flow_val
+ *   stack_counts  struct tcpdrop_stack_key (stack id, reason) -> __u64 count
+ *   events        struct tcpdrop_event (sk_event_head, location, reason, stack id, state, flags, has_sk)
  */
 import {
   checkMapSizes,
-  decodeSkEventHead,
-  decodeSockTuple,
+  decodeScalar,
   mapEntries,
   ProbeLoadError,
-  readU32,
-  readU64Num,
-  SK_EVENT_HEAD_SIZE,
+  sideSize,
+  skEventHead,
+  sockTuple,
   tcpStateName,
   type MapDump,
   type SkEventHead,
   type SockTuple,
 } from '@sonde/probe-sdk';
+import { maps, tcpdrop_event, tcpdrop_flow_key, tcpdrop_flow_val, tcpdrop_stack_key } from './layout.gen.js';
 
-export const FLOW_KEY_SIZE = 56;
-export const FLOW_VALUE_SIZE = 16;
-export const EVENT_SIZE = 120;
 /** TCPDROP_MAX_FLOWS: beyond it new flows are only counted in flows_missed */
-export const MAX_FLOWS = 10240;
+export const MAX_FLOWS = maps.flows.maxEntries;
 
 const FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
 
@@ -37,8 +32,9 @@ export function tcpFlags(flags: number): string {
 }
 
 export function decodeReasonCounts(dump: MapDump): Array<{ value: number; count: number }> {
-  checkMapSizes('tcpdrop', 'reasons', dump, 4, 8);
-  return Array.from(mapEntries(dump), ({ key, value }) => ({ value: readU32(key, 0), count: readU64Num(value, 0) }));
+  const { key: k, value: v } = maps.reasons;
+  checkMapSizes('tcpdrop', 'reasons', dump, sideSize(k), sideSize(v));
+  return Array.from(mapEntries(dump), ({ key, value }) => ({ value: decodeScalar(k, key), count: decodeScalar(v, value) }));
 }
 
 export interface RawFlow extends SockTuple {
@@ -53,20 +49,21 @@ export interface RawFlow extends SockTuple {
 }
 
 export function decodeFlows(dump: MapDump): RawFlow[] {
-  checkMapSizes('tcpdrop', 'flows', dump, FLOW_KEY_SIZE, FLOW_VALUE_SIZE);
-  return Array.from(mapEntries(dump), ({ key: k, value: v }) => ({
-    ...decodeSockTuple(k, 0),
-    reason: readU32(k, 40),
-    cgroup: k.readBigUInt64LE(48).toString(),
-    count: readU64Num(v, 0),
-    state: v[8]!,
-    flags: v[9]!,
-  }));
+  checkMapSizes('tcpdrop', 'flows', dump, tcpdrop_flow_key.size, tcpdrop_flow_val.size);
+  return Array.from(mapEntries(dump), ({ key, value }) => {
+    const k = tcpdrop_flow_key.decode(key);
+    const v = tcpdrop_flow_val.decode(value);
+    return { ...sockTuple(k.t), reason: k.reason, cgroup: k.cgroup.toString(), count: v.count, state: v.state, flags: v.flags };
+  });
 }
 
 export function decodeStackCounts(dump: MapDump): Array<{ stackId: number; reason: number; count: number }> {
-  checkMapSizes('tcpdrop', 'stack_counts', dump, 8, 8);
-  return Array.from(mapEntries(dump), ({ key, value }) => ({ stackId: key.readInt32LE(0), reason: readU32(key, 4), count: readU64Num(value, 0) }));
+  const count = maps.stack_counts.value;
+  checkMapSizes('tcpdrop', 'stack_counts', dump, tcpdrop_stack_key.size, sideSize(count));
+  return Array.from(mapEntries(dump), ({ key, value }) => {
+    const k = tcpdrop_stack_key.decode(key);
+    return { stackId: k.stack_id, reason: k.reason, count: decodeScalar(count, value) };
+  });
 }
 
 export interface RawDropEvent extends SkEventHead {
@@ -80,16 +77,16 @@ export interface RawDropEvent extends SkEventHead {
 }
 
 export function decodeEvent(b: Buffer): RawDropEvent {
-  if (b.length < EVENT_SIZE) throw new ProbeLoadError(`tcpdrop: event of ${b.length} bytes, expected ${EVENT_SIZE}`, 'read');
-  const o = SK_EVENT_HEAD_SIZE;
+  if (b.length < tcpdrop_event.size) throw new ProbeLoadError(`tcpdrop: event of ${b.length} bytes, expected ${tcpdrop_event.size}`, 'read');
+  const e = tcpdrop_event.decode(b);
   return {
-    ...decodeSkEventHead(b),
-    location: b.readBigUInt64LE(o),
-    reason: b.readUInt32LE(o + 8),
-    stackId: b.readInt32LE(o + 12),
-    state: b[o + 16]!,
-    flags: b[o + 17]!,
-    hasSocket: b[o + 18] === 1,
+    ...skEventHead(e.h),
+    location: e.location,
+    reason: e.reason,
+    stackId: e.stack_id,
+    state: e.state,
+    flags: e.flags,
+    hasSocket: e.has_sk === 1,
   };
 }
 

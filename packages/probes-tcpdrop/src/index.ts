@@ -5,6 +5,7 @@
  */
 import {
   busyListeners,
+  decodeScalar,
   defineProbe,
   distFile,
   dropReasons,
@@ -307,7 +308,7 @@ async function report(ctx: ProbeContext, bpf: LoadedBpf, p: TcpdropParams, names
   const reasons = counted
     .map((r) => ({ reason: names.name(r.value), value: r.value, subsystem: names.subsystem(r.value), count: r.count }))
     .sort((a, b) => b.count - a.count || a.value - b.value);
-  const total = Number(bpf.readGlobal('drops_total').readBigUInt64LE(0)) + synByCounter;
+  const total = decodeScalar('u64', bpf.readGlobal('drops_total')) + synByCounter;
 
   const rawFlows = decodeFlows(bpf.readMap('flows')).sort((a, b) => b.count - a.count || a.lport - b.lport);
   const flows = rawFlows.slice(0, p.topFlows).map((f) => ({
@@ -366,7 +367,7 @@ async function report(ctx: ProbeContext, bpf: LoadedBpf, p: TcpdropParams, names
     flows,
     ...owners,
     flowCount: rawFlows.length,
-    flowsMissed: Number(bpf.readGlobal('flows_missed').readBigUInt64LE(0)),
+    flowsMissed: decodeScalar('u64', bpf.readGlobal('flows_missed')),
     stacks,
     stackCount: stackCounts.filter((s) => s.stackId >= 0).length,
     stacklessDrops,

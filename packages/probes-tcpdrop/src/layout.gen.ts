@@ -1,14 +1,14 @@
 // Generated from tcpdrop.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
 import { layout, listener_rx_mark, owner, sk_event_head, sock_tuple, sonde_listener, sonde_listener_closed_key, type GlobalValue } from '@sonde/probe-sdk';
 
-export type tcpdrop_flow_key = { t: sock_tuple; reason: number; cgroup: number };
-export const tcpdrop_flow_key = layout<tcpdrop_flow_key>('tcpdrop_flow_key', 56, [['t', 0, sock_tuple], ['reason', 40, 'u32'], ['cgroup', 48, 'u64']]);
+export type tcpdrop_flow_key = { t: sock_tuple; reason: number; cgroup: bigint };
+export const tcpdrop_flow_key = layout<tcpdrop_flow_key>('tcpdrop_flow_key', 56, [['t', 0, sock_tuple], ['reason', 40, 'u32'], ['cgroup', 48, 'x64']]);
 export type tcpdrop_flow_val = { count: number; state: number; flags: number };
 export const tcpdrop_flow_val = layout<tcpdrop_flow_val>('tcpdrop_flow_val', 16, [['count', 0, 'u64'], ['state', 8, 'u8'], ['flags', 9, 'u8']]);
 export type tcpdrop_stack_key = { stack_id: number; reason: number };
 export const tcpdrop_stack_key = layout<tcpdrop_stack_key>('tcpdrop_stack_key', 8, [['stack_id', 0, 's32'], ['reason', 4, 'u32']]);
-export type tcpdrop_event = { h: sk_event_head; location: number; reason: number; stack_id: number; state: number; flags: number; has_sk: number };
-export const tcpdrop_event = layout<tcpdrop_event>('tcpdrop_event', 120, [['h', 0, sk_event_head], ['location', 96, 'u64'], ['reason', 104, 'u32'], ['stack_id', 108, 's32'], ['state', 112, 'u8'], ['flags', 113, 'u8'], ['has_sk', 114, 'u8']]);
+export type tcpdrop_event = { h: sk_event_head; location: bigint; reason: number; stack_id: number; state: number; flags: number; has_sk: number };
+export const tcpdrop_event = layout<tcpdrop_event>('tcpdrop_event', 120, [['h', 0, sk_event_head], ['location', 96, 'x64'], ['reason', 104, 'u32'], ['stack_id', 108, 's32'], ['state', 112, 'u8'], ['flags', 113, 'u8'], ['has_sk', 114, 'u8']]);
 export type ovf_mark = { skb: number; sk: number };
 export const ovf_mark = layout<ovf_mark>('ovf_mark', 16, [['skb', 0, 'u64'], ['sk', 8, 'u64']]);
 

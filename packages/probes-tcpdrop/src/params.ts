@@ -4,7 +4,8 @@
  * filter), all applied in the kernel, and the shape of the report.
  */
 import { z } from 'zod';
-import { ownerBy, ownerFilterShape, taskFilterGlobals, taskFilterShape, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { ownerBy, ownerFilterShape, taskFilterGlobals, taskFilterShape, tupleFilterGlobals, tupleFilterShape } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const MAX_EVENT_LIMIT = 10_000;
 
@@ -37,7 +38,7 @@ export const params = z
 export type TcpdropParams = z.output<typeof params>;
 
 /** The rodata globals of bpf/tcpdrop.bpf.c; `skipReason` is NOT_SPECIFIED's value on this kernel. */
-export function globalsFor(p: TcpdropParams, skipReason = 0): Record<string, GlobalValue> {
+export function globalsFor(p: TcpdropParams, skipReason = 0): Globals {
   return {
     ...tupleFilterGlobals(p),
     ...taskFilterGlobals({ netns: p.netns }),

@@ -1,25 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOwners, decodeRemotes, decodeSummary, REMOTE_KEY_SIZE, stateCounts, SUMMARY_SIZE } from './decode.js';
+import { mapDumpOf } from '@sonde/probe-sdk';
+import { decodeOwners, decodeRemotes, decodeSummary, stateCounts } from './decode.js';
+import { tcpports_owner, tcpports_remote, tcpports_summary } from './layout.gen.js';
 import { renderTcpports, ssStateName } from './render.js';
 import type { TcpportsData } from './index.js';
 
 function summary(): Buffer {
-  const b = Buffer.alloc(SUMMARY_SIZE, 0);
-  expect(SUMMARY_SIZE).toBe(192);
-  const u64 = (i: number, v: number) => b.writeBigUInt64LE(BigInt(v), 8 * i);
-  u64(0, 7); // gen
-  u64(1, 60047);
-  u64(2 + 1, 60000); // ESTABLISHED
-  u64(2 + 6, 40); // TIME_WAIT
-  u64(2 + 10, 7); // LISTEN
-  u64(18, 30020); // eph sockets
-  u64(19, 28000); // ports used
-  u64(20, 2); // max per port
-  u64(21, 0);
-  b.writeUInt32LE(32768, 8 * 22);
-  b.writeUInt32LE(60999, 8 * 22 + 4);
-  u64(23, 5); // owners missed
-  return b;
+  expect(tcpports_summary.size).toBe(192);
+  const states = new Array<number>(16).fill(0);
+  states[1] = 60000; // ESTABLISHED
+  states[6] = 40; // TIME_WAIT
+  states[10] = 7; // LISTEN
+  return tcpports_summary.encode({
+    gen: 7,
+    sockets: 60047,
+    states,
+    eph_sockets: 30020,
+    eph_ports_used: 28000,
+    eph_port_max: 2,
+    remotes_missed: 0,
+    port_lo: 32768,
+    port_hi: 60999,
+    owners_missed: 5,
+  });
 }
 
 describe('tcpports decode', () => {
@@ -29,42 +32,31 @@ describe('tcpports decode', () => {
     expect(stateCounts(s.states)).toEqual({ ESTABLISHED: 60000, TIME_WAIT: 40, LISTEN: 7 });
   });
   it('refuses anything but exactly one summary', () => {
-    expect(() => decodeSummary(Buffer.alloc(SUMMARY_SIZE * 2))).toThrow(/expected one 192-byte summary/);
+    expect(() => decodeSummary(Buffer.alloc(tcpports_summary.size * 2))).toThrow(/expected one 192-byte summary/);
   });
   it('decodes remote endpoints, most connections first', () => {
-    const keys = Buffer.alloc(2 * REMOTE_KEY_SIZE, 0);
-    const values = Buffer.alloc(16);
-    keys.writeUInt16LE(2, 0);
-    keys.writeUInt16LE(443, 2);
-    Buffer.from([10, 0, 0, 7]).copy(keys, 4);
-    keys.writeUInt16LE(10, 20);
-    keys.writeUInt16LE(5432, 22);
-    keys[20 + 4 + 15] = 1;
-    values.writeBigUInt64LE(3n, 0);
-    values.writeBigUInt64LE(9n, 8);
-    expect(decodeRemotes({ keys, values, count: 2, keySize: REMOTE_KEY_SIZE, valueSize: 8 })).toEqual([
+    const v6 = [...new Array<number>(15).fill(0), 1];
+    const d = mapDumpOf(tcpports_remote, 'u64', [
+      [{ family: 2, port: 443, addr: [10, 0, 0, 7] }, 3],
+      [{ family: 10, port: 5432, addr: v6 }, 9],
+    ]);
+    expect(decodeRemotes(d)).toEqual([
       { family: 6, addr: '::1', port: 5432, connections: 9 },
       { family: 4, addr: '10.0.0.7', port: 443, connections: 3 },
     ]);
   });
   it('decodes sockets per owner cgroup, most on ephemeral ports first', () => {
-    const keys = Buffer.alloc(3 * 8);
-    const values = Buffer.alloc(3 * 16);
-    [
-      [0n, 40, 40],
-      [9001n, 12, 10],
-      [9002n, 300, 2],
-    ].forEach(([id, n, eph], i) => {
-      keys.writeBigUInt64LE(id as bigint, 8 * i);
-      values.writeBigUInt64LE(BigInt(n as number), 16 * i);
-      values.writeBigUInt64LE(BigInt(eph as number), 16 * i + 8);
-    });
-    expect(decodeOwners({ keys, values, count: 3, keySize: 8, valueSize: 16 })).toEqual([
+    const d = mapDumpOf('u64', tcpports_owner, [
+      [0n, { sockets: 40, eph_sockets: 40 }],
+      [9001n, { sockets: 12, eph_sockets: 10 }],
+      [9002n, { sockets: 300, eph_sockets: 2 }],
+    ]);
+    expect(decodeOwners(d)).toEqual([
       { cgroup: '0', sockets: 40, ephemeralSockets: 40 },
       { cgroup: '9001', sockets: 12, ephemeralSockets: 10 },
       { cgroup: '9002', sockets: 300, ephemeralSockets: 2 },
     ]);
-    expect(() => decodeOwners({ keys, values, count: 3, keySize: 8, valueSize: 8 })).toThrow(/owners/);
+    expect(() => decodeOwners({ ...d, valueSize: 8 })).toThrow(/owners/);
   });
 });
 

@@ -1,30 +1,10 @@
 /**
- * Decoding of bpf/tcpports.bpf.c's pass output and `remotes` map (layouts in bpf/tcpports.h):
- *
- *   struct tcpports_summary { __u64 gen, sockets, states[16], eph_sockets, eph_ports_used,
- *                             eph_port_max, remotes_missed; __u32 port_lo, port_hi;
- *                             __u64 owners_missed; }                                        192 bytes
- *   struct tcpports_remote  { __u16 family, port; __u8 addr[16]; }                          20 bytes -> __u64
- *   owners: __u64 cgroup id -> struct tcpports_owner { __u64 sockets, eph_sockets; }        8 -> 16 bytes
+ * What bpf/tcpports.bpf.c's pass output (`struct tcpports_summary`, the iterator's whole output) and its
+ * `remotes` (`struct tcpports_remote` -> connections) and `owners` (cgroup id -> `struct tcpports_owner`)
+ * maps mean (bpf/tcpports.h). Layouts: layout.gen.ts.
  */
-import {
-  afToFamily,
-  checkMapSizes,
-  formatAddr,
-  mapEntries,
-  ProbeLoadError,
-  readU16,
-  readU32,
-  readU64Num,
-  tcpStateName,
-  type IpFamily,
-  type MapDump,
-  type Owner,
-} from '@sonde/probe-sdk';
-
-export const STATES = 16;
-export const SUMMARY_SIZE = 8 * (2 + STATES + 4) + 8 + 8;
-export const REMOTE_KEY_SIZE = 20;
+import { afToFamily, checkMapSizes, decodeScalar, formatAddr, mapEntries, ProbeLoadError, sideSize, tcpStateName, type IpFamily, type MapDump, type Owner } from '@sonde/probe-sdk';
+import { maps, tcpports_owner, tcpports_remote, tcpports_summary } from './layout.gen.js';
 
 export interface RawSummary {
   gen: number;
@@ -42,21 +22,21 @@ export interface RawSummary {
 
 export function decodeSummary(b: Buffer): RawSummary {
   // the iterator writes the summary once, at the end of the pass: it is the whole output
-  if (b.length !== SUMMARY_SIZE) {
-    throw new ProbeLoadError(`tcpports: iterator wrote ${b.length} bytes, expected one ${SUMMARY_SIZE}-byte summary`, 'read');
+  if (b.length !== tcpports_summary.size) {
+    throw new ProbeLoadError(`tcpports: iterator wrote ${b.length} bytes, expected one ${tcpports_summary.size}-byte summary`, 'read');
   }
-  const u64 = (i: number) => readU64Num(b, 8 * i);
+  const s = tcpports_summary.decode(b);
   return {
-    gen: u64(0),
-    sockets: u64(1),
-    states: Array.from({ length: STATES }, (_, i) => u64(2 + i)),
-    ephSockets: u64(2 + STATES),
-    ephPortsUsed: u64(3 + STATES),
-    ephPortMax: u64(4 + STATES),
-    remotesMissed: u64(5 + STATES),
-    portLo: readU32(b, 8 * (6 + STATES)),
-    portHi: readU32(b, 8 * (6 + STATES) + 4),
-    ownersMissed: u64(7 + STATES),
+    gen: s.gen,
+    sockets: s.sockets,
+    states: s.states,
+    ephSockets: s.eph_sockets,
+    ephPortsUsed: s.eph_ports_used,
+    ephPortMax: s.eph_port_max,
+    remotesMissed: s.remotes_missed,
+    portLo: s.port_lo,
+    portHi: s.port_hi,
+    ownersMissed: s.owners_missed,
   };
 }
 
@@ -78,11 +58,12 @@ export interface RemoteEndpoint {
 }
 
 export function decodeRemotes(dump: MapDump): RemoteEndpoint[] {
-  checkMapSizes('tcpports', 'remotes', dump, REMOTE_KEY_SIZE, 8);
+  checkMapSizes('tcpports', 'remotes', dump, tcpports_remote.size, sideSize(maps.remotes.value));
   const out: RemoteEndpoint[] = [];
-  for (const { key: k, value: v } of mapEntries(dump)) {
-    const family = afToFamily(readU16(k, 0)) ?? 4;
-    out.push({ family, port: readU16(k, 2), addr: formatAddr(family, k.subarray(4, 20)), connections: readU64Num(v, 0) });
+  for (const { key, value } of mapEntries(dump)) {
+    const k = tcpports_remote.decode(key);
+    const family = afToFamily(k.family) ?? 4;
+    out.push({ family, port: k.port, addr: formatAddr(family, k.addr), connections: decodeScalar(maps.remotes.value, value) });
   }
   return out.sort((a, b) => b.connections - a.connections || a.port - b.port || a.addr.localeCompare(b.addr));
 }
@@ -97,10 +78,12 @@ export interface OwnerSockets {
 }
 
 export function decodeOwners(dump: MapDump): OwnerSockets[] {
-  checkMapSizes('tcpports', 'owners', dump, 8, 16);
+  checkMapSizes('tcpports', 'owners', dump, sideSize(maps.owners.key), tcpports_owner.size);
   const out: OwnerSockets[] = [];
-  for (const { key: k, value: v } of mapEntries(dump)) {
-    out.push({ cgroup: k.readBigUInt64LE(0).toString(), sockets: readU64Num(v, 0), ephemeralSockets: readU64Num(v, 8) });
+  for (const { key, value } of mapEntries(dump)) {
+    const v = tcpports_owner.decode(value);
+    // the key is a cgroup v2 id (a __u64 map key): read exact, as a sonde_id_t would be
+    out.push({ cgroup: decodeScalar('x64', key).toString(), sockets: v.sockets, ephemeralSockets: v.eph_sockets });
   }
   return out.sort((a, b) => b.ephemeralSockets - a.ephemeralSockets || b.sockets - a.sockets || a.cgroup.localeCompare(b.cgroup));
 }

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { family, familyGlobal, ownerFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { family, familyGlobal, ownerFilterShape } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -41,6 +42,6 @@ export function localPortRange(path = '/proc/sys/net/ipv4/ip_local_port_range'):
   return [lo!, hi!];
 }
 
-export function globalsFor(p: TcpportsParams, range: [number, number]): Record<string, GlobalValue> {
+export function globalsFor(p: TcpportsParams, range: [number, number]): Globals {
   return { ...familyGlobal(p.family), targ_port_lo: range[0], targ_port_hi: range[1] };
 }

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
-import { decodeSubnets, deltaSubnets, inUnit, VALUE_SIZE } from './decode.js';
+import { mapDumpOf } from '@sonde/probe-sdk';
+import { decodeSubnets, deltaSubnets, inUnit } from './decode.js';
+import { subnet_val } from './layout.gen.js';
 import { MAX_SUBNETS } from './params.js';
 
-/** an ARRAY map dump: every slot 0..MAX_SUBNETS, value struct subnet_val { bytes, sends } */
-function dump(slots: Record<number, [number, number]>, valueSize = VALUE_SIZE): MapDump {
-  const n = MAX_SUBNETS + 1;
-  const keys = Buffer.alloc(4 * n);
-  const values = Buffer.alloc(VALUE_SIZE * n);
-  for (let i = 0; i < n; i++) {
-    keys.writeUInt32LE(i, 4 * i);
-    const [b, s] = slots[i] ?? [0, 0];
-    values.writeBigUInt64LE(BigInt(b), VALUE_SIZE * i);
-    values.writeBigUInt64LE(BigInt(s), VALUE_SIZE * i + 8);
-  }
-  return { keys, values, count: n, keySize: 4, valueSize };
+/** an ARRAY map dump: every slot 0..MAX_SUBNETS, value struct subnet_val { bytes, sends } (generated layout) */
+function dump(slots: Record<number, [number, number]>, valueSize = subnet_val.size) {
+  const rows = Array.from({ length: MAX_SUBNETS + 1 }, (_, i) => {
+    const [bytes, sends] = slots[i] ?? [0, 0];
+    return [i, { bytes, sends }] as const;
+  });
+  return { ...mapDumpOf('u32', subnet_val, rows), valueSize };
 }
 
 const LIST = ['127.0.0.1/32', '10.0.0.0/8', '0.0.0.0/0'];

@@ -1,12 +1,11 @@
 /**
- * Decoding of the `subnet_bytes` array of bpf/tcpsubnet.bpf.c (bpf/tcpsubnet.h): key __u32 slot,
- * value struct subnet_val { __u64 bytes, sends; } (16 bytes). Slot i is subnet i of the list,
- * slot MAX_SUBNETS counts sends that matched no subnet.
+ * What the `subnet_bytes` array of bpf/tcpsubnet.bpf.c means (key: slot; value: `struct subnet_val`,
+ * bpf/tcpsubnet.h). Slot i is subnet i of the list, slot MAX_SUBNETS counts sends that matched no subnet.
+ * Layouts: layout.gen.ts.
  */
-import { checkMapSizes, deltaRows, mapEntries, readU32, readU64Num, type MapDump } from '@sonde/probe-sdk';
+import { checkMapSizes, decodeScalar, deltaRows, mapEntries, sideSize, type MapDump } from '@sonde/probe-sdk';
+import { maps, subnet_val } from './layout.gen.js';
 import { MAX_SUBNETS, UNITS, type UnitLetter } from './params.js';
-
-export const VALUE_SIZE = 16;
 
 export interface SubnetCount {
   /** the subnet as given (normalised), or null for traffic that matched none */
@@ -18,12 +17,13 @@ export interface SubnetCount {
 }
 
 export function decodeSubnets(dump: MapDump, subnets: readonly string[]): Map<string, SubnetCount> {
-  checkMapSizes('tcpsubnet', 'subnet_bytes', dump, 4, VALUE_SIZE);
+  checkMapSizes('tcpsubnet', 'subnet_bytes', dump, sideSize(maps.subnet_bytes.key), subnet_val.size);
   const out = new Map<string, SubnetCount>();
-  for (const { key, value: v } of mapEntries(dump)) {
-    const index = readU32(key, 0);
+  for (const { key, value } of mapEntries(dump)) {
+    const index = decodeScalar(maps.subnet_bytes.key, key);
     if (index !== MAX_SUBNETS && index >= subnets.length) continue;
-    out.set(String(index), { subnet: index === MAX_SUBNETS ? null : subnets[index]!, index, bytes: readU64Num(v, 0), sends: readU64Num(v, 8) });
+    const v = subnet_val.decode(value);
+    out.set(String(index), { subnet: index === MAX_SUBNETS ? null : subnets[index]!, index, bytes: v.bytes, sends: v.sends });
   }
   return out;
 }

@@ -4,11 +4,12 @@
  * filters map to tuple_filter.h + task.h. `units` is upstream -f, `intervalMs` -i, `json` -J.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, familyToAf, formatAddr, parseCidr, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, familyToAf, formatAddr, parseCidr } from '@sonde/probe-sdk';
+import { maps, type Globals } from './layout.gen.js';
 
 export const DEFAULT_SUBNETS = ['127.0.0.1/32', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '0.0.0.0/0'];
-/** TCPSUBNET_MAX_NETS */
-export const MAX_SUBNETS = 32;
+/** TCPSUBNET_MAX_NETS: the subnet_bytes array holds one slot per subnet and the no-match slot after them */
+export const MAX_SUBNETS = maps.subnet_bytes.maxEntries - 1;
 
 const subnetList = z
   .union([z.string(), z.array(z.string())], { error: 'subnets is a comma-separated string or an array of CIDRs' })
@@ -57,23 +58,17 @@ export const params = z
 
 export type TcpsubnetParams = z.output<typeof params>;
 
-/** The rodata globals of bpf/tcpsubnet.bpf.c: the list as parallel arrays, then the common filters. */
-export function globalsFor(p: TcpsubnetParams): Record<string, GlobalValue> {
-  const nets = new Uint8Array(16 * MAX_SUBNETS);
-  const prefix = new Uint8Array(4 * MAX_SUBNETS);
-  const fam = new Uint8Array(2 * MAX_SUBNETS);
-  const pv = new DataView(prefix.buffer);
-  const fv = new DataView(fam.buffer);
-  p.subnets.forEach((s, i) => {
-    const c = parseCidr(s);
-    nets.set(c.addr, 16 * i);
-    pv.setUint32(4 * i, c.prefix, true);
-    fv.setUint16(2 * i, familyToAf(c.family), true);
-  });
+/** The rodata globals of bpf/tcpsubnet.bpf.c: the list as parallel arrays (host order, as rodata is), then the common filters. */
+export function globalsFor(p: TcpsubnetParams): Globals {
+  const nets = p.subnets.map((s) => parseCidr(s));
+  const addrs = new Uint8Array(16 * MAX_SUBNETS); // __u8 targ_nets[MAX_NETS][16]
+  nets.forEach((c, i) => addrs.set(c.addr, 16 * i));
+  const prefix = Uint32Array.from({ length: MAX_SUBNETS }, (_, i) => nets[i]?.prefix ?? 0);
+  const fam = Uint16Array.from({ length: MAX_SUBNETS }, (_, i) => (nets[i] ? familyToAf(nets[i].family) : 0));
   return {
-    targ_nets: nets,
-    targ_net_prefix: prefix,
-    targ_net_family: fam,
+    targ_nets: addrs,
+    targ_net_prefix: new Uint8Array(prefix.buffer),
+    targ_net_family: new Uint8Array(fam.buffer),
     targ_nnets: p.subnets.length,
     ...connFilterGlobals(p),
   };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * tcpretrans: structs shared by bpf/tcpretrans.bpf.c and packages/probes-tcpretrans/src/decode.ts,
- * which mirrors these layouts byte for byte.
+ * tcpretrans: structs shared by bpf/tcpretrans.bpf.c and the user side
+ * (packages/probes-tcpretrans/src/layout.gen.ts is generated from these structs' BTF).
  */
 #ifndef __TCPRETRANS_H
 #define __TCPRETRANS_H
@@ -28,7 +28,7 @@ SONDE_RECORD(tcpretrans_event);
 /* `flows` key (48 bytes): a connection and its socket's cgroup v2 id (owner_filter.h; one per socket) */
 struct tcpretrans_flow_key {
 	struct sock_tuple t;
-	__u64 cgroup;
+	sonde_id_t cgroup;
 };
 SONDE_RECORD(tcpretrans_flow_key);
 

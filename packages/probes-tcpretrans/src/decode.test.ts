@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSkEventHead, SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
-import { decodeEvent, decodeFlows, EVENT_SIZE, FLOW_KEY_SIZE, FLOW_VALUE_SIZE } from './decode.js';
+import { mapDumpOf, skEventHeadInput } from '@sonde/probe-sdk';
+import { decodeEvent, decodeFlows } from './decode.js';
+import { tcpretrans_count, tcpretrans_event, tcpretrans_flow_key } from './layout.gen.js';
 
-/** struct tcpretrans_event as bpf/tcpretrans.h lays it out */
-function event(f: { pid: number; af: number; l: number[]; r: number[]; lport: number; rport: number; seq: number; segs: number; state: number; type: number }): Buffer {
-  const b = encodeSkEventHead({ tsNs: process.hrtime.bigint(), pid: f.pid, comm: 'srv', af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r }, EVENT_SIZE);
-  b.writeUInt32LE(f.seq, SK_EVENT_HEAD_SIZE);
-  b.writeUInt32LE(f.segs, SK_EVENT_HEAD_SIZE + 4);
-  b[SK_EVENT_HEAD_SIZE + 8] = f.state;
-  b[SK_EVENT_HEAD_SIZE + 9] = f.type;
-  return b;
+/** a struct tcpretrans_event, its bytes from the generated layout */
+function event(f: { pid: number; af: number; l: readonly number[]; r: readonly number[]; lport: number; rport: number; seq: number; segs: number; state: number; type: number }): Buffer {
+  const h = skEventHeadInput({ tsNs: process.hrtime.bigint(), pid: f.pid, comm: 'srv', af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r });
+  return tcpretrans_event.encode({ h, seq: f.seq, segs: f.segs, state: f.state, type: f.type });
 }
 
 describe('decodeEvent', () => {
@@ -28,21 +25,18 @@ describe('decodeEvent', () => {
 
 describe('decodeFlows', () => {
   it('decodes sock_tuple + cgroup keys and counts, busiest first', () => {
-    const keys = Buffer.alloc(2 * FLOW_KEY_SIZE);
-    const values = Buffer.alloc(2 * FLOW_VALUE_SIZE);
-    [[2, 80, 50000, [10, 0, 0, 1], [10, 0, 0, 2], 3n, 5n, 2n], [2, 80, 50001, [10, 0, 0, 1], [10, 0, 0, 3], 9n, 9n, 0n]].forEach(([af, lp, rp, l, r, n, s, t], i) => {
-      const k = i * FLOW_KEY_SIZE;
-      keys.writeUInt16LE(af as number, k);
-      keys.writeUInt16LE(lp as number, k + 2);
-      keys.writeUInt16LE(rp as number, k + 4);
-      Buffer.from(l as number[]).copy(keys, k + 8);
-      Buffer.from(r as number[]).copy(keys, k + 24);
-      keys.writeBigUInt64LE(BigInt(7000 + i), k + 40);
-      values.writeBigUInt64LE(n as bigint, i * FLOW_VALUE_SIZE);
-      values.writeBigUInt64LE(s as bigint, i * FLOW_VALUE_SIZE + 8);
-      values.writeBigUInt64LE(t as bigint, i * FLOW_VALUE_SIZE + 16);
-    });
-    const dump: MapDump = { keys, values, count: 2, keySize: FLOW_KEY_SIZE, valueSize: FLOW_VALUE_SIZE };
+    const rows = [
+      [2, 80, 50000, [10, 0, 0, 1], [10, 0, 0, 2], 3, 5, 2],
+      [2, 80, 50001, [10, 0, 0, 1], [10, 0, 0, 3], 9, 9, 0],
+    ] as const;
+    const dump = mapDumpOf(
+      tcpretrans_flow_key,
+      tcpretrans_count,
+      rows.map(([family, lport, rport, laddr, raddr, retransmits, segments, tlp], i) => [
+        { t: { family, lport, rport, laddr: [...laddr], raddr: [...raddr] }, cgroup: BigInt(7000 + i) },
+        { retransmits, segments, tlp },
+      ] as const),
+    );
     expect(decodeFlows(dump)).toEqual([
       { family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.3', rport: 50001, cgroup: '7001', retransmits: 9, segments: 9, tlp: 0 },
       { family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.2', rport: 50000, cgroup: '7000', retransmits: 3, segments: 5, tlp: 2 },

@@ -1,26 +1,12 @@
 /**
- * Decoding of bpf/tcpretrans.h: ring-buffer records (struct tcpretrans_event, 112 bytes) and the
- * `flows` map (struct tcpretrans_flow_key: sock_tuple + cgroup, 48 bytes -> struct tcpretrans_count, 24 bytes).
+ * What bpf/tcpretrans.h's records mean: ring-buffer records (struct tcpretrans_event) and the `flows` map
+ * (struct tcpretrans_flow_key: sock_tuple + cgroup -> struct tcpretrans_count). Layouts: layout.gen.ts.
  */
-import {
-  afToFamily,
-  checkMapSizes,
-  decodeSkEventHead,
-  formatAddr,
-  mapEntries,
-  ProbeLoadError,
-  SK_EVENT_HEAD_SIZE,
-  tcpStateName,
-  type MapDump,
-  type Owner,
-  type SkEventHead,
-} from '@sonde/probe-sdk';
+import { checkMapSizes, mapEntries, ProbeLoadError, skEventHead, sockTuple, tcpStateName, type MapDump, type Owner, type SkEventHead } from '@sonde/probe-sdk';
+import { maps, tcpretrans_count, tcpretrans_event, tcpretrans_flow_key } from './layout.gen.js';
 
-export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 16;
-export const FLOW_KEY_SIZE = 48;
-export const FLOW_VALUE_SIZE = 24;
 /** TCPRETRANS_MAX_FLOWS */
-export const MAX_FLOWS = 10240;
+export const MAX_FLOWS = maps.flows.maxEntries;
 
 export interface TcpretransEvent extends SkEventHead {
   /**
@@ -36,13 +22,13 @@ export interface TcpretransEvent extends SkEventHead {
 }
 
 export function decodeEvent(b: Buffer): TcpretransEvent {
-  if (b.length < EVENT_SIZE) throw new ProbeLoadError(`tcpretrans: event of ${b.length} bytes, expected ${EVENT_SIZE}`, 'read');
-  const e = decodeSkEventHead(b) as TcpretransEvent;
-  e.seq = b.readUInt32LE(SK_EVENT_HEAD_SIZE);
-  e.segs = b.readUInt32LE(SK_EVENT_HEAD_SIZE + 4);
-  e.state = tcpStateName(b[SK_EVENT_HEAD_SIZE + 8]!);
-  const t = b[SK_EVENT_HEAD_SIZE + 9];
-  e.type = t === 2 ? 'S' : t === 3 ? 'L' : 'R';
+  if (b.length < tcpretrans_event.size) throw new ProbeLoadError(`tcpretrans: event of ${b.length} bytes, expected ${tcpretrans_event.size}`, 'read');
+  const r = tcpretrans_event.decode(b);
+  const e = skEventHead(r.h) as TcpretransEvent;
+  e.seq = r.seq;
+  e.segs = r.segs;
+  e.state = tcpStateName(r.state);
+  e.type = r.type === 2 ? 'S' : r.type === 3 ? 'L' : 'R';
   return e;
 }
 
@@ -64,21 +50,12 @@ export interface Flow {
 
 /** flows, most retransmits first */
 export function decodeFlows(dump: MapDump): Flow[] {
-  checkMapSizes('tcpretrans', 'flows', dump, FLOW_KEY_SIZE, FLOW_VALUE_SIZE);
+  checkMapSizes('tcpretrans', 'flows', dump, tcpretrans_flow_key.size, tcpretrans_count.size);
   const out: Flow[] = [];
-  for (const { key: k, value: v } of mapEntries(dump)) {
-    const family = afToFamily(k.readUInt16LE(0)) ?? 4;
-    out.push({
-      family,
-      lport: k.readUInt16LE(2),
-      rport: k.readUInt16LE(4),
-      laddr: formatAddr(family, k.subarray(8, 24)),
-      raddr: formatAddr(family, k.subarray(24, 40)),
-      cgroup: k.readBigUInt64LE(40).toString(),
-      retransmits: Number(v.readBigUInt64LE(0)),
-      segments: Number(v.readBigUInt64LE(8)),
-      tlp: Number(v.readBigUInt64LE(16)),
-    });
+  for (const { key, value } of mapEntries(dump)) {
+    const k = tcpretrans_flow_key.decode(key);
+    const v = tcpretrans_count.decode(value);
+    out.push({ ...sockTuple(k.t), cgroup: k.cgroup.toString(), retransmits: v.retransmits, segments: v.segments, tlp: v.tlp });
   }
   return out.sort((a, b) => b.retransmits - a.retransmits || (b.tlp ?? 0) - (a.tlp ?? 0) || a.lport - b.lport || a.rport - b.rport);
 }

@@ -3,8 +3,8 @@ import { layout, listen_key, owner, sk_event_head, sock_tuple, type GlobalValue 
 
 export type tcpretrans_event = { h: sk_event_head; seq: number; segs: number; state: number; type: number };
 export const tcpretrans_event = layout<tcpretrans_event>('tcpretrans_event', 112, [['h', 0, sk_event_head], ['seq', 96, 'u32'], ['segs', 100, 'u32'], ['state', 104, 'u8'], ['type', 105, 'u8']]);
-export type tcpretrans_flow_key = { t: sock_tuple; cgroup: number };
-export const tcpretrans_flow_key = layout<tcpretrans_flow_key>('tcpretrans_flow_key', 48, [['t', 0, sock_tuple], ['cgroup', 40, 'u64']]);
+export type tcpretrans_flow_key = { t: sock_tuple; cgroup: bigint };
+export const tcpretrans_flow_key = layout<tcpretrans_flow_key>('tcpretrans_flow_key', 48, [['t', 0, sock_tuple], ['cgroup', 40, 'x64']]);
 export type tcpretrans_count = { retransmits: number; segments: number; tlp: number };
 export const tcpretrans_count = layout<tcpretrans_count>('tcpretrans_count', 24, [['retransmits', 0, 'u64'], ['segments', 8, 'u64'], ['tlp', 16, 'u64']]);
 export type tlp_entry = { sk: number; armed: number };

@@ -3,7 +3,8 @@
  * filter. Upstream -c is `count`, -s `sequence`, -4/-6 `family`, -l `tlp` (where fentry or kprobes exist; refused with the reason elsewhere).
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const TLP_UNAVAILABLE =
   'tail-loss probes (upstream -l) are only visible from fentry/fexit or a kprobe on tcp_send_loss_probe (there is no tracepoint for them), and this kernel allows neither (no kprobes, fentry refused)';
@@ -25,6 +26,6 @@ export const params = z
 
 export type TcpretransParams = z.output<typeof params>;
 
-export function globalsFor(p: TcpretransParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcpretransParams): Globals {
   return { ...connFilterGlobals(p), targ_count: p.count, targ_tlp: p.tlp };
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * tcptop: structs shared by bpf/tcptop.bpf.c and packages/probes-tcptop/src/decode.ts.
+ * tcptop: structs shared by bpf/tcptop.bpf.c and the user side (packages/probes-tcptop/src/layout.gen.ts is generated from them).
  */
 #ifndef __TCPTOP_H
 #define __TCPTOP_H
@@ -18,7 +18,7 @@ struct tcptop_key {
 	__u32 pid;           /* tgid of the task that sent or received */
 	__u32 pad;
 	char comm[TCPTOP_COMM_LEN];
-	__u64 cgroup;        /* the socket's cgroup v2 id (owner_filter.h): one per connection, splits no row */
+	sonde_id_t cgroup;   /* the socket's cgroup v2 id (owner_filter.h): one per connection, splits no row */
 };
 SONDE_RECORD(tcptop_key);
 

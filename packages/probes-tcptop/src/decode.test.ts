@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
-import { decodeFlows, deltaFlows, KEY_SIZE, sortRows, VALUE_SIZE } from './decode.js';
+import { mapDumpOf } from '@sonde/probe-sdk';
+import { decodeFlows, deltaFlows, sortRows } from './decode.js';
+import { tcptop_key, tcptop_val } from './layout.gen.js';
 
-/** struct tcptop_key / tcptop_val exactly as bpf/tcptop.h lays them out */
+/** the fields of a struct tcptop_key / tcptop_val; their bytes come from the generated layouts */
 interface Entry {
   af: number;
   lport: number;
@@ -18,26 +19,19 @@ interface Entry {
   cgroup?: bigint;
 }
 
-function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}): MapDump {
-  const keys = Buffer.alloc(entries.length * KEY_SIZE);
-  const values = Buffer.alloc(entries.length * VALUE_SIZE);
-  entries.forEach((e, i) => {
-    const k = i * KEY_SIZE;
-    keys.writeUInt16LE(e.af, k);
-    keys.writeUInt16LE(e.lport, k + 2);
-    keys.writeUInt16LE(e.rport, k + 4);
-    Buffer.from(e.laddr).copy(keys, k + 8);
-    Buffer.from(e.raddr).copy(keys, k + 24);
-    keys.writeUInt32LE(e.pid, k + 40);
-    keys.write(e.comm, k + 48, 'utf8');
-    keys.writeBigUInt64LE(e.cgroup ?? 0n, k + 64);
-    const v = i * VALUE_SIZE;
-    values.writeBigUInt64LE(e.sent, v);
-    values.writeBigUInt64LE(e.received, v + 8);
-    values.writeBigUInt64LE(e.sends ?? 1n, v + 16);
-    values.writeBigUInt64LE(e.recvs ?? 1n, v + 24);
-  });
-  return { keys, values, count: entries.length, keySize: sizes.key ?? KEY_SIZE, valueSize: sizes.value ?? VALUE_SIZE };
+function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}) {
+  const d = mapDumpOf(
+    tcptop_key,
+    tcptop_val,
+    entries.map(
+      (e) =>
+        [
+          { t: { family: e.af, lport: e.lport, rport: e.rport, laddr: e.laddr, raddr: e.raddr }, pid: e.pid, comm: e.comm, cgroup: e.cgroup ?? 0n },
+          { sent: e.sent, received: e.received, sends: e.sends ?? 1n, recvs: e.recvs ?? 1n },
+        ] as const,
+    ),
+  );
+  return { ...d, keySize: sizes.key ?? d.keySize, valueSize: sizes.value ?? d.valueSize };
 }
 
 const lo = [127, 0, 0, 1];

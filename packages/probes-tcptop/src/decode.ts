@@ -1,27 +1,12 @@
 /**
- * Decoding of the `flows` map of bpf/tcptop.bpf.c (layouts in bpf/tcptop.h):
- *
- *   struct tcptop_key { struct sock_tuple t; __u32 pid; __u32 pad; char comm[16]; __u64 cgroup; }   72 bytes
- *   struct tcptop_val { __u64 sent, received, sends, recvs; }                          32 bytes
+ * What the `flows` map of bpf/tcptop.bpf.c means (`struct tcptop_key` -> `struct tcptop_val`,
+ * bpf/tcptop.h). Layouts: layout.gen.ts.
  */
-import {
-  checkMapSizes,
-  cString,
-  decodeSockTuple,
-  deltaRows,
-  mapEntries,
-  readU32,
-  readU64,
-  readU64Num,
-  type MapDump,
-  type Owner,
-  type SockTuple,
-} from '@sonde/probe-sdk';
+import { checkMapSizes, deltaRows, mapEntries, sockTuple, type MapDump, type Owner, type SockTuple } from '@sonde/probe-sdk';
+import { maps, tcptop_key, tcptop_val } from './layout.gen.js';
 
-export const KEY_SIZE = 72;
-export const VALUE_SIZE = 32;
 /** TCPTOP_MAX_FLOWS */
-export const MAX_FLOWS = 16384;
+export const MAX_FLOWS = maps.flows.maxEntries;
 
 /** one table row: a process on one connection and its bytes */
 export interface TopRow extends SockTuple {
@@ -42,18 +27,20 @@ export interface TopRow extends SockTuple {
 
 /** the cumulative rows of a snapshot, by map key */
 export function decodeFlows(dump: MapDump): Map<string, TopRow> {
-  checkMapSizes('tcptop', 'flows', dump, KEY_SIZE, VALUE_SIZE);
+  checkMapSizes('tcptop', 'flows', dump, tcptop_key.size, tcptop_val.size);
   const out = new Map<string, TopRow>();
-  for (const { key: k, value: v } of mapEntries(dump)) {
-    out.set(k.toString('hex'), {
-      pid: readU32(k, 40),
-      comm: cString(k.subarray(48, 64)),
-      cgroup: readU64(k, 64).toString(),
-      ...decodeSockTuple(k, 0),
-      rxBytes: readU64Num(v, 8),
-      txBytes: readU64Num(v, 0),
-      recvs: readU64Num(v, 24),
-      sends: readU64Num(v, 16),
+  for (const { key, value } of mapEntries(dump)) {
+    const k = tcptop_key.decode(key);
+    const v = tcptop_val.decode(value);
+    out.set(key.toString('hex'), {
+      pid: k.pid,
+      comm: k.comm,
+      cgroup: k.cgroup.toString(),
+      ...sockTuple(k.t),
+      rxBytes: v.received,
+      txBytes: v.sent,
+      recvs: v.recvs,
+      sends: v.sends,
     });
   }
   return out;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { collectIntervals, defineProbe, distFile, isOwnerBy, ownerGroupsOf, packageVersion, sumByOwner, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
+import { collectIntervals, decodeScalar, defineProbe, distFile, isOwnerBy, ownerGroupsOf, packageVersion, sumByOwner, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
 import { decodeFlows, deltaFlows, MAX_FLOWS, sortRows, type SortKey, type TopRow } from './decode.js';
 import { globalsFor, params, type TcptopParams } from './params.js';
 import { renderTcptop } from './render.js';
@@ -164,8 +164,8 @@ export default defineProbe({
       report: (now, before) => table(new Date().toISOString(), p.noClear ? deltaFlows(now, undefined) : deltaFlows(now, before), p, groups),
       isEmpty: (t) => t.flows === 0,
     });
-    const missed = bpf.readGlobal('flows_full').readBigUInt64LE(0);
-    if (missed > 0n || final.size >= MAX_FLOWS) {
+    const missed = decodeScalar('u64', bpf.readGlobal('flows_full'));
+    if (missed > 0 || final.size >= MAX_FLOWS) {
       ctx.warn(`flows map full (${MAX_FLOWS} rows): ${missed} send/receive calls of further connections were not counted`);
     }
     return {

@@ -1,8 +1,8 @@
 // Generated from tcptop.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
 import { layout, owner, sock_tuple, tcp_sendrecv_call, type GlobalValue } from '@sonde/probe-sdk';
 
-export type tcptop_key = { t: sock_tuple; pid: number; comm: string; cgroup: number };
-export const tcptop_key = layout<tcptop_key>('tcptop_key', 72, [['t', 0, sock_tuple], ['pid', 40, 'u32'], ['comm', 48, 'char', 16], ['cgroup', 64, 'u64']]);
+export type tcptop_key = { t: sock_tuple; pid: number; comm: string; cgroup: bigint };
+export const tcptop_key = layout<tcptop_key>('tcptop_key', 72, [['t', 0, sock_tuple], ['pid', 40, 'u32'], ['comm', 48, 'char', 16], ['cgroup', 64, 'x64']]);
 export type tcptop_val = { sent: number; received: number; sends: number; recvs: number };
 export const tcptop_val = layout<tcptop_val>('tcptop_val', 32, [['sent', 0, 'u64'], ['received', 8, 'u64'], ['sends', 16, 'u64'], ['recvs', 24, 'u64']]);
 

@@ -5,7 +5,8 @@
  * Upstream's positional interval/count are `intervalMs`/`count`; -C is `noClear`; -S is `sort`.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -40,6 +41,6 @@ export const params = z
 
 export type TcptopParams = z.output<typeof params>;
 
-export function globalsFor(p: TcptopParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcptopParams): Globals {
   return connFilterGlobals(p);
 }

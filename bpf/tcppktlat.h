@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* tcppktlat: structs shared by bpf/tcppktlat.bpf.c and packages/probes-tcppktlat/src/decode.ts. */
+/*
+ * tcppktlat: structs shared by bpf/tcppktlat.bpf.c and the user side
+ * (packages/probes-tcppktlat/src/layout.gen.ts is generated from these structs' BTF).
+ */
 #ifndef __TCPPKTLAT_H
 #define __TCPPKTLAT_H
 
@@ -22,7 +25,11 @@ struct pktlat_hist {
 	__u64 slots[TCPPKTLAT_MAX_SLOTS];
 	__u64 sum;
 	__u64 cnt;
-	__u64 min_inv; /* ~min (0 until the first sample: the map starts zeroed) */
+	/*
+	 * ~min (0 until the first sample: the map starts zeroed), compared as unsigned; signed so that user
+	 * space decodes it exactly, as -(min + 1) (an unsigned ~min is beyond a double's 53 bits)
+	 */
+	__s64 min_inv;
 	__u64 max;
 };
 SONDE_RECORD(pktlat_hist);

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSkEventHead, type MapDump } from '@sonde/probe-sdk';
-import { decodeEvent, decodeHist, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
+import { mapDumpOf, skEventHeadInput, type MapDump } from '@sonde/probe-sdk';
+import { decodeEvent, decodeHist } from './decode.js';
+import { pktlat_event, pktlat_hist } from './layout.gen.js';
 
-/** struct pktlat_event as bpf/tcppktlat.h lays it out (sk_event_head + delta_ns) */
+/** a struct pktlat_event (sk_event_head + delta_ns), its bytes from the generated layout */
 function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; pid: number; tid: number; comm: string; deltaNs: bigint }): Buffer {
-  const b = encodeSkEventHead({ tsNs: 123_456_789n, skaddr: 0xffff888012345678n, uid: 1000, netns: 4026531840, cgroup: 1234n, ...o }, EVENT_SIZE);
-  b.writeBigUInt64LE(o.deltaNs, 96);
-  return b;
+  const h = skEventHeadInput({ tsNs: 123_456_789n, skaddr: 0xffff888012345678n, uid: 1000, netns: 4026531840, cgroup: 1234n, ...o });
+  return pktlat_event.encode({ h, delta_ns: Number(o.deltaNs) });
 }
+
+/** the length of struct pktlat_hist's slots[] (TCPPKTLAT_MAX_SLOTS) */
+const SLOTS = pktlat_hist.fields.find(([name]) => name === 'slots')![3]!;
 
 const v6 = (...tail: number[]) => [...new Array(16 - tail.length).fill(0), ...tail];
 
@@ -28,29 +31,27 @@ describe('decodeEvent', () => {
   });
 
   it('drops a short record', () => {
-    expect(decodeEvent(Buffer.alloc(EVENT_SIZE - 1))).toBeNull();
+    expect(decodeEvent(Buffer.alloc(pktlat_event.size - 1))).toBeNull();
   });
 });
 
 describe('decodeHist', () => {
-  const dump = (slots: Record<number, bigint>, sum: bigint, min: bigint | null, max: bigint, valueSize = HIST_SIZE): MapDump => {
-    const values = Buffer.alloc(HIST_SIZE);
-    let cnt = 0n;
-    for (const [i, n] of Object.entries(slots)) {
-      values.writeBigUInt64LE(n, 8 * Number(i));
-      cnt += n;
-    }
-    values.writeBigUInt64LE(sum, 8 * MAX_SLOTS);
-    values.writeBigUInt64LE(cnt, 8 * (MAX_SLOTS + 1));
-    values.writeBigUInt64LE(min === null ? 0n : ~min & (2n ** 64n - 1n), 8 * (MAX_SLOTS + 2));
-    values.writeBigUInt64LE(max, 8 * (MAX_SLOTS + 3));
-    return { keys: Buffer.alloc(4), values, count: 1, keySize: 4, valueSize };
+  const dump = (slots: Record<number, bigint>, sum: bigint, min: bigint | null, max: bigint, valueSize = pktlat_hist.size): MapDump => {
+    const s = Array.from({ length: SLOTS }, (_, i) => Number(slots[i] ?? 0n));
+    const cnt = s.reduce((a, n) => a + n, 0);
+    // min is stored inverted: ~min, 0 before any sample
+    const hist = { slots: s, sum: Number(sum), cnt, min_inv: min === null ? 0 : Number(~min), max: Number(max) };
+    return { ...mapDumpOf('u32', pktlat_hist, [[0, hist]]), valueSize };
   };
 
   it('reads slots, sum, and min stored inverted (0 = none yet)', () => {
     const h = decodeHist(dump({ 0: 3n, 15: 2n }, 100_002n, 0n, 51_000n));
     expect(h).toMatchObject({ unit: 'usecs', count: 5, sum: 100_002, min: 0, max: 51_000 });
     expect(h.buckets.at(-1)).toEqual({ lo: 32768, hi: 65535, count: 2 });
+  });
+
+  it('inverts min exactly, however large', () => {
+    for (const min of [17n, 4_294_967_296n, 2n ** 40n + 3n]) expect(decodeHist(dump({ 26: 1n }, min, min, min)).min).toBe(Number(min));
   });
 
   it('is empty without samples', () => {

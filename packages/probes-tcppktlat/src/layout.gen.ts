@@ -4,7 +4,7 @@ import { layout, owner, sk_event_head, type GlobalValue } from '@sonde/probe-sdk
 export type pktlat_event = { h: sk_event_head; delta_ns: number };
 export const pktlat_event = layout<pktlat_event>('pktlat_event', 104, [['h', 0, sk_event_head], ['delta_ns', 96, 'u64']]);
 export type pktlat_hist = { slots: number[]; sum: number; cnt: number; min_inv: number; max: number };
-export const pktlat_hist = layout<pktlat_hist>('pktlat_hist', 248, [['slots', 0, 'u64', 27], ['sum', 216, 'u64'], ['cnt', 224, 'u64'], ['min_inv', 232, 'u64'], ['max', 240, 'u64']]);
+export const pktlat_hist = layout<pktlat_hist>('pktlat_hist', 248, [['slots', 0, 'u64', 27], ['sum', 216, 'u64'], ['cnt', 224, 'u64'], ['min_inv', 232, 's64'], ['max', 240, 'u64']]);
 export type arrival = { first: number; last: number };
 export const arrival = layout<arrival>('arrival', 16, [['first', 0, 'u64'], ['last', 8, 'u64']]);
 

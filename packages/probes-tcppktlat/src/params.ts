@@ -6,7 +6,8 @@
  * the address columns always widen to fit IPv6.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -33,6 +34,6 @@ export const params = z
 
 export type TcppktlatParams = z.output<typeof params>;
 
-export function globalsFor(p: TcppktlatParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcppktlatParams): Globals {
   return { ...connFilterGlobals(p), targ_min_us: BigInt(p.minUs), ...(p.tid !== undefined ? { targ_tid: p.tid } : {}) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeScalar, mapDumpOf, sideSize } from './layout.js';
+import { decodeScalar, layout, mapDumpOf, sideSize } from './layout.js';
 import { listen_key } from './layout.gen.js';
 
 describe('scalar map sides', () => {
@@ -21,5 +21,14 @@ describe('scalar map sides', () => {
   it('refuses a buffer too short', () => {
     expect(() => decodeScalar('u64', Buffer.alloc(4))).toThrow(/u64 is 8 bytes, got 4/);
     expect(() => decodeScalar('u8', Buffer.alloc(1), 1)).toThrow(RangeError);
+  });
+});
+
+describe('encode', () => {
+  it('writes a u64 number field from a bigint exactly (~0), and number arrays from bigints', () => {
+    const l = layout<{ min: number; slots: number[] }>('t', 24, [['min', 0, 'u64'], ['slots', 8, 'u64', 2]]);
+    const b = l.encode({ min: 2n ** 64n - 1n, slots: [3n, 4] });
+    expect(decodeScalar('x64', b)).toBe(2n ** 64n - 1n);
+    expect(l.decode(b).slots).toEqual([3, 4]);
   });
 });

@@ -39,9 +39,20 @@ export interface Layout<T> {
   encodeInto(b: Buffer, off: number, v: LayoutInput<T>): void;
 }
 
-/** what encode() takes: any subset of the fields, nested structs likewise, numbers where bigints go */
+/**
+ * what encode() takes: any subset of the fields, nested structs likewise, numbers where bigints go and
+ * bigints where numbers go (a u64 beyond 2^53, such as ~0, is written exactly from a bigint)
+ */
 export type LayoutInput<T> = {
-  [K in keyof T]?: T[K] extends bigint ? bigint | number : T[K] extends Buffer ? Uint8Array | number[] : T[K] extends Array<infer E> ? Array<E | number> : T[K] extends object ? LayoutInput<T[K]> : T[K];
+  [K in keyof T]?: T[K] extends bigint | number
+    ? bigint | number
+    : T[K] extends Buffer
+      ? Uint8Array | number[]
+      : T[K] extends Array<infer E>
+        ? Array<E extends bigint | number ? bigint | number : E | number>
+        : T[K] extends object
+          ? LayoutInput<T[K]>
+          : T[K];
 };
 
 const WIDTH: Record<ScalarKind, number> = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8, x64: 8, bool: 1, char: 1, bytes: 1 };

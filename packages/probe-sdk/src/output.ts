@@ -12,7 +12,8 @@
  *   across nodes: sockets held; an OTLP gauge), `'max'` / `'min'` (a level: the largest / smallest node's;
  *   a gauge). A figure with a unit: `{ count: 'bytes' }`.
  * - `{ histogram: unit }`: a probe-sdk Histogram (merged bucket-wise; an OTLP histogram, `name` renames it);
- * - `{ fields: {...} }`: a nested object;
+ * - `{ fields: {...} }`: a nested object; `whole: true` marks the whole job's figures beside per-interval
+ *   views (`total: {...}`): metric names leave its own name out;
  * - `{ rows: {...} }`: an array of rows merged by their `'key'` fields; `sum` is the figure a check sums
  *   over the matching rows (else it counts them); `series: true` marks interval views (the whole job's
  *   figures are elsewhere in the result);
@@ -41,6 +42,8 @@ export interface HistogramDecl {
 }
 export interface FieldsDecl {
   fields: { readonly [field: string]: Decl };
+  /** the whole job's figures beside per-interval views: metric names leave this field's name out */
+  whole?: true;
 }
 export interface RowsDecl {
   rows: { readonly [field: string]: Decl };
@@ -83,7 +86,7 @@ type KeysOf<T> = T extends unknown ? keyof T & string : never;
 type ValueOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
 type FieldMap<T> = { [K in KeysOf<T>]-?: DeclOf<ValueOf<T, K>> };
 type AllNumbers<T> = [Exclude<T[keyof T], undefined>] extends [number] ? true : false;
-type ObjectDecl<T> = { fields: FieldMap<T> } | ValueRole | (AllNumbers<T> extends true ? CategoryDecl : never);
+type ObjectDecl<T> = { fields: FieldMap<T>; whole?: true } | ValueRole | (AllNumbers<T> extends true ? CategoryDecl : never);
 
 /** what a field of type T may be declared as */
 export type DeclOf<T> = [NonNullable<T>] extends [never]

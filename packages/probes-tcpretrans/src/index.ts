@@ -119,7 +119,7 @@ export default defineProbe({
         },
         sum: 'retransmits',
       },
-      total: { fields: { retransmits: 'count', segments: 'count', tlp: 'count', syn: 'count' } },
+      total: { fields: { retransmits: 'count', segments: 'count', tlp: 'count', syn: 'count' }, whole: true },
       owners: {
         rows: { key: 'key', cgroup: 'key', owner: 'label', retransmits: 'count', segments: 'count', flows: 'count', tlp: 'count' },
         sum: 'retransmits',

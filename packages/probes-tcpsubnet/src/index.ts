@@ -43,7 +43,7 @@ export default defineProbe({
       subnets: 'setting',
       unit: 'setting',
       intervals: { rows: { at: 'key', rows: subnetRows }, series: true },
-      total: { fields: { at: 'label', rows: subnetRows } },
+      total: { fields: { at: 'label', rows: subnetRows }, whole: true },
     },
   },
   params,

@@ -104,7 +104,7 @@ export default defineProbe({
       by: 'setting',
       cumulative: 'setting',
       intervals: { rows: { ...topTable, at: 'key' }, series: true },
-      total: { fields: { ...topTable, at: 'label' } },
+      total: { fields: { ...topTable, at: 'label' }, whole: true },
     },
     by: 'by',
   },

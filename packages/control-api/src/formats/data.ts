@@ -1,51 +1,76 @@
 /**
- * The shapes the chat formats know how to show, found in any probe's `data` without knowing the
- * probe: histograms (the overall one and keyed ones, busiest first), lists of rows (events,
- * report tables) and plain numbers.
+ * The shapes the chat formats show, found in a result's `data` as its probe's output declaration
+ * (`result.shape`, probe-sdk output.ts) says: the histogram it is about and the keyed ones (busiest
+ * first), its tables of rows and events (not the interval views), and its top-level figures.
  */
-import { ownerLabel, type Histogram, type Owner } from '@sonde/probe-sdk';
+import {
+  inferDecl,
+  inferShape,
+  isEventsDecl,
+  isFigure,
+  isHistogram,
+  isRowsDecl,
+  keyedHistograms,
+  keyName,
+  ownerLabel,
+  totalHistogram,
+  type Histogram,
+  type OutputShape,
+  type Owner,
+} from '@sonde/probe-sdk';
 
 export interface KeyedHist {
   key: string;
   hist: Histogram;
 }
 
+export interface Table {
+  name: string;
+  rows: Array<Record<string, unknown>>;
+  /** the figure the rows are ranked by (the declaration's `sum`), if any */
+  sum?: string;
+}
+
 export interface Shapes {
-  /** the overall histogram (data.total, or data itself) */
+  /** the histogram the result is about (declared `histogram.total`, or data itself) */
   total: Histogram | null;
-  /** per-key histograms when grouped (key null → 'all') */
+  /** the declared keyed histograms (key null → 'all') */
   keyed: KeyedHist[];
-  /** what the keys are: 'key', or the grouping (`by`: laddr, pod, container, ...) */
+  /** what the keys are: 'key', or the grouping the declared `by` setting names (laddr, pod, container, ...) */
   keyName: string;
-  /** named lists of rows: data.events, data.drops, … */
-  tables: Array<{ name: string; rows: Array<Record<string, unknown>> }>;
-  /** top-level numbers of data */
+  /** the declared rows and event lists: data.events, data.reasons, … */
+  tables: Table[];
+  /** top-level figures of data */
   numbers: Array<[string, number]>;
 }
 
-export function isHistogram(x: unknown): x is Histogram {
-  const h = x as Histogram | null;
-  return !!h && typeof h === 'object' && Array.isArray(h.buckets) && typeof h.count === 'number' && typeof h.unit === 'string';
-}
-
-export function shapesOf(data: unknown): Shapes {
+export function shapesOf(data: unknown, declared?: OutputShape): Shapes {
   const out: Shapes = { total: null, keyed: [], keyName: 'key', tables: [], numbers: [] };
   if (isHistogram(data)) return { ...out, total: data };
   if (Array.isArray(data)) return { ...out, tables: [{ name: 'rows', rows: data.filter((r) => r && typeof r === 'object') as Array<Record<string, unknown>> }] };
   if (!data || typeof data !== 'object') return out;
   const d = data as Record<string, unknown>;
-  if (isHistogram(d.total)) out.total = d.total;
-  if (typeof d.by === 'string' && d.by !== 'none') out.keyName = d.by;
+  const shape = declared ?? inferShape('report', [data]);
+  out.total = totalHistogram(shape, data);
+  out.keyName = keyName(shape, data) ?? 'key';
+  const keyed = keyedHistograms(shape, data);
+  if (keyed) {
+    const first = keyed.keys[0];
+    out.keyed = keyed.rows
+      .map((r) => ({ key: first === undefined || r[first] === null || r[first] === undefined ? 'all' : String(r[first]), hist: r[keyed.hist] as Histogram }))
+      .sort((a, b) => b.hist.count - a.hist.count);
+    if (!out.total && out.keyed.length === 1) out.total = out.keyed[0]!.hist;
+  }
   for (const [name, v] of Object.entries(d)) {
-    if (name === 'series') continue; // interval deltas: the whole-job view is what a chat wants
-    if (name === 'histograms' && Array.isArray(v) && v.every((e) => e && isHistogram((e as { hist?: unknown }).hist))) {
-      out.keyed = (v as Array<{ key: unknown; hist: Histogram }>)
-        .map((e) => ({ key: e.key === null || e.key === undefined ? 'all' : String(e.key), hist: e.hist }))
-        .sort((a, b) => b.hist.count - a.hist.count);
-      if (!out.total && out.keyed.length === 1) out.total = out.keyed[0]!.hist;
-    } else if (Array.isArray(v) && v.length > 0 && v.every((r) => r && typeof r === 'object' && !Array.isArray(r))) {
-      out.tables.push({ name, rows: (v as Array<Record<string, unknown>>).map(withOwnerColumn) });
-    } else if (typeof v === 'number') out.numbers.push([name, v]);
+    if (name === shape.histogram?.keyed) continue;
+    // a field the declaration does not name (a newer probe's): read from its value
+    const decl = shape.fields[name] ?? inferDecl(shape.kind, [v], false);
+    // interval views (`series`): the whole-job view is what a chat wants
+    const table = (isRowsDecl(decl) && !decl.series) || isEventsDecl(decl);
+    if (table && Array.isArray(v) && v.length > 0 && v.every((r) => r && typeof r === 'object' && !Array.isArray(r))) {
+      const sum = isRowsDecl(decl) ? decl.sum : undefined;
+      out.tables.push({ name, rows: (v as Array<Record<string, unknown>>).map(withOwnerColumn), ...(sum ? { sum } : {}) });
+    } else if (typeof v === 'number' && isFigure(decl)) out.numbers.push([name, v]);
   }
   return out;
 }
@@ -66,8 +91,8 @@ export function withOwnerColumn(row: Record<string, unknown>): Record<string, un
 }
 
 /** The histogram a picture or a stats line is about: by key, else the overall one. */
-export function pickHistogram(data: unknown, key?: string): Histogram | null {
-  const s = shapesOf(data);
+export function pickHistogram(data: unknown, shape: OutputShape | undefined, key?: string): Histogram | null {
+  const s = shapesOf(data, shape);
   if (key !== undefined) return s.keyed.find((k) => k.key === key)?.hist ?? null;
   return s.total;
 }
@@ -139,9 +164,9 @@ export function columnsOf(rows: Array<Record<string, unknown>>, max = 8): string
   return cols.slice(0, max);
 }
 
-/** rows sorted by their `count` (or `value`/`bytes`) when they have one, busiest first */
-export function topRows(rows: Array<Record<string, unknown>>, n: number): Array<Record<string, unknown>> {
-  const by = ['count', 'value', 'bytes', 'total'].find((k) => rows.some((r) => typeof r[k] === 'number'));
-  const sorted = by ? [...rows].sort((a, b) => (Number(b[by]) || 0) - (Number(a[by]) || 0)) : rows;
+/** a table's first rows, busiest first by the figure its declaration ranks them by (else in their order) */
+export function topRows(t: Table, n: number): Array<Record<string, unknown>> {
+  const by = t.sum;
+  const sorted = by ? [...t.rows].sort((a, b) => (Number(b[by]) || 0) - (Number(a[by]) || 0)) : t.rows;
   return sorted.slice(0, n);
 }

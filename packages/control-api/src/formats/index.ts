@@ -4,7 +4,7 @@ import type { Job } from '../store.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSlack } from './slack.js';
 
-export { compactHistogram, pickHistogram, shapesOf, statsOf, type Shapes } from './data.js';
+export { compactHistogram, pickHistogram, shapesOf, statsOf, type Shapes, type Table } from './data.js';
 export { renderMarkdown } from './markdown.js';
 export { renderSlack, type SlackBlock, type SlackMessage } from './slack.js';
 export { renderHistogramSvg, type SvgOptions } from './svg.js';

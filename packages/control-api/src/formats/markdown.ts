@@ -28,7 +28,7 @@ export function renderMarkdown(job: Job, opts: { permalink?: string } = {}): str
   for (const w of r.warnings) out += `> ${cell(w)}\n`;
   if (r.warnings.length) out += '\n';
 
-  const s = shapesOf(r.data);
+  const s = shapesOf(r.data, r.shape);
   if (s.total) {
     const stats = statsOf(s.total);
     out += `| ${stats.map(([k]) => k).join(' | ')} |\n|${stats.map(() => '---:').join('|')}|\n| ${stats.map(([, v]) => v).join(' | ')} |\n\n`;
@@ -44,7 +44,7 @@ export function renderMarkdown(job: Job, opts: { permalink?: string } = {}): str
     out += '\n';
   }
   for (const t of s.tables) {
-    const rows = topRows(t.rows, TOP_N);
+    const rows = topRows(t, TOP_N);
     const cols = columnsOf(rows);
     if (cols.length === 0) continue;
     out += `**${t.name}** (${rows.length < t.rows.length ? `top ${rows.length} of ${t.rows.length}` : t.rows.length})\n\n`;

@@ -33,7 +33,7 @@ export function renderSlack(job: Job, opts: { permalink?: string } = {}): SlackM
     summary += `: ${job.error.type}`;
   }
   if (r && r.data !== null && r.data !== undefined) {
-    const s = shapesOf(r.data);
+    const s = shapesOf(r.data, r.shape);
     if (s.total) {
       const stats = statsOf(s.total);
       blocks.push({ type: 'section', fields: stats.slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn' as const, text: `*${k}*\n${v}` })) });
@@ -47,7 +47,7 @@ export function renderSlack(job: Job, opts: { permalink?: string } = {}): SlackM
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Top ${top.length} of ${s.keyed.length}*\n${code(lines.join('\n'))}` } });
     }
     for (const t of s.tables.slice(0, 3)) {
-      const rows = topRows(t.rows, 10);
+      const rows = topRows(t, 10);
       const cols = columnsOf(rows, 5);
       const lines = [cols.join('  '), ...rows.map((row) => cols.map((c) => String(row[c] ?? '')).join('  '))];
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${t.name}* (${t.rows.length})\n${code(lines.join('\n'))}` } });

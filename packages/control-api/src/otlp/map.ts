@@ -3,11 +3,14 @@
  * the result's numbers (the SDK's aggregation cannot take buckets that were counted in the kernel), for
  * otlp-transformer's protobuf serializers.
  *
- * Like the fleet merge and the chat formats, the walk is general over the shapes probes return:
- * - histograms (`{unit, buckets, count}`) → OTLP histograms; in rows (`histograms: [{key, hist}]`,
- *   `dwell: [{state, hist}]`) one point per row with the row's identifying fields as attributes;
- * - counted numbers → monotonic sums; levels (`min`, `max`, `*Pct`) and snapshot probes → gauges;
- * - `events` (and tcptrace's `packets`) → one log record each.
+ * Like the fleet merge and the chat formats, the walk reads the probe's output declaration (the result's
+ * `shape`, probe-sdk output.ts; a result without one is inferred from its values):
+ * - histograms → OTLP histograms (named by the declaration when it says); in rows one point per row
+ *   with the row's `key` and `label` fields as attributes; a declared total beside keyed histograms is
+ *   their merge, which the keyed points already say;
+ * - `count` figures → monotonic sums; `level`, `max` and `min` figures → gauges; counts by a category →
+ *   one metric with the category as an attribute; keys, labels and settings are no figures;
+ * - event lists → one log record each, at their declared time; interval views (`series`) are left out.
  * Temporality is DELTA: a job is one bounded window [startedAt, endedAt] whose counts start at zero;
  * the next job is a new window, not a continuation of a running total.
  */
@@ -26,10 +29,28 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { ATTR_NETWORK_TRANSPORT, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { ATTR_HOST_NAME, ATTR_OS_TYPE, ATTR_OS_VERSION } from '@opentelemetry/semantic-conventions/incubating';
-import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
-import { isHistogram } from '../formats/data.js';
+import {
+  inferDecl,
+  inferShape,
+  isCategoryDecl,
+  isEventsDecl,
+  isFieldsDecl,
+  isFigure,
+  isHistogram,
+  isHistogramDecl,
+  isRowsDecl,
+  keyName,
+  roleOf,
+  unitOf,
+  type Decl,
+  type Histogram,
+  type HistogramDecl,
+  type OutputKind,
+  type OutputShape,
+  type ResultEnvelope,
+} from '@sonde/probe-sdk';
 import { VERSION } from '../version.js';
-import { attrName, attrValue, CATEGORY_MAPS, countUnit, metricName, ownerAttributes, ucum } from './names.js';
+import { attrName, attrValue, metricName, ownerAttributes, snake, ucum } from './names.js';
 
 /** log records per OTLP request */
 export const LOG_BATCH = 1000;
@@ -41,19 +62,6 @@ export interface OtlpPayload {
   logs: Iterable<ReadableLogRecord[]>;
   logRecords: number;
 }
-
-/** event lists: one log record per element */
-const EVENT_LISTS = new Set(['events', 'packets']);
-/** interval views (`series`, `intervals`): the whole-job figures are elsewhere in the result */
-const SKIP = new Set(['series', 'intervals']);
-/** numbers that identify a row (attributes) rather than count something */
-const IDENT = /(^|[a-z])(port|Port|pid|Pid|tid|Tid|uid|Uid|Id)$|^(family|netns|cpu|ifindex|index|maxBacklog|seq|key|flags)$/;
-/** settings and derived values: not exported as figures */
-const SETTING = /(^|[a-z])(Ms|Us|Ns)$|^(limit|top|size|at|value|ms)$/;
-/** levels: gauges, never summed */
-const LEVEL = /^(min|max|avg|maxPerPort|backlog)$|Pct$|Peak$/;
-/** probes whose figures are a snapshot of one instant (gauges) */
-const SNAPSHOT = new Set(['tcpports']);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -125,61 +133,72 @@ function pointAttr(v: unknown): AttributeValue | undefined {
   return JSON.stringify(v);
 }
 
-/** a row's identifying fields; `key` is named by what the rows are keyed by (`by: 'raddr'`) when it says */
-function rowAttributes(row: Obj, base: Attributes, by: string | undefined): Attributes {
+/** what a walk needs besides the node it is at */
+interface Walk {
+  f: Figures;
+  probe: string;
+  kind: OutputKind;
+  /** what rows' `key` field holds (`by: 'raddr'`), from the declared `by` setting */
+  by: string | null;
+  /** the declared total beside keyed histograms: their merge, not exported again */
+  skipTotal: string | undefined;
+}
+
+/** a row's `key` and `label` fields (its owner flattened); `key` is named by what the rows are keyed by */
+function rowAttributes(w: Walk, row: Obj, decls: Readonly<Record<string, Decl>>, base: Attributes): Attributes {
   const out: Attributes = { ...base };
   for (const [k0, v] of Object.entries(row)) {
+    const role = roleOf(decls[k0]);
+    if (role !== 'key' && role !== 'label') continue;
     if (k0 === 'owner') {
       Object.assign(out, ownerAttributes(v, false));
       continue;
     }
-    if (isHistogram(v) || (typeof v === 'number' && !IDENT.test(k0))) continue;
-    const k = k0 === 'key' && by ? by : k0;
+    const k = k0 === 'key' && w.by ? w.by : k0;
     const a = pointAttr(attrValue(k, v));
     if (a !== undefined) out[attrName(k)] = a;
   }
   return out;
 }
 
-function number(f: Figures, probe: string, path: string[], k: string, v: number, attrs: Attributes): void {
-  if (!Number.isFinite(v) || IDENT.test(k) || SETTING.test(k)) return;
-  const name = metricName(probe, [...path, k]);
-  if (LEVEL.test(k) || SNAPSHOT.has(probe) || v < 0) f.add('gauges', name, LEVEL.test(k) && k.endsWith('Pct') ? '%' : countUnit(k), { attrs, value: v });
-  else f.add('sums', name, countUnit(k), { attrs, value: v });
+function histName(probe: string, path: string[], d: HistogramDecl): string {
+  return d.name ? `sonde.${snake(probe)}.${d.name}` : metricName(probe, path);
 }
 
-function walk(f: Figures, probe: string, node: Obj, path: string[], attrs: Attributes): void {
-  const hasKeyed = Array.isArray(node.histograms);
-  const by = typeof node.by === 'string' && node.by !== 'none' ? node.by : undefined;
+function number(w: Walk, path: string[], d: Decl, v: number, attrs: Attributes): void {
+  if (!Number.isFinite(v) || !isFigure(d)) return;
+  const unit = unitOf(d);
+  w.f.add(roleOf(d) === 'count' ? 'sums' : 'gauges', metricName(w.probe, path), unit ? ucum(unit) : '{count}', { attrs, value: v });
+}
+
+function walk(w: Walk, node: Obj, decls: Readonly<Record<string, Decl>>, path: string[], attrs: Attributes): void {
   for (const [k, v] of Object.entries(node)) {
-    if (SKIP.has(k) || EVENT_LISTS.has(k)) continue;
-    if (isHistogram(v)) {
-      // `total` beside per-key histograms is their merge: the keyed points already say it
-      if (!(k === 'total' && hasKeyed)) f.hist(metricName(probe, [...path, k]), { attrs, hist: v });
-    } else if (typeof v === 'number') {
-      number(f, probe, path, k, v, attrs);
-    } else if (isObj(v)) {
-      const cat = CATEGORY_MAPS[k];
-      if (cat && Object.values(v).every((x) => typeof x === 'number')) {
-        for (const [c, n] of Object.entries(v)) {
-          const a = { ...attrs, [attrName(cat)]: attrValue(cat, c) as string };
-          const name = metricName(probe, [...path, k]);
-          if (SNAPSHOT.has(probe)) f.add('gauges', name, '{count}', { attrs: a, value: n as number });
-          else f.add('sums', name, '{count}', { attrs: a, value: n as number });
-        }
-      } else {
-        // `total: {...}` is the whole job's view: its figures need no `total` in their names
-        walk(f, probe, v, k === 'total' ? path : [...path, k], attrs);
+    // a field the declaration does not name (a newer probe's): read from its value
+    const d = decls[k] ?? inferDecl(w.kind, [v], false);
+    if (isEventsDecl(d) || (isRowsDecl(d) && d.series)) continue;
+    if (isHistogramDecl(d)) {
+      if (isHistogram(v) && !(path.length === 0 && k === w.skipTotal)) w.f.hist(histName(w.probe, [...path, k], d), { attrs, hist: v });
+    } else if (isFieldsDecl(d)) {
+      // the whole job's view (`total: {...}`): its figures need no `total` in their names
+      if (isObj(v)) walk(w, v, d.fields, d.whole ? path : [...path, k], attrs);
+    } else if (isCategoryDecl(d)) {
+      if (!isObj(v)) continue;
+      for (const [c, n] of Object.entries(v)) {
+        if (typeof n !== 'number') continue;
+        const a = { ...attrs, [attrName(d.category)]: attrValue(d.category, c) as string };
+        w.f.add(d.level ? 'gauges' : 'sums', metricName(w.probe, [...path, k]), '{count}', { attrs: a, value: n });
       }
-    } else if (Array.isArray(v) && v.length > 0 && v.every(isObj)) {
-      for (const row of v as Obj[]) {
-        const ra = rowAttributes(row, attrs, by);
+    } else if (isRowsDecl(d)) {
+      if (!Array.isArray(v)) continue;
+      for (const row of v.filter(isObj)) {
+        const ra = rowAttributes(w, row, d.rows, attrs);
         for (const [rk, rv] of Object.entries(row)) {
-          if (isHistogram(rv)) f.hist(metricName(probe, rk === 'hist' ? [...path, k] : [...path, k, rk]), { attrs: ra, hist: rv });
-          else if (typeof rv === 'number') number(f, probe, [...path, k], rk, rv, ra);
+          const rd = d.rows[rk];
+          if (isHistogramDecl(rd) && isHistogram(rv)) w.f.hist(histName(w.probe, [...path, k, rk], rd), { attrs: ra, hist: rv });
+          else if (typeof rv === 'number' && rd !== undefined) number(w, [...path, k, rk], rd, rv, ra);
         }
       }
-    }
+    } else if (typeof v === 'number') number(w, [...path, k], d, v, attrs);
   }
 }
 
@@ -217,10 +236,10 @@ function metricData(f: Figures, start: HrTime, end: HrTime): MetricData[] {
 }
 
 /** one event's attributes: every field (semconv names where they exist) but its time */
-export function eventAttributes(ev: Obj): LogAttributes {
+export function eventAttributes(ev: Obj, time = 'time'): LogAttributes {
   const out: LogAttributes = { [ATTR_NETWORK_TRANSPORT]: 'tcp' };
   for (const [k, v] of Object.entries(ev)) {
-    if (k === 'time' || v === null || v === undefined) continue;
+    if (k === time || v === null || v === undefined) continue;
     if (k === 'owner') {
       Object.assign(out, ownerAttributes(v, true));
       continue;
@@ -241,9 +260,13 @@ function eventBody(probe: string, ev: Obj): string {
   return `${probe}${ev.comm ? ` ${String(ev.comm)}` : ''}${tuple}${what ? ` ${what}` : ''}`;
 }
 
-function eventLists(data: unknown): Obj[][] {
+/** the declared event lists, each with the field that holds its events' wall-clock time */
+function eventLists(shape: OutputShape, data: unknown): Array<{ events: Obj[]; time: string | undefined }> {
   if (!isObj(data)) return [];
-  return [...EVENT_LISTS].map((k) => data[k]).filter((v): v is Obj[] => Array.isArray(v) && v.every(isObj));
+  return Object.entries(shape.fields).flatMap(([k, d]) => {
+    const v = data[k];
+    return isEventsDecl(d) && Array.isArray(v) ? [{ events: v.filter(isObj), time: d.events.time }] : [];
+  });
 }
 
 /** Map a stored result to what one export sends. */
@@ -253,8 +276,12 @@ export function toOtlp(result: ResultEnvelope): OtlpPayload {
   const end = hrTime(result.endedAt);
   const f = new Figures();
   const base: Attributes = { [ATTR_NETWORK_TRANSPORT]: 'tcp' };
+  const shape = result.shape ?? inferShape(result.kind, [result.data]);
   if (isHistogram(result.data)) f.hist(metricName(result.probe, ['histogram']), { attrs: base, hist: result.data });
-  else if (isObj(result.data)) walk(f, result.probe, result.data, [], base);
+  else if (isObj(result.data)) {
+    const skipTotal = shape.histogram?.keyed !== undefined ? shape.histogram.total : undefined;
+    walk({ f, probe: result.probe, kind: result.kind, by: keyName(shape, result.data), skipTotal }, result.data, shape.fields, [], base);
+  }
   // what the job itself saw: events that reached user space, lost in the ring buffer, dropped past the cap
   const stats = result.stats ?? { events: 0, lost: 0, dropped: 0 };
   for (const [k, v] of [['seen', stats.events], ['lost', stats.lost], ['dropped', stats.dropped]] as const) {
@@ -264,12 +291,13 @@ export function toOtlp(result: ResultEnvelope): OtlpPayload {
   const scope = { name: `sonde.${result.probe}`, version: result.probeVersion };
   const metricPoints = metrics.reduce((n, m) => n + m.dataPoints.length, 0);
 
-  const lists = eventLists(result.data);
-  const logRecords = lists.reduce((n, l) => n + l.length, 0);
-  const record = (ev: Obj, observed: HrTime): ReadableLogRecord => {
+  const lists = eventLists(shape, result.data);
+  const logRecords = lists.reduce((n, l) => n + l.events.length, 0);
+  const record = (ev: Obj, time: string | undefined, observed: HrTime): ReadableLogRecord => {
     const failed = FAILED.has(String(ev.outcome));
+    const at = time !== undefined ? ev[time] : undefined;
     return {
-      hrTime: hrTime(typeof ev.time === 'string' ? ev.time : undefined, Date.parse(result.endedAt)),
+      hrTime: hrTime(typeof at === 'string' ? at : undefined, Date.parse(result.endedAt)),
       hrTimeObserved: observed,
       severityNumber: failed ? SeverityNumber.WARN : SeverityNumber.INFO,
       severityText: failed ? 'WARN' : 'INFO',
@@ -277,16 +305,16 @@ export function toOtlp(result: ResultEnvelope): OtlpPayload {
       eventName: `sonde.${result.probe}.event`,
       resource,
       instrumentationScope: scope,
-      attributes: eventAttributes(ev),
+      attributes: eventAttributes(ev, time),
       droppedAttributesCount: 0,
     };
   };
   const logs = {
     *[Symbol.iterator](): Iterator<ReadableLogRecord[]> {
-      const all = lists.flat();
+      const all = lists.flatMap((l) => l.events.map((ev) => ({ ev, time: l.time })));
       for (let i = 0; i < all.length; i += LOG_BATCH) {
         const observed = hrTime(undefined);
-        yield all.slice(i, i + LOG_BATCH).map((ev) => record(ev, observed));
+        yield all.slice(i, i + LOG_BATCH).map(({ ev, time }) => record(ev, time, observed));
       }
     },
   };

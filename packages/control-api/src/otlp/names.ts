@@ -73,33 +73,16 @@ export function attrValue(field: string, v: unknown): unknown {
   return v;
 }
 
-/**
- * Objects of counts keyed by a category (`outcomes: {established: 4, refused: 1}`): one metric with
- * the category as an attribute, named by the field below.
- */
-export const CATEGORY_MAPS: Record<string, string> = { outcomes: 'outcome', states: 'state', paths: 'path', counts: 'type' };
-
-/** headline figures whose path in `data` says little */
-const ALIASES: Record<string, string> = {
-  'tcprtt.histograms': 'tcprtt.rtt',
-  'tcppktlat.histogram': 'tcppktlat.latency',
-};
-
+/** `sonde.<probe>.<path>`: a figure named by where it is in `data` (its declaration may name it instead) */
 export function metricName(probe: string, path: readonly string[]): string {
-  const p = [snake(probe), ...path.map(snake)].join('.');
-  return `sonde.${ALIASES[p] ?? p}`.slice(0, 255);
+  return `sonde.${[snake(probe), ...path.map(snake)].join('.')}`.slice(0, 255);
 }
 
-/** UCUM units (OpenTelemetry's convention) for the units results name */
-const UCUM: Record<string, string> = { nsecs: 'ns', usecs: 'us', msecs: 'ms', secs: 's', bytes: 'By', KBytes: 'kBy', MBytes: 'MBy' };
+/** UCUM units (OpenTelemetry's convention) for the units results and declarations name */
+const UCUM: Record<string, string> = { nsecs: 'ns', usecs: 'us', msecs: 'ms', secs: 's', ms: 'ms', bytes: 'By', KBytes: 'kBy', MBytes: 'MBy', '%': '%' };
 
 export function ucum(unit: string): string {
   return UCUM[unit] ?? `{${snake(unit)}}`;
-}
-
-/** a counted figure's unit, from its name */
-export function countUnit(field: string): string {
-  return /bytes$/i.test(field) ? 'By' : '{count}';
 }
 
 /**

@@ -41,9 +41,9 @@ export function chartsRoutes({ store }: AppDeps): OpenAPIHono {
     if (data === null || data === undefined) {
       throw new SondeError('conflict', `job '${id}' has no result to draw (status ${job.status})`, { status: job.status });
     }
-    const h = pickHistogram(data, key);
+    const h = pickHistogram(data, job.result?.shape, key);
     if (!h) {
-      if (key !== undefined && shapesOf(data).keyed.length > 0) throw new NotFoundError(`histogram with key '${key}' in job '${id}'`);
+      if (key !== undefined && shapesOf(data, job.result?.shape).keyed.length > 0) throw new NotFoundError(`histogram with key '${key}' in job '${id}'`);
       throw new SondeError('conflict', `job '${id}' (${job.probe}) has no histogram`, { status: job.status });
     }
     const title = `${job.probe}${key ? ` ${key}` : ''} · ${job.id}`;

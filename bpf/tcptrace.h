@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* tcptrace: constants and structs shared by bpf/tcptrace.bpf.c and packages/probes-tcptrace/src/decode.ts. */
+/* tcptrace: constants and structs shared by bpf/tcptrace.bpf.c and the user side (packages/probes-tcptrace/src/layout.gen.ts is generated from them). */
 #ifndef __TCPTRACE_H
 #define __TCPTRACE_H
 
@@ -35,7 +35,7 @@
 
 /* 32 bytes */
 struct tcptrace_stage {
-	__u64 ts;       /* bpf_ktime_get_ns */
+	sonde_ktime_t ts; /* bpf_ktime_get_ns */
 	__u32 ifindex;  /* 0 when no device */
 	__u16 cpu;
 	__u8 stage;
@@ -46,7 +46,7 @@ SONDE_RECORD(tcptrace_stage);
 
 /* 448 bytes: one packet's timeline (map value and ring-buffer record) */
 struct tcptrace_pkt {
-	__u64 skb;
+	sonde_addr_t skb;
 	__u8 saddr[16];   /* network order, IPv4 in the first 4 */
 	__u8 daddr[16];
 	__u16 family;     /* AF_INET / AF_INET6 */
@@ -69,7 +69,11 @@ struct tcptrace_hist {
 	__u64 slots[TCPTRACE_MAX_SLOTS];
 	__u64 sum;
 	__u64 cnt;
-	__u64 min_inv; /* ~min, 0 = no sample yet (the map value starts zeroed) */
+	/*
+	 * ~min, 0 = no sample yet (the map value starts zeroed), compared as unsigned; signed so that user
+	 * space decodes it exactly, as -(min + 1) (an unsigned ~min is beyond a double's 53 bits)
+	 */
+	__s64 min_inv;
 	__u64 max;
 };
 SONDE_RECORD(tcptrace_hist);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
-import { decodeHists, decodeOpenPackets, decodePacket, HIST_SIZE, HIST_SLOTS, PKT_SIZE, tcpFlags } from './decode.js';
+import { mapDumpOf, type LayoutInput } from '@sonde/probe-sdk';
+import { decodeHists, decodeOpenPackets, decodePacket, tcpFlags } from './decode.js';
+import { tcptrace_hist, tcptrace_pkt } from './layout.gen.js';
 
 interface St {
   stage: number;
@@ -10,32 +11,29 @@ interface St {
   ifname: string;
 }
 
-/** struct tcptrace_pkt exactly as bpf/tcptrace.h lays it out */
-function pkt(o: { af: number; saddr: number[]; daddr: number[]; sport: number; dport: number; flags: number; seq: number; len: number; end: number; reason?: number; st: St[]; lost?: number }): Buffer {
-  const b = Buffer.alloc(PKT_SIZE);
-  b.writeBigUInt64LE(0xffff888000abcdefn, 0);
-  Buffer.from(o.saddr).copy(b, 8);
-  Buffer.from(o.daddr).copy(b, 24);
-  b.writeUInt16LE(o.af, 40);
-  b.writeUInt16LE(o.sport, 42);
-  b.writeUInt16LE(o.dport, 44);
-  b.writeUInt8(o.flags, 46);
-  b.writeUInt8(o.st.length, 47);
-  b.writeUInt32LE(o.seq, 48);
-  b.writeUInt32LE(o.len, 52);
-  b.writeUInt32LE(o.reason ?? 0, 56);
-  b.writeUInt8(o.end, 60);
-  b.writeUInt8(o.lost ?? 0, 61);
-  o.st.forEach((s, i) => {
-    const off = 64 + 32 * i;
-    b.writeBigUInt64LE(s.ts, off);
-    b.writeUInt32LE(s.ifindex, off + 8);
-    b.writeUInt16LE(s.cpu, off + 12);
-    b.writeUInt8(s.stage, off + 14);
-    b.write(s.ifname, off + 16, 'utf8');
-  });
-  return b;
+type Pkt = { af: number; saddr: number[]; daddr: number[]; sport: number; dport: number; flags: number; seq: number; len: number; end: number; reason?: number; st: St[]; lost?: number };
+
+/** the fields of a struct tcptrace_pkt; its bytes come from the generated layout (pkt) */
+function pktFields(o: Pkt): LayoutInput<tcptrace_pkt> {
+  return {
+    skb: 0xffff888000abcdefn,
+    saddr: o.saddr,
+    daddr: o.daddr,
+    family: o.af,
+    sport: o.sport,
+    dport: o.dport,
+    flags: o.flags,
+    nstages: o.st.length,
+    seq: o.seq,
+    len: o.len,
+    drop_reason: o.reason ?? 0,
+    end: o.end,
+    lost_stages: o.lost ?? 0,
+    st: o.st,
+  };
 }
+
+const pkt = (o: Pkt): Buffer => tcptrace_pkt.encode(pktFields(o));
 
 const veth = (stage: number, ts: bigint, ifname = 'v1a1', cpu = 1): St => ({ stage, ts, cpu, ifindex: 7, ifname });
 
@@ -67,13 +65,13 @@ describe('decodePacket', () => {
   });
 
   it('drops a short record; names flags like tcpdump', () => {
-    expect(decodePacket(Buffer.alloc(PKT_SIZE - 1))).toBeNull();
+    expect(decodePacket(Buffer.alloc(tcptrace_pkt.size - 1))).toBeNull();
     expect([0x12, 0x11, 0x04, 0x10, 0].map(tcpFlags)).toEqual(['S.', 'F.', 'R', '.', 'none']);
   });
 
   it('reads open timelines from the pkts map', () => {
-    const v = pkt({ af: 2, saddr: [127, 0, 0, 1], daddr: [127, 0, 0, 1], sport: 1, dport: 2, flags: 0x10, seq: 0, len: 0, end: 0, st: [veth(1, 5n, 'lo')] });
-    const dump: MapDump = { keys: Buffer.alloc(8), values: v, count: 1, keySize: 8, valueSize: PKT_SIZE };
+    const v = pktFields({ af: 2, saddr: [127, 0, 0, 1], daddr: [127, 0, 0, 1], sport: 1, dport: 2, flags: 0x10, seq: 0, len: 0, end: 0, st: [veth(1, 5n, 'lo')] });
+    const dump = mapDumpOf('u64', tcptrace_pkt, [[0, v]]);
     expect(decodeOpenPackets(dump).map((p) => p.end)).toEqual(['open']);
     expect(() => decodeOpenPackets({ ...dump, valueSize: 400 })).toThrow(/expected 8\/448/);
   });
@@ -81,24 +79,16 @@ describe('decodePacket', () => {
 
 describe('decodeHists', () => {
   it('names stage pairs, in stack order, in nsecs; skips empty entries', () => {
-    const keys = Buffer.alloc(12);
-    const values = Buffer.alloc(3 * HIST_SIZE);
-    const put = (i: number, from: number, to: number, slots: Record<number, number>, sum: number, min: number, max: number) => {
-      keys.writeUInt32LE((from << 8) | to, 4 * i);
-      let cnt = 0;
-      for (const [s, n] of Object.entries(slots)) {
-        values.writeBigUInt64LE(BigInt(n), i * HIST_SIZE + 8 * Number(s));
-        cnt += n;
-      }
-      values.writeBigUInt64LE(BigInt(sum), i * HIST_SIZE + 8 * HIST_SLOTS);
-      values.writeBigUInt64LE(BigInt(cnt), i * HIST_SIZE + 8 * (HIST_SLOTS + 1));
-      values.writeBigUInt64LE(~BigInt(min) & (2n ** 64n - 1n), i * HIST_SIZE + 8 * (HIST_SLOTS + 2));
-      values.writeBigUInt64LE(BigInt(max), i * HIST_SIZE + 8 * (HIST_SLOTS + 3));
+    const hist = (from: number, to: number, slots: Record<number, number>, sum: number, min: number, max: number) => {
+      const s = new Array<number>(32).fill(0);
+      for (const [i, n] of Object.entries(slots)) s[Number(i)] = n;
+      const cnt = s.reduce((a, b) => a + b, 0);
+      // min kept inverted: ~min, a signed -(min + 1)
+      return [(from << 8) | to, { slots: s, sum, cnt, min_inv: -(min + 1), max }] as const;
     };
-    put(0, 6, 7, { 16: 2 }, 140_000, 65_000, 75_000);
-    put(1, 1, 2, { 8: 3 }, 900, 290, 310);
-    put(2, 2, 3, {}, 0, 0, 0);
-    const h = decodeHists({ keys, values, count: 3, keySize: 4, valueSize: HIST_SIZE });
+    const h = decodeHists(
+      mapDumpOf('u32', tcptrace_hist, [hist(6, 7, { 16: 2 }, 140_000, 65_000, 75_000), hist(1, 2, { 8: 3 }, 900, 290, 310), hist(2, 3, {}, 0, 0, 0)]),
+    );
     expect(h.map((x) => [x.from, x.to, x.hist.unit, x.hist.count, x.hist.min, x.hist.max])).toEqual([
       ['net_dev_queue', 'net_dev_start_xmit', 'nsecs', 3, 290, 310],
       ['tcp_probe', 'sock_recv_length', 'nsecs', 2, 65_000, 75_000],

@@ -1,29 +1,10 @@
 /**
- * Decoding for bpf/tcptrace.bpf.c (layouts in bpf/tcptrace.h):
- *
- *   struct tcptrace_pkt    448 bytes: skb, saddr[16], daddr[16], family, sport, dport, flags, nstages,
- *                          seq, len, drop_reason, end, lost_stages, ack16 (not decoded), st[12]
- *   struct tcptrace_stage   32 bytes: ts, ifindex, cpu u16, stage u8, pad, ifname[16]
- *   struct tcptrace_hist   288 bytes: slots[32], sum, cnt, min_inv, max   (key u32 from << 8 | to)
+ * What bpf/tcptrace.bpf.c's records mean (bpf/tcptrace.h): `struct tcptrace_pkt` (one packet's timeline of
+ * `struct tcptrace_stage`s: ring-buffer records and the `pkts` map's values) and the `hists` map (key
+ * from << 8 | to -> `struct tcptrace_hist`). Layouts: layout.gen.ts.
  */
-import {
-  checkMapSizes,
-  cString,
-  formatAddr,
-  log2Histogram,
-  mapEntries,
-  readU64,
-  readU64Array,
-  type Histogram,
-  type IpFamily,
-  type MapDump,
-} from '@sonde/probe-sdk';
-
-export const PKT_SIZE = 448;
-export const STAGE_SIZE = 32;
-export const MAX_STAGES = 12;
-export const HIST_SLOTS = 32;
-export const HIST_SIZE = 8 * (HIST_SLOTS + 4);
+import { checkMapSizes, decodeScalar, formatAddr, log2Histogram, mapEntries, sideSize, type Histogram, type IpFamily, type MapDump } from '@sonde/probe-sdk';
+import { maps, tcptrace_hist, tcptrace_pkt } from './layout.gen.js';
 
 /**
  * stage numbers of tcptrace.h, named after their tracepoints (or kernel function): the read is
@@ -92,49 +73,46 @@ export function tcpFlags(f: number): string {
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 export function decodePacket(b: Buffer): Packet | null {
-  if (b.length < PKT_SIZE) return null;
-  const family: IpFamily = b.readUInt16LE(40) === 10 ? 6 : 4;
-  const n = Math.min(b.readUInt8(47), MAX_STAGES);
-  const end = ENDS[b.readUInt8(60)] ?? 'open';
+  if (b.length < tcptrace_pkt.size) return null;
+  const r = tcptrace_pkt.decode(b);
+  const family: IpFamily = r.family === 10 ? 6 : 4;
+  const end = ENDS[r.end] ?? 'open';
   const stages: Stage[] = [];
-  let first = 0n;
-  let prev = 0n;
-  for (let i = 0; i < n; i++) {
-    const o = 64 + i * STAGE_SIZE;
-    const ts = b.readBigUInt64LE(o);
-    if (i === 0) first = prev = ts;
+  const first = r.st[0]?.ts ?? 0n;
+  let prev = first;
+  for (const s of r.st.slice(0, r.nstages)) {
     stages.push({
-      stage: STAGES[b.readUInt8(o + 14)] || `stage_${b.readUInt8(o + 14)}`,
-      tsNs: ts.toString(),
-      atUs: round3(Number(ts - first) / 1000),
-      deltaUs: round3(Number(ts - prev) / 1000),
-      cpu: b.readUInt16LE(o + 12),
-      ifindex: b.readUInt32LE(o + 8),
-      ifname: cString(b.subarray(o + 16, o + 32)),
+      stage: STAGES[s.stage] || `stage_${s.stage}`,
+      tsNs: s.ts.toString(),
+      atUs: round3(Number(s.ts - first) / 1000),
+      deltaUs: round3(Number(s.ts - prev) / 1000),
+      cpu: s.cpu,
+      ifindex: s.ifindex,
+      ifname: s.ifname,
     });
-    prev = ts;
+    prev = s.ts;
   }
   const p: Packet = {
-    skb: '0x' + b.readBigUInt64LE(0).toString(16),
+    skb: '0x' + r.skb.toString(16),
     family,
-    saddr: formatAddr(family, b.subarray(8, 24)),
-    sport: b.readUInt16LE(42),
-    daddr: formatAddr(family, b.subarray(24, 40)),
-    dport: b.readUInt16LE(44),
-    seq: b.readUInt32LE(48),
-    len: b.readUInt32LE(52),
-    flags: tcpFlags(b.readUInt8(46)),
+    saddr: formatAddr(family, r.saddr),
+    sport: r.sport,
+    daddr: formatAddr(family, r.daddr),
+    dport: r.dport,
+    seq: r.seq,
+    len: r.len,
+    flags: tcpFlags(r.flags),
     end,
     stages,
-    lostStages: b.readUInt8(61),
+    lostStages: r.lost_stages,
   };
-  if (end === 'drop') p.dropReason = b.readUInt32LE(56);
+  if (end === 'drop') p.dropReason = r.drop_reason;
   return p;
 }
 
 /** the timelines still in the `pkts` map at the end (end = open) */
 export function decodeOpenPackets(dump: MapDump): Packet[] {
-  checkMapSizes('tcptrace', 'pkts', dump, 8, PKT_SIZE);
+  checkMapSizes('tcptrace', 'pkts', dump, sideSize(maps.pkts.key), tcptrace_pkt.size);
   const out: Packet[] = [];
   for (const { value } of mapEntries(dump)) {
     const p = decodePacket(value);
@@ -151,22 +129,18 @@ export interface StageHistogram {
 }
 
 export function decodeHists(dump: MapDump): StageHistogram[] {
-  checkMapSizes('tcptrace', 'hists', dump, 4, HIST_SIZE);
+  checkMapSizes('tcptrace', 'hists', dump, sideSize(maps.hists.key), tcptrace_hist.size);
   const out: Array<StageHistogram & { k: number }> = [];
-  for (const { key, value: v } of mapEntries(dump)) {
-    const k = key.readUInt32LE(0);
-    const cnt = readU64(v, 8 * (HIST_SLOTS + 1));
-    if (cnt === 0n) continue;
+  for (const { key, value } of mapEntries(dump)) {
+    const k = decodeScalar(maps.hists.key, key);
+    const h = tcptrace_hist.decode(value);
+    if (h.cnt === 0) continue;
     out.push({
       k,
       from: STAGES[k >> 8] || `stage_${k >> 8}`,
       to: STAGES[k & 0xff] || `stage_${k & 0xff}`,
-      hist: log2Histogram(readU64Array(v, 0, HIST_SLOTS), {
-        unit: 'nsecs',
-        sum: readU64(v, 8 * HIST_SLOTS),
-        min: ~readU64(v, 8 * (HIST_SLOTS + 2)) & (2n ** 64n - 1n),
-        max: readU64(v, 8 * (HIST_SLOTS + 3)),
-      }),
+      // min is kept inverted (~min); as a signed 64-bit number that is -(min + 1)
+      hist: log2Histogram(h.slots, { unit: 'nsecs', sum: h.sum, min: -h.min_inv - 1, max: h.max }),
     });
   }
   // in stack order: by from-stage, then to-stage

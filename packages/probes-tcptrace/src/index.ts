@@ -1,4 +1,4 @@
-import { defineProbe, distFile, drainEvents, packageVersion, ringEntries, type FeatureNeed } from '@sonde/probe-sdk';
+import { decodeScalar, defineProbe, distFile, drainEvents, packageVersion, ringEntries, type FeatureNeed } from '@sonde/probe-sdk';
 import { decodeHists, decodeOpenPackets, decodePacket, type Packet, type StageHistogram } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcptrace } from './render.js';
@@ -109,7 +109,7 @@ export default defineProbe({
       const path = pk.stages.map((s) => s.stage).join('>');
       paths[path] = (paths[path] ?? 0) + 1;
     }
-    const tracked = Number(bpf.readGlobal('pkts_tracked').readBigUInt64LE(0));
+    const tracked = decodeScalar('u64', bpf.readGlobal('pkts_tracked'));
     if (notKept > 0) ctx.warn(`kept the first ${packets.length} timelines; ${notKept} more are only in the histograms (maxPackets)`);
     return { packets, tracked, notKept, paths, stages: decodeHists(bpf.readMap('hists')) };
   },

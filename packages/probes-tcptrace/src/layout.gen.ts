@@ -1,12 +1,12 @@
 // Generated from tcptrace.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
 import { layout, owner, sock_tuple, tcp_sendrecv_call, type GlobalValue } from '@sonde/probe-sdk';
 
-export type tcptrace_stage = { ts: number; ifindex: number; cpu: number; stage: number; ifname: string };
-export const tcptrace_stage = layout<tcptrace_stage>('tcptrace_stage', 32, [['ts', 0, 'u64'], ['ifindex', 8, 'u32'], ['cpu', 12, 'u16'], ['stage', 14, 'u8'], ['ifname', 16, 'char', 16]]);
-export type tcptrace_pkt = { skb: number; saddr: Buffer; daddr: Buffer; family: number; sport: number; dport: number; flags: number; nstages: number; seq: number; len: number; drop_reason: number; end: number; lost_stages: number; ack16: number; st: tcptrace_stage[] };
-export const tcptrace_pkt = layout<tcptrace_pkt>('tcptrace_pkt', 448, [['skb', 0, 'u64'], ['saddr', 8, 'bytes', 16], ['daddr', 24, 'bytes', 16], ['family', 40, 'u16'], ['sport', 42, 'u16'], ['dport', 44, 'u16'], ['flags', 46, 'u8'], ['nstages', 47, 'u8'], ['seq', 48, 'u32'], ['len', 52, 'u32'], ['drop_reason', 56, 'u32'], ['end', 60, 'u8'], ['lost_stages', 61, 'u8'], ['ack16', 62, 'u16'], ['st', 64, tcptrace_stage, 12]]);
+export type tcptrace_stage = { ts: bigint; ifindex: number; cpu: number; stage: number; ifname: string };
+export const tcptrace_stage = layout<tcptrace_stage>('tcptrace_stage', 32, [['ts', 0, 'x64'], ['ifindex', 8, 'u32'], ['cpu', 12, 'u16'], ['stage', 14, 'u8'], ['ifname', 16, 'char', 16]]);
+export type tcptrace_pkt = { skb: bigint; saddr: Buffer; daddr: Buffer; family: number; sport: number; dport: number; flags: number; nstages: number; seq: number; len: number; drop_reason: number; end: number; lost_stages: number; ack16: number; st: tcptrace_stage[] };
+export const tcptrace_pkt = layout<tcptrace_pkt>('tcptrace_pkt', 448, [['skb', 0, 'x64'], ['saddr', 8, 'bytes', 16], ['daddr', 24, 'bytes', 16], ['family', 40, 'u16'], ['sport', 42, 'u16'], ['dport', 44, 'u16'], ['flags', 46, 'u8'], ['nstages', 47, 'u8'], ['seq', 48, 'u32'], ['len', 52, 'u32'], ['drop_reason', 56, 'u32'], ['end', 60, 'u8'], ['lost_stages', 61, 'u8'], ['ack16', 62, 'u16'], ['st', 64, tcptrace_stage, 12]]);
 export type tcptrace_hist = { slots: number[]; sum: number; cnt: number; min_inv: number; max: number };
-export const tcptrace_hist = layout<tcptrace_hist>('tcptrace_hist', 288, [['slots', 0, 'u64', 32], ['sum', 256, 'u64'], ['cnt', 264, 'u64'], ['min_inv', 272, 'u64'], ['max', 280, 'u64']]);
+export const tcptrace_hist = layout<tcptrace_hist>('tcptrace_hist', 288, [['slots', 0, 'u64', 32], ['sum', 256, 'u64'], ['cnt', 264, 'u64'], ['min_inv', 272, 's64'], ['max', 280, 'u64']]);
 export type rx_wait = { skb: number[]; first_ts: number[] };
 export const rx_wait = layout<rx_wait>('rx_wait', 128, [['skb', 0, 'u64', 8], ['first_ts', 64, 'u64', 8]]);
 

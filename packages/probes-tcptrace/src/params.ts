@@ -15,9 +15,9 @@ import {
   portList,
   taskFilterGlobals,
   taskFilterShape,
-  type GlobalValue,
   ringBufferKiB,
 } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -39,7 +39,7 @@ export const params = z
 
 export type TcptraceParams = z.output<typeof params>;
 
-export function globalsFor(p: TcptraceParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcptraceParams): Globals {
   const task = taskFilterGlobals(p);
   return {
     ...portFilterGlobals('ports', p.port),

@@ -275,6 +275,38 @@ function kernelCounters(k) {
     el('p', { class: 'moved' }, 'moved: ', moved.length ? moved.map(([n, d]) => `${n} ${d >= 0 ? '+' : ''}${d}`).join(', ') : 'none'));
 }
 
+// ---- what a result shows, as its probe's output declaration (result.shape) says ------------------
+
+const isHist = (x) => !!x && typeof x === 'object' && typeof x.unit === 'string' && Array.isArray(x.buckets) && typeof x.count === 'number';
+const isRows = (d) => !!d && typeof d === 'object' && 'rows' in d;
+const isEvents = (d) => !!d && typeof d === 'object' && 'events' in d;
+
+// the histogram the result is about, the keyed ones (rows, their histogram and naming key field), the
+// declared tables (rows and event lists, not interval views); a result stored without a declaration
+// takes its probe's from the catalogue, else shows its lists of rows
+function resultView(job, data) {
+  const catalogued = probes.find((p) => p.name === job.probe);
+  const shape = job.result.shape || (catalogued && catalogued.shape) || null;
+  const view = { total: isHist(data) ? data : null, keyed: null, by: null, tables: [] };
+  if (!shape) {
+    view.tables = Object.keys(data).filter((k) => Array.isArray(data[k]) && data[k].length && typeof data[k][0] === 'object');
+    return view;
+  }
+  const fields = shape.fields || {};
+  const h = shape.histogram || {};
+  if (h.total && isHist(data[h.total])) view.total = data[h.total];
+  const kd = h.keyed && fields[h.keyed];
+  if (isRows(kd) && Array.isArray(data[h.keyed])) {
+    const hist = Object.keys(kd.rows).find((f) => kd.rows[f] && typeof kd.rows[f] === 'object' && 'histogram' in kd.rows[f]);
+    const key = Object.keys(kd.rows).find((f) => kd.rows[f] === 'key');
+    if (hist && key) view.keyed = { rows: data[h.keyed].filter((r) => isHist(r[hist])), hist, key };
+  }
+  const by = shape.by && data[shape.by];
+  if (typeof by === 'string' && by !== 'none') view.by = by;
+  view.tables = Object.keys(data).filter((k) => k !== h.keyed && ((isRows(fields[k]) && !fields[k].series) || isEvents(fields[k])) && Array.isArray(data[k]) && data[k].length && typeof data[k][0] === 'object');
+  return view;
+}
+
 let shown = null;
 
 async function showJob(id) {
@@ -301,20 +333,23 @@ async function showJob(id) {
   for (const w of (job.result && job.result.warnings) || []) kids.push(el('p', { class: 'warning' }, `⚠ ${w}`));
   const data = job.result && job.result.data;
   if (data) {
-    const total = data.total || (data.buckets ? data : null);
+    const view = resultView(job, data);
+    const total = view.total;
     if (total) {
       kids.push(statsTable(total));
       const chart = el('div', { class: 'chart', id: 'chart' });
       kids.push(chart);
       api(`/v1/jobs/${job.id}/histogram.svg`).then((r) => r.text()).then((svg) => { chart.innerHTML = svg; }).catch((e) => { chart.textContent = e.message; });
     }
-    if (Array.isArray(data.histograms) && (data.histograms.length > 1 || (data.histograms.length === 1 && data.histograms[0].key !== null))) {
-      const by = typeof data.by === 'string' && data.by !== 'none' ? data.by : 'key';
-      kids.push(rowsTable(`by ${by}`, data.histograms.map((k) => ({ [by]: k.key, count: k.hist.count, avg: k.hist.avg, p50: k.hist.p50 && k.hist.p50.value, p99: k.hist.p99 && k.hist.p99.value, max: k.hist.max }))));
+    const keyed = view.keyed;
+    if (keyed && (keyed.rows.length > 1 || (keyed.rows.length === 1 && keyed.rows[0][keyed.key] !== null))) {
+      const by = view.by || 'key';
+      kids.push(rowsTable(`by ${by}`, keyed.rows.map((r) => {
+        const h = r[keyed.hist];
+        return { [by]: r[keyed.key], count: h.count, avg: h.avg, p50: h.p50 && h.p50.value, p99: h.p99 && h.p99.value, max: h.max };
+      })));
     }
-    for (const [k, v] of Object.entries(data)) {
-      if (k !== 'histograms' && k !== 'series' && Array.isArray(v) && v.length && typeof v[0] === 'object') kids.push(rowsTable(k, v));
-    }
+    for (const name of view.tables) kids.push(rowsTable(name, data[name]));
     if (job.result.kernel) kids.push(kernelCounters(job.result.kernel));
     try {
       const text = await (await api(`/v1/jobs/${job.id}?format=text`)).text();

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * tcprtt: structs and constants shared by bpf/tcprtt.bpf.c and the user side
- * (packages/probes-tcprtt/src/decode.ts mirrors these layouts byte for byte).
+ * (packages/probes-tcprtt/src/layout.gen.ts is generated from these structs' BTF).
  */
 #ifndef __TCPRTT_H
 #define __TCPRTT_H
@@ -23,7 +23,7 @@ struct hist_key {
 	__u8 pad[3];
 	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
 	__u32 pad2;
-	__u64 cgroup;  /* TCPRTT_BY_CGROUP: the socket's cgroup v2 id (owner_filter.h) */
+	sonde_id_t cgroup; /* TCPRTT_BY_CGROUP: the socket's cgroup v2 id (owner_filter.h) */
 };
 SONDE_RECORD(hist_key);
 

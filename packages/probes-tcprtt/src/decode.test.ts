@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MapDump } from '@sonde/probe-sdk';
-import { decodeHists, deltaKeyed, indexById, KEY_SIZE, MAX_SLOTS, toKeyed, VALUE_SIZE } from './decode.js';
+import { encodeAll, type MapDump } from '@sonde/probe-sdk';
+import { decodeHists, deltaKeyed, indexById, toKeyed } from './decode.js';
+import { hist, hist_key } from './layout.gen.js';
 
-/** struct hist_key / struct hist exactly as bpf/tcprtt.h lays them out */
+/** a struct hist_key and its struct hist, by field (bytes from the generated layouts) */
 interface Entry {
   family?: number; // AF_INET 2, AF_INET6 10, 0 when not grouped
   addr?: number[];
@@ -14,27 +15,22 @@ interface Entry {
   max?: bigint;
 }
 
+/** the length of struct hist's slots[] (TCPRTT_MAX_SLOTS) */
+const SLOTS = hist.fields.find(([name]) => name === 'slots')![3]!;
+
 function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}): MapDump {
-  const keys = Buffer.alloc(entries.length * KEY_SIZE);
-  const values = Buffer.alloc(entries.length * VALUE_SIZE);
-  entries.forEach((e, i) => {
-    const k = i * KEY_SIZE;
-    keys.writeUInt8(e.family ?? 0, k);
-    keys.fill(0xee, k + 1, k + 4); // padding is ignored
-    Buffer.from(e.addr ?? []).copy(keys, k + 4);
-    keys.writeBigUInt64LE(e.cgroup ?? 0n, k + 24);
-    const v = i * VALUE_SIZE;
-    let cnt = 0n;
-    for (const [slot, n] of Object.entries(e.slots)) {
-      values.writeBigUInt64LE(n, v + 8 * Number(slot));
-      cnt += n;
-    }
-    values.writeBigUInt64LE(e.sum, v + 8 * MAX_SLOTS);
-    values.writeBigUInt64LE(e.cnt ?? cnt, v + 8 * (MAX_SLOTS + 1));
-    values.writeBigUInt64LE(e.min ?? 2n ** 64n - 1n, v + 8 * (MAX_SLOTS + 2));
-    values.writeBigUInt64LE(e.max ?? 0n, v + 8 * (MAX_SLOTS + 3));
-  });
-  return { keys, values, count: entries.length, keySize: sizes.key ?? KEY_SIZE, valueSize: sizes.value ?? VALUE_SIZE };
+  // padding is ignored: the key's pad bytes are not zero
+  const keys = Buffer.alloc(entries.length * hist_key.size, 0xee);
+  entries.forEach((e, i) => hist_key.encodeInto(keys, i * hist_key.size, { family: e.family ?? 0, addr: e.addr ?? [], cgroup: e.cgroup ?? 0n }));
+  const values = encodeAll(
+    hist,
+    entries.map((e) => {
+      const slots = Array.from({ length: SLOTS }, (_, i) => e.slots[i] ?? 0n);
+      const cnt = slots.reduce((a, n) => a + n, 0n);
+      return { slots, latency: e.sum, cnt: e.cnt ?? cnt, min: e.min ?? 2n ** 64n - 1n, max: e.max ?? 0n };
+    }),
+  );
+  return { keys, values, count: entries.length, keySize: sizes.key ?? hist_key.size, valueSize: sizes.value ?? hist.size };
 }
 
 const v6 = (...tail: number[]) => [...new Array(16 - tail.length).fill(0), ...tail];

@@ -1,31 +1,14 @@
 /**
- * Decoding of the `hists` map of bpf/tcprtt.bpf.c (layouts in bpf/tcprtt.h) into histograms.
- *
- *   struct hist_key { __u8 family; __u8 pad[3]; __u8 addr[16]; __u32 pad2; __u64 cgroup; }   32 bytes
- *   struct hist { __u64 slots[27]; __u64 latency, cnt, min, max; }           248 bytes
+ * Decoding of the `hists` map of bpf/tcprtt.bpf.c (struct hist_key -> struct hist, bpf/tcprtt.h; layouts:
+ * layout.gen.ts) into histograms.
  */
-import {
-  afToFamily,
-  checkMapSizes,
-  formatAddr,
-  log2Histogram,
-  mapEntries,
-  readU64,
-  readU64Array,
-  readU8,
-  subtractSlots,
-  type Histogram,
-  type IpFamily,
-  type MapDump,
-  type Owner,
-} from '@sonde/probe-sdk';
+import { afToFamily, checkMapSizes, formatAddr, log2Histogram, mapEntries, subtractSlots, type Histogram, type IpFamily, type MapDump, type Owner } from '@sonde/probe-sdk';
+import { hist, hist_key, maps } from './layout.gen.js';
 
-export const MAX_SLOTS = 27;
-export const KEY_SIZE = 32;
-export const VALUE_SIZE = 8 * (MAX_SLOTS + 4);
 /** TCPRTT_MAX_ENTRIES: keys the kernel map holds; beyond it new addresses are not counted */
-export const MAX_ENTRIES = 10240;
-const U64_MAX = 2n ** 64n - 1n;
+export const MAX_ENTRIES = maps.hists.maxEntries;
+/** a min of ~0 (no sample yet), decoded as the number a u64 field decodes to */
+const NO_MIN = Number(2n ** 64n - 1n);
 
 /** One map entry, still in kernel units and integers. */
 export interface RawHist {
@@ -57,20 +40,21 @@ export interface KeyedHistogram {
 }
 
 export function decodeHists(dump: MapDump): RawHist[] {
-  checkMapSizes('tcprtt', 'hists', dump, KEY_SIZE, VALUE_SIZE);
+  checkMapSizes('tcprtt', 'hists', dump, hist_key.size, hist.size);
   const out: RawHist[] = [];
-  for (const { key: k, value: v } of mapEntries(dump)) {
-    const count = readU64(v, 8 * (MAX_SLOTS + 1));
-    const min = readU64(v, 8 * (MAX_SLOTS + 2));
+  for (const { key, value } of mapEntries(dump)) {
+    const k = hist_key.decode(key);
+    const v = hist.decode(value);
+    const count = BigInt(v.cnt);
     out.push({
-      family: afToFamily(readU8(k, 0)),
-      addr: Uint8Array.from(k.subarray(4, 20)),
-      cgroup: readU64(k, 24).toString(),
-      slots: readU64Array(v, 0, MAX_SLOTS),
-      sum: readU64(v, 8 * MAX_SLOTS),
+      family: afToFamily(k.family),
+      addr: Uint8Array.from(k.addr),
+      cgroup: k.cgroup.toString(),
+      slots: v.slots.map(BigInt),
+      sum: BigInt(v.latency),
       count,
-      min: count === 0n || min === U64_MAX ? null : min,
-      max: count === 0n ? null : readU64(v, 8 * (MAX_SLOTS + 3)),
+      min: count === 0n || v.min === NO_MIN ? null : BigInt(v.min),
+      max: count === 0n ? null : BigInt(v.max),
     });
   }
   return out;

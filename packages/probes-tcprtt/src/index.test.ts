@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isProbe } from '@sonde/probe-sdk';
 import probe, { globalsFor, params } from './index.js';
-import { KEY_SIZE, MAX_ENTRIES, MAX_SLOTS, VALUE_SIZE } from './decode.js';
+import { hist, hist_key, maps } from './layout.gen.js';
 
 const bpfDir = fileURLToPath(new URL('../../../bpf/', import.meta.url));
 const source = readFileSync(`${bpfDir}tcprtt.bpf.c`, 'utf8');
@@ -47,11 +47,11 @@ describe('tcprtt probe definition', () => {
   });
 
   it('decodes the layout tcprtt.h declares', () => {
-    expect(header).toContain(`#define TCPRTT_MAX_SLOTS   ${MAX_SLOTS}`);
-    expect(header).toContain(`#define TCPRTT_MAX_ENTRIES ${MAX_ENTRIES}`);
+    expect(header).toContain(`#define TCPRTT_MAX_SLOTS   ${hist.fields.find(([name]) => name === 'slots')![3]}`);
+    expect(header).toContain(`#define TCPRTT_MAX_ENTRIES ${maps.hists.maxEntries}`);
     expect(header).toMatch(/32 bytes; all zero when not grouped/);
-    expect(KEY_SIZE).toBe(32);
-    expect(VALUE_SIZE).toBe(248);
+    expect(hist_key.size).toBe(32);
+    expect(hist.size).toBe(248);
   });
 
   it('renders through the definition', () => {

@@ -1,8 +1,8 @@
 // Generated from tcprtt.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
 import { layout, type GlobalValue } from '@sonde/probe-sdk';
 
-export type hist_key = { family: number; addr: Buffer; cgroup: number };
-export const hist_key = layout<hist_key>('hist_key', 32, [['family', 0, 'u8'], ['addr', 4, 'bytes', 16], ['cgroup', 24, 'u64']]);
+export type hist_key = { family: number; addr: Buffer; cgroup: bigint };
+export const hist_key = layout<hist_key>('hist_key', 32, [['family', 0, 'u8'], ['addr', 4, 'bytes', 16], ['cgroup', 24, 'x64']]);
 export type hist = { slots: number[]; latency: number; cnt: number; min: number; max: number };
 export const hist = layout<hist>('hist', 248, [['slots', 0, 'u64', 27], ['latency', 216, 'u64'], ['cnt', 224, 'u64'], ['min', 232, 'u64'], ['max', 240, 'u64']]);
 

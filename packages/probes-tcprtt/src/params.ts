@@ -7,7 +7,8 @@
  * is always on (series entries carry their time).
  */
 import { z } from 'zod';
-import { checkConnFilters, netns, ownerFilterShape, taskFilterGlobals, tupleFilterGlobals, tupleFilterShape, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, netns, ownerFilterShape, taskFilterGlobals, tupleFilterGlobals, tupleFilterShape } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 /** targ_by: TCPRTT_BY_*; pod and container key by the socket's cgroup, grouped in user space */
 export const BY = { none: 0, laddr: 1, raddr: 2, pod: 3, container: 3 } as const;
@@ -45,7 +46,7 @@ export const params = z
 export type TcprttParams = z.output<typeof params>;
 
 /** The rodata globals of bpf/tcprtt.bpf.c for these params. */
-export function globalsFor(p: TcprttParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcprttParams): Globals {
   return {
     ...tupleFilterGlobals(p),
     targ_netns: taskFilterGlobals({ netns: p.netns }).targ_netns ?? 0,

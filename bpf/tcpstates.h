@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * tcpstates: structs shared by bpf/tcpstates.bpf.c and packages/probes-tcpstates/src/decode.ts,
- * which mirrors these layouts byte for byte.
+ * tcpstates: structs shared by bpf/tcpstates.bpf.c and the user side
+ * (packages/probes-tcpstates/src/layout.gen.ts is generated from them).
  */
 #ifndef __TCPSTATES_H
 #define __TCPSTATES_H

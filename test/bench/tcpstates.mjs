@@ -24,7 +24,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Catalog, JobRunner, runJobInline } from '@sonde/core-loader';
-import { OwnerResolver, procCgroupPath, splitRecords, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
+import { OwnerResolver, procCgroupPath, splitRecords } from '@sonde/probe-sdk';
 
 const CHILDREN = Number(process.env.BENCH_CHILDREN ?? 4);
 const CONNS = Number(process.env.BENCH_CONNS ?? 20_000);
@@ -234,27 +234,31 @@ async function withObject(obj, fn) {
 }
 
 async function decodeRate() {
-  const { decodeEvent, EVENT_SIZE } = await import('@sonde/probes-tcpstates/dist/decode.js').catch(() => import(new URL('../../packages/probes-tcpstates/dist/decode.js', import.meta.url).href));
+  const dist = (f) => import(`@sonde/probes-tcpstates/dist/${f}`).catch(() => import(new URL(`../../packages/probes-tcpstates/dist/${f}`, import.meta.url).href));
+  const { decodeEvent } = await dist('decode.js');
+  // the records are built from the generated layout of struct tcpstates_event (bpf/tcpstates.h)
+  const { tcpstates_event } = await dist('layout.gen.js');
+  const EVENT_SIZE = tcpstates_event.size;
   const rec = (4 + EVENT_SIZE + 7) & ~7;
   const buf = Buffer.alloc(rec * DECODE_RECORDS);
   const now = process.hrtime.bigint();
+  const lo = [127, 0, 0, 1];
   for (let i = 0; i < DECODE_RECORDS; i++) {
     const o = i * rec;
     buf.writeUInt32LE(EVENT_SIZE, o);
-    const b = buf.subarray(o + 4, o + 4 + EVENT_SIZE);
-    b.writeBigUInt64LE(now - BigInt(DECODE_RECORDS - i) * 1000n, 0);
-    b.writeBigUInt64LE(0xffff888000000000n + BigInt(i % 4096) * 2304n, 8);
-    b.writeUInt32LE(1000 + (i % 4), 16);
-    b.write('node', 40);
-    b.writeUInt16LE(2, 56);
-    b.writeUInt16LE(30000 + (i % 30000), 58);
-    b.writeUInt16LE(8080, 60);
-    b.set([127, 0, 0, 1], 64);
-    b.set([127, 0, 0, 1], 80);
-    b.writeBigUInt64LE(BigInt(i * 37), SK_EVENT_HEAD_SIZE);
-    b[SK_EVENT_HEAD_SIZE + 8] = 1 + (i % 11);
-    b[SK_EVENT_HEAD_SIZE + 9] = 1 + ((i + 1) % 11);
-    b[SK_EVENT_HEAD_SIZE + 10] = 1;
+    tcpstates_event.encodeInto(buf, o + 4, {
+      h: {
+        ts_ns: now - BigInt(DECODE_RECORDS - i) * 1000n,
+        skaddr: 0xffff888000000000n + BigInt(i % 4096) * 2304n,
+        pid: 1000 + (i % 4),
+        comm: 'node',
+        t: { family: 2, lport: 30000 + (i % 30000), rport: 8080, laddr: lo, raddr: lo },
+      },
+      delta_ns: i * 37,
+      oldstate: 1 + (i % 11),
+      newstate: 1 + ((i + 1) % 11),
+      known: 1,
+    });
   }
   let n = 0;
   const t0 = process.hrtime.bigint();

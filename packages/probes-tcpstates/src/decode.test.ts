@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSkEventHead, encodeSkEventHead, SK_EVENT_HEAD_SIZE, tcpStateName, type MapDump } from '@sonde/probe-sdk';
-import { decodeDwell, decodeEvent, decodeTransitions, DWELL_SIZE, EVENT_SIZE, MAX_SLOTS } from './decode.js';
+import { decodeSkEventHead, mapDumpOf, skEventHeadInput, tcpStateName, type MapDump } from '@sonde/probe-sdk';
+import { decodeDwell, decodeEvent, decodeTransitions } from './decode.js';
+import { maps, tcpstates_dwell, tcpstates_event } from './layout.gen.js';
 
-/** struct tcpstates_event as bpf/tcpstates.h lays it out */
+/** a struct tcpstates_event from its fields; its bytes come from the generated layout */
 function event(f: { pid: number; comm: string; af: number; l: number[]; r: number[]; lport: number; rport: number; old: number; new: number; deltaNs: bigint; known: number }): Buffer {
-  const b = encodeSkEventHead(
-    { tsNs: process.hrtime.bigint(), skaddr: 0xffff88800abcd000n, pid: f.pid, tid: f.pid, uid: 0, netns: 4026531840, comm: f.comm, af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r },
-    EVENT_SIZE,
-  );
-  b.writeBigUInt64LE(f.deltaNs, SK_EVENT_HEAD_SIZE);
-  b[SK_EVENT_HEAD_SIZE + 8] = f.old;
-  b[SK_EVENT_HEAD_SIZE + 9] = f.new;
-  b[SK_EVENT_HEAD_SIZE + 10] = f.known;
-  b.fill(0xee, SK_EVENT_HEAD_SIZE + 11); // padding is ignored
+  const b = tcpstates_event.encode({
+    h: skEventHeadInput({ tsNs: process.hrtime.bigint(), skaddr: 0xffff88800abcd000n, pid: f.pid, tid: f.pid, uid: 0, netns: 4026531840, comm: f.comm, af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r }),
+    delta_ns: f.deltaNs,
+    oldstate: f.old,
+    newstate: f.new,
+    known: f.known,
+  });
+  const [, knownAt] = tcpstates_event.fields.find(([n]) => n === 'known')!;
+  b.fill(0xee, knownAt + 1); // the padding after `known` is ignored
   return b;
 }
 
@@ -40,9 +41,7 @@ describe('decodeEvent', () => {
         for (const ts of [process.hrtime.bigint(), 1n << 62n]) {
           for (const sk of [0xffff88800abcd000n, 0x1000n, 0x100000000n]) {
             const b = event(f);
-            b.writeBigUInt64LE(ts, 0);
-            b.writeBigUInt64LE(sk, 8);
-            b.writeBigUInt64LE(cg, 32);
+            tcpstates_event.encodeInto(b, 0, { h: { ts_ns: ts, skaddr: sk, cgroup: cg } });
             const head = decodeSkEventHead(b);
             const want = {
               ...head,
@@ -66,31 +65,50 @@ describe('decodeEvent', () => {
   });
 });
 
-function arrayDump(values: Buffer[], valueSize: number): MapDump {
-  const keys = Buffer.alloc(4 * values.length);
-  values.forEach((_, i) => keys.writeUInt32LE(i, 4 * i));
-  return { keys, values: Buffer.concat(values), count: values.length, keySize: 4, valueSize };
+const NSTATES = maps.dwell.maxEntries;
+const SLOTS = tcpstates_dwell.fields.find(([n]) => n === 'slots')![3]!;
+
+/** the transitions map (u32 old*13+new -> u64 count), every entry of the array, from the non-zero counts */
+function transitions(counts: Record<number, number | bigint>): MapDump {
+  return mapDumpOf(maps.transitions.key, maps.transitions.value, Array.from({ length: maps.transitions.maxEntries }, (_, i) => [i, counts[i] ?? 0] as const));
+}
+
+/** the dwell map (u32 state -> struct tcpstates_dwell), every entry of the array */
+function dwell(vals: Record<number, { slots?: Record<number, number>; sum?: number; cnt?: number }>): MapDump {
+  return mapDumpOf(
+    maps.dwell.key,
+    tcpstates_dwell,
+    Array.from({ length: NSTATES }, (_, i) => {
+      const v = vals[i] ?? {};
+      const slots = new Array<number>(SLOTS).fill(0);
+      for (const [s, c] of Object.entries(v.slots ?? {})) slots[Number(s)] = c;
+      return [i, { slots, sum: v.sum ?? 0, cnt: v.cnt ?? 0 }] as const;
+    }),
+  );
+}
+
+/** a per-CPU map's dump from one dump per CPU: each key's value is CPU 0's, then CPU 1's, ... */
+function perCpu(cpus: MapDump[]): MapDump {
+  const [d] = cpus;
+  const values = Buffer.concat(Array.from({ length: d!.count }, (_, i) => Buffer.concat(cpus.map((c) => c.values.subarray(i * c.valueSize, (i + 1) * c.valueSize)))));
+  return { ...d!, values, valueSize: d!.valueSize * cpus.length, cpus: cpus.length };
 }
 
 describe('summary maps', () => {
   it('keeps non-zero transitions, most frequent first', () => {
-    const vals = Array.from({ length: 169 }, () => Buffer.alloc(8));
-    vals[7 * 13 + 2]!.writeBigUInt64LE(5n); // CLOSE -> SYN_SENT
-    vals[2 * 13 + 1]!.writeBigUInt64LE(9n); // SYN_SENT -> ESTABLISHED
-    expect(decodeTransitions(arrayDump(vals, 8))).toEqual([
+    const d = transitions({
+      [7 * 13 + 2]: 5n, // CLOSE -> SYN_SENT
+      [2 * 13 + 1]: 9n, // SYN_SENT -> ESTABLISHED
+    });
+    expect(decodeTransitions(d)).toEqual([
       { from: 'SYN_SENT', to: 'ESTABLISHED', count: 9 },
       { from: 'CLOSE', to: 'SYN_SENT', count: 5 },
     ]);
   });
 
   it('turns dwell slots into usec histograms per state', () => {
-    const vals = Array.from({ length: 13 }, () => Buffer.alloc(DWELL_SIZE));
-    const est = vals[1]!;
-    est.writeBigUInt64LE(2n, 8 * 3); // two samples in 8..15 us
-    est.writeBigUInt64LE(1n, 8 * 10); // one in 1024..2047
-    est.writeBigUInt64LE(1050n, 8 * MAX_SLOTS);
-    est.writeBigUInt64LE(3n, 8 * (MAX_SLOTS + 1));
-    const d = decodeDwell(arrayDump(vals, DWELL_SIZE));
+    // ESTABLISHED: two samples in 8..15 us, one in 1024..2047
+    const d = decodeDwell(dwell({ 1: { slots: { 3: 2, 10: 1 }, sum: 1050, cnt: 3 } }));
     expect(d.map((x) => x.state)).toEqual(['ESTABLISHED']);
     expect(d[0]!.hist).toMatchObject({ unit: 'usecs', count: 3, sum: 1050, avg: 350 });
     expect(d[0]!.hist.buckets[3]).toEqual({ lo: 8, hi: 15, count: 2 });
@@ -98,17 +116,11 @@ describe('summary maps', () => {
 
   it('sums the per-CPU slots of both maps', () => {
     // two CPUs: each key's value is CPU 0's then CPU 1's
-    const vals = Array.from({ length: 169 }, () => Buffer.alloc(16));
-    vals[7 * 13 + 2]!.writeBigUInt64LE(5n, 0);
-    vals[7 * 13 + 2]!.writeBigUInt64LE(4n, 8);
-    expect(decodeTransitions({ ...arrayDump(vals, 16), cpus: 2 })).toEqual([{ from: 'CLOSE', to: 'SYN_SENT', count: 9 }]);
-    const dw = Array.from({ length: 13 }, () => Buffer.alloc(2 * DWELL_SIZE));
-    dw[1]!.writeBigUInt64LE(2n, 8 * 3);
-    dw[1]!.writeBigUInt64LE(1n, DWELL_SIZE + 8 * 3);
-    expect(decodeDwell({ ...arrayDump(dw, 2 * DWELL_SIZE), cpus: 2 })[0]!.hist.buckets[3]).toEqual({ lo: 8, hi: 15, count: 3 });
+    expect(decodeTransitions(perCpu([transitions({ [7 * 13 + 2]: 5n }), transitions({ [7 * 13 + 2]: 4n })]))).toEqual([{ from: 'CLOSE', to: 'SYN_SENT', count: 9 }]);
+    expect(decodeDwell(perCpu([dwell({ 1: { slots: { 3: 2 } } }), dwell({ 1: { slots: { 3: 1 } } })]))[0]!.hist.buckets[3]).toEqual({ lo: 8, hi: 15, count: 3 });
   });
 
   it('refuses maps whose layout disagrees', () => {
-    expect(() => decodeDwell(arrayDump([Buffer.alloc(8)], 8))).toThrow(/disagree/);
+    expect(() => decodeDwell(mapDumpOf('u32', 'u64', [[0, 0]]))).toThrow(/disagree/);
   });
 });

@@ -1,28 +1,13 @@
 /**
- * Decoding of bpf/tcpstates.h: ring-buffer records (struct tcpstates_event, 112 bytes) and the
- * two per-CPU summary maps (`dwell`: state -> struct tcpstates_dwell; `transitions`: old*13+new -> u64),
- * summed over the CPUs here.
+ * What bpf/tcpstates.h's records mean: ring-buffer records (struct tcpstates_event) and the two per-CPU
+ * summary maps (`dwell`: state -> struct tcpstates_dwell; `transitions`: old*13+new -> u64), summed over
+ * the CPUs here. Layouts: layout.gen.ts.
  */
-import {
-  AF_INET6,
-  checkMapSizes,
-  formatAddr,
-  log2Histogram,
-  mapEntries,
-  ProbeLoadError,
-  readU64Array,
-  sumPerCpu,
-  SK_EVENT_HEAD_SIZE,
-  tcpStateName,
-  type Histogram,
-  type MapDump,
-  type SkEventHead,
-} from '@sonde/probe-sdk';
+import { AF_INET6, checkMapSizes, decodeScalar, formatAddr, log2Histogram, mapEntries, sideSize, sumPerCpu, tcpStateName, type Histogram, type MapDump, type SkEventHead } from '@sonde/probe-sdk';
+import { maps, tcpstates_dwell, tcpstates_event } from './layout.gen.js';
 
-export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 16;
-export const NSTATES = 13;
-export const MAX_SLOTS = 32;
-export const DWELL_SIZE = 8 * (MAX_SLOTS + 2);
+/** state numbers 0..12: the dwell map has one entry per state, the transitions map one per (old, new) */
+export const NSTATES = maps.dwell.maxEntries;
 
 export interface TcpstatesEvent extends SkEventHead {
   oldstate: string;
@@ -33,20 +18,17 @@ export interface TcpstatesEvent extends SkEventHead {
 
 /*
  * The decoder is on the hot path (one call per state change, ~100k/s under connection churn), so it
- * produces exactly what decodeSkEventHead + the tcpstates fields would, without the per-event costs
- * of the generic one: no BigInt (u64s are read as two u32s; values below 2^53 — timestamps, cgroup
- * ids, dwell times — convert exactly), the monotonic-to-epoch offset sampled once per 1024 events
- * or 100 ms, the ISO time string reused within a millisecond, and ASCII comms, IPv4 addresses and
- * cgroup ids cached or decoded as latin1.
+ * produces exactly what skEventHead + the tcpstates fields would, without the per-event costs of the
+ * generic one: the monotonic-to-epoch offset sampled once per 1024 events or 100 ms, the ISO time
+ * string reused within a millisecond, and IPv4 addresses and cgroup ids cached.
  */
-const TWO32 = 4294967296;
 let offsetMs = 0;
 let offsetAt = -Infinity;
 let offsetUses = 0;
 let lastMs = NaN;
 let lastIso = '';
 const v4Cache = new Map<number, string>();
-const cgCache = new Map<number, string>();
+const cgCache = new Map<bigint, string>();
 
 /** Date.now() - CLOCK_MONOTONIC ms, resampled every 1024 calls or 100 ms (what monoNsToEpochMs computes) */
 function monoOffsetMs(): number {
@@ -59,96 +41,57 @@ function monoOffsetMs(): number {
   return offsetMs;
 }
 
-function u64String(b: Buffer, off: number): string {
-  const hi = b.readUInt32LE(off + 4);
-  if (hi < 0x200000) return String(hi * TWO32 + b.readUInt32LE(off));
-  return b.readBigUInt64LE(off).toString();
-}
-
-function commOf(b: Buffer, off: number): string {
-  let end = off;
-  let ascii = true;
-  for (; end < off + 16; end++) {
-    const c = b[end]!;
-    if (c === 0) break;
-    if (c >= 0x80) ascii = false;
-  }
-  return b.toString(ascii ? 'latin1' : 'utf8', off, end);
-}
-
-function v4Of(b: Buffer, off: number): string {
-  const k = b.readUInt32LE(off);
+/** an IPv4 address (the first 4 of its 16 network-order bytes), cached by its value */
+function v4Of(a: Buffer): string {
+  const k = ((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0;
   let s = v4Cache.get(k);
   if (s === undefined) {
     if (v4Cache.size >= 4096) v4Cache.clear();
-    s = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+    s = formatAddr(4, a);
     v4Cache.set(k, s);
   }
   return s;
 }
 
-function cgroupOf(b: Buffer, off: number): string {
-  if (b.readUInt32LE(off + 4) !== 0) return u64String(b, off);
-  const k = b.readUInt32LE(off);
-  let s = cgCache.get(k);
+function cgroupOf(id: bigint): string {
+  let s = cgCache.get(id);
   if (s === undefined) {
     if (cgCache.size >= 4096) cgCache.clear();
-    s = String(k);
-    cgCache.set(k, s);
+    s = id.toString();
+    cgCache.set(id, s);
   }
   return s;
 }
 
 export function decodeEvent(b: Buffer): TcpstatesEvent {
-  if (b.length < EVENT_SIZE) throw new ProbeLoadError(`tcpstates: event of ${b.length} bytes, expected ${EVENT_SIZE}`, 'read');
-  const tsHi = b.readUInt32LE(4);
-  const tsLo = b.readUInt32LE(0);
-  let tsNs: string;
-  let epochMs: number;
-  if (tsHi < 0x200000) {
-    const ts = tsHi * TWO32 + tsLo;
-    tsNs = String(ts);
-    epochMs = monoOffsetMs() + ts / 1e6;
-  } else {
-    const ts = b.readBigUInt64LE(0);
-    tsNs = ts.toString();
-    epochMs = monoOffsetMs() + Number(ts) / 1e6;
-  }
-  const ms = Math.floor(epochMs);
+  const e = tcpstates_event.decode(b);
+  const h = e.h;
+  const t = h.t;
+  const ts = Number(h.ts_ns);
+  const ms = Math.floor(monoOffsetMs() + ts / 1e6);
   if (ms !== lastMs) {
     lastIso = new Date(ms).toISOString();
     lastMs = ms;
   }
-  const skHi = b.readUInt32LE(12);
-  const skLo = b.readUInt32LE(8).toString(16);
-  const af = b.readUInt16LE(56);
-  const family: 4 | 6 = af === AF_INET6 ? 6 : 4;
-  const x = SK_EVENT_HEAD_SIZE;
-  const known = b[x + 10] === 1;
-  let ms2: number | null = null;
-  if (known) {
-    const dHi = b.readUInt32LE(x + 4);
-    const d = dHi < 0x200000 ? dHi * TWO32 + b.readUInt32LE(x) : Number(b.readBigUInt64LE(x));
-    ms2 = Math.round(d / 1000) / 1000;
-  }
+  const family: 4 | 6 = t.family === AF_INET6 ? 6 : 4;
   return {
     time: lastIso,
-    tsNs,
-    skaddr: skHi === 0 ? '0x' + skLo : '0x' + skHi.toString(16) + skLo.padStart(8, '0'),
-    pid: b.readUInt32LE(16),
-    tid: b.readUInt32LE(20),
-    uid: b.readUInt32LE(24),
-    netns: b.readUInt32LE(28),
-    cgroup: cgroupOf(b, 32),
-    comm: commOf(b, 40),
+    tsNs: ts <= Number.MAX_SAFE_INTEGER ? String(ts) : h.ts_ns.toString(),
+    skaddr: '0x' + h.skaddr.toString(16),
+    pid: h.pid,
+    tid: h.tid,
+    uid: h.uid,
+    netns: h.netns,
+    cgroup: cgroupOf(h.cgroup),
+    comm: h.comm,
     family,
-    lport: b.readUInt16LE(58),
-    rport: b.readUInt16LE(60),
-    laddr: family === 4 ? v4Of(b, 64) : formatAddr(6, b.subarray(64, 80)),
-    raddr: family === 4 ? v4Of(b, 80) : formatAddr(6, b.subarray(80, 96)),
-    oldstate: tcpStateName(b[x + 8]!),
-    newstate: tcpStateName(b[x + 9]!),
-    ms: ms2,
+    lport: t.lport,
+    rport: t.rport,
+    laddr: family === 4 ? v4Of(t.laddr) : formatAddr(6, t.laddr),
+    raddr: family === 4 ? v4Of(t.raddr) : formatAddr(6, t.raddr),
+    oldstate: tcpStateName(e.oldstate),
+    newstate: tcpStateName(e.newstate),
+    ms: e.known === 1 ? Math.round(e.delta_ns / 1000) / 1000 : null,
   };
 }
 
@@ -167,12 +110,13 @@ export interface StateDwell {
 
 /** non-zero transitions, most frequent first */
 export function decodeTransitions(perCpu: MapDump): Transition[] {
+  const { key: k, value: v } = maps.transitions;
   const dump = sumPerCpu(perCpu);
-  checkMapSizes('tcpstates', 'transitions', dump, 4, 8);
+  checkMapSizes('tcpstates', 'transitions', dump, sideSize(k), sideSize(v));
   const out: Transition[] = [];
   for (const { key, value } of mapEntries(dump)) {
-    const idx = key.readUInt32LE(0);
-    const count = Number(value.readBigUInt64LE(0));
+    const idx = decodeScalar(k, key);
+    const count = decodeScalar(v, value);
     if (count > 0) out.push({ from: tcpStateName(Math.floor(idx / NSTATES)), to: tcpStateName(idx % NSTATES), count });
   }
   return out.sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
@@ -180,15 +124,16 @@ export function decodeTransitions(perCpu: MapDump): Transition[] {
 
 /** dwell histograms of the states that were left at least once, in state-number order */
 export function decodeDwell(perCpu: MapDump): StateDwell[] {
+  const k = maps.dwell.key;
   const dump = sumPerCpu(perCpu);
-  checkMapSizes('tcpstates', 'dwell', dump, 4, DWELL_SIZE);
+  checkMapSizes('tcpstates', 'dwell', dump, sideSize(k), tcpstates_dwell.size);
   const rows: Array<{ n: number; d: StateDwell }> = [];
-  for (const { key, value: v } of mapEntries(dump)) {
-    const n = key.readUInt32LE(0);
-    const slots = readU64Array(v, 0, MAX_SLOTS);
+  for (const { key, value } of mapEntries(dump)) {
+    const n = decodeScalar(k, key);
+    const v = tcpstates_dwell.decode(value);
     // the kernel leaves `cnt` at 0 (one atomic less per event): the count is the slots' sum
-    if (slots.every((c) => c === 0n)) continue;
-    rows.push({ n, d: { state: tcpStateName(n), hist: log2Histogram(slots, { unit: 'usecs', sum: v.readBigUInt64LE(8 * MAX_SLOTS) }) } });
+    if (v.slots.every((c) => c === 0)) continue;
+    rows.push({ n, d: { state: tcpStateName(n), hist: log2Histogram(v.slots, { unit: 'usecs', sum: v.sum }) } });
   }
   return rows.sort((a, b) => a.n - b.n).map((r) => r.d);
 }

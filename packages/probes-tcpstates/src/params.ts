@@ -5,7 +5,8 @@
  * -w wide.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, ringBufferKiB, type GlobalValue } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 /** 16 MiB: ~140 000 events (120 bytes each with the ring's header), 1.4 s of churn at 100 000 state changes/s */
 export const DEFAULT_BUFFER_KIB = 16_384;
@@ -24,6 +25,6 @@ export const params = z
 
 export type TcpstatesParams = z.output<typeof params>;
 
-export function globalsFor(p: TcpstatesParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcpstatesParams): Globals {
   return connFilterGlobals(p);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * tcptracer: structs shared by bpf/tcptracer.bpf.c and packages/probes-tcptracer/src/decode.ts,
- * which mirrors these layouts byte for byte.
+ * tcptracer: structs shared by bpf/tcptracer.bpf.c and the user side
+ * (packages/probes-tcptracer/src/layout.gen.ts is generated from them).
  */
 #ifndef __TCPTRACER_H
 #define __TCPTRACER_H

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSkEventHead, SK_EVENT_HEAD_SIZE } from '@sonde/probe-sdk';
-import { countTypes, decodeEvent, EVENT_SIZE } from './decode.js';
+import { skEventHeadInput } from '@sonde/probe-sdk';
+import { countTypes, decodeEvent } from './decode.js';
+import { tcptracer_event } from './layout.gen.js';
 
-/** struct tcptracer_event as bpf/tcptracer.h lays it out */
+/** a struct tcptracer_event from its fields; its bytes come from the generated layout */
 function event(type: string, pid: number, af: number, l: number[], r: number[], lport: number, rport: number): Buffer {
-  const b = encodeSkEventHead({ tsNs: process.hrtime.bigint(), pid, netns: 4026531833, comm: 'telnet', af, lport, rport, laddr: l, raddr: r }, EVENT_SIZE);
-  b.write(type, SK_EVENT_HEAD_SIZE);
-  b.fill(0xee, SK_EVENT_HEAD_SIZE + 1);
+  const b = tcptracer_event.encode({
+    h: skEventHeadInput({ tsNs: process.hrtime.bigint(), pid, netns: 4026531833, comm: 'telnet', af, lport, rport, laddr: l, raddr: r }),
+    type: type.charCodeAt(0),
+  });
+  const [, typeAt] = tcptracer_event.fields.find(([n]) => n === 'type')!;
+  b.fill(0xee, typeAt + 1); // the padding after `type` is ignored
   return b;
 }
 

@@ -1,7 +1,6 @@
-/** Decoding of bpf/tcptracer.h's struct tcptracer_event (104 bytes). */
-import { decodeSkEventHead, ProbeLoadError, SK_EVENT_HEAD_SIZE, type SkEventHead } from '@sonde/probe-sdk';
-
-export const EVENT_SIZE = SK_EVENT_HEAD_SIZE + 8;
+/** What bpf/tcptracer.h's struct tcptracer_event means (layout: layout.gen.ts). */
+import { ProbeLoadError, skEventHead, type SkEventHead } from '@sonde/probe-sdk';
+import { tcptracer_event } from './layout.gen.js';
 
 export interface TcptracerEvent extends SkEventHead {
   /** C connect, A accept, X close */
@@ -9,12 +8,10 @@ export interface TcptracerEvent extends SkEventHead {
 }
 
 export function decodeEvent(b: Buffer): TcptracerEvent {
-  if (b.length < EVENT_SIZE) throw new ProbeLoadError(`tcptracer: event of ${b.length} bytes, expected ${EVENT_SIZE}`, 'read');
-  const t = String.fromCharCode(b[SK_EVENT_HEAD_SIZE]!);
-  if (t !== 'C' && t !== 'A' && t !== 'X') throw new ProbeLoadError(`tcptracer: unknown event type ${b[SK_EVENT_HEAD_SIZE]}`, 'read');
-  const e = decodeSkEventHead(b) as TcptracerEvent;
-  e.type = t;
-  return e;
+  const e = tcptracer_event.decode(b);
+  const t = String.fromCharCode(e.type);
+  if (t !== 'C' && t !== 'A' && t !== 'X') throw new ProbeLoadError(`tcptracer: unknown event type ${e.type}`, 'read');
+  return { ...skEventHead(e.h), type: t };
 }
 
 export interface TypeCounts {

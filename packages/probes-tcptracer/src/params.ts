@@ -4,7 +4,8 @@
  * -t `timestamp`, -v `verbose`, -4/-6 `family`.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -18,6 +19,6 @@ export const params = z
 
 export type TcptracerParams = z.output<typeof params>;
 
-export function globalsFor(p: TcptracerParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcptracerParams): Globals {
   return connFilterGlobals(p);
 }

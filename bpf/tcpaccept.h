@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * tcpaccept: structs shared by bpf/tcpaccept.bpf.c and the user side
- * (packages/probes-tcpaccept/src/decode.ts mirrors the layout byte for byte).
+ * (packages/probes-tcpaccept/src/layout.gen.ts is generated from them).
  */
 #ifndef __TCPACCEPT_H
 #define __TCPACCEPT_H

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSkEventHead } from '@sonde/probe-sdk';
-import { decodeEvent, EVENT_SIZE } from './decode.js';
+import { skEventHeadInput } from '@sonde/probe-sdk';
+import { decodeEvent } from './decode.js';
+import { tcpaccept_event } from './layout.gen.js';
 
+/** a struct tcpaccept_event from its fields; its bytes come from the generated layout */
 function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; fd: number; syscall: number }): Buffer {
   const head = { tsNs: 5_000_000n, skaddr: 0xffff888104365000n, pid: 812, tid: 813, uid: 33, netns: 4026532000, cgroup: 9876n, comm: 'nginx' };
-  const b = encodeSkEventHead({ ...head, ...o }, EVENT_SIZE);
-  b.writeInt32LE(o.fd, 96);
-  b.writeUInt8(o.syscall, 100);
-  return b;
+  return tcpaccept_event.encode({ h: skEventHeadInput({ ...head, ...o }), fd: o.fd, syscall: o.syscall });
 }
 
 describe('decodeEvent', () => {

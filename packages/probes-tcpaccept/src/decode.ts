@@ -1,7 +1,6 @@
-/** Decoding of bpf/tcpaccept.h `struct tcpaccept_event` (ring buffer records). */
-import { decodeSkEventHead, SK_EVENT_HEAD_SIZE, type SkEventHead } from '@sonde/probe-sdk';
-
-export const EVENT_SIZE = 104;
+/** What bpf/tcpaccept.h's `struct tcpaccept_event` (ring buffer records) means. Layout: layout.gen.ts. */
+import { skEventHead, type SkEventHead } from '@sonde/probe-sdk';
+import { tcpaccept_event } from './layout.gen.js';
 
 export interface TcpacceptEvent extends SkEventHead {
   /** the descriptor accept returned */
@@ -10,7 +9,6 @@ export interface TcpacceptEvent extends SkEventHead {
 }
 
 export function decodeEvent(b: Buffer): TcpacceptEvent {
-  if (b.length < EVENT_SIZE) throw new RangeError(`tcpaccept event is ${EVENT_SIZE} bytes, got ${b.length}`);
-  const o = SK_EVENT_HEAD_SIZE;
-  return { ...decodeSkEventHead(b), fd: b.readInt32LE(o), syscall: b.readUInt8(o + 4) === 1 ? 'accept' : 'accept4' };
+  const e = tcpaccept_event.decode(b);
+  return { ...skEventHead(e.h), fd: e.fd, syscall: e.syscall === 1 ? 'accept' : 'accept4' };
 }

@@ -4,7 +4,8 @@
  * task.h (see `globalsFor`); `time` and `timestamps` only shape the text output.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -19,6 +20,6 @@ export const params = z
 
 export type TcpacceptParams = z.output<typeof params>;
 
-export function globalsFor(p: TcpacceptParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcpacceptParams): Globals {
   return connFilterGlobals(p);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * tcplife: structs shared by bpf/tcplife.bpf.c and packages/probes-tcplife/src/decode.ts, which
- * mirrors these layouts byte for byte.
+ * tcplife: structs shared by bpf/tcplife.bpf.c and the user side
+ * (packages/probes-tcplife/src/layout.gen.ts is generated from them).
  */
 #ifndef __TCPLIFE_H
 #define __TCPLIFE_H

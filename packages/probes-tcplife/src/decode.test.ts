@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSkEventHead, SK_EVENT_HEAD_SIZE, type MapDump } from '@sonde/probe-sdk';
-import { decodeEvent, decodeHists, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
+import { mapDumpOf, skEventHeadInput, type LayoutInput } from '@sonde/probe-sdk';
+import { decodeEvent, decodeHists } from './decode.js';
+import { maps, tcplife_event, tcplife_hist } from './layout.gen.js';
 
-/** struct tcplife_event as bpf/tcplife.h lays it out */
+/** a struct tcplife_event from its fields; its bytes come from the generated layout */
 function event(f: { pid: number; comm: string; af: number; l: number[]; r: number[]; lport: number; rport: number; tx: bigint; rx: bigint; durNs: bigint }): Buffer {
-  const b = encodeSkEventHead({ tsNs: process.hrtime.bigint(), skaddr: 0xffff88800abcd000n, pid: f.pid, comm: f.comm, af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r }, EVENT_SIZE);
-  b.writeBigUInt64LE(f.tx, SK_EVENT_HEAD_SIZE);
-  b.writeBigUInt64LE(f.rx, SK_EVENT_HEAD_SIZE + 8);
-  b.writeBigUInt64LE(f.durNs, SK_EVENT_HEAD_SIZE + 16);
-  return b;
+  return tcplife_event.encode({
+    h: skEventHeadInput({ tsNs: process.hrtime.bigint(), skaddr: 0xffff88800abcd000n, pid: f.pid, comm: f.comm, af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r }),
+    tx_bytes: Number(f.tx),
+    rx_bytes: Number(f.rx),
+    dur_ns: Number(f.durNs),
+  });
 }
 
 describe('decodeEvent', () => {
@@ -26,22 +28,18 @@ describe('decodeEvent', () => {
 });
 
 describe('decodeHists', () => {
-  function dump(fill: (i: number, v: Buffer) => void, count = 3): MapDump {
-    const keys = Buffer.alloc(4 * count);
-    const values = Buffer.alloc(HIST_SIZE * count);
-    for (let i = 0; i < count; i++) {
-      keys.writeUInt32LE(i, 4 * i);
-      fill(i, values.subarray(i * HIST_SIZE, (i + 1) * HIST_SIZE));
-    }
-    return { keys, values, count, keySize: 4, valueSize: HIST_SIZE };
+  /** the hists array (u32 index -> struct tcplife_hist) with `count` entries, each from `hist(i)` */
+  function dump(hist: (i: number) => LayoutInput<tcplife_hist>, count: number = maps.hists.maxEntries) {
+    return mapDumpOf(maps.hists.key, tcplife_hist, Array.from({ length: count }, (_, i) => [i, hist(i)] as const));
   }
+  const SLOTS = tcplife_hist.fields.find(([n]) => n === 'slots')![3]!;
 
   it('gives duration (usecs) and byte histograms with the session count', () => {
     const s = decodeHists(
-      dump((i, v) => {
-        v.writeBigUInt64LE(2n, 8 * (10 + i)); // two sessions in bucket 10+i
-        v.writeBigUInt64LE(BigInt(3000 * (i + 1)), 8 * MAX_SLOTS);
-        v.writeBigUInt64LE(2n, 8 * (MAX_SLOTS + 1));
+      dump((i) => {
+        const slots = new Array<number>(SLOTS).fill(0);
+        slots[10 + i] = 2; // two sessions in bucket 10+i
+        return { slots, sum: 3000 * (i + 1), cnt: 2 };
       }),
     );
     expect(s.sessions).toBe(2);
@@ -52,6 +50,6 @@ describe('decodeHists', () => {
   });
 
   it('refuses a map whose layout disagrees', () => {
-    expect(() => decodeHists(dump(() => {}, 2))).toThrow(/disagree/);
+    expect(() => decodeHists(dump(() => ({}), 2))).toThrow(/disagree/);
   });
 });

@@ -4,7 +4,8 @@
  * -w `wide`; filters map to bpf/include/tuple_filter.h and task.h globals, the rest shape the text.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, ownerBy, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -22,6 +23,6 @@ export const params = z
 
 export type TcplifeParams = z.output<typeof params>;
 
-export function globalsFor(p: TcplifeParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcplifeParams): Globals {
   return connFilterGlobals(p);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * tcpconnlat: structs and constants shared by bpf/tcpconnlat.bpf.c and the user side
- * (packages/probes-tcpconnlat/src/decode.ts mirrors these layouts byte for byte).
+ * tcpconnlat: structs shared by bpf/tcpconnlat.bpf.c and the user side
+ * (packages/probes-tcpconnlat/src/layout.gen.ts is generated from them).
  */
 #ifndef __TCPCONNLAT_H
 #define __TCPCONNLAT_H
@@ -19,7 +19,7 @@
 struct tcpconnlat_hist_key {
 	__u32 idx;
 	__u32 pad;
-	__u64 cgroup; /* targ_by_cgroup: the socket's cgroup v2 id (owner_filter.h) */
+	sonde_id_t cgroup; /* targ_by_cgroup: the socket's cgroup v2 id (owner_filter.h) */
 };
 SONDE_RECORD(tcpconnlat_hist_key);
 

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSkEventHead, type MapDump } from '@sonde/probe-sdk';
-import { decodeEvent, decodeHists, EVENT_SIZE, HIST_SIZE, MAX_SLOTS } from './decode.js';
+import { mapDumpOf, skEventHeadInput, type MapDump } from '@sonde/probe-sdk';
+import { decodeEvent, decodeHists } from './decode.js';
+import { tcpconnlat_event, tcpconnlat_hist, tcpconnlat_hist_key } from './layout.gen.js';
 
+/** a struct tcpconnlat_event from its fields; its bytes come from the generated layout */
 function event(o: { af: number; laddr: number[]; raddr: number[]; lport: number; rport: number; latNs: bigint; err: number; state: number }): Buffer {
-  const b = encodeSkEventHead({ tsNs: 5_000_000n, skaddr: 0xffff888104365000n, pid: 7164, tid: 7165, comm: 'python3', ...o }, EVENT_SIZE);
-  b.writeBigUInt64LE(o.latNs, 96);
-  b.writeInt32LE(o.err, 104);
-  b.writeUInt8(o.state, 108);
-  return b;
+  const h = skEventHeadInput({ tsNs: 5_000_000n, skaddr: 0xffff888104365000n, pid: 7164, tid: 7165, comm: 'python3', ...o });
+  return tcpconnlat_event.encode({ h, lat_ns: Number(o.latNs), err: o.err, state: o.state });
 }
 
 describe('decodeEvent', () => {
@@ -35,24 +34,19 @@ describe('decodeEvent', () => {
 });
 
 describe('decodeHists', () => {
-  // struct tcpconnlat_hist_key { __u32 idx, pad; __u64 cgroup } (idx = i % 2 unless given)
+  /** the hists map (struct tcpconnlat_hist_key -> struct tcpconnlat_hist); idx = i % 2 unless given */
   function dump(entries: Array<{ slots: Record<number, bigint>; sum: bigint; min1: bigint; max: bigint; idx?: number; cgroup?: bigint }>): MapDump {
-    const keys = Buffer.alloc(16 * entries.length);
-    const values = Buffer.alloc(HIST_SIZE * entries.length);
-    entries.forEach((e, i) => {
-      keys.writeUInt32LE(e.idx ?? i % 2, 16 * i);
-      keys.writeBigUInt64LE(e.cgroup ?? 0n, 16 * i + 8);
-      let cnt = 0n;
-      for (const [s, n] of Object.entries(e.slots)) {
-        values.writeBigUInt64LE(n, i * HIST_SIZE + 8 * Number(s));
-        cnt += n;
-      }
-      values.writeBigUInt64LE(e.sum, i * HIST_SIZE + 8 * MAX_SLOTS);
-      values.writeBigUInt64LE(cnt, i * HIST_SIZE + 8 * (MAX_SLOTS + 1));
-      values.writeBigUInt64LE(e.min1, i * HIST_SIZE + 8 * (MAX_SLOTS + 2));
-      values.writeBigUInt64LE(e.max, i * HIST_SIZE + 8 * (MAX_SLOTS + 3));
-    });
-    return { keys, values, count: entries.length, keySize: 16, valueSize: HIST_SIZE };
+    const nslots = tcpconnlat_hist.fields.find(([n]) => n === 'slots')![3]!;
+    return mapDumpOf(
+      tcpconnlat_hist_key,
+      tcpconnlat_hist,
+      entries.map((e, i) => {
+        const slots = new Array<number>(nslots).fill(0);
+        for (const [s, n] of Object.entries(e.slots)) slots[Number(s)] = Number(n);
+        const cnt = slots.reduce((a, b) => a + b, 0);
+        return [{ idx: e.idx ?? i % 2, cgroup: e.cgroup ?? 0n }, { slots, sum: Number(e.sum), cnt, min1: Number(e.min1), max: Number(e.max) }] as const;
+      }),
+    );
   }
 
   it('decodes established and failed, min stored + 1', () => {

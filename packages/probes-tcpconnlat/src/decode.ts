@@ -1,25 +1,10 @@
 /**
- * Decoding of bpf/tcpconnlat.h: `struct tcpconnlat_event` (ring buffer records) and the two
+ * What bpf/tcpconnlat.h's records mean: `struct tcpconnlat_event` (ring buffer records) and the two
  * `struct tcpconnlat_hist` entries of the `hists` map (established, failed; per cgroup when grouped by owner).
+ * Layouts: layout.gen.ts.
  */
-import {
-  connectOutcome,
-  decodeSkEventHead,
-  emptyHistogram,
-  errnoName,
-  log2Histogram,
-  mapEntries,
-  mergeHistograms,
-  SK_EVENT_HEAD_SIZE,
-  type ConnectOutcome,
-  type Histogram,
-  type MapDump,
-  type SkEventHead,
-} from '@sonde/probe-sdk';
-
-export const EVENT_SIZE = 112;
-export const MAX_SLOTS = 27;
-export const HIST_SIZE = 8 * (MAX_SLOTS + 4);
+import { checkMapSizes, connectOutcome, emptyHistogram, errnoName, log2Histogram, mapEntries, mergeHistograms, skEventHead, type ConnectOutcome, type Histogram, type MapDump, type SkEventHead } from '@sonde/probe-sdk';
+import { tcpconnlat_event, tcpconnlat_hist, tcpconnlat_hist_key } from './layout.gen.js';
 
 export interface TcpconnlatEvent extends SkEventHead {
   /** SYN sent to the end of the handshake, µs (ns precision) */
@@ -31,26 +16,17 @@ export interface TcpconnlatEvent extends SkEventHead {
 }
 
 export function decodeEvent(b: Buffer): TcpconnlatEvent {
-  if (b.length < EVENT_SIZE) throw new RangeError(`tcpconnlat event is ${EVENT_SIZE} bytes, got ${b.length}`);
-  const h = decodeSkEventHead(b);
-  const o = SK_EVENT_HEAD_SIZE;
-  const latNs = b.readBigUInt64LE(o);
-  const err = b.readInt32LE(o + 8);
-  const outcome = connectOutcome(b.readUInt8(o + 12), err);
-  return { ...h, latUs: Number(latNs) / 1000, outcome, error: outcome === 'established' ? '' : errnoName(err) };
+  const e = tcpconnlat_event.decode(b);
+  const outcome = connectOutcome(e.state, e.err);
+  return { ...skEventHead(e.h), latUs: e.lat_ns / 1000, outcome, error: outcome === 'established' ? '' : errnoName(e.err) };
 }
 
 /** one struct tcpconnlat_hist → an SDK histogram in usecs */
-export function decodeHist(v: Buffer): Histogram {
-  if (v.length !== HIST_SIZE) throw new RangeError(`tcpconnlat hist is ${HIST_SIZE} bytes, got ${v.length}`);
-  const slots: bigint[] = [];
-  for (let i = 0; i < MAX_SLOTS; i++) slots.push(v.readBigUInt64LE(8 * i));
-  const sum = v.readBigUInt64LE(8 * MAX_SLOTS);
-  const cnt = v.readBigUInt64LE(8 * (MAX_SLOTS + 1));
-  const min1 = v.readBigUInt64LE(8 * (MAX_SLOTS + 2));
-  const max = v.readBigUInt64LE(8 * (MAX_SLOTS + 3));
-  if (cnt === 0n) return emptyHistogram('usecs');
-  return log2Histogram(slots, { unit: 'usecs', sum, min: min1 > 0n ? min1 - 1n : null, max });
+export function decodeHist(value: Buffer): Histogram {
+  if (value.length !== tcpconnlat_hist.size) throw new RangeError(`tcpconnlat hist is ${tcpconnlat_hist.size} bytes, got ${value.length}`);
+  const v = tcpconnlat_hist.decode(value);
+  if (v.cnt === 0) return emptyHistogram('usecs');
+  return log2Histogram(v.slots, { unit: 'usecs', sum: v.sum, min: v.min1 > 0 ? v.min1 - 1 : null, max: v.max });
 }
 
 /** per socket cgroup (one, '0', unless grouping by owner): handshakes established and failed */
@@ -60,17 +36,16 @@ export interface CgroupHists {
   failed: Histogram;
 }
 
-/**
- * The `hists` map (struct tcpconnlat_hist_key { __u32 idx, pad; __u64 cgroup } → hist): the totals
- * over every cgroup, and per cgroup.
- */
+/** The `hists` map (struct tcpconnlat_hist_key: idx, cgroup → hist): the totals over every cgroup, and per cgroup. */
 export function decodeHists(d: MapDump): { established: Histogram; failed: Histogram; byCgroup: CgroupHists[] } {
+  checkMapSizes('tcpconnlat', 'hists', d, tcpconnlat_hist_key.size, tcpconnlat_hist.size);
   const by = new Map<string, CgroupHists>();
   for (const { key, value } of mapEntries(d)) {
-    const cgroup = key.readBigUInt64LE(8).toString();
+    const k = tcpconnlat_hist_key.decode(key);
+    const cgroup = k.cgroup.toString();
     let c = by.get(cgroup);
     if (!c) by.set(cgroup, (c = { cgroup, established: emptyHistogram('usecs'), failed: emptyHistogram('usecs') }));
-    if (key.readUInt32LE(0) === 0) c.established = decodeHist(value);
+    if (k.idx === 0) c.established = decodeHist(value);
     else c.failed = decodeHist(value);
   }
   const all = [...by.values()];

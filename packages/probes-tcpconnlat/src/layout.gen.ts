@@ -1,8 +1,8 @@
 // Generated from tcpconnlat.bpf.o's BTF by bpf/gen-layout.mjs at build. Do not edit: change the C struct and rebuild.
 import { layout, connect_start, owner, sk_event_head, type GlobalValue } from '@sonde/probe-sdk';
 
-export type tcpconnlat_hist_key = { idx: number; cgroup: number };
-export const tcpconnlat_hist_key = layout<tcpconnlat_hist_key>('tcpconnlat_hist_key', 16, [['idx', 0, 'u32'], ['cgroup', 8, 'u64']]);
+export type tcpconnlat_hist_key = { idx: number; cgroup: bigint };
+export const tcpconnlat_hist_key = layout<tcpconnlat_hist_key>('tcpconnlat_hist_key', 16, [['idx', 0, 'u32'], ['cgroup', 8, 'x64']]);
 export type tcpconnlat_event = { h: sk_event_head; lat_ns: number; err: number; state: number };
 export const tcpconnlat_event = layout<tcpconnlat_event>('tcpconnlat_event', 112, [['h', 0, sk_event_head], ['lat_ns', 96, 'u64'], ['err', 104, 's32'], ['state', 108, 'u8']]);
 export type tcpconnlat_hist = { slots: number[]; sum: number; cnt: number; min1: number; max: number };

@@ -5,7 +5,8 @@
  * only shape the text output.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, isOwnerBy, ownerBy, type GlobalValue, ringBufferKiB } from '@sonde/probe-sdk';
+import { checkConnFilters, connFilterGlobals, connFilterShape, isOwnerBy, ownerBy, ringBufferKiB } from '@sonde/probe-sdk';
+import type { Globals } from './layout.gen.js';
 
 export const params = z
   .object({
@@ -27,6 +28,6 @@ export const params = z
 
 export type TcpconnlatParams = z.output<typeof params>;
 
-export function globalsFor(p: TcpconnlatParams): Record<string, GlobalValue> {
+export function globalsFor(p: TcpconnlatParams): Globals {
   return { ...connFilterGlobals(p), targ_min_us: BigInt(p.minUs), targ_by_cgroup: isOwnerBy(p.by) };
 }

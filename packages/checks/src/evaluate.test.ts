@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOutputShape, log2Histogram, mergeHistograms, type OutputShape, type ResultEnvelope } from '@sonde/probe-sdk';
+import { log2Histogram, mergeHistograms, outputShape, type OutputShape, type ResultEnvelope } from '@sonde/probe-sdk';
 import tcpdrop from '@sonde/probes-tcpdrop';
 import tcppktlat from '@sonde/probes-tcppktlat';
 import tcpretrans from '@sonde/probes-tcpretrans';
@@ -9,7 +9,7 @@ import { toJUnit, toMarkdown } from './report.js';
 
 /** the output declarations real results carry (`shape`): keyed histograms, aliases */
 const SHAPES: Record<string, OutputShape> = Object.fromEntries(
-  [tcprtt, tcpretrans, tcpdrop, tcppktlat].flatMap((p) => (isOutputShape(p.output) ? [[p.name, p.output as OutputShape]] : [])),
+  [tcprtt, tcpretrans, tcpdrop, tcppktlat].map((p) => [p.name, outputShape(p)!]),
 );
 
 function env(data: unknown, extra: Partial<ResultEnvelope> = {}): ResultEnvelope {

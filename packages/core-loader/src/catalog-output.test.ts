@@ -1,14 +1,14 @@
 /**
- * The catalogue check of output declarations: every probe of this checkout declares its output's shape
- * (not a bare kind), the declaration is sound (roles, references), and the catalogue serves it. That the
- * declaration covers every field of the probe's data, and names none it lacks, is checked when the probe
- * compiles (defineProbe types `output` against the data); test/output.kernel.test.ts checks real results.
+ * The catalogue check of output declarations: every probe of this checkout declares its output's shape,
+ * the declaration is sound (roles, references), and the catalogue serves it. That the declaration covers
+ * every field of the probe's data, and names none it lacks, is checked when the probe compiles
+ * (defineProbe types `shape` against the data); test/output.kernel.test.ts checks real results.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { declarationProblems, inferShape, isOutputShape, isProbe, log2Histogram, shapeProblems, type OutputShape } from '@sonde/probe-sdk';
+import { declarationProblems, inferShape, isProbe, log2Histogram, outputShape, shapeProblems, type OutputShape } from '@sonde/probe-sdk';
 import { Catalog, workspaceRoot } from './catalog.js';
 
 const packages = join(workspaceRoot(), 'packages');
@@ -29,10 +29,10 @@ describe('output declarations of the probes of this checkout', () => {
   for (const dir of probeDirs) {
     it(`${dir}: declares its output's shape, and the declaration is sound`, async () => {
       const def = await definition(dir);
-      expect(isOutputShape(def.output), `${def.name} declares only a kind: declare { kind, fields } (README "The output declaration")`).toBe(true);
-      const shape = def.output as OutputShape;
-      expect(declarationProblems(shape)).toEqual([]);
-      expect(Object.keys(shape.fields).length).toBeGreaterThan(0);
+      const shape = outputShape(def);
+      expect(shape, `${def.name} declares no shape: add defineProbe's \`shape\` (README "The output declaration")`).not.toBeNull();
+      expect(declarationProblems(shape!)).toEqual([]);
+      expect(Object.keys(shape!.fields).length).toBeGreaterThan(0);
     });
   }
 
@@ -41,8 +41,8 @@ describe('output declarations of the probes of this checkout', () => {
     for (const dir of probeDirs) {
       const info = catalog.get(dir.slice('probes-'.length))!;
       const def = await definition(dir);
-      expect(info.output).toBe((def.output as OutputShape).kind);
-      expect(info.shape).toEqual(def.output);
+      expect(info.output).toBe(def.output);
+      expect(info.shape).toEqual({ kind: def.output, ...def.shape });
     }
   });
 });

@@ -10,9 +10,8 @@ import { z } from 'zod';
 import {
   BadParamsError,
   declarationProblems,
-  isOutputShape,
   isProbe,
-  outputKind,
+  outputShape,
   ProbeUnavailableError,
   SDK_VERSION,
   UnknownProbeError,
@@ -182,8 +181,9 @@ async function inspect(dir: string): Promise<CatalogEntry> {
   }
   if (!isProbe(def)) return broken('the module does not default-export a defineProbe() value', base);
   if (def.name !== fallbackName) return broken(`probe is named '${def.name}' but lives in ${dirName}`, base);
-  const declared = isOutputShape(def.output) ? declarationProblems(def.output) : typeof def.output === 'string' ? [] : ['neither a kind nor a declaration'];
-  if (declared.length > 0) return broken(`output declaration: ${declared.join('; ')}`, base);
+  const shape = outputShape(def);
+  const declared = shape ? declarationProblems(shape) : [];
+  if (declared.length > 0) return broken(`shape declaration: ${declared.join('; ')}`, base);
   let paramsSchema: Record<string, unknown>;
   try {
     paramsSchema = z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -194,8 +194,8 @@ async function inspect(dir: string): Promise<CatalogEntry> {
     name: def.name,
     version: def.version,
     summary: def.summary,
-    output: outputKind(def.output),
-    ...(isOutputShape(def.output) ? { shape: def.output } : {}),
+    output: def.output,
+    ...(shape ? { shape } : {}),
     paramsSchema,
     ...(def.counters ? { counters: counterPairsInfo(def.counters) } : {}),
     available: false,

@@ -1,6 +1,7 @@
 /**
- * A probe's output declared once: the kind and the shape of `data`, field by field, typed against the
- * data the probe returns (a field the declaration leaves out, or one the data lacks, does not compile).
+ * A probe's output declared once: beside its kind (`output`), the shape of `data` field by field
+ * (`shape`), typed against the data the probe returns (a field the declaration leaves out, or one the
+ * data lacks, does not compile). The catalogue and every result carry both as one OutputShape.
  * Fleet merge, checks, the chat formats, the OTLP export and the web page read it; none of them guesses
  * from field names.
  *
@@ -64,9 +65,8 @@ export interface CategoryDecl {
 }
 export type Decl = Role | UnitFigure | HistogramDecl | FieldsDecl | RowsDecl | EventsDecl | CategoryDecl;
 
-/** The declaration of a probe's output: its kind and the shape of its `data`. */
-export interface OutputShape {
-  kind: OutputKind;
+/** What a probe declares of its `data` (defineProbe's `shape`). */
+export interface ShapeDeclaration {
   fields: { readonly [field: string]: Decl };
   /**
    * The histogram the result is about: `total` (a top-level histogram field: a check's bare `p99`, the
@@ -78,6 +78,11 @@ export interface OutputShape {
   by?: string;
   /** names people write in checks for a top-level field: `drops` → `reasons` */
   aliases?: { readonly [name: string]: string };
+}
+
+/** A probe's output as the catalogue and every result carry it: its kind and the shape of its `data`. */
+export interface OutputShape extends ShapeDeclaration {
+  kind: OutputKind;
 }
 
 // ---- typed against the data -----------------------------------------------------------------------
@@ -107,11 +112,10 @@ export type DeclOf<T> = [NonNullable<T>] extends [never]
             ? ObjectDecl<NonNullable<T>>
             : ValueRole;
 
-/** An output declaration checked against the data type D: every field declared, none that D lacks. */
-export type OutputDecl<D> = unknown extends D
-  ? OutputShape
+/** A shape declaration checked against the data type D: every field declared, none that D lacks. */
+export type ShapeOf<D> = unknown extends D
+  ? ShapeDeclaration
   : {
-      kind: OutputKind;
       fields: FieldMap<D>;
       histogram?: { total?: KeysOf<D>; keyed?: KeysOf<D> };
       by?: KeysOf<D>;
@@ -165,9 +169,9 @@ export function histogramField(rows: RowsDecl): string | undefined {
   return Object.entries(rows.rows).find(([, d]) => isHistogramDecl(d))?.[0];
 }
 
-/** the kind of a `defineProbe` output: the shape's, or a bare kind (a probe that declares nothing yet) */
-export function outputKind(o: OutputKind | OutputShape): OutputKind {
-  return typeof o === 'string' ? o : o.kind;
+/** A probe's output as the catalogue and results carry it; null when it declares no shape. */
+export function outputShape(def: { output: OutputKind; shape?: ShapeDeclaration | undefined }): OutputShape | null {
+  return def.shape ? { kind: def.output, ...def.shape } : null;
 }
 
 /** The histogram a result is about, as declared (`histogram.total`), or `data` itself when it is one. */

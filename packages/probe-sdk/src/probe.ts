@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { CounterDeclaration } from './cross-check.js';
 import type { BpfSpec, ProbeContext } from './kernel.js';
 import type { CommonFilter } from './task-filters.js';
-import type { OutputDecl, OutputKind } from './output.js';
+import type { OutputKind, ShapeOf } from './output.js';
 
 /** The SDK major version probes declare in `package.json` → `sonde.sdk`. */
 export const SDK_VERSION = '1.0.0';
@@ -16,12 +16,13 @@ export interface ProbeDefinition<S extends z.ZodType = z.ZodType, D = unknown> {
   name: string;
   version: string;
   summary: string;
+  output: OutputKind;
   /**
-   * The output's kind and the shape of its `data` (output.ts), checked against D: fleet merge, checks,
-   * the chat formats, OTLP and the web page read it. A bare kind declares nothing (consumers then infer
-   * from the values): kept for probes written before declarations; every probe of this repository declares.
+   * What each field of the result's `data` is (output.ts), checked against D: fleet merge, checks, the
+   * chat formats, OTLP and the web page read it. Every probe of this repository declares it (the catalogue
+   * test says so); without it consumers infer from the values.
    */
-  output: OutputKind | NoInfer<OutputDecl<D>>;
+  shape?: NoInfer<ShapeOf<D>>;
   /** zod schema of the job's `params`; each key maps to one `targ_*` global or a map */
   params: S;
   bpf: BpfSpec;

@@ -23,8 +23,8 @@ export default defineProbe({
   name: 'tcpaccept',
   version: packageVersion(import.meta.url),
   summary: 'TCP connections accepted, with the accepting process (pid, comm) and the tuple',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       byLport: { rows: { lport: 'key', accepts: 'count' }, sum: 'accepts' },
       total: 'count',

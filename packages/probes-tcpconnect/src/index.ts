@@ -30,8 +30,8 @@ export default defineProbe({
   name: 'tcpconnect',
   version: packageVersion(import.meta.url),
   summary: 'Active TCP connects with pid, comm, tuple and outcome (established/refused/timeout), or counts per destination',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       mode: 'setting',
       totals: { fields: { connects: 'count', failed: 'count' } },

@@ -52,8 +52,8 @@ export default defineProbe({
   name: 'tcpconnlat',
   version: packageVersion(import.meta.url),
   summary: 'TCP connect latency per connect (SYN to handshake end) with pid and comm, refused connects flagged, plus histograms',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       latency: { histogram: 'usecs' },
       failed: { histogram: 'usecs' },

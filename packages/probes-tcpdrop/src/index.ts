@@ -184,8 +184,8 @@ export default defineProbe({
   name: 'tcpdrop',
   version: packageVersion(import.meta.url),
   summary: 'TCP drops by kernel drop reason, flow and kernel stack, with the first drops as events (state, flags, stack)',
-  output: {
-    kind: 'report',
+  output: 'report',
+  shape: {
     fields: {
       total: 'count',
       reasons: { rows: { reason: 'key', value: 'key', subsystem: 'key', count: 'count' }, sum: 'count' },

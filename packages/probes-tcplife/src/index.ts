@@ -85,8 +85,8 @@ export default defineProbe({
   name: 'tcplife',
   version: packageVersion(import.meta.url),
   summary: 'TCP sessions as they close: owner, tuple, bytes sent/received, lifetime; duration and byte histograms',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       sessions: 'count',
       duration: { histogram: 'usecs' },

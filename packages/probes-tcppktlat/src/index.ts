@@ -21,8 +21,8 @@ export default defineProbe({
   name: 'tcppktlat',
   version: packageVersion(import.meta.url),
   summary: 'How long received TCP data waits before the process reads it: slow reads listed, all in a histogram',
-  output: {
-    kind: 'report',
+  output: 'report',
+  shape: {
     fields: {
       minUs: 'setting',
       events: { events: { time: 'time' } },

@@ -107,8 +107,8 @@ export default defineProbe({
   name: 'tcpports',
   version: packageVersion(import.meta.url),
   summary: 'TCP sockets per state, ephemeral port range use and top remote endpoints, counted in the kernel by a socket iterator',
-  output: {
-    kind: 'report',
+  output: 'report',
+  shape: {
     fields: {
       ...snapshotFields,
       at: 'label',

@@ -108,8 +108,8 @@ export default defineProbe({
   name: 'tcpretrans',
   version: packageVersion(import.meta.url),
   summary: 'TCP retransmits (and SYN-ACK retransmits) with state, sequence numbers and owner; per-flow counts',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       events: { events: { time: 'time' } },
       flows: {

@@ -42,8 +42,8 @@ export default defineProbe({
   name: 'tcprtt',
   version: packageVersion(import.meta.url),
   summary: 'TCP round-trip time (kernel smoothed RTT) as log2 histograms, overall or per local/remote address',
-  output: {
-    kind: 'histogram',
+  output: 'histogram',
+  shape: {
     fields: {
       unit: 'setting',
       by: 'setting',

@@ -28,8 +28,8 @@ export default defineProbe({
   name: 'tcpstates',
   version: packageVersion(import.meta.url),
   summary: 'TCP state changes with the time spent in each state, owner process and tuple; dwell-time histograms per state',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       events: { events: { time: 'time' } },
       transitions: { rows: { from: 'key', to: 'key', count: 'count' }, sum: 'count' },

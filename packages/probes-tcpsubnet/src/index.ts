@@ -37,8 +37,8 @@ export default defineProbe({
   name: 'tcpsubnet',
   version: packageVersion(import.meta.url),
   summary: 'TCP bytes sent per destination subnet from an ordered list (first match wins), per interval',
-  output: {
-    kind: 'report',
+  output: 'report',
+  shape: {
     fields: {
       subnets: 'setting',
       unit: 'setting',

@@ -97,8 +97,8 @@ export default defineProbe({
   name: 'tcpsynbl',
   version: packageVersion(import.meta.url),
   summary: 'TCP accept-queue length when connections are added, log2 histograms per backlog limit, plus listen overflows',
-  output: {
-    kind: 'report',
+  output: 'report',
+  shape: {
     fields: {
       byMaxBacklog: { rows: { maxBacklog: 'key', hist: { histogram: 'backlog', name: 'by_max_backlog' }, max: 'max', overflows: 'count' } },
       listeners: backlogRows,

@@ -97,8 +97,8 @@ export default defineProbe({
   name: 'tcptop',
   version: packageVersion(import.meta.url),
   summary: 'Top TCP talkers: bytes each process sent and received per connection, per interval, sorted',
-  output: {
-    kind: 'report',
+  output: 'report',
+  shape: {
     fields: {
       sort: 'setting',
       by: 'setting',

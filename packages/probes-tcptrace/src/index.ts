@@ -46,8 +46,8 @@ export default defineProbe({
   name: 'tcptrace',
   version: packageVersion(import.meta.url),
   summary: 'The life of TCP packets through the stack: per-packet timelines (time, CPU, device) and stage-to-stage latency histograms',
-  output: {
-    kind: 'report',
+  output: 'report',
+  shape: {
     fields: {
       packets: { events: {} },
       tracked: 'count',

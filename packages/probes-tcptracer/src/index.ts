@@ -25,8 +25,8 @@ export default defineProbe({
   name: 'tcptracer',
   version: packageVersion(import.meta.url),
   summary: 'TCP connect (C), accept (A) and close (X) events with owner process, tuple and network namespace',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       events: { events: { time: 'time' } },
       counts: { category: 'type' },

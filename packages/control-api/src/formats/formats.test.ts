@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { log2Histogram, mergeHistograms, type OutputShape } from '@sonde/probe-sdk';
+import { log2Histogram, mergeHistograms, outputShape } from '@sonde/probe-sdk';
 import tcprtt from '@sonde/probes-tcprtt';
 import type { Job } from '../store.js';
 import { compactHistogram, renderHistogramSvg, renderJobFormat, renderMarkdown, renderSlack } from './index.js';
@@ -11,7 +11,7 @@ const job: Job = {
   createdAt: '', attachedAt: '', endedAt: '', variant: 'tp_btf', error: null,
   result: {
     jobId: 'j_1', probe: 'tcprtt', probeVersion: '0.1.0', params: { by: 'laddr' }, host: { hostname: 'vm', kernel: '6.18' }, variant: 'tp_btf',
-    startedAt: '', endedAt: '', durationMs: 5025, stoppedBy: 'deadline', kind: 'histogram', shape: tcprtt.output as OutputShape, warnings: ['map full'],
+    startedAt: '', endedAt: '', durationMs: 5025, stoppedBy: 'deadline', kind: 'histogram', shape: outputShape(tcprtt)!, warnings: ['map full'],
     data: { unit: 'usecs', by: 'laddr', histograms: [{ key: '::1', hist: b }, { key: '127.0.0.1', hist: a }], total: mergeHistograms([a, b]) },
     stats: { events: 0, lost: 0, dropped: 0, truncated: false },
   },

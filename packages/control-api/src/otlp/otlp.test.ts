@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { log2Histogram, mergeHistograms, type OutputShape, type ResultEnvelope } from '@sonde/probe-sdk';
+import { log2Histogram, mergeHistograms, outputShape, type ResultEnvelope } from '@sonde/probe-sdk';
 import tcpconnect from '@sonde/probes-tcpconnect';
 import tcpretrans from '@sonde/probes-tcpretrans';
 import tcprtt from '@sonde/probes-tcprtt';
@@ -204,7 +204,7 @@ describe('export of a finished job to a real OTLP/HTTP receiver', () => {
       startedAt: '2026-12-01T10:00:00.000Z', endedAt: '2026-12-01T10:00:05.000Z', durationMs: 5000, stoppedBy: 'deadline' as const,
       stats: { events: 2, lost: 1, dropped: 0, truncated: false }, warnings: [],
     };
-    const rtt = toOtlp({ ...base, probe: 'tcprtt', kind: 'histogram', shape: tcprtt.output as OutputShape, data: { unit: 'usecs', by: 'raddr', histograms: keyed, total: mergeHistograms(keyed.map((k) => k.hist)) } });
+    const rtt = toOtlp({ ...base, probe: 'tcprtt', kind: 'histogram', shape: outputShape(tcprtt)!, data: { unit: 'usecs', by: 'raddr', histograms: keyed, total: mergeHistograms(keyed.map((k) => k.hist)) } });
     const m = decodeOtlp('/v1/metrics', ProtobufMetricsSerializer.serializeRequest(rtt.metrics)!);
     const metrics = m.resourceMetrics[0].scopeMetrics[0].metrics;
     const r = metrics.find((x: { name: string }) => x.name === 'sonde.tcprtt.rtt');
@@ -228,7 +228,7 @@ describe('export of a finished job to a real OTLP/HTTP receiver', () => {
       ...base,
       probe: 'tcpconnect',
       kind: 'events',
-      shape: tcpconnect.output as OutputShape,
+      shape: outputShape(tcpconnect)!,
       data: { mode: 'events', totals: { connects: 2, failed: 1 }, outcomes: { established: 1, refused: 1 }, events },
     });
     const cm = decodeOtlp('/v1/metrics', ProtobufMetricsSerializer.serializeRequest(conn.metrics)!).resourceMetrics[0].scopeMetrics[0].metrics;
@@ -273,7 +273,7 @@ describe('owners (probe-sdk owner resolution) as Kubernetes and container attrib
     };
     const p = toOtlp({
       jobId: 'j_2', probe: 'tcpretrans', probeVersion: '0.1.0', params: {}, host: { hostname: 'h', kernel: 'k' }, variant: null,
-      startedAt: '2026-12-01T10:00:00.000Z', endedAt: '2026-12-01T10:00:01.000Z', durationMs: 1000, stoppedBy: 'deadline', kind: 'events', shape: tcpretrans.output as OutputShape,
+      startedAt: '2026-12-01T10:00:00.000Z', endedAt: '2026-12-01T10:00:01.000Z', durationMs: 1000, stoppedBy: 'deadline', kind: 'events', shape: outputShape(tcpretrans)!,
       stats: { events: 1, lost: 0, dropped: 0, truncated: false }, warnings: [],
       data: { flows: [{ family: 4, laddr: '10.0.0.1', lport: 80, raddr: '10.0.0.2', rport: 5555, owner, retransmits: 3, segments: 4 }], events: [{ time: '2026-12-01T10:00:00.500Z', pid: 9, comm: 'nginx', owner, type: 'R' }] },
     });

@@ -13,7 +13,7 @@ function probeDir(root: string, name: string, pkg: unknown, files: Record<string
 
 const sdkUrl = new URL('../../probe-sdk/dist/index.js', import.meta.url).href;
 /** a real, built BPF object (the tcprtt probe's), for the probes that should load */
-const realObject = readFileSync(new URL('../../../bpf/build/tcprtt.bpf.o', import.meta.url)).toString('latin1');
+const realObject = readFileSync(new URL('../../probes-tcprtt/dist/tcprtt.bpf.o', import.meta.url)).toString('latin1');
 
 describe('Catalog.discover', () => {
   const root = mkdtempSync(join(tmpdir(), 'sonde-catalog-'));

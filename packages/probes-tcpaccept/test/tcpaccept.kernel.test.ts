@@ -5,10 +5,10 @@
  */
 import { expect, it } from 'vitest';
 import type { TcpacceptData, TcpacceptEvent } from '@sonde/probes-tcpaccept';
-import { acceptIn, connectFrom, connSuite } from './support/conn-children.js';
-import { describeKernel } from './support/kernel.js';
-import { echoServer } from './support/traffic.js';
-import { expectAgrees } from './support/nstat.js';
+import { acceptIn, connectFrom, connSuite } from '../../../test/support/conn-children.js';
+import { describeKernel } from '../../../test/support/kernel.js';
+import { echoServer } from '../../../test/support/traffic.js';
+import { expectAgrees } from '../../../test/support/nstat.js';
 
 describeKernel('tcpaccept on real accepts', () => {
   const s = connSuite<TcpacceptData & { events: TcpacceptEvent[] }>('tcpaccept', 'sta', { echo: false });

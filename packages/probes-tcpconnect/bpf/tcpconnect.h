@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * tcpconnect: structs and constants shared by bpf/tcpconnect.bpf.c and the user side
- * (packages/probes-tcpconnect/src/decode.ts mirrors these layouts byte for byte).
+ * (src/layout.gen.ts is generated from them at build; src/decode.ts says what they mean).
  */
 #ifndef __TCPCONNECT_H
 #define __TCPCONNECT_H

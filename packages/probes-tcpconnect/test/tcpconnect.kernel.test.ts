@@ -8,12 +8,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TcpconnectData, TcpconnectEvent } from '@sonde/probes-tcpconnect';
-import { acceptIn, connectFrom, connSuite, type ClientRun, type ConnectTarget } from './support/conn-children.js';
-import { TestRunner } from './support/job-runner.js';
-import { describeKernel, loadedPrograms, programsLeft } from './support/kernel.js';
-import { echoServer, type EchoServer } from './support/traffic.js';
-import { expectAgrees } from './support/nstat.js';
-import { connectMix, MIX, MIX_ERRNOS, mixBlackhole } from './support/connect-mix.js';
+import { acceptIn, connectFrom, connSuite, type ClientRun, type ConnectTarget } from '../../../test/support/conn-children.js';
+import { TestRunner } from '../../../test/support/job-runner.js';
+import { describeKernel, loadedPrograms, programsLeft } from '../../../test/support/kernel.js';
+import { echoServer, type EchoServer } from '../../../test/support/traffic.js';
+import { expectAgrees } from '../../../test/support/nstat.js';
+import { connectMix, MIX, MIX_ERRNOS, mixBlackhole } from '../../../test/support/connect-mix.js';
 
 const CLOSED = 9; // discard: nothing listens on it in the test's namespaces or on loopback here
 

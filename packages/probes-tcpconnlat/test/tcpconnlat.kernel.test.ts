@@ -6,10 +6,10 @@
  */
 import { expect, it } from 'vitest';
 import type { TcpconnlatData, TcpconnlatEvent } from '@sonde/probes-tcpconnlat';
-import { acceptIn, connectFrom, connSuite, type ConnectTarget } from './support/conn-children.js';
-import { describeKernel } from './support/kernel.js';
-import { expectAgrees } from './support/nstat.js';
-import { connectMix, MIX, MIX_ERRNOS, mixBlackhole } from './support/connect-mix.js';
+import { acceptIn, connectFrom, connSuite, type ConnectTarget } from '../../../test/support/conn-children.js';
+import { describeKernel } from '../../../test/support/kernel.js';
+import { expectAgrees } from '../../../test/support/nstat.js';
+import { connectMix, MIX, MIX_ERRNOS, mixBlackhole } from '../../../test/support/connect-mix.js';
 
 const CLOSED = 9;
 

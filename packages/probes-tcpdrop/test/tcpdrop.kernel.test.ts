@@ -27,9 +27,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { evaluateCheck, parseAssertions } from '@sonde/checks';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
-import { nstat, tcDropPort, vethIn, type TcDrop } from './support/tc-drop.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { netnsPair, type NetnsPair } from '../../../test/support/netns.js';
+import { nstat, tcDropPort, vethIn, type TcDrop } from '../../../test/support/tc-drop.js';
 
 interface Flow { laddr: string; lport: number; raddr: string; rport: number; reason: string; count: number; state: string; flags: string }
 interface Ev { laddr: string; lport: number; raddr: string; rport: number; reason: string; state: string; flags: string; skaddr: string | null; netns: number; stack: string[]; location: string }

@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '@sonde/core-loader';
 import type { Histogram } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { converse } from './support/conns.js';
-import { runWhile } from './support/job-while.js';
-import { connectFrom, type ClientRun } from './support/conn-children.js';
-import { netnsPair } from './support/netns.js';
-import { countedRun, expectAgrees, plainTcp, tcpPayloadSent } from './support/nstat.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { converse } from '../../../test/support/conns.js';
+import { runWhile } from '../../../test/support/job-while.js';
+import { connectFrom, type ClientRun } from '../../../test/support/conn-children.js';
+import { netnsPair } from '../../../test/support/netns.js';
+import { countedRun, expectAgrees, plainTcp, tcpPayloadSent } from '../../../test/support/nstat.js';
 
 interface Ev {
   pid: number;

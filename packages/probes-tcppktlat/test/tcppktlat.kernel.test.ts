@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '@sonde/core-loader';
 import type { Histogram } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { runWhile } from './support/job-while.js';
-import { pyPeer } from './support/pytcp.js';
-import { netnsPair } from './support/netns.js';
-import { expectAgrees } from './support/nstat.js';
-import { countedRoundTrips } from './support/round-trips.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { runWhile } from '../../../test/support/job-while.js';
+import { pyPeer } from '../../../test/support/pytcp.js';
+import { netnsPair } from '../../../test/support/netns.js';
+import { expectAgrees } from '../../../test/support/nstat.js';
+import { countedRoundTrips } from '../../../test/support/round-trips.js';
 
 interface Ev {
   pid: number;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * tcpports: structs and constants shared by bpf/tcpports.bpf.c and the user side
- * (packages/probes-tcpports/src/decode.ts mirrors these layouts byte for byte).
+ * (src/layout.gen.ts is generated from them at build; src/decode.ts says what they mean).
  */
 #ifndef __TCPPORTS_H
 #define __TCPPORTS_H

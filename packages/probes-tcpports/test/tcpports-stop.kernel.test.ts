@@ -4,8 +4,8 @@
  * in a worker thread, and leaves nothing loaded.
  */
 import { expect, it } from 'vitest';
-import { TestRunner } from './support/job-runner.js';
-import { describeKernel } from './support/kernel.js';
+import { TestRunner } from '../../../test/support/job-runner.js';
+import { describeKernel } from '../../../test/support/kernel.js';
 
 describeKernel('tcpports stop mid-series', () => {
   const r = TestRunner.use();

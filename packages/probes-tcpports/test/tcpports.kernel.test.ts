@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { sondeDone } from './support/cli.js';
-import { netnsPair } from './support/netns.js';
-import { snmpGauge } from './support/nstat.js';
-import { pyPeer } from './support/pytcp.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { sondeDone } from '../../../test/support/cli.js';
+import { netnsPair } from '../../../test/support/netns.js';
+import { snmpGauge } from '../../../test/support/nstat.js';
+import { pyPeer } from '../../../test/support/pytcp.js';
 // @ts-expect-error plain ESM helper shared with the bench
-import { holdConnections, ssTan } from './support/conns.mjs';
+import { holdConnections, ssTan } from '../../../test/support/conns.mjs';
 
 interface Snap {
   sockets: number;

@@ -10,11 +10,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import { ProbeUnavailableError, type ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { converse } from './support/conns.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
-import { attachDropper, compileDropper, nstatCounter, retransSegs } from './support/retrans.js';
-import { expectAgrees } from './support/nstat.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { converse } from '../../../test/support/conns.js';
+import { netnsPair, type NetnsPair } from '../../../test/support/netns.js';
+import { attachDropper, compileDropper, nstatCounter, retransSegs } from '../../../test/support/retrans.js';
+import { expectAgrees } from '../../../test/support/nstat.js';
 
 interface Ev {
   type: string;

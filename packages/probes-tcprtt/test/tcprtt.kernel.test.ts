@@ -6,12 +6,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { runWhile } from './support/job-while.js';
-import { echoServer, pingPong, ssRtt, type EchoServer } from './support/traffic.js';
-import { netnsPair } from './support/netns.js';
-import { expectAgrees } from './support/nstat.js';
-import { countedRoundTrips } from './support/round-trips.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { runWhile } from '../../../test/support/job-while.js';
+import { echoServer, pingPong, ssRtt, type EchoServer } from '../../../test/support/traffic.js';
+import { netnsPair } from '../../../test/support/netns.js';
+import { expectAgrees } from '../../../test/support/nstat.js';
+import { countedRoundTrips } from '../../../test/support/round-trips.js';
 
 interface RttData {
   unit: string;

@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '@sonde/core-loader';
-import { TestRunner } from './support/job-runner.js';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { runWhile } from './support/job-while.js';
-import { converse } from './support/conns.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
-import { acceptIn, connectFrom } from './support/conn-children.js';
-import { countedRun, expectAgrees } from './support/nstat.js';
+import { TestRunner } from '../../../test/support/job-runner.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { runWhile } from '../../../test/support/job-while.js';
+import { converse } from '../../../test/support/conns.js';
+import { netnsPair, type NetnsPair } from '../../../test/support/netns.js';
+import { acceptIn, connectFrom } from '../../../test/support/conn-children.js';
+import { countedRun, expectAgrees } from '../../../test/support/nstat.js';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 

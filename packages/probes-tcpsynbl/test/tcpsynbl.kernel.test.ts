@@ -20,9 +20,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
-import { nstat } from './support/tc-drop.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { netnsPair, type NetnsPair } from '../../../test/support/netns.js';
+import { nstat } from '../../../test/support/tc-drop.js';
 
 interface Listener { maxBacklog: number; lport: number; hist: Histogram; max: number | null; overflows: number }
 interface Socket {

@@ -4,9 +4,9 @@
  * leaves nothing loaded.
  */
 import { expect, it } from 'vitest';
-import { TestRunner } from './support/job-runner.js';
-import { describeKernel } from './support/kernel.js';
-import { pyPeer } from './support/pytcp.js';
+import { TestRunner } from '../../../test/support/job-runner.js';
+import { describeKernel } from '../../../test/support/kernel.js';
+import { pyPeer } from '../../../test/support/pytcp.js';
 
 describeKernel('tcptop stop mid-stream', () => {
   const r = TestRunner.use();

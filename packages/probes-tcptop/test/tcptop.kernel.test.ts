@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { pyPeer } from './support/pytcp.js';
-import { converse } from './support/conns.js';
-import { netnsPair } from './support/netns.js';
-import { countedRun, expectAgrees, plainTcp, tcpPayloadSent } from './support/nstat.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { pyPeer } from '../../../test/support/pytcp.js';
+import { converse } from '../../../test/support/conns.js';
+import { netnsPair } from '../../../test/support/netns.js';
+import { countedRun, expectAgrees, plainTcp, tcpPayloadSent } from '../../../test/support/nstat.js';
 
 interface Row {
   pid: number;

@@ -9,11 +9,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { netnsPair, type NetnsPair } from './support/netns.js';
-import { pyPeer } from './support/pytcp.js';
-import { converse } from './support/conns.js';
-import { countedRun } from './support/nstat.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { netnsPair, type NetnsPair } from '../../../test/support/netns.js';
+import { pyPeer } from '../../../test/support/pytcp.js';
+import { converse } from '../../../test/support/conns.js';
+import { countedRun } from '../../../test/support/nstat.js';
 
 interface Stage {
   stage: string;

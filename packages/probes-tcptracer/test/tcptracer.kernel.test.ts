@@ -7,12 +7,12 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog } from '@sonde/core-loader';
 
-import { describeKernel, programsLeft } from './support/kernel.js';
-import { converse } from './support/conns.js';
-import { runWhile } from './support/job-while.js';
-import { acceptIn, connectFrom } from './support/conn-children.js';
-import { netnsPair } from './support/netns.js';
-import { countedRun, expectAgrees } from './support/nstat.js';
+import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
+import { converse } from '../../../test/support/conns.js';
+import { runWhile } from '../../../test/support/job-while.js';
+import { acceptIn, connectFrom } from '../../../test/support/conn-children.js';
+import { netnsPair } from '../../../test/support/netns.js';
+import { countedRun, expectAgrees } from '../../../test/support/nstat.js';
 
 interface Ev {
   type: string;

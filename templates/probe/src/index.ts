@@ -72,8 +72,8 @@ export default defineProbe({
   name: '__probe__',
   version: packageVersion(import.meta.url),
   summary: '__summary__',
-  output: {
-    kind: 'events',
+  output: 'events',
+  shape: {
     fields: {
       byState: { category: 'state' },
       total: 'count',

@@ -7,6 +7,7 @@ import { decodeEvent, type TcpacceptEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpaccept } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { TcpacceptEvent } from './decode.js';
 export { params, globalsFor, type TcpacceptParams } from './params.js';
@@ -39,14 +40,14 @@ export default defineProbe({
     variants: [
       {
         name: 'syscall',
-        programs: ['tcpaccept_a4', 'tcpaccept_a'],
+        programs: ['tcpaccept_a4', 'tcpaccept_a'] satisfies Program[],
         needs: [...acceptExitNeeds],
       },
     ],
   },
 
   async run(ctx, p): Promise<TcpacceptData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const perPort = new Map<number, number>();
     let total = 0;
     await drainEvents(ctx, bpf, {

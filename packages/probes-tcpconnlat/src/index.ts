@@ -20,6 +20,7 @@ import { decodeEvent, decodeHists, type TcpconnlatEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpconnlat } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { TcpconnlatEvent } from './decode.js';
 export { params, globalsFor, type TcpconnlatParams } from './params.js';
@@ -67,11 +68,11 @@ export default defineProbe({
   counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpconnlat.bpf.o'),
-    variants: [{ name: 'tp_btf', programs: ['tcpconnlat_sk'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] }],
+    variants: [{ name: 'tp_btf', programs: ['tcpconnlat_sk'] satisfies Program[], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] }],
   },
 
   async run(ctx, p): Promise<TcpconnlatData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const outcomes: Record<string, number> = {};
     await drainEvents(ctx, bpf, {
       decode: decodeEvent,

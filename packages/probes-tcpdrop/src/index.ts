@@ -43,6 +43,7 @@ import {
 import { globalsFor, params, type TcpdropParams } from './params.js';
 import { renderTcpdrop } from './render.js';
 import { counters } from './counters.js';
+import type { Names } from './layout.gen.js';
 
 export { params, globalsFor, type TcpdropParams } from './params.js';
 
@@ -225,7 +226,7 @@ export default defineProbe({
     const notSpecified = kernel.value('NOT_SPECIFIED') ?? 0;
     const overflowReason = kernel.value('TCP_LISTEN_OVERFLOW') ?? OVERFLOW_SENTINEL;
     const names = withOverflow(kernel, overflowReason);
-    const bpf = await ctx.load({
+    const bpf = await ctx.load<Names>({
       globals: { ...globalsFor(p, notSpecified), targ_overflow_reason: overflowReason, ...listenerGlobals() },
       // task.h's owner map is unused here: keep it small
       maxEntries: { sk_owners: 64, events: ringSize(p.eventLimit) },

@@ -24,6 +24,7 @@ import { decodeEvent, decodeHists, type TcplifeEvent, type TcplifeSummary } from
 import { globalsFor, params } from './params.js';
 import { renderTcplife } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { TcplifeEvent, TcplifeSummary } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -105,19 +106,19 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcplife.bpf.o'),
     variants: [
-      { name: 'tp_btf', programs: ['tcplife_btf', 'tcplife_acc4', 'tcplife_acc'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds] },
+      { name: 'tp_btf', programs: ['tcplife_btf', 'tcplife_acc4', 'tcplife_acc'] satisfies Program[], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds] },
       {
         name: 'tracepoint',
-        programs: ['tcplife_tp', 'tcplife_acc4', 'tcplife_acc'],
+        programs: ['tcplife_tp', 'tcplife_acc4', 'tcplife_acc'] satisfies Program[],
         needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
       },
       // without tracefs: accepted sessions are attributed to the process that closes them
-      { name: 'tp_btf_only', programs: ['tcplife_btf'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },
+      { name: 'tp_btf_only', programs: ['tcplife_btf'] satisfies Program[], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },
     ],
   },
 
   async run(ctx, p): Promise<TcplifeData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const per = isOwnerBy(p.by) ? new CgroupSessions() : undefined;
     await drainEvents(ctx, bpf, { decode: decodeEvent, ...(per ? { onEvent: (e: TcplifeEvent) => per.add(e) } : {}) });
     const summary = decodeHists(bpf.readMap('hists'));

@@ -3,6 +3,7 @@ import { decodeEvent, decodeHist, type PktlatEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcppktlat } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { PktlatEvent } from './decode.js';
 export { params, globalsFor, type TcppktlatParams } from './params.js';
@@ -38,7 +39,7 @@ export default defineProbe({
     variants: [
       {
         name: 'tp_btf',
-        programs: ['tcppktlat_rcv', 'tcppktlat_read', 'tcppktlat_destroy'],
+        programs: ['tcppktlat_rcv', 'tcppktlat_read', 'tcppktlat_destroy'] satisfies Program[],
         needs: [
           { kind: 'tp_btf', event: 'tcp_probe' },
           { kind: 'tp_btf', event: 'tcp_rcv_space_adjust' },
@@ -49,7 +50,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcppktlatData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const events: PktlatEvent[] = [];
     let seen = 0;
     await drainEvents(ctx, bpf, {

@@ -8,6 +8,7 @@ import { decodeOwners, decodeRemotes, decodeSummary, stateCounts, type OwnerSock
 import { globalsFor, localPortRange, params, type TcpportsParams } from './params.js';
 import { renderTcpports } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { OwnerSockets, RemoteEndpoint } from './decode.js';
 export { params, globalsFor, localPortRange, type TcpportsParams } from './params.js';
@@ -119,7 +120,7 @@ export default defineProbe({
   counters,
   bpf: {
     object: distFile(import.meta.url, 'tcpports.bpf.o'),
-    variants: [{ name: 'iter', programs: ['tcpports_iter'], needs: [{ kind: 'btf_type', name: 'bpf_iter__tcp' }] }],
+    variants: [{ name: 'iter', programs: ['tcpports_iter'] satisfies Program[], needs: [{ kind: 'btf_type', name: 'bpf_iter__tcp' }] }],
   },
   unsupportedFilters: {
     netns: 'the tcp iterator walks only the network namespace sonde runs in',
@@ -134,7 +135,7 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpportsData> {
     const range = p.portRange ?? localPortRange();
-    const bpf = await ctx.load({ globals: globalsFor(p, range) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p, range) });
     if (!p.intervalMs) return snapshot(bpf, p);
     const series: PortsSnapshot[] = [snapshot(bpf, p)];
     ctx.emit([series[0]]);

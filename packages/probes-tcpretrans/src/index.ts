@@ -23,6 +23,7 @@ import { decodeEvent, decodeFlows, MAX_FLOWS, type Flow, type TcpretransEvent } 
 import { globalsFor, params, TLP_UNAVAILABLE } from './params.js';
 import { renderTcpretrans } from './render.js';
 import { counters } from './counters.js';
+import type { Names } from './layout.gen.js';
 
 export type { TcpretransEvent, Flow } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -136,7 +137,7 @@ export default defineProbe({
   refuseOnVariant: (p, variant) => (p.tlp && !variantSeesTlp(variant) ? `tail-loss probes (tlp): ${TLP_UNAVAILABLE}` : undefined),
 
   async run(ctx, p): Promise<TcpretransData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     // the loader takes the best variant this kernel has; tlp needs one that hooks tcp_send_loss_probe
     if (p.tlp && !variantSeesTlp(bpf.variant)) throw new NotSupportedError('tail-loss probes (tlp)', TLP_UNAVAILABLE);
     // a retransmit in SYN_SENT is the SYN; 'S' a SYN-ACK: what TcpExtTCPSynRetrans counts

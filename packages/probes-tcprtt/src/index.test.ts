@@ -1,6 +1,6 @@
 /**
  * The probe definition and its contract with bpf/tcprtt.bpf.c / tcprtt.h, checked against the C
- * source text (no kernel here: the real-kernel test lives in test/tcprtt.kernel.test.ts).
+ * source text (no kernel here: the real-kernel test lives in ../test/tcprtt.kernel.test.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,16 +9,17 @@ import { isProbe } from '@sonde/probe-sdk';
 import probe, { globalsFor, params } from './index.js';
 import { hist, hist_key, maps } from './layout.gen.js';
 
-const bpfDir = fileURLToPath(new URL('../../../bpf/', import.meta.url));
+const bpfDir = fileURLToPath(new URL('../bpf/', import.meta.url));
+const includeDir = fileURLToPath(new URL('../../../bpf/include/', import.meta.url));
 const source = readFileSync(`${bpfDir}tcprtt.bpf.c`, 'utf8');
 const header = readFileSync(`${bpfDir}tcprtt.h`, 'utf8');
 
-/** tcprtt.bpf.c with the text of the local headers it includes (bpf/ or bpf/include/), each once */
+/** tcprtt.bpf.c with the text of the local headers it includes (the probe's bpf/ or the shared bpf/include/), each once */
 function objectSource(file = `${bpfDir}tcprtt.bpf.c`, seen = new Set<string>()): string {
   seen.add(file);
   const text = readFileSync(file, 'utf8');
   const included = [...text.matchAll(/^#include "([\w.]+)"/gm)]
-    .map((m) => [`${bpfDir}${m[1]}`, `${bpfDir}include/${m[1]}`].find((f) => existsSync(f))!)
+    .map((m) => [`${bpfDir}${m[1]}`, `${includeDir}${m[1]}`].find((f) => existsSync(f))!)
     .filter((f) => f && !seen.has(f));
   return [text, ...included.map((f) => (seen.has(f) ? '' : objectSource(f, seen)))].join('\n');
 }

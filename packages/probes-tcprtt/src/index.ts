@@ -23,6 +23,7 @@ import { decodeHists, deltaKeyed, indexById, MAX_ENTRIES, toKeyed, type KeyedHis
 import { globalsFor, params } from './params.js';
 import { renderTcprtt } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { KeyedHistogram } from './decode.js';
 export { params, globalsFor, type TcprttParams } from './params.js';
@@ -62,8 +63,8 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcprtt.bpf.o'),
     variants: [
-      { name: 'tp_btf', programs: ['tcprtt_tp_btf'], needs: [{ kind: 'tp_btf', event: 'tcp_probe' }] },
-      { name: 'tracepoint', programs: ['tcprtt_tp'], needs: [{ kind: 'tracepoint', category: 'tcp', event: 'tcp_probe' }] },
+      { name: 'tp_btf', programs: ['tcprtt_tp_btf'] satisfies Program[], needs: [{ kind: 'tp_btf', event: 'tcp_probe' }] },
+      { name: 'tracepoint', programs: ['tcprtt_tp'] satisfies Program[], needs: [{ kind: 'tracepoint', category: 'tcp', event: 'tcp_probe' }] },
     ],
   },
   // the classic tcp_probe record carries no socket pointer on older kernels: no namespace or cgroup to compare
@@ -77,7 +78,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcprttData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p) });
     const unit = p.units === 'ms' ? 'msecs' : 'usecs';
     // the programs stay attached until run() returns: the final read includes everything
     const { series, final } = await collectIntervals(ctx, {

@@ -10,6 +10,7 @@ import { decodeDwell, decodeEvent, decodeTransitions, type StateDwell, type Tcps
 import { globalsFor, params } from './params.js';
 import { renderTcpstates } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { TcpstatesEvent, Transition, StateDwell } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -41,10 +42,10 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcpstates.bpf.o'),
     variants: [
-      { name: 'tp_btf', programs: ['tcpstates_btf'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },
+      { name: 'tp_btf', programs: ['tcpstates_btf'] satisfies Program[], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }] },
       {
         name: 'tracepoint',
-        programs: ['tcpstates_tp'],
+        programs: ['tcpstates_tp'] satisfies Program[],
         needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }],
       },
     ],
@@ -52,7 +53,7 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpstatesData> {
     // sk_owners (attrib.h) is not used here: tcpstates keeps owners in its own per-socket state
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: { ...ringEntries(p.bufferKiB), sk_owners: 1 } });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: { ...ringEntries(p.bufferKiB), sk_owners: 1 } });
     // in a worker, the runner decodes the records with this module's decodeEvent export
     await drainEvents(ctx, bpf, { decode: decodeEvent, mainThreadDecoder: 'decodeEvent' });
     return { transitions: decodeTransitions(bpf.readMap('transitions')), dwell: decodeDwell(bpf.readMap('dwell')) };

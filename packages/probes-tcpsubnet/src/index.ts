@@ -3,6 +3,7 @@ import { decodeSubnets, deltaSubnets, inUnit, type SubnetCount } from './decode.
 import { globalsFor, params, UNITS, type TcpsubnetParams } from './params.js';
 import { renderTcpsubnet } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export { params, globalsFor, DEFAULT_SUBNETS, type TcpsubnetParams } from './params.js';
 export type { SubnetCount } from './decode.js';
@@ -51,12 +52,12 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcpsubnet.bpf.o'),
     variants: [
-      { name: 'tp_btf', programs: ['tcpsubnet_send'], needs: [{ kind: 'tp_btf', event: 'sock_send_length' }] },
+      { name: 'tp_btf', programs: ['tcpsubnet_send'] satisfies Program[], needs: [{ kind: 'tp_btf', event: 'sock_send_length' }] },
       // before 6.3: tcp_sendmsg()'s return value (bpf/include/tcp_sendrecv.h)
-      { name: 'fexit', programs: ['tcpsubnet_fexit_send'], needs: [{ kind: 'fentry', function: 'tcp_sendmsg' }], cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'] },
+      { name: 'fexit', programs: ['tcpsubnet_fexit_send'] satisfies Program[], needs: [{ kind: 'fentry', function: 'tcp_sendmsg' }], cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'] },
       {
         name: 'kprobe',
-        programs: ['tcpsubnet_kprobe_send', 'tcpsubnet_kretprobe_send'],
+        programs: ['tcpsubnet_kprobe_send', 'tcpsubnet_kretprobe_send'] satisfies Program[],
         cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'],
         needs: [{ kind: 'kprobe', function: 'tcp_sendmsg' }],
       },
@@ -64,7 +65,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcpsubnetData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p) });
     const table = (rows: SubnetCount[]): SubnetTable => ({
       at: new Date().toISOString(),
       rows: rows.map((r) => ({ ...r, value: inUnit(r.bytes, p.units) })),

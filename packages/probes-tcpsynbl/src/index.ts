@@ -24,6 +24,7 @@ import { addSynOverflows, byMaxBacklog, decodeBacklogs, deltaListeners, toListen
 import { globalsFor, params } from './params.js';
 import { renderTcpsynbl } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { ListenerBacklog } from './decode.js';
 export { params, globalsFor, type TcpsynblParams } from './params.js';
@@ -122,7 +123,7 @@ export default defineProbe({
       perEvent('kprobe', false),
       {
         name: 'tp_btf',
-        programs: ['tcpsynbl_state', 'tcpsynbl_listeners', 'tcpsynbl_kfree'],
+        programs: ['tcpsynbl_state', 'tcpsynbl_listeners', 'tcpsynbl_kfree'] satisfies Program[],
         cannotSee: [
           'SYNs refused at a full accept queue one by one (the kernel consumes them, no drop reason): counted per listener from its drop counter, so not per interval finer than the passes, and with net.ipv4.tcp_syncookies=0 a SYN dropped at a full SYN queue counts as an overflow when the accept queue was seen full',
         ],
@@ -135,7 +136,7 @@ export default defineProbe({
       },
       {
         name: 'tp_btf_backlog',
-        programs: ['tcpsynbl_state', 'tcpsynbl_listeners'],
+        programs: ['tcpsynbl_state', 'tcpsynbl_listeners'] satisfies Program[],
         needs: [state, pass],
         cannotSee: ['listen overflows: no fentry or kprobe on tcp_conn_request/tcp_v4_syn_recv_sock and no TCP_LISTEN_OVERFLOW drop reason here'],
       },
@@ -152,7 +153,7 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpsynblData> {
     const reason = dropReasons(ctx.kernelEnum('skb_drop_reason')).value('TCP_LISTEN_OVERFLOW');
-    const bpf = await ctx.load({
+    const bpf = await ctx.load<Names>({
       globals: { ...globalsFor(p, reason ?? 0), ...listenerGlobals() },
       // the baseline: each listener's drop counter when the job starts (listen() during the job adds the others)
       onAttach: (b) => passListeners(b, 'tcpsynbl', 'tcpsynbl_listeners'),

@@ -4,6 +4,7 @@ import { decodeFlows, deltaFlows, MAX_FLOWS, sortRows, type SortKey, type TopRow
 import { globalsFor, params, type TcptopParams } from './params.js';
 import { renderTcptop } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { TopRow } from './decode.js';
 export { params, globalsFor, type TcptopParams } from './params.js';
@@ -115,7 +116,7 @@ export default defineProbe({
     variants: [
       {
         name: 'tp_btf',
-        programs: ['tcptop_send', 'tcptop_recv'],
+        programs: ['tcptop_send', 'tcptop_recv'] satisfies Program[],
         needs: [
           { kind: 'tp_btf', event: 'sock_send_length' },
           { kind: 'tp_btf', event: 'sock_recv_length' },
@@ -124,7 +125,7 @@ export default defineProbe({
       // before 6.3: the TCP proto handlers' return values (bpf/include/tcp_sendrecv.h)
       {
         name: 'fexit',
-        programs: ['tcptop_fexit_send', 'tcptop_fexit_recv'],
+        programs: ['tcptop_fexit_send', 'tcptop_fexit_recv'] satisfies Program[],
         cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'],
         needs: [
           { kind: 'fentry', function: 'tcp_sendmsg' },
@@ -133,7 +134,7 @@ export default defineProbe({
       },
       {
         name: 'kprobe',
-        programs: ['tcptop_kprobe_send', 'tcptop_kretprobe_send', 'tcptop_kprobe_recv', 'tcptop_kretprobe_recv'],
+        programs: ['tcptop_kprobe_send', 'tcptop_kretprobe_send', 'tcptop_kprobe_recv', 'tcptop_kretprobe_recv'] satisfies Program[],
         cannotSee: ['bytes that sendfile()/splice() push through tcp_sendpage (kernels before 6.5) instead of tcp_sendmsg'],
         needs: [
           { kind: 'kprobe', function: 'tcp_sendmsg' },
@@ -144,7 +145,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcptopData> {
-    const bpf = await ctx.load({ globals: globalsFor(p) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p) });
     type Snap = Map<string, TopRow>;
     // by pod/container: the owner group of each connection's cgroup, asked once per new cgroup
     const by = isOwnerBy(p.by) ? p.by : undefined;

@@ -3,6 +3,7 @@ import { decodeHists, decodeOpenPackets, decodePacket, type Packet, type StageHi
 import { globalsFor, params } from './params.js';
 import { renderTcptrace } from './render.js';
 import { counters } from './counters.js';
+import type { Names } from './layout.gen.js';
 
 export type { Packet, Stage, StageHistogram } from './decode.js';
 export { params, globalsFor, type TcptraceParams } from './params.js';
@@ -90,7 +91,7 @@ export default defineProbe({
   },
 
   async run(ctx, p): Promise<TcptraceData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const packets: Packet[] = [];
     let notKept = 0;
     const keep = (pk: Packet) => {

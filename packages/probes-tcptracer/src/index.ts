@@ -9,6 +9,7 @@ import { countTypes, decodeEvent, type TcptracerEvent, type TypeCounts } from '.
 import { globalsFor, params } from './params.js';
 import { renderTcptracer } from './render.js';
 import { counters } from './counters.js';
+import type { Names, Program } from './layout.gen.js';
 
 export type { TcptracerEvent, TypeCounts } from './decode.js';
 export { decodeEvent } from './decode.js';
@@ -37,17 +38,17 @@ export default defineProbe({
   bpf: {
     object: distFile(import.meta.url, 'tcptracer.bpf.o'),
     variants: [
-      { name: 'tp_btf', programs: ['tcptracer_btf', 'tcptracer_acc4', 'tcptracer_acc'], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds] },
+      { name: 'tp_btf', programs: ['tcptracer_btf', 'tcptracer_acc4', 'tcptracer_acc'] satisfies Program[], needs: [{ kind: 'tp_btf', event: 'inet_sock_set_state' }, ...acceptExitNeeds] },
       {
         name: 'tracepoint',
-        programs: ['tcptracer_tp', 'tcptracer_acc4', 'tcptracer_acc'],
+        programs: ['tcptracer_tp', 'tcptracer_acc4', 'tcptracer_acc'] satisfies Program[],
         needs: [{ kind: 'tracepoint', category: 'sock', event: 'inet_sock_set_state' }, ...acceptExitNeeds],
       },
     ],
   },
 
   async run(ctx, p): Promise<TcptracerData> {
-    const bpf = await ctx.load({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
+    const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: ringEntries(p.bufferKiB) });
     const counts: TypeCounts = { connect: 0, accept: 0, close: 0 };
     await drainEvents(ctx, bpf, { decode: decodeEvent, onEvent: (e) => countTypes([e], counts) });
     return { counts };

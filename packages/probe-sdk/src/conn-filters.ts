@@ -1,9 +1,9 @@
 /**
- * Every common filter at once, for probes over connections that honour them all (tcpstates,
- * tcplife, tcptracer, tcpretrans, ...): the zod shape to spread into a probe's params, the
+ * Every common filter at once, for probes over connections that honour them all (state
+ * changes, sessions, retransmits, ...): the zod shape to spread into a probe's params, the
  * cross-field checks (laddr/raddr/family must agree), and the encoder into the globals of
  * bpf/include/tuple_filter.h + task.h. The tuple part alone (tupleFilterShape, tupleFilterGlobals)
- * is for probes whose hook has no owning task to filter on (tcprtt: softirq receive path).
+ * is for probes whose hook has no owning task to filter on (an RTT sample on the softirq receive path).
  */
 import { z } from 'zod';
 import { parseCidr } from './address.js';

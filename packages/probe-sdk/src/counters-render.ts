@@ -14,7 +14,7 @@ export function crossCheckLine(c: CrossCheck): string {
 
 /**
  * Cross-checks where neither side moved (0 = 0, and agreed) fold into one line, so a probe with many
- * pairs (tcpdrop) shows the ones that say something.
+ * pairs shows the ones that say something.
  */
 export function splitIdle(checks: readonly CrossCheck[]): { shown: CrossCheck[]; idle: CrossCheck[] } {
   const idle = checks.filter((c) => c.traced === 0 && c.delta === 0 && c.agree === true);

@@ -1,5 +1,5 @@
 /**
- * Each probe declares which kernel counters answer to its figures (tcpsynbl's `overflows` ↔
+ * Each probe declares which kernel counters answer to its figures (a listener probe's `overflows` ↔
  * `TcpExt.ListenOverflows`), and every result carries the cross-check: the traced figure, the
  * counter's delta over the job, and whether they agree — with the reason they may not. What
  * "agree" means follows from the pair and from the job: a filter narrower than the namespace lets the

@@ -1,7 +1,7 @@
 /**
  * Linux errno numbers a TCP socket reports (sk_err, a syscall's -errno) as their names, and the
  * outcome of a connect handshake from the state it ended in and its error — for probes that see
- * connects end (tcpconnect, tcpconnlat, tcptracer).
+ * connects end.
  */
 
 const ERRNO: Record<number, string> = {

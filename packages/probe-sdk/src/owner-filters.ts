@@ -104,7 +104,7 @@ export function ownerFilterOf(params: unknown): OwnerFilterParams | null {
   return Object.keys(f).length > 0 ? f : null;
 }
 
-/** `by` values that group a probe's keys by owner (tcprtt, tcplife, tcptop, tcpdrop, tcpretrans, tcpconnlat) */
+/** `by` values that group a probe's keys by owner (the probes whose params offer `by: ownerBy`) */
 export const OWNER_BY = ['pod', 'container'] as const;
 export type OwnerBy = (typeof OWNER_BY)[number];
 

@@ -34,7 +34,7 @@ const SEMCONV: Record<string, string> = {
   lport: ATTR_NETWORK_LOCAL_PORT,
   raddr: ATTR_NETWORK_PEER_ADDRESS,
   rport: ATTR_NETWORK_PEER_PORT,
-  // tcptrace packets: the packet's direction, not the socket's
+  // a packet's direction (per-packet timelines), not the socket's
   saddr: ATTR_SOURCE_ADDRESS,
   sport: ATTR_SOURCE_PORT,
   daddr: ATTR_DESTINATION_ADDRESS,

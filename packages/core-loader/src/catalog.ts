@@ -24,6 +24,7 @@ import type { CatalogApi, ProbeInfo } from './api.js';
 import { fittingVariants } from './features.js';
 import { native } from './native.js';
 import { verifyVariants } from './verify.js';
+import { importProbe, NotAProbeError } from './execute.js';
 
 const Manifest = z.object({
   name: z.string().min(1),
@@ -173,13 +174,13 @@ async function inspect(dir: string): Promise<CatalogEntry> {
   }
   const modulePath = resolve(dir, manifest.sonde.probe);
   if (!existsSync(modulePath)) return broken(`${manifest.sonde.probe} missing (package not built?)`, base);
-  let def: unknown;
+  let def: ProbeDefinition;
   try {
-    def = ((await import(pathToFileURL(modulePath).href)) as { default?: unknown }).default;
+    def = await importProbe(modulePath);
   } catch (err) {
+    if (err instanceof NotAProbeError) return broken(err.message, base);
     return broken(`cannot import ${manifest.sonde.probe}: ${(err as Error).message.split('\n')[0]}`, base);
   }
-  if (!isProbe(def)) return broken('the module does not default-export a defineProbe() value', base);
   if (def.name !== fallbackName) return broken(`probe is named '${def.name}' but lives in ${dirName}`, base);
   const shape = outputShape(def);
   const declared = shape ? declarationProblems(shape) : [];

@@ -14,10 +14,10 @@ export interface ContextHooks {
   attached(variant: string, at: number): void;
   events(batch: unknown[]): void;
   /**
-   * Raw ring-buffer records for the receiving thread to decode with `decoder`, an export of the
-   * probe's module (worker jobs only): a decoded event costs ~2 us more to post than its bytes.
+   * Raw ring-buffer records for the receiving thread to decode with the probe definition's `decode`
+   * (worker jobs only): a decoded event costs ~2 us more to post than its bytes.
    */
-  records?(buf: Uint8Array, records: number, decoder: string): void;
+  records?(buf: Uint8Array, records: number): void;
   /** by: pod/container — the group of each cgroup id, from the thread that resolves owners */
   ownerGroups?(ids: string[], by: OwnerBy): Promise<Map<string, OwnerGroup>>;
 }
@@ -192,16 +192,16 @@ export class JobContext implements ProbeContext {
   }
 
   /**
-   * Hand over undecoded records (drainEvents with `mainThreadDecoder`): true when the receiving side
+   * Hand over undecoded records (drainEvents with `mainThread`): true when the receiving side
    * decodes them — the events are counted here, in order after everything emitted before — false
    * when this context cannot (inline jobs), and the caller decodes and emits as usual.
    */
-  emitRecords(buf: Uint8Array, records: number, decoder: string): boolean {
+  emitRecords(buf: Uint8Array, records: number): boolean {
     if (!this.hooks.records) return false;
     if (records === 0) return true;
     this.flush();
     this.events += records;
-    this.hooks.records(buf, records, decoder);
+    this.hooks.records(buf, records);
     return true;
   }
 

@@ -8,7 +8,7 @@
  * are — `length` is known without decoding — and `events()` decodes once, when the keeper
  * materialises the result or a subscriber reads them; every reader shares that one decoding.
  */
-import { attachOwners, splitRecords, type OwnerResolver } from '@sonde/probe-sdk';
+import { attachOwners, splitRecords, type OwnerResolver, type ProbeDefinition } from '@sonde/probe-sdk';
 
 export type RecordDecoder = (sample: Buffer) => unknown;
 
@@ -50,16 +50,15 @@ export class EventBatch {
   }
 
   /**
-   * Raw records to be decoded by the probe module's export named `decoder`. Problems (no such
-   * export, a decoder that throws) are added once each to `warnings`, which ends up in the result.
+   * Raw records to be decoded by the probe definition's `decode`. Problems (no decoder, a decoder that
+   * throws) are added once each to `warnings`, which ends up in the result.
    */
-  static fromModule(mod: Record<string, unknown>, decoder: string, buf: Uint8Array, records: number, warnings: string[]): EventBatch {
+  static fromProbe(def: Pick<ProbeDefinition, 'name' | 'decode'> | null, buf: Uint8Array, records: number, warnings: string[]): EventBatch {
     const warn = (w: string) => {
       if (!warnings.includes(w)) warnings.push(w);
     };
-    const decode = mod[decoder];
-    if (typeof decode === 'function') return EventBatch.records(buf, records, decode as RecordDecoder, warn);
-    warn(`events not decoded: the probe module has no decoder '${decoder}'`);
+    if (def?.decode) return EventBatch.records(buf, records, def.decode as RecordDecoder, warn);
+    warn(`events not decoded: ${def ? `probe ${def.name} declares no decode` : 'the probe module could not be imported'}`);
     return EventBatch.of([]);
   }
 

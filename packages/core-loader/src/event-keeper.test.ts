@@ -35,13 +35,14 @@ describe('EventBatch', () => {
   });
 });
 
-describe('EventBatch.fromModule', () => {
-  it('decodes with the named export, and says so once when there is none', () => {
+describe('EventBatch.fromProbe', () => {
+  it('decodes with the definition’s decode, and says so once when there is none', () => {
     const warnings: string[] = [];
-    const mod = { decodeEvent: (s: Buffer) => s.readUInt32LE(0) };
-    expect(EventBatch.fromModule(mod, 'decodeEvent', records(5, 2), 2, warnings).events()).toEqual([5, 6]);
-    for (let i = 0; i < 2; i++) expect(EventBatch.fromModule(mod, 'nope', records(0, 2), 2, warnings).length).toBe(0);
-    expect(warnings).toEqual(["events not decoded: the probe module has no decoder 'nope'"]);
+    const def = { name: 'x', decode: (s: Buffer) => s.readUInt32LE(0) };
+    expect(EventBatch.fromProbe(def, records(5, 2), 2, warnings).events()).toEqual([5, 6]);
+    for (let i = 0; i < 2; i++) expect(EventBatch.fromProbe({ name: 'y' }, records(0, 2), 2, warnings).length).toBe(0);
+    expect(EventBatch.fromProbe(null, records(0, 1), 1, warnings).length).toBe(0);
+    expect(warnings).toEqual(['events not decoded: probe y declares no decode', 'events not decoded: the probe module could not be imported']);
   });
 });
 

@@ -37,11 +37,23 @@ export interface JobOutcome {
 
 const probes = new Map<string, Promise<ProbeDefinition>>();
 
+/** a module that imports but whose default export is no defineProbe() value */
+export class NotAProbeError extends Error {
+  constructor() {
+    super('the module does not default-export a defineProbe() value');
+    this.name = 'NotAProbeError';
+  }
+}
+
+/**
+ * A probe's definition from its module, imported once per thread: the catalogue, the job's thread and
+ * the thread that decodes its raw records (the definition's decode) all take it from here.
+ */
 export function importProbe(modulePath: string): Promise<ProbeDefinition> {
   let p = probes.get(modulePath);
   if (!p) {
     p = import(pathToFileURL(modulePath).href).then((m: { default?: unknown }) => {
-      if (!isProbe(m.default)) throw new Error(`${modulePath} does not export a probe`);
+      if (!isProbe(m.default)) throw new NotAProbeError();
       return m.default;
     });
     probes.set(modulePath, p);

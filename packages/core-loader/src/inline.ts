@@ -18,11 +18,10 @@ import { Catalog, type CatalogEntry } from './catalog.js';
 import { buildEnvelope, outcomeEnvelope } from './envelope.js';
 import { permissionProblem } from './features.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
-import { executeJob } from './execute.js';
+import { executeJob, importProbe } from './execute.js';
 import type { JobContext } from './context.js';
 import { EventBatch } from './event-batch.js';
 import { attachResultOwners, localOwners, ownerFilterIds } from './owners.js';
-import { pathToFileURL } from 'node:url';
 
 export interface InlineOptions {
   durationMs: number;
@@ -71,9 +70,9 @@ async function runResolved(
     keeper.add(b);
     opts.onEvents?.(b);
   };
-  // raw records (drainEvents' mainThreadDecoder) stay raw until read, as in the runner
-  // (a module that cannot be imported fails the job in executeJob, with the reason)
-  const mod = (await import(pathToFileURL(entry.modulePath!).href).catch(() => ({}))) as Record<string, unknown>;
+  // raw records (drainEvents' mainThread) stay raw until read, as in the runner, and are decoded by the
+  // definition's decode (a module that cannot be imported fails the job in executeJob, with the reason)
+  const def = await importProbe(entry.modulePath!).catch(() => null);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const o = await executeJob(
@@ -82,7 +81,7 @@ async function runResolved(
         ...(owners ? { ownerGroups: (ids, by) => ownerGroups(ids, by, owners) } : {}),
         attached: (v) => opts.onAttached?.(v),
         events: (b) => add(EventBatch.of(b)),
-        records: (buf, records, decoder) => add(EventBatch.fromModule(mod, decoder, buf, records, warnings)),
+        records: (buf, records) => add(EventBatch.fromProbe(def, buf, records, warnings)),
       },
       (c) => {
         ctx = c;

@@ -7,7 +7,6 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { pathToFileURL } from 'node:url';
 import {
   NotPermittedError,
   ownerGroups,
@@ -15,13 +14,14 @@ import {
   TooManyJobsError,
   type OwnerBy,
   type OwnerResolver,
+  type ProbeDefinition,
   type ResultEnvelope,
 } from '@sonde/probe-sdk';
 import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
 import type { Catalog, CatalogEntry } from './catalog.js';
 import { outcomeEnvelope } from './envelope.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
-import type { JobOutcome } from './execute.js';
+import { importProbe, type JobOutcome } from './execute.js';
 import { EventBatch } from './event-batch.js';
 import { permissionProblem } from './features.js';
 import { attachResultOwners, OwnerFilterRefresh, ownerFilterIds, type OwnerRefreshOptions } from './owners.js';
@@ -71,7 +71,6 @@ interface WorkerMessage {
   batch?: unknown[];
   buf?: Uint8Array;
   records?: number;
-  decoder?: string;
   outcome?: JobOutcome;
   req?: number;
   ids?: string[];
@@ -135,16 +134,16 @@ export class JobRunner implements RunnerApi {
       ),
     };
     this.jobs.set(spec.id, job);
-    // Raw records (drainEvents' mainThreadDecoder) are decoded here with an export of the probe's
-    // module; until its import resolves, messages wait in `queued`, so their order never changes.
-    let mod: Record<string, unknown> | null = null;
+    // Raw records (drainEvents' mainThread) are decoded here with the probe definition's decode; until
+    // its import resolves, messages wait in `queued`, so their order never changes.
+    let def: ProbeDefinition | null | undefined;
     let queued: WorkerMessage[] | null = null;
     const handle = (m: WorkerMessage) => {
       if (m.t === 'attached') {
         job.variant = m.variant ?? null;
         this.opts.hooks.attached(spec.id, { variant: m.variant ?? '', at: m.at ?? Date.now() });
       } else if ((m.t === 'events' && m.batch) || (m.t === 'records' && m.buf)) {
-        const batch = (m.batch ? EventBatch.of(m.batch) : EventBatch.fromModule(mod ?? {}, m.decoder ?? '', m.buf!, m.records ?? 0, job.warnings)).ownersFrom(this.opts.owners);
+        const batch = (m.batch ? EventBatch.of(m.batch) : EventBatch.fromProbe(def ?? null, m.buf!, m.records ?? 0, job.warnings)).ownersFrom(this.opts.owners);
         if (batch.length === 0) return;
         job.keeper.add(batch);
         this.opts.hooks.events(spec.id, batch);
@@ -163,16 +162,16 @@ export class JobRunner implements RunnerApi {
     port1.on('message', (m: WorkerMessage) => {
       if (queued) {
         queued.push(m);
-      } else if (m.t === 'records' && !mod) {
+      } else if (m.t === 'records' && def === undefined) {
         const q: WorkerMessage[] = [m];
         queued = q;
-        import(pathToFileURL(entry.modulePath!).href)
+        importProbe(entry.modulePath!)
           .then(
-            (ns: Record<string, unknown>) => {
-              mod = ns;
+            (d) => {
+              def = d;
             },
             (err: Error) => {
-              mod = {};
+              def = null;
               job.warnings.push(`events not decoded: cannot import the probe module (${err.message})`);
             },
           )

@@ -46,8 +46,7 @@ export default async function runTask(task: WorkerTask): Promise<JobOutcome> {
         attached: (variant, at) => port.postMessage({ t: 'attached', variant, at }),
         events: (batch) => port.postMessage({ t: 'events', batch }),
         // the consume buffer is the addon's fresh copy: hand it over instead of cloning it
-        records: (buf, records, decoder) =>
-          port.postMessage({ t: 'records', buf, records, decoder }, ownsWholeBuffer(buf) ? [buf.buffer as ArrayBuffer] : []),
+        records: (buf, records) => port.postMessage({ t: 'records', buf, records }, ownsWholeBuffer(buf) ? [buf.buffer as ArrayBuffer] : []),
         ownerGroups: (ids, by) =>
           new Promise((resolve) => {
             const req = ++reqs;

@@ -32,17 +32,16 @@ export interface DrainOptions<E> {
   /** most bytes per native crossing (default 1 MiB) */
   batchBytes?: number;
   /**
-   * The name under which the probe's module exports `decode` (which must never return null), so
-   * that a job in a worker can post the raw records and the main thread decode them there: posting
-   * decoded objects costs more (structured clone, both threads) than decoding. Ignored with onEvent
-   * and in inline jobs, which decode here.
+   * Hand the raw records over, for the thread that keeps the events to decode with the probe
+   * definition's `decode` (the same function as `decode` here): a job in a worker posts bytes instead
+   * of decoded objects. Ignored with onEvent and in inline jobs, which decode here.
    */
-  mainThreadDecoder?: string;
+  mainThread?: boolean;
 }
 
 /** what a worker's JobContext adds to ProbeContext (core-loader context.ts) */
 interface RecordSink {
-  emitRecords?(buf: Uint8Array, records: number, decoder: string): boolean;
+  emitRecords?(buf: Uint8Array, records: number): boolean;
 }
 
 /**
@@ -56,7 +55,7 @@ export async function drainEvents<E>(ctx: ProbeContext, bpf: LoadedBpf, opts: Dr
   let total = 0;
   let lostSeen = 0n;
 
-  const raw = opts.mainThreadDecoder && !opts.onEvent ? (ctx as ProbeContext & RecordSink).emitRecords : undefined;
+  const raw = opts.mainThread && !opts.onEvent ? (ctx as ProbeContext & RecordSink).emitRecords : undefined;
 
   let emptied = false;
   const drainOnce = (): number => {
@@ -70,7 +69,7 @@ export async function drainEvents<E>(ctx: ProbeContext, bpf: LoadedBpf, opts: Dr
       }
       // read before handing the buffer over: a worker transfers it to the main thread
       const more = buf.length >= batchBytes / 2;
-      if (raw && raw.call(ctx, buf, records, opts.mainThreadDecoder!)) {
+      if (raw && raw.call(ctx, buf, records)) {
         n += records;
         if (!more) {
           emptied = true;

@@ -31,6 +31,12 @@ export interface ProbeDefinition<S extends z.ZodType = z.ZodType, D = unknown> {
   /** the upstream text layout of a result's data */
   render(data: D, params: z.output<S>): string;
   /**
+   * The decoder of one ring-buffer record into an event (never null). With it, drainEvents' `mainThread`
+   * lets a worker post the raw records and the thread that keeps the events decode them with this same
+   * function: posting decoded objects costs more (structured clone, both threads) than decoding.
+   */
+  decode?(record: Buffer): unknown;
+  /**
    * Common filters (DESIGN.md) this probe cannot honour, each with the reason; asking for one is a
    * 400 that says so instead of a silently ignored filter.
    */

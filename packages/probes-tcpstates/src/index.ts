@@ -54,10 +54,11 @@ export default defineProbe({
   async run(ctx, p): Promise<TcpstatesData> {
     // sk_owners (attrib.h) is not used here: tcpstates keeps owners in its own per-socket state
     const bpf = await ctx.load<Names>({ globals: globalsFor(p), maxEntries: { ...ringEntries(p.bufferKiB), sk_owners: 1 } });
-    // in a worker, the runner decodes the records with this module's decodeEvent export
-    await drainEvents(ctx, bpf, { decode: decodeEvent, mainThreadDecoder: 'decodeEvent' });
+    // the raw records cross to the thread that keeps the events, which decodes them with this definition's decode
+    await drainEvents(ctx, bpf, { decode: decodeEvent, mainThread: true });
     return { transitions: decodeTransitions(bpf.readMap('transitions')), dwell: decodeDwell(bpf.readMap('dwell')) };
   },
 
   render: (data, p) => renderTcpstates(data, p),
+  decode: decodeEvent,
 });

@@ -4,11 +4,8 @@
  * like JobRunner's). Same context, same cleanup, same envelope.
  */
 import {
-  NotPermittedError,
   ownerFilterOf,
   ownerGroups,
-  ProbeUnavailableError,
-  TooManyJobsError,
   type OwnerResolver,
   type ResultEnvelope,
   type StoppedBy,
@@ -16,7 +13,7 @@ import {
 import type { JobEvents, JobSpec, JobStatus, RunnerApi } from './api.js';
 import { Catalog, type CatalogEntry } from './catalog.js';
 import { buildEnvelope, outcomeEnvelope } from './envelope.js';
-import { permissionProblem } from './features.js';
+import { admitJob } from './admit.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import { executeJob, importProbe } from './execute.js';
 import type { JobContext } from './context.js';
@@ -125,11 +122,7 @@ export class InlineRunner implements RunnerApi {
   }
 
   start(spec: JobSpec): void {
-    if (this.jobs.size >= this.maxRunning) throw new TooManyJobsError(this.maxRunning);
-    const entry = this.opts.catalog.entry(spec.probe);
-    if (!entry.available || !entry.modulePath) throw new ProbeUnavailableError(spec.probe, entry.reason ?? 'unavailable');
-    const perm = permissionProblem();
-    if (perm) throw new NotPermittedError(`cannot load BPF programs as uid ${process.geteuid?.()}`, perm);
+    const entry = admitJob(this.opts.catalog, spec.probe, this.jobs.size, this.maxRunning);
     const owners = this.opts.owners ?? (ownerFilterOf(spec.params) ? localOwners() : undefined);
     const ownerIds = ownerFilterIds(spec.params, owners);
     const { hooks } = this.opts;

@@ -8,10 +8,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
-  NotPermittedError,
   ownerGroups,
-  ProbeUnavailableError,
-  TooManyJobsError,
   type OwnerBy,
   type OwnerResolver,
   type ProbeDefinition,
@@ -23,7 +20,7 @@ import { outcomeEnvelope } from './envelope.js';
 import { DEFAULT_MAX_EVENTS, EventKeeper } from './event-keeper.js';
 import { importProbe, type JobOutcome } from './execute.js';
 import { EventBatch } from './event-batch.js';
-import { permissionProblem } from './features.js';
+import { admitJob } from './admit.js';
 import { attachResultOwners, OwnerFilterRefresh, ownerFilterIds, type OwnerRefreshOptions } from './owners.js';
 import type { WorkerTask } from './worker.js';
 
@@ -107,11 +104,7 @@ export class JobRunner implements RunnerApi {
   }
 
   start(spec: JobSpec): void {
-    if (this.jobs.size >= this.maxRunning) throw new TooManyJobsError(this.maxRunning);
-    const entry = this.opts.catalog.entry(spec.probe);
-    if (!entry.available || !entry.modulePath) throw new ProbeUnavailableError(spec.probe, entry.reason ?? 'unavailable');
-    const perm = permissionProblem();
-    if (perm) throw new NotPermittedError(`cannot load BPF programs as uid ${process.geteuid?.()}`, perm);
+    const entry = admitJob(this.opts.catalog, spec.probe, this.jobs.size, this.maxRunning);
     // container/pod/podSelector/cgroup → the kernel's id set; a 400 naming the field when nothing matches
     const ownerIds = ownerFilterIds(spec.params, this.opts.owners);
 

@@ -21,8 +21,6 @@
  * TCP_LISTEN_OVERFLOW where the kernel frees it as NOT_SPECIFIED (before 6.13); tp_btf counts the SYNs
  * from the listener's drop counter. Without rx_sk (6.1) an inbound drop has no socket (state '-').
  */
-import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { evaluateCheck, parseAssertions } from '@sonde/checks';
 import { Catalog, runJobInline } from '@sonde/core-loader';
@@ -30,6 +28,7 @@ import type { ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
 import { netnsPair, type NetnsPair } from '../../../test/support/netns.js';
 import { nstat, tcDropPort, vethIn, type TcDrop } from '../../../test/support/tc-drop.js';
+import { hostLoopbackOverflow, NEVER_ACCEPTING, PLAIN_CONNECTS, ready } from '../../../test/support/listen-overflow.js';
 
 interface Flow { laddr: string; lport: number; raddr: string; rport: number; reason: string; count: number; state: string; flags: string }
 interface Ev { laddr: string; lport: number; raddr: string; rport: number; reason: string; state: string; flags: string; skaddr: string | null; netns: number; stack: string[]; location: string }
@@ -60,47 +59,6 @@ const P_TC_IN = 7001;
 const P_TC_OUT = 7002;
 const P_CLOSED = 7003;
 const P_PLAIN = 7004;
-
-// the never-accepting listener (argv: address, port, backlog, defer 0|1): prints "ready <pid> <port>"
-const SERVER = `
-import os, socket, sys, time
-l = socket.socket()
-l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-if sys.argv[4] == '1':
-    l.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 30)
-l.bind((sys.argv[1], int(sys.argv[2])))
-l.listen(int(sys.argv[3]))
-sys.stdout.write("ready %d %d\\n" % (os.getpid(), l.getsockname()[1])); sys.stdout.flush()
-time.sleep(30)
-`;
-
-// connects to argv[1]:argv[2] that are never accepted, 20 ms apart; prints JSON of the local ports
-const PLAIN = (clients: number) => `
-import json, socket, sys, time
-held = []
-for i in range(${clients}):
-    c = socket.socket(); c.setblocking(False); c.connect_ex((sys.argv[1], int(sys.argv[2]))); held.append(c)
-    time.sleep(0.02)
-time.sleep(1.3)
-print(json.dumps([c.getsockname()[1] for c in held]), flush=True)
-`;
-
-/** resolves with the server's pid and port once it prints them */
-function ready(srv: ReturnType<typeof spawn>): Promise<{ pid: number; port: number }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    srv.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const t = setTimeout(() => reject(new Error(`server not ready: ${out}`)), 10_000);
-    srv.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /ready (\d+) (\d+)\n/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ pid: Number(m[1]), port: Number(m[2]) });
-      }
-    });
-  });
-}
 
 // every client of the scenario; prints JSON with the local ports it used
 const CLIENTS = `
@@ -161,7 +119,7 @@ describeKernel('tcpdrop on drops the test causes', () => {
   });
 
   async function scenario(params: Record<string, unknown>, durationMs = 4500) {
-    const server = ns.spawn(ns.b, ['python3', '-c', SERVER, ns.ipB, String(P_OVERFLOW), String(N), '1']);
+    const server = ns.spawn(ns.b, ['python3', '-c', NEVER_ACCEPTING, ns.ipB, String(P_OVERFLOW), String(N), '1']);
     try {
       const listener = await ready(server);
       const overflowsBefore = nstat(ns.b, 'TcpExtListenOverflows');
@@ -295,7 +253,7 @@ describeKernel('tcpdrop on drops the test causes', () => {
   });
 
   it('counts the SYNs a full accept queue refuses (consumed, not freed as drops) like nstat, names the listener, and fails the README check', async () => {
-    const server = ns.spawn(ns.b, ['python3', '-c', SERVER, ns.ipB, String(P_PLAIN), String(N), '0']);
+    const server = ns.spawn(ns.b, ['python3', '-c', NEVER_ACCEPTING, ns.ipB, String(P_PLAIN), String(N), '0']);
     try {
       const listener = await ready(server);
       const before = { o: nstat(ns.b, 'TcpExtListenOverflows'), d: nstat(ns.b, 'TcpExtListenDrops') };
@@ -306,7 +264,7 @@ describeKernel('tcpdrop on drops the test causes', () => {
         onAttached: () => {
           clients = new Promise((resolve, reject) => {
             try {
-              resolve(JSON.parse(ns.exec(ns.a, ['python3', '-c', PLAIN(2 * N), ns.ipB, String(P_PLAIN)], 20_000)));
+              resolve(JSON.parse(ns.exec(ns.a, ['python3', '-c', PLAIN_CONNECTS, ns.ipB, String(P_PLAIN), String(2 * N)], 20_000)));
             } catch (e) {
               reject(e);
             }
@@ -348,47 +306,18 @@ describeKernel('tcpdrop on drops the test causes', () => {
 
 describeKernel('tcpdrop as a user runs it: the host namespace, loopback', () => {
   it('counts the SYNs a backlog-1 listener refuses like nstat there, and names it', async () => {
-    const catalog = await Catalog.discover();
-    const variant = catalog.get('tcpdrop')!.variant!;
-    const hostNs = statSync('/proc/self/ns/net').ino;
-    const srv = spawn('python3', ['-c', SERVER, '127.0.0.1', '0', '1', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const listener = await ready(srv);
-      const before = { o: nstat(null, 'TcpExtListenOverflows'), d: nstat(null, 'TcpExtListenDrops') };
-      let clients!: Promise<void>;
-      // the job ends when the clients are done, so every overflow nstat counts happened while it was attached
-      const stop = new AbortController();
-      // every drop of this namespace, as nstat counts them all
-      const result = (await runJobInline('tcpdrop', { netns: hostNs }, {
-        catalog,
-        durationMs: 60_000,
-        signal: stop.signal,
-        onAttached: () => {
-          clients = new Promise((resolve, reject) => {
-            const c = spawn('python3', ['-c', PLAIN(12), '127.0.0.1', String(listener.port)], { stdio: 'ignore' });
-            c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clients exited with ${code}`))));
-          });
-          void clients.finally(() => setTimeout(() => stop.abort(), 300)).catch(() => undefined);
-        },
-      })) as ResultEnvelope<DropData>;
-      await clients;
-      const overflows = nstat(null, 'TcpExtListenOverflows') - before.o;
-      const drops = nstat(null, 'TcpExtListenDrops') - before.d;
-      const data = result.data!;
-      console.log(`tcpdrop ${variant} host loopback listenOverflows ${data.listenOverflows.count} (nstat ${overflows}) listenDrops ${data.listenOverflows.listenDrops} (nstat ${drops})`);
-      expect(overflows).toBeGreaterThanOrEqual(10);
-      expect(data.listenOverflows.count).toBe(overflows);
-      expect(data.reasons.find((r) => r.reason === 'TCP_LISTEN_OVERFLOW')?.count).toBe(overflows);
-      expect(data.listenOverflows.listenDrops).toBe(variant === 'tp_btf_no_rx_sk' ? null : drops);
-      expect(data.listenOverflows.listeners.find((l) => l.lport === listener.port)).toMatchObject({
-        laddr: '127.0.0.1',
-        netns: hostNs,
-        pid: listener.pid,
-        comm: 'python3',
-        overflows,
-      });
-    } finally {
-      srv.kill('SIGKILL');
-    }
+    const { data, variant, listener, hostNs, overflows, drops } = await hostLoopbackOverflow<DropData>('tcpdrop');
+    console.log(`tcpdrop ${variant} host loopback listenOverflows ${data.listenOverflows.count} (nstat ${overflows}) listenDrops ${data.listenOverflows.listenDrops} (nstat ${drops})`);
+    expect(overflows).toBeGreaterThanOrEqual(10);
+    expect(data.listenOverflows.count).toBe(overflows);
+    expect(data.reasons.find((r) => r.reason === 'TCP_LISTEN_OVERFLOW')?.count).toBe(overflows);
+    expect(data.listenOverflows.listenDrops).toBe(variant === 'tp_btf_no_rx_sk' ? null : drops);
+    expect(data.listenOverflows.listeners.find((l) => l.lport === listener.port)).toMatchObject({
+      laddr: '127.0.0.1',
+      netns: hostNs,
+      pid: listener.pid,
+      comm: 'python3',
+      overflows,
+    });
   });
 });

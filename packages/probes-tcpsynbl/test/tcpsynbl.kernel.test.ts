@@ -16,13 +16,14 @@
  * 6.18 development host.
  */
 import { statSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';
 import type { Histogram, ResultEnvelope } from '@sonde/probe-sdk';
 import { describeKernel, programsLeft } from '../../../test/support/kernel.js';
 import { netnsPair, type NetnsPair } from '../../../test/support/netns.js';
 import { nstat } from '../../../test/support/tc-drop.js';
+import { hostLoopbackOverflow, ready } from '../../../test/support/listen-overflow.js';
 
 interface Listener { maxBacklog: number; lport: number; hist: Histogram; max: number | null; overflows: number }
 interface Socket {
@@ -96,24 +97,6 @@ for i in range(${clients}):
     time.sleep(0.02)
 time.sleep(1.3)
 `;
-
-/** resolves with the server's pid and port once it prints "ready <pid> <port>" (in pieces, maybe) */
-function ready(srv: ChildProcess): Promise<{ pid: number; port: number }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    srv.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    srv.on('exit', (c) => (out += ` (exited ${c})`));
-    const t = setTimeout(() => reject(new Error(`server not ready: ${out}`)), 10_000);
-    srv.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /ready (\d+) (\d+)\n/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ pid: Number(m[1]), port: Number(m[2]) });
-      }
-    });
-  });
-}
 
 describeKernel('tcpsynbl on listeners the test fills', () => {
   let catalog: Catalog;
@@ -261,49 +244,20 @@ describeKernel('tcpsynbl on listeners the test fills', () => {
 
 describeKernel('tcpsynbl as a user runs it: the host namespace, loopback', () => {
   it('counts the overflows and drops of a backlog-1 listener like nstat there, and names it', async () => {
-    const catalog = await Catalog.discover();
-    const variant = catalog.get('tcpsynbl')!.variant!;
-    const hostNs = statSync('/proc/self/ns/net').ino;
-    const srv = spawn('python3', ['-c', server(0, 1, false), '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const listener = await ready(srv);
-      const before = { o: nstat(null, 'TcpExtListenOverflows'), d: nstat(null, 'TcpExtListenDrops') };
-      let clients!: Promise<void>;
-      // the job ends when the clients are done, so every overflow nstat counts happened while it was attached
-      const stop = new AbortController();
-      // every listener of this namespace, as nstat counts them all
-      const result = (await runJobInline('tcpsynbl', { netns: hostNs }, {
-        catalog,
-        durationMs: 60_000,
-        signal: stop.signal,
-        onAttached: () => {
-          clients = new Promise((resolve, reject) => {
-            const c = spawn('python3', ['-c', PLAIN_CLIENTS(0, 12), '127.0.0.1', String(listener.port)], { stdio: 'ignore' });
-            c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clients exited with ${code}`))));
-          });
-          void clients.finally(() => setTimeout(() => stop.abort(), 300)).catch(() => undefined);
-        },
-      })) as ResultEnvelope<SynblData>;
-      await clients;
-      const overflows = nstat(null, 'TcpExtListenOverflows') - before.o;
-      const drops = nstat(null, 'TcpExtListenDrops') - before.d;
-      const data = result.data!;
-      console.log(`tcpsynbl ${variant} host loopback overflows ${data.overflows} (nstat ${overflows}) listenDrops ${data.listenDrops} (nstat ${drops})`);
-      // a dozen clients, two fit the queue (0, then 1 > 1 is not full), the rest retransmit their SYNs
-      expect(overflows).toBeGreaterThanOrEqual(10);
-      expect(data.overflows).toBe(variant === 'tp_btf_backlog' ? 0 : overflows);
-      expect(data.listenDrops).toBe(variant === 'tp_btf_backlog' ? null : drops);
-      if (variant === 'tp_btf_backlog') return;
-      expect(data.listenSockets.find((s) => s.lport === listener.port)).toMatchObject({
-        laddr: '127.0.0.1',
-        netns: hostNs,
-        pid: listener.pid,
-        comm: 'python3',
-        maxBacklog: 1,
-        overflows,
-      });
-    } finally {
-      srv.kill('SIGKILL');
-    }
+    const { data, variant, listener, hostNs, overflows, drops } = await hostLoopbackOverflow<SynblData>('tcpsynbl');
+    console.log(`tcpsynbl ${variant} host loopback overflows ${data.overflows} (nstat ${overflows}) listenDrops ${data.listenDrops} (nstat ${drops})`);
+    // a dozen clients, two fit the queue (0, then 1 > 1 is not full), the rest retransmit their SYNs
+    expect(overflows).toBeGreaterThanOrEqual(10);
+    expect(data.overflows).toBe(variant === 'tp_btf_backlog' ? 0 : overflows);
+    expect(data.listenDrops).toBe(variant === 'tp_btf_backlog' ? null : drops);
+    if (variant === 'tp_btf_backlog') return;
+    expect(data.listenSockets.find((s) => s.lport === listener.port)).toMatchObject({
+      laddr: '127.0.0.1',
+      netns: hostNs,
+      pid: listener.pid,
+      comm: 'python3',
+      maxBacklog: 1,
+      overflows,
+    });
   });
 });

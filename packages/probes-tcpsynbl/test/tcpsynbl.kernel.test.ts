@@ -15,7 +15,6 @@
  * tp_btf (drop reason and listener drop counters) on a kernel without fentry and kprobes, such as the
  * 6.18 development host.
  */
-import { statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Catalog, runJobInline } from '@sonde/core-loader';

@@ -10,6 +10,10 @@
  *   SONDE_ACCEPT_HOOKS(handler, accept4_prog, accept_prog)
  *       the exits of accept4(2) and accept(2), both calling handler(long ret): ret is the new fd or -errno.
  * The usual accept handler is attrib.h's owner_accept_exit(ret): the accepting process becomes the owner.
+ *
+ *   SONDE_HOOK_fentry(fn)(prog, args...) / SONDE_HOOK_kprobe(fn)(prog, args...)
+ *       the head of a program at the entry of kernel function fn, by trampoline or by kprobe, so one
+ *       macro can define the same hook both ways (SONDE_HOOK_##kind): listen_overflow.h, listeners.h.
  */
 #ifndef __SONDE_HOOKS_H
 #define __SONDE_HOOKS_H
@@ -43,5 +47,8 @@
 	{                                                                                                  \
 		return handler(ctx->ret);                                                                  \
 	}
+
+#define SONDE_HOOK_fentry(fn) SEC("fentry/" #fn) int BPF_PROG
+#define SONDE_HOOK_kprobe(fn) SEC("kprobe/" #fn) int BPF_KPROBE
 
 #endif /* __SONDE_HOOKS_H */

@@ -12,6 +12,10 @@
  * accept() between the entry and the kernel's own test can make the two disagree (rare).
  * Not covered: the SYN-queue test's `!isn` exception (a SYN reusing a TIME_WAIT socket with syncookies
  * off and the SYN queue full), and SMC's own listener (smc_tcp_syn_recv_sock).
+ *
+ *   SONDE_OVERFLOW_HOOKS(kind, conn_request, syn_recv, cr_prog, v4_prog, v6_prog)
+ *       the three entry hooks (kind fentry or kprobe), calling conn_request(ctx, sk, skb) for a SYN and
+ *       syn_recv(sk, skb, v6) for a completed handshake; the includer writes both handlers.
  */
 #ifndef __SONDE_LISTEN_OVERFLOW_H
 #define __SONDE_LISTEN_OVERFLOW_H
@@ -21,6 +25,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "sock.h"
+#include "hooks.h"
 
 #ifndef ETH_P_IP
 #define ETH_P_IP 0x0800
@@ -54,5 +59,21 @@ static __always_inline bool conn_request_overflows(struct sock *sk)
 		return false;
 	return sk_acceptq_full(sk);
 }
+
+#define SONDE_OVERFLOW_HOOKS(kind, conn_request, syn_recv, cr_prog, v4_prog, v6_prog)                          \
+	SONDE_HOOK_##kind(tcp_conn_request)(cr_prog, struct request_sock_ops *rsk_ops,                       \
+					    const struct tcp_request_sock_ops *af_ops, struct sock *sk,       \
+					    struct sk_buff *skb)                                              \
+	{                                                                                                  \
+		return conn_request(ctx, sk, skb);                                                         \
+	}                                                                                                  \
+	SONDE_HOOK_##kind(tcp_v4_syn_recv_sock)(v4_prog, struct sock *sk, struct sk_buff *skb)             \
+	{                                                                                                  \
+		return syn_recv(sk, skb, false);                                                           \
+	}                                                                                                  \
+	SONDE_HOOK_##kind(tcp_v6_syn_recv_sock)(v6_prog, struct sock *sk, struct sk_buff *skb)             \
+	{                                                                                                  \
+		return syn_recv(sk, skb, true);                                                            \
+	}
 
 #endif /* __SONDE_LISTEN_OVERFLOW_H */

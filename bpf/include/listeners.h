@@ -38,6 +38,7 @@
 #include "sock.h"
 #include "states.h"
 #include "owner_filter.h"
+#include "hooks.h"
 
 #define SONDE_MAX_LISTENERS 4096
 #define SONDE_MAX_CLOSED_LISTENERS 1024
@@ -319,5 +320,13 @@ static __always_inline int listeners_pass(struct bpf_iter__task_file *ctx)
 	listener_note(sk, ctx->task, false);
 	return 0;
 }
+
+/* tcp_check_req (kind fentry or kprobe): before 6.11, the segment a later drop at tcp_v{4,6}_rcv belongs to */
+#define SONDE_CHECK_REQ_HOOK(kind, prog)                                                                   \
+	SONDE_HOOK_##kind(tcp_check_req)(prog, struct sock *sk, struct sk_buff *skb)                       \
+	{                                                                                                  \
+		listener_rx_mark(sk, skb);                                                                 \
+		return 0;                                                                                  \
+	}
 
 #endif /* __SONDE_LISTENERS_H */

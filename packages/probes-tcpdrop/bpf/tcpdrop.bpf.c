@@ -316,9 +316,9 @@ int tcpdrop_listeners(struct bpf_iter__task_file *ctx)
 }
 
 /* a SYN the full accept queue refuses: a drop here, as the kernel never frees it as one */
-static __always_inline int on_conn_request(void *ctx, struct sock *sk, struct sk_buff *skb, __u64 ip)
+static __always_inline int on_conn_request(void *ctx, struct sock *sk, struct sk_buff *skb)
 {
-	if (conn_request_overflows(sk) && on_drop(ctx, skb, (void *)ip, targ_overflow_reason, sk))
+	if (conn_request_overflows(sk) && on_drop(ctx, skb, (void *)bpf_get_func_ip(ctx), targ_overflow_reason, sk))
 		listener_overflow(sk, true);
 	return 0;
 }
@@ -343,56 +343,10 @@ static __always_inline int on_syn_recv_sock(struct sock *sk, struct sk_buff *skb
 }
 
 /* before 6.11: no rx_sk, so the segment tcp_check_req() handles names the listener of a drop that follows */
-SEC("fentry/tcp_check_req")
-int BPF_PROG(tcpdrop_check_req, struct sock *sk, struct sk_buff *skb)
-{
-	listener_rx_mark(sk, skb);
-	return 0;
-}
+SONDE_CHECK_REQ_HOOK(fentry, tcpdrop_check_req)
+SONDE_CHECK_REQ_HOOK(kprobe, tcpdrop_kp_check_req)
 
-SEC("kprobe/tcp_check_req")
-int BPF_KPROBE(tcpdrop_kp_check_req, struct sock *sk, struct sk_buff *skb)
-{
-	listener_rx_mark(sk, skb);
-	return 0;
-}
-
-SEC("fentry/tcp_conn_request")
-int BPF_PROG(tcpdrop_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
-	     struct sock *sk, struct sk_buff *skb)
-{
-	return on_conn_request(ctx, sk, skb, bpf_get_func_ip(ctx));
-}
-
-SEC("fentry/tcp_v4_syn_recv_sock")
-int BPF_PROG(tcpdrop_syn_recv4, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, false);
-}
-
-SEC("fentry/tcp_v6_syn_recv_sock")
-int BPF_PROG(tcpdrop_syn_recv6, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, true);
-}
-
-SEC("kprobe/tcp_conn_request")
-int BPF_KPROBE(tcpdrop_kp_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
-	       struct sock *sk, struct sk_buff *skb)
-{
-	return on_conn_request(ctx, sk, skb, bpf_get_func_ip(ctx));
-}
-
-SEC("kprobe/tcp_v4_syn_recv_sock")
-int BPF_KPROBE(tcpdrop_kp_syn_recv4, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, false);
-}
-
-SEC("kprobe/tcp_v6_syn_recv_sock")
-int BPF_KPROBE(tcpdrop_kp_syn_recv6, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, true);
-}
+SONDE_OVERFLOW_HOOKS(fentry, on_conn_request, on_syn_recv_sock, tcpdrop_conn_request, tcpdrop_syn_recv4, tcpdrop_syn_recv6)
+SONDE_OVERFLOW_HOOKS(kprobe, on_conn_request, on_syn_recv_sock, tcpdrop_kp_conn_request, tcpdrop_kp_syn_recv4, tcpdrop_kp_syn_recv6)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

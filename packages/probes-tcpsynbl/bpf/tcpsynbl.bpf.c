@@ -130,7 +130,7 @@ static __always_inline void count_overflow(struct sock *sk, __u16 family, bool s
 		__sync_fetch_and_add(&v->overflows, 1);
 }
 
-static __always_inline int on_conn_request(struct sock *sk, struct sk_buff *skb)
+static __always_inline int on_conn_request(void *ctx, struct sock *sk, struct sk_buff *skb)
 {
 	if (conn_request_overflows(sk))
 		count_overflow(sk, skb_ip_family(skb), true);
@@ -149,43 +149,8 @@ static __always_inline int on_syn_recv_sock(struct sock *sk, struct sk_buff *skb
 	return 0;
 }
 
-SEC("fentry/tcp_conn_request")
-int BPF_PROG(tcpsynbl_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
-	     struct sock *sk, struct sk_buff *skb)
-{
-	return on_conn_request(sk, skb);
-}
-
-SEC("fentry/tcp_v4_syn_recv_sock")
-int BPF_PROG(tcpsynbl_syn_recv4, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, false);
-}
-
-SEC("fentry/tcp_v6_syn_recv_sock")
-int BPF_PROG(tcpsynbl_syn_recv6, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, true);
-}
-
-SEC("kprobe/tcp_conn_request")
-int BPF_KPROBE(tcpsynbl_kp_conn_request, struct request_sock_ops *rsk_ops, const struct tcp_request_sock_ops *af_ops,
-	       struct sock *sk, struct sk_buff *skb)
-{
-	return on_conn_request(sk, skb);
-}
-
-SEC("kprobe/tcp_v4_syn_recv_sock")
-int BPF_KPROBE(tcpsynbl_kp_syn_recv4, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, false);
-}
-
-SEC("kprobe/tcp_v6_syn_recv_sock")
-int BPF_KPROBE(tcpsynbl_kp_syn_recv6, struct sock *sk, struct sk_buff *skb)
-{
-	return on_syn_recv_sock(sk, skb, true);
-}
+SONDE_OVERFLOW_HOOKS(fentry, on_conn_request, on_syn_recv_sock, tcpsynbl_conn_request, tcpsynbl_syn_recv4, tcpsynbl_syn_recv6)
+SONDE_OVERFLOW_HOOKS(kprobe, on_conn_request, on_syn_recv_sock, tcpsynbl_kp_conn_request, tcpsynbl_kp_syn_recv4, tcpsynbl_kp_syn_recv6)
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(tcpsynbl_kfree, struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk)
@@ -210,19 +175,8 @@ int BPF_PROG(tcpsynbl_kfree3, struct sk_buff *skb, void *location, enum skb_drop
 	return 0;
 }
 
-SEC("fentry/tcp_check_req")
-int BPF_PROG(tcpsynbl_check_req, struct sock *sk, struct sk_buff *skb)
-{
-	listener_rx_mark(sk, skb);
-	return 0;
-}
-
-SEC("kprobe/tcp_check_req")
-int BPF_KPROBE(tcpsynbl_kp_check_req, struct sock *sk, struct sk_buff *skb)
-{
-	listener_rx_mark(sk, skb);
-	return 0;
-}
+SONDE_CHECK_REQ_HOOK(fentry, tcpsynbl_check_req)
+SONDE_CHECK_REQ_HOOK(kprobe, tcpsynbl_kp_check_req)
 
 SEC("iter/task_file")
 int tcpsynbl_listeners(struct bpf_iter__task_file *ctx)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Not a probe, never loaded: the structs of bpf/include that user space reads in several probes
  * (tagged SONDE_SHARED), gathered in one object so that bpf/gen-layout.mjs --sdk generates their

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpaccept: one event per TCP connection a process accepts, attributed to the process that called
  * accept — in its own context, at the syscall's exit — not to whatever task a softirq interrupted

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpconnect: one event per active TCP open with who made it and how it ended — established,
  * refused (RST), timed out, unreachable — or, in count mode, a table per (laddr, raddr, rport)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpconnlat: the time from SYN sent to the end of the handshake of every active TCP open, with
  * who made it; refused (RST) and failed handshakes too, which upstream drops. Events, plus log2

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpdrop: TCP segments the kernel frees as drops, counted in the kernel by drop reason, by flow and
  * by kernel stack, plus the first targ_max_events drops as events (bcc's tcpdrop prints every one).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcplife: one event per TCP session when it closes — owner, tuple, bytes sent (acked) and
  * received, lifetime — like bcc's tcplife, from inet_sock_set_state alone; plus duration and byte

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcppktlat: how long received TCP data waits before the process reads it, like bcc's tcppktlat.
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpports: one pass over every TCP socket of the current network namespace (iter/tcp: listeners,
  * established hash incl. TIME_WAIT and request socks), counting in the kernel: sockets per state,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpretrans: TCP retransmits as events (owner, tuple, state, sequence number, segments), like
  * bcc's tcpretrans, plus per-flow counts aggregated here (upstream -c), always exact.

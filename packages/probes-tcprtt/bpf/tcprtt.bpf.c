@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcprtt: histograms of the kernel's smoothed RTT of established TCP connections, sampled on
  * every received segment, like bcc's tcprtt. Aggregated here; user space only reads `hists`.

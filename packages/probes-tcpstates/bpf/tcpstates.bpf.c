@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpstates: every TCP state change as an event (socket, owner, tuple, old -> new, time in the old
  * state), like bcc's tcpstates; plus, aggregated here, per-state dwell-time histograms and counts

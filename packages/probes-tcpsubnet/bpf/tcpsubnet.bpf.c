@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpsubnet: bytes sent over TCP per destination subnet, like bcc's tcpsubnet. The subnets are the
  * user's ordered list, matched here in the kernel, first match wins (a list ending in 0.0.0.0/0

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpsynbl: the accept-queue (SYN backlog, upstream's name) length of TCP listeners each time a
  * connection is added, as log2 histograms per listener and queue limit, plus the overflows.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcptop: bytes each process sends and receives per TCP connection, like bcc's tcptop, counted
  * where the socket layer returns to the process: sock:sock_send_length / sock:sock_recv_length

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcptrace: the life of TCP packets of a filtered flow through the stack. Every stack point below
  * stamps the packet's timeline (time, CPU, device); stage-to-stage delays go into log2 histograms

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcptracer: connect (C), accept (A) and close (X) of TCP connections, like bcc's tcptracer, without
  * kprobes:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * __probe__: one event per TCP state change, with the socket's owning process and tuple, counted per new
  * state in the kernel. (The template's example: replace the handler with what your probe sees.)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * tcpreset: TCP resets sent and received, one event each, counted in the kernel by direction and
  * reason and per flow, with the socket's owner.

@@ -515,6 +515,13 @@ export interface components {
             };
             /** @description why the probe cannot run here */
             reason?: string;
+            /** @description variants preferred to the one that runs, whose hooks exist here but whose programs this kernel's verifier refused (absent when the first fitting variant loads) */
+            refusedVariants?: {
+                hook?: string;
+                program?: string;
+                reason: string;
+                variant: string;
+            }[];
             shape?: components["schemas"]["OutputShape"];
             summary: string;
             /**

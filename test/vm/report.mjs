@@ -25,7 +25,10 @@ export function probeNames(project) {
  * Kernel test files that exercise several probes at once and belong in the matrix too, each group a row
  * of its own: test/<prefix>*.kernel.test.ts.
  */
-export const CROSS_PROBE = [{ row: 'owners (pods, containers)', prefix: 'owner-' }];
+export const CROSS_PROBE = [
+  { row: 'owners (pods, containers)', prefix: 'owner-' },
+  { row: 'catalogue (each probe loads its preferred variant)', prefix: 'catalogue-' },
+];
 
 /**
  * Each probe's kernel test files: test/<probe>.kernel.test.ts, test/<probe>-*.kernel.test.ts, and any in its

@@ -66,6 +66,10 @@ export const ProbeInfoSchema = z
       description: "loaded: the variant passed this kernel's verifier at discovery (loaded, not attached); refused: the verifier refused every fitting variant (see reason); not-verified: discovery lacked the privileges to try",
     }),
     cannotSee: z.array(z.string()).optional().openapi({ description: 'what the variant that would run here cannot see (absent when nothing)' }),
+    refusedVariants: z
+      .array(z.object({ variant: z.string(), program: z.string().optional(), hook: z.string().optional(), reason: z.string() }))
+      .optional()
+      .openapi({ description: "variants preferred to the one that runs, whose hooks exist here but whose programs this kernel's verifier refused (absent when the first fitting variant loads)" }),
     counters: z
       .object({
         pairs: z.array(z.object({ counter: z.string().openapi({ example: 'TcpExt.ListenOverflows' }), figure: z.string(), why: z.string(), gauge: z.literal(true).optional() })),

@@ -28,6 +28,11 @@ export interface ProbeInfo {
   verified?: 'loaded' | 'refused' | 'not-verified';
   /** what the variant that would run here cannot see (the probe's own words); absent when nothing */
   cannotSee?: string[];
+  /**
+   * Variants preferred to the one that runs, whose hooks exist here but whose programs this kernel's
+   * verifier refused: the probe falls back, and says so (absent when the first fitting variant loads)
+   */
+  refusedVariants?: Array<{ variant: string; program?: string; hook?: string; reason: string }>;
   /** the kernel counters that answer to its figures (each result cross-checks them), or why none does */
   counters?: { pairs: Array<{ counter: string; figure: string; why: string; gauge?: true }>; none?: string };
   packageName: string;

@@ -222,7 +222,8 @@ async function inspect(dir: string): Promise<CatalogEntry> {
     const refusal = new VerifierRejectedError(v.reason ?? 'refused by the verifier', { variant: last?.variant, program: last?.program, hook: last?.hook, log: last?.log ?? [] });
     return { ...entry, reason: v.reason, verified: 'refused', refusal };
   }
-  return { ...entry, available: true, variant: v.variant, verified: v.status, ...cannotSee };
+  const refusedVariants = v.refused?.length ? { refusedVariants: v.refused.map((r) => ({ variant: r.variant, program: r.program, hook: r.hook, reason: r.last })) } : {};
+  return { ...entry, available: true, variant: v.variant, verified: v.status, ...cannotSee, ...refusedVariants };
 }
 
 /**

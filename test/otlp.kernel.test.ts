@@ -15,17 +15,9 @@ import {
 } from '../packages/control-api/src/otlp/test-receiver.js';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { json, postJson, startServer, waitJob, type Server } from './support/server.js';
-import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
+import { closedPort, echoServer, pingPong, type EchoServer } from './support/traffic.js';
 
 type Any = any;
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** connect once; resolves with the local port, or null when refused */
 function connectOnce(port: number): Promise<number | null> {

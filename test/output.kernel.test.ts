@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { shapeProblems, type OutputShape } from '@sonde/probe-sdk';
 import { TestRunner } from './support/job-runner.js';
 import { describeKernel, probeNames } from './support/kernel.js';
-import { echoServer, pingPong, type EchoServer } from './support/traffic.js';
+import { closedPort, echoServer, pingPong, type EchoServer } from './support/traffic.js';
 
 /** params that change a probe's output shape, beside its defaults */
 const VARIANTS: Record<string, Array<Record<string, unknown>>> = {
@@ -21,15 +21,6 @@ const VARIANTS: Record<string, Array<Record<string, unknown>>> = {
   tcpsynbl: [{ intervalMs: 200 }],
   tcpsubnet: [{ subnets: ['127.0.0.0/8', '10.0.0.0/8'], intervalMs: 200 }],
 };
-
-/** a port nothing listens on: connects to it are refused (a reset, a drop without a socket) */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function refusedConnects(port: number, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {

@@ -10,6 +10,15 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
+/** a loopback port nothing listens on (bound, then closed): connects to it are refused with a reset */
+export async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 export async function echoServer(host = '127.0.0.1', port = 0): Promise<EchoServer> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {

@@ -5,11 +5,9 @@
  * never wait for a collector. The outcome replaces the pending record when the export ends.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { ProtobufLogsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { ResultEnvelope } from '@sonde/probe-sdk';
 import type { JobStore } from '../store.js';
 import { resolveDestination, type OtlpConfig, type OtlpDestination } from './config.js';
-import { toOtlp } from './map.js';
 import { postOtlp } from './send.js';
 
 /** an export's whole budget: every attempt of every request */
@@ -102,6 +100,8 @@ export class OtlpExporter {
 
   private async run(dest: OtlpDestination, result: ResultEnvelope, startedAt: Date): Promise<OtlpExportOutcome> {
     const deadline = startedAt.getTime() + (this.opts.deadlineMs ?? EXPORT_DEADLINE_MS);
+    // the OpenTelemetry SDK (~7 MB resident) is loaded at the first export, not by every server
+    const [{ toOtlp }, { ProtobufLogsSerializer, ProtobufMetricsSerializer }] = await Promise.all([import('./map.js'), import('@opentelemetry/otlp-transformer')]);
     const payload = toOtlp(result);
     const out: OtlpExportOutcome = {
       destination: dest.name,

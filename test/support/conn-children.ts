@@ -22,6 +22,12 @@ export interface ConnectTarget {
   port: number;
   /** non-blocking connect (connect_ex + poll) instead of a blocking one */
   nonblocking?: boolean;
+  /**
+   * a truly blocking connect(2), returning only when the handshake ended (the child's 15 s bound still
+   * holds). Without it a "blocking" connect is Python's timeout mode: O_NONBLOCK and poll underneath, so
+   * connect(2) may return EINPROGRESS first when the handshake is slow (an emulated CPU)
+   */
+  blocking?: boolean;
   /** how long to wait for the outcome, s (3): a non-blocking connect still pending then is closed (aborted by its owner) */
   waitS?: number;
   /** TCP_SYNCNT: SYN retransmits before the kernel gives up (ETIMEDOUT after 1 s + 2 s with 1) */
@@ -68,7 +74,7 @@ for t in json.loads(sys.argv[2]):
             if rc == 0 and not select.select([], [s], [], 0)[1]:
                 rc = E.EINPROGRESS
     else:
-        s.settimeout(wait)
+        s.settimeout(None if t.get('blocking') else wait)
         rc = s.connect_ex((t['host'], t['port']))
     us = (time.perf_counter() - t0) * 1e6
     lport = s.getsockname()[1]

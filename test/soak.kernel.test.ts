@@ -18,7 +18,7 @@ describeKernel('soak', () => {
       const p = spawn(process.execPath, [script, '200'], { env: { ...process.env, SOAK_JSON: '1', SOAK_MAX_MS: '240000', SOAK_WARMUP: '100' } });
       p.stdout.on('data', (d) => (text += d));
       p.stderr.on('data', (d) => (text += d));
-      p.on('exit', (code) => resolve({ code, text }));
+      p.on('close', (code) => resolve({ code, text }));
     });
     const line = out.text.split('\n').find((l) => l.startsWith('SOAK_JSON '));
     expect(line, out.text).toBeDefined();

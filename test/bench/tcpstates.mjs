@@ -86,7 +86,7 @@ async function churn(during, payload = 0, { niceKids = false } = {}) {
       : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    return new Promise((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`churn child exited ${code}`)))));
+    return new Promise((resolve, reject) => p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`churn child exited ${code}`)))));
   });
   const rs = await Promise.all(kids);
   const extra = during ? during() : {};

@@ -23,7 +23,7 @@ export function sonde(args: string[], env: Record<string, string> = {}, prefix: 
     for (const w of [...waiters]) if (w.re.test(stderr)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
   });
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    proc.on('exit', (code) => setImmediate(() => resolve({ code, stdout, stderr })));
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   return {
     proc,

@@ -119,7 +119,7 @@ export function connectFrom(comm: string, targets: ConnectTarget[], ns: string |
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   return new Promise((resolve, reject) => {
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`client ${comm} exited ${code}: ${err}`));
       resolve(JSON.parse(out.trim().split('\n').pop()!) as ClientRun);
     });
@@ -165,7 +165,7 @@ export async function acceptIn(comm: string, host: string, n: number, ns: string
     }
   });
   const done = new Promise<Array<{ rport: number; lport: number }>>((resolve, reject) => {
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       if (code !== 0 || lines.length < 2) return reject(new Error(`server ${comm} exited ${code}: ${err}`));
       resolve((JSON.parse(lines[1]!) as { accepted: Array<{ rport: number; lport: number }> }).accepted);
     });

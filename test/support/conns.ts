@@ -82,7 +82,7 @@ function run(argv: string[], prefix: string[] = [], limitMs = 30_000): Child {
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => proc.kill('SIGKILL'), limitMs);
   const done = new Promise<Array<Record<string, number>>>((resolve, reject) => {
-    proc.on('exit', (code) => {
+    proc.on('close', (code) => {
       clearTimeout(timer);
       if (lines.length === 0) noFirst(new Error(`python3 exited ${code} before its first line: ${err}`));
       if (code === 0) resolve(lines);

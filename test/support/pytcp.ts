@@ -138,7 +138,7 @@ export function pyPeer(role: 'server' | 'client' | 'slowreader' | 'pinger' | 'pi
   const done = new Promise<number>((res, rej) => {
     // a pingpair waits for its go and end (a job attaching in a slow guest in between)
     const timer = setTimeout(() => proc.kill('SIGKILL'), role === 'pingpair' ? 60_000 : 20_000);
-    proc.on('exit', (code) => {
+    proc.on('close', (code) => {
       clearTimeout(timer);
       const m = /done (\d+)/.exec(out);
       if (code === 0 && m) res(Number(m[1]));

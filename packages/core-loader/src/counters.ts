@@ -100,7 +100,7 @@ async function enteringReader(ino: number, mount: string): Promise<CounterReader
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   const failed = new Promise<string>((resolve) => {
     child.once('error', (e) => resolve(e.message));
-    child.once('exit', (code, sig) => resolve(`exited ${sig ?? code}${stderr ? `: ${stderr.trim()}` : ''}`));
+    child.once('close', (code, sig) => resolve(`exited ${sig ?? code}${stderr ? `: ${stderr.trim()}` : ''}`));
   });
   let why: string | null = null;
   void failed.then((w) => (why = w));

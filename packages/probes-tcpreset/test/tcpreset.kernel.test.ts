@@ -87,7 +87,7 @@ function python(ns: string, script: string, args: string[]): Child {
   });
   p.stderr.on('data', (d) => (err += d));
   const done = new Promise<string[]>((resolve, reject) =>
-    p.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`${args[0]} exited ${code}: ${err}`)))),
+    p.on('close', (code) => (code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`${args[0]} exited ${code}: ${err}`)))),
   );
   return { out: done, stdin: p.stdin, first: Promise.race([first, done.then((l) => l[0]!)]) };
 }

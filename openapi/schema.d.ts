@@ -459,7 +459,7 @@ export interface components {
             /** @description the setting that names what rows' `key` field holds */
             by?: string;
             /**
-             * @description each field of `data`: a role — 'key' (identifies its row), 'label', 'setting', or a figure 'count' | 'level' | 'max' | 'min' (`{ count: 'bytes' }` with a unit) — or `{ histogram: unit }`, `{ fields: {...} }` (an object), `{ rows: {...}, sum?, series? }` (rows merged by their keys), `{ events: { time } }` (an event list), `{ category: name, level? }` (counts by a category)
+             * @description each field of `data`: a role — 'key' (identifies its row), 'label', 'setting', or a figure 'count' | 'level' | 'max' | 'min' (`{ count: 'bytes' }` with a unit) — or `{ histogram: unit }`, `{ fields: {...} }` (an object), `{ rows: {...}, sum?, series? }` (rows merged by their keys), `{ events: { time?, summary?: { who?, flow?, what? }, warn? } }` (an event list: its wall-clock field, the fields of its one-line summary, when an event is a warning), `{ category: name, level? }` (counts by a category)
              * @example {
              *       "events": {
              *         "events": {

@@ -12,7 +12,7 @@ import {
   metricsOf,
   startReceiver,
   type Receiver,
-} from '../packages/control-api/src/otlp/test-receiver.js';
+} from '../packages/control-api/test/support/otlp-receiver.js';
 import { describeKernel, programsLeft } from './support/kernel.js';
 import { json, postJson, startServer, waitJob, type Server } from './support/server.js';
 import { closedPort, echoServer, pingPong, type EchoServer } from './support/traffic.js';
@@ -139,6 +139,9 @@ describeKernel('OTLP export of real jobs', () => {
       });
       expect(l.record.timeUnixNano).toBe(Date.parse(ev.time) * 1e6);
       expect(l.record.severityNumber).toBe(ev.outcome === 'established' ? 'SEVERITY_NUMBER_INFO' : 'SEVERITY_NUMBER_WARN');
+      // the body: the summary tcpconnect declares (who, the flow, the outcome)
+      const head = `tcpconnect ${ev.comm} ${ev.laddr}:${ev.lport} > ${ev.raddr}:${ev.rport} ${ev.outcome}`;
+      expect(l.record.body.stringValue === head || l.record.body.stringValue.startsWith(`${head} `), l.record.body.stringValue).toBe(true);
     });
     // the connects the test made, as the receiver saw them
     const seen = logs.map((l) => attrs(l.record.attributes)).filter((a) => a['process.pid'] === process.pid);

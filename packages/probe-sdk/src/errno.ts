@@ -38,6 +38,8 @@ export function errnoName(n: number): string {
 }
 
 export type ConnectOutcome = 'established' | 'refused' | 'timeout' | 'unreachable' | 'aborted' | 'error' | 'pending';
+/** the outcomes of a connect that failed (a warning in an event list) */
+export const CONNECT_FAILURES: readonly ConnectOutcome[] = ['refused', 'timeout', 'unreachable', 'aborted', 'error'];
 
 /**
  * How a connect ended: ESTABLISHED (state 1) → 'established'; CLOSE (7) → by its error: a RST

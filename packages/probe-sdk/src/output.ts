@@ -18,8 +18,9 @@
  * - `{ rows: {...} }`: an array of rows merged by their `'key'` fields; `sum` is the figure a check sums
  *   over the matching rows (else it counts them); `series: true` marks interval views (the whole job's
  *   figures are elsewhere in the result);
- * - `{ events: { time } }`: an event list, concatenated across nodes (each event tagged with its node) and
- *   ordered by its wall-clock `time` field; each event is an OTLP log record;
+ * - `{ events: { time, summary, warn } }`: an event list, concatenated across nodes (each event tagged with
+ *   its node) and ordered by its wall-clock `time` field; each event is an OTLP log record whose body is
+ *   the declared `summary` line and whose severity is WARN when `warn` says so;
  * - `{ category: 'state' }`: an object of counts by a category (`states: {LISTEN: 3}`), summed per
  *   category; one OTLP metric with the category as an attribute (`level: true`: a gauge).
  */
@@ -53,9 +54,21 @@ export interface RowsDecl {
   /** interval views: the whole job's figures are elsewhere in the result */
   series?: true;
 }
+/**
+ * An event's one-line summary (an OTLP log record's body), after the probe's name: `who` (the process),
+ * `flow` (local address, port, remote address, port: `a:p > a:p`), then `what` in order (strings as they
+ * are, numbers as `name=value`, a pair `[from, to]` as `from->to`; empty values left out).
+ */
+export interface EventSummary {
+  who?: string;
+  flow?: readonly [string, string, string, string];
+  what?: ReadonlyArray<string | readonly [string, string]>;
+}
+/** when an event is a warning: always (`true`), or when `field` holds one of `values` */
+export type EventWarn = true | { field: string; values: readonly string[] };
 export interface EventsDecl {
   /** `time`: the events' wall-clock field (ISO 8601), which orders them across nodes */
-  events: { time?: string };
+  events: { time?: string; summary?: EventSummary; warn?: EventWarn };
 }
 export interface CategoryDecl {
   /** what the keys are (the attribute's name): `states: {LISTEN: 3}` → state */
@@ -106,11 +119,20 @@ export type DeclOf<T> = [NonNullable<T>] extends [never]
           ? [NonNullable<E>] extends [object]
             ? [NonNullable<E>] extends [ReadonlyArray<unknown>]
               ? ValueRole
-              : { rows: FieldMap<NonNullable<E>>; sum?: KeysOf<NonNullable<E>>; series?: true } | { events: { time?: KeysOf<NonNullable<E>> } }
+              : { rows: FieldMap<NonNullable<E>>; sum?: KeysOf<NonNullable<E>>; series?: true } | EventsDeclOf<KeysOf<NonNullable<E>>>
             : ValueRole
           : [NonNullable<T>] extends [object]
             ? ObjectDecl<NonNullable<T>>
             : ValueRole;
+
+/** an event list's declaration, naming only fields its events have */
+type EventsDeclOf<K extends string> = {
+  events: {
+    time?: K;
+    summary?: { who?: K; flow?: readonly [K, K, K, K]; what?: ReadonlyArray<K | readonly [K, K]> };
+    warn?: true | { field: K; values: readonly string[] };
+  };
+};
 
 /** A shape declaration checked against the data type D: every field declared, none that D lacks. */
 export type ShapeOf<D> = unknown extends D
@@ -201,6 +223,33 @@ export function keyedHistograms(shape: OutputShape, data: unknown): KeyedRows | 
   return { hist, keys: keyFields(d), rows };
 }
 
+/** An event's one-line summary as its list declares it (`summary`), after the probe's name. */
+export function eventSummary(probe: string, decl: EventsDecl, ev: Obj): string {
+  const s = decl.events.summary ?? {};
+  const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+  const parts = [probe, text(s.who !== undefined ? ev[s.who] : undefined)];
+  if (s.flow) {
+    const [la, lp, ra, rp] = s.flow.map((f) => text(ev[f]));
+    if (la || ra) parts.push(`${la}:${lp} > ${ra}:${rp}`);
+  }
+  for (const w of s.what ?? []) {
+    if (typeof w === 'string') {
+      const v = ev[w];
+      parts.push(typeof v === 'number' || typeof v === 'bigint' ? `${w}=${v}` : text(v));
+    } else {
+      const [a, b] = [text(ev[w[0]]), text(ev[w[1]])];
+      if (a || b) parts.push(`${a}->${b}`);
+    }
+  }
+  return parts.filter((p) => p !== '').join(' ');
+}
+
+/** Whether an event is a warning, as its list declares (`warn`). */
+export function eventWarns(decl: EventsDecl, ev: Obj): boolean {
+  const w = decl.events.warn;
+  return w === true || (w !== undefined && w.values.includes(String(ev[w.field])));
+}
+
 /** what the rows' `key` field holds, as the declared `by` setting says ('laddr', 'pod'); null when ungrouped */
 export function keyName(shape: OutputShape, data: unknown): string | null {
   const v = shape.by && isObj(data) ? data[shape.by] : undefined;
@@ -257,7 +306,12 @@ export function declarationProblems(shape: OutputShape): string[] {
       else if (isRowsDecl(d)) {
         walk(d.rows, `${p}[]`, true);
         if (d.sum !== undefined && !isFigure(d.rows[d.sum])) out.push(`${p}: sum '${d.sum}' is not a figure of its rows`);
-      } else if (!isHistogramDecl(d) && !isEventsDecl(d) && !isCategoryDecl(d) && !roleOf(d)) out.push(`${p}: not a declaration`);
+      } else if (isEventsDecl(d)) {
+        const flow = d.events.summary?.flow;
+        if (flow !== undefined && flow.length !== 4) out.push(`${p}: summary.flow names local address, port, remote address and port`);
+        const w = d.events.warn;
+        if (w !== undefined && w !== true && (typeof w.field !== 'string' || !Array.isArray(w.values))) out.push(`${p}: warn is true or { field, values }`);
+      } else if (!isHistogramDecl(d) && !isCategoryDecl(d) && !roleOf(d)) out.push(`${p}: not a declaration`);
     }
   };
   walk(shape.fields as Record<string, Decl>, '', false);

@@ -29,7 +29,7 @@ export default defineProbe({
     fields: {
       byLport: { rows: { lport: 'key', accepts: 'count' }, sum: 'accepts' },
       total: 'count',
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['syscall', 'fd'] } } },
     },
     aliases: { accepts: 'events' },
   },

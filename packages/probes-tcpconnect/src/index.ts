@@ -4,7 +4,7 @@
  * (laddr, raddr, rport) counted in the kernel. Upstream reports only that a SYN left. Where fexit
  * exists, connects that fail before any SYN (no route, no address) are reported too (via 'before-syn').
  */
-import { defineProbe, distFile, drainEvents, packageVersion, type ConnectOutcome, ringEntries } from '@sonde/probe-sdk';
+import { CONNECT_FAILURES, defineProbe, distFile, drainEvents, packageVersion, type ConnectOutcome, ringEntries } from '@sonde/probe-sdk';
 import { decodeCounts, decodeEvent, MAX_COUNTS, type ConnectCount, type TcpconnectEvent } from './decode.js';
 import { globalsFor, params } from './params.js';
 import { renderTcpconnect } from './render.js';
@@ -37,7 +37,7 @@ export default defineProbe({
       totals: { fields: { connects: 'count', failed: 'count' } },
       outcomes: { category: 'outcome' },
       counts: { rows: { family: 'key', laddr: 'key', raddr: 'key', rport: 'key', connects: 'count', failed: 'count' }, sum: 'connects' },
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['outcome', 'error', 'latUs'] }, warn: { field: 'outcome', values: CONNECT_FAILURES } } },
     },
     aliases: { connects: 'events', connections: 'events' },
   },

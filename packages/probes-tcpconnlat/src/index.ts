@@ -4,6 +4,7 @@
  * time they took to fail. Events, plus log2 histograms aggregated in the kernel.
  */
 import {
+  CONNECT_FAILURES,
   defineProbe,
   distFile,
   drainEvents,
@@ -60,7 +61,7 @@ export default defineProbe({
       failed: { histogram: 'usecs' },
       outcomes: { category: 'outcome' },
       owners: { rows: { key: 'key', cgroup: 'key', owner: 'label', latency: { histogram: 'usecs' }, failed: { histogram: 'usecs' } } },
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['outcome', 'error', 'latUs'] }, warn: { field: 'outcome', values: CONNECT_FAILURES } } },
     },
     histogram: { total: 'latency' },
   },

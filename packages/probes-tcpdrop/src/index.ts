@@ -203,7 +203,7 @@ export default defineProbe({
       stacks: { rows: { reason: 'key', frames: 'key', count: 'count' }, sum: 'count' },
       stackCount: 'count',
       stacklessDrops: 'count',
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['reason', 'state', 'location'] }, warn: true } },
       eventsOmitted: 'count',
       listenOverflows: { fields: { count: 'count', countedBy: 'label', listenDrops: 'count', listeners: listenerSocketRows } },
     },

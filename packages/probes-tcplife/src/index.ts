@@ -97,7 +97,7 @@ export default defineProbe({
         rows: { key: 'key', cgroup: 'key', owner: 'label', sessions: 'count', txBytes: { count: 'bytes' }, rxBytes: { count: 'bytes' }, duration: { histogram: 'usecs' } },
         sum: 'sessions',
       },
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['txBytes', 'rxBytes', 'ms'] } } },
     },
     histogram: { total: 'duration' },
   },

@@ -26,7 +26,7 @@ export default defineProbe({
   shape: {
     fields: {
       minUs: 'setting',
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['latencyUs'] } } },
       eventsSeen: 'count',
       histogram: { histogram: 'usecs', name: 'latency' },
     },

@@ -106,7 +106,7 @@ export default defineProbe({
       },
       flowCount: 'count',
       flowsMissed: 'count',
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['direction', 'reason', 'state'] } } },
     },
   },
   params,

@@ -112,7 +112,7 @@ export default defineProbe({
   output: 'events',
   shape: {
     fields: {
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['type', 'state', 'segs'] } } },
       flows: {
         rows: {
           family: 'key', laddr: 'key', lport: 'key', raddr: 'key', rport: 'key', cgroup: 'key', owner: 'label',

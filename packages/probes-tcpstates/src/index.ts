@@ -32,7 +32,7 @@ export default defineProbe({
   output: 'events',
   shape: {
     fields: {
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: [['oldstate', 'newstate'], 'ms'] } } },
       transitions: { rows: { from: 'key', to: 'key', count: 'count' }, sum: 'count' },
       dwell: { rows: { state: 'key', hist: { histogram: 'usecs', name: 'dwell' } } },
     },

@@ -50,7 +50,7 @@ export default defineProbe({
   output: 'report',
   shape: {
     fields: {
-      packets: { events: {} },
+      packets: { events: { summary: { flow: ['saddr', 'sport', 'daddr', 'dport'], what: ['flags', 'len', 'dropReason'] } } },
       tracked: 'count',
       notKept: 'count',
       paths: { category: 'path' },

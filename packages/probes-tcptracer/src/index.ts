@@ -29,7 +29,7 @@ export default defineProbe({
   output: 'events',
   shape: {
     fields: {
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: ['type'] } } },
       counts: { category: 'type' },
     },
   },

@@ -77,7 +77,7 @@ export default defineProbe({
     fields: {
       byState: { category: 'state' },
       total: 'count',
-      events: { events: { time: 'time' } },
+      events: { events: { time: 'time', summary: { who: 'comm', flow: ['laddr', 'lport', 'raddr', 'rport'], what: [['oldstate', 'newstate']] } } },
     },
   },
   params,

@@ -34,6 +34,9 @@ import {
   inferShape,
   isCategoryDecl,
   isEventsDecl,
+  eventSummary,
+  eventWarns,
+  type EventsDecl,
   isFieldsDecl,
   isFigure,
   isHistogram,
@@ -249,23 +252,12 @@ export function eventAttributes(ev: Obj, time = 'time'): LogAttributes {
   return out;
 }
 
-const FAILED = new Set(['refused', 'timeout', 'unreachable', 'aborted', 'error']);
-
-function eventBody(probe: string, ev: Obj): string {
-  const end = (a: unknown, p: unknown) => (a === undefined ? '' : `${String(a)}:${String(p ?? '')}`);
-  const tuple = ev.laddr !== undefined ? ` ${end(ev.laddr, ev.lport)} > ${end(ev.raddr, ev.rport)}` : ev.saddr !== undefined ? ` ${end(ev.saddr, ev.sport)} > ${end(ev.daddr, ev.dport)}` : '';
-  const what = [ev.type, ev.outcome, ev.oldstate !== undefined ? `${String(ev.oldstate)}->${String(ev.newstate)}` : undefined, ev.reason, ev.error]
-    .filter((x) => typeof x === 'string' && x !== '')
-    .join(' ');
-  return `${probe}${ev.comm ? ` ${String(ev.comm)}` : ''}${tuple}${what ? ` ${what}` : ''}`;
-}
-
-/** the declared event lists, each with the field that holds its events' wall-clock time */
-function eventLists(shape: OutputShape, data: unknown): Array<{ events: Obj[]; time: string | undefined }> {
+/** the declared event lists, each with its declaration (time field, summary, when a warning) */
+function eventLists(shape: OutputShape, data: unknown): Array<{ events: Obj[]; decl: EventsDecl }> {
   if (!isObj(data)) return [];
   return Object.entries(shape.fields).flatMap(([k, d]) => {
     const v = data[k];
-    return isEventsDecl(d) && Array.isArray(v) ? [{ events: v.filter(isObj), time: d.events.time }] : [];
+    return isEventsDecl(d) && Array.isArray(v) ? [{ events: v.filter(isObj), decl: d }] : [];
   });
 }
 
@@ -293,15 +285,16 @@ export function toOtlp(result: ResultEnvelope): OtlpPayload {
 
   const lists = eventLists(shape, result.data);
   const logRecords = lists.reduce((n, l) => n + l.events.length, 0);
-  const record = (ev: Obj, time: string | undefined, observed: HrTime): ReadableLogRecord => {
-    const failed = FAILED.has(String(ev.outcome));
+  const record = (ev: Obj, decl: EventsDecl, observed: HrTime): ReadableLogRecord => {
+    const failed = eventWarns(decl, ev);
+    const time = decl.events.time;
     const at = time !== undefined ? ev[time] : undefined;
     return {
       hrTime: hrTime(typeof at === 'string' ? at : undefined, Date.parse(result.endedAt)),
       hrTimeObserved: observed,
       severityNumber: failed ? SeverityNumber.WARN : SeverityNumber.INFO,
       severityText: failed ? 'WARN' : 'INFO',
-      body: eventBody(result.probe, ev),
+      body: eventSummary(result.probe, decl, ev),
       eventName: `sonde.${result.probe}.event`,
       resource,
       instrumentationScope: scope,
@@ -311,10 +304,10 @@ export function toOtlp(result: ResultEnvelope): OtlpPayload {
   };
   const logs = {
     *[Symbol.iterator](): Iterator<ReadableLogRecord[]> {
-      const all = lists.flatMap((l) => l.events.map((ev) => ({ ev, time: l.time })));
+      const all = lists.flatMap((l) => l.events.map((ev) => ({ ev, decl: l.decl })));
       for (let i = 0; i < all.length; i += LOG_BATCH) {
         const observed = hrTime(undefined);
-        yield all.slice(i, i + LOG_BATCH).map(({ ev, time }) => record(ev, time, observed));
+        yield all.slice(i, i + LOG_BATCH).map(({ ev, decl }) => record(ev, decl, observed));
       }
     },
   };

@@ -1,5 +1,5 @@
 /**
- * Test-only: a real OTLP/HTTP receiver on 127.0.0.1. It accepts POST /v1/metrics and /v1/logs as
+ * A real OTLP/HTTP receiver on 127.0.0.1. It accepts POST /v1/metrics and /v1/logs as
  * application/x-protobuf and decodes them with the official opentelemetry-proto schema (the .proto
  * files as the OpenTelemetry project published them, shipped in @opentelemetry/otlp-grpc-exporter-base
  * 0.38.0, loaded with protobufjs). It can also play a collector that never answers or fails.

@@ -147,11 +147,11 @@ describe('remote addresses named by pod and by Service', () => {
   const api = new FakeKubeApi(
     [
       { uid: WEB0, name: 'web-0', namespace: 'shop', node: 'w1', ips: ['10.244.1.5'], containers: [{ name: 'web', containerID: `containerd://${'a'.repeat(64)}` }] },
-      { uid: DB0, name: 'db-0', namespace: 'shop', node: 'w2', ips: ['10.244.2.9'], containers: [{ name: 'pg', containerID: `cri-o://${'b'.repeat(64)}` }] },
+      { uid: DB0, name: 'db-0', namespace: 'shop', node: 'w2', ips: ['10.244.2.9'], hostIps: ['192.168.0.12'], containers: [{ name: 'pg', containerID: `cri-o://${'b'.repeat(64)}` }] },
     ],
     [
       { uid: 'a1111111-1111-4111-8111-111111111111', name: 'db', namespace: 'shop', clusterIPs: ['10.96.40.2'], ports: [{ port: 5432, name: 'pg' }] },
-      { uid: 'a2222222-2222-4222-8222-222222222222', name: 'edge', namespace: 'ingress', type: 'LoadBalancer', clusterIPs: ['10.96.0.80'], loadBalancerIPs: ['203.0.113.7'], ports: [{ port: 443 }] },
+      { uid: 'a2222222-2222-4222-8222-222222222222', name: 'edge', namespace: 'ingress', type: 'LoadBalancer', clusterIPs: ['10.96.0.80'], loadBalancerIPs: ['203.0.113.7'], ports: [{ port: 443, nodePort: 31443 }] },
       { uid: 'a3333333-3333-4333-8333-333333333333', name: 'edge-dns', namespace: 'ingress', type: 'LoadBalancer', clusterIPs: ['10.96.0.53'], loadBalancerIPs: ['203.0.113.7'], ports: [{ port: 53 }] },
     ],
   );
@@ -168,10 +168,15 @@ describe('remote addresses named by pod and by Service', () => {
         { family: 4, laddr: '10.244.1.5', lport: 51000, raddr: '10.96.40.2', rport: 5432, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 4 },
         { family: 4, laddr: '10.244.1.5', lport: 51001, raddr: '203.0.113.7', rport: 443, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 1 },
         { family: 4, laddr: '10.244.1.5', lport: 51002, raddr: '203.0.113.7', rport: 8443, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 1 },
+        // node w2's address (db-0's status.hostIPs): at edge's node port, and at a port no Service holds
+        { family: 4, laddr: '10.244.1.5', lport: 51003, raddr: '192.168.0.12', rport: 31443, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 1 },
+        { family: 4, laddr: '10.244.1.5', lport: 51004, raddr: '192.168.0.12', rport: 22, cgroup: '42', owner: owner('web-0', 'web', WEB0), retransmits: 1 },
       ]),
       agent('w2', [
         { family: 4, laddr: '10.244.2.9', lport: 5432, raddr: '10.244.1.5', rport: 51000, cgroup: '43', owner: owner('db-0', 'pg', DB0), retransmits: 2 },
         { family: 4, laddr: '10.244.2.9', lport: 5432, raddr: '198.51.100.20', rport: 40000, cgroup: '43', owner: owner('db-0', 'pg', DB0), retransmits: 1 },
+        // an address that is no node's, at edge's node port: not the Service
+        { family: 4, laddr: '10.244.2.9', lport: 40001, raddr: '198.51.100.21', rport: 31443, cgroup: '43', owner: owner('db-0', 'pg', DB0), retransmits: 1 },
       ]),
     ]);
   });
@@ -192,7 +197,7 @@ describe('remote addresses named by pod and by Service', () => {
     }
     const flows = (done.result!.data as { flows: Array<Record<string, unknown>> }).flows;
     const by = (raddr: string, rport: number) => flows.find((f) => f.raddr === raddr && f.rport === rport)!;
-    expect(flows).toHaveLength(5);
+    expect(flows).toHaveLength(8);
     expect(by('10.96.40.2', 5432)).toMatchObject({ remoteService: 'shop/db', owner: { pod: 'web-0' } });
     expect(by('10.96.40.2', 5432).remotePod).toBeUndefined();
     expect(by('10.244.1.5', 51000)).toMatchObject({ remotePod: 'shop/web-0', owner: { pod: 'db-0' } });
@@ -200,6 +205,11 @@ describe('remote addresses named by pod and by Service', () => {
     // a load-balancer IP two Services share: the port says which, and a port neither serves names none
     expect(by('203.0.113.7', 443).remoteService).toBe('ingress/edge');
     expect(by('203.0.113.7', 8443).remoteService).toBeUndefined();
+    // a node's address at a Service's node port is that Service; at another port, or another address, none
+    expect(by('192.168.0.12', 31443)).toMatchObject({ remoteService: 'ingress/edge' });
+    expect(by('192.168.0.12', 31443).remotePod).toBeUndefined();
+    expect(by('192.168.0.12', 22).remoteService).toBeUndefined();
+    expect(by('198.51.100.21', 31443).remoteService).toBeUndefined();
     const unknown = by('198.51.100.20', 40000);
     expect(unknown.remotePod).toBeUndefined();
     expect(unknown.remoteService).toBeUndefined();

@@ -11,7 +11,9 @@
  * In merged results, every row with a `raddr` the cache knows as a pod IP (status.podIPs of a live
  * pod that is not on the host network) gets `remotePod`: "namespace/name"; one the coordinator's
  * ServiceCache knows as a Service's address (cluster, external or load-balancer IP; `rport` decides
- * between Services sharing one) gets `remoteService`: "namespace/name".
+ * between Services sharing one) gets `remoteService`: "namespace/name"; so does one whose `raddr` is a
+ * node's address (a pod's status.hostIPs) and whose `rport` is a Service's node port (NodePort and
+ * LoadBalancer Services).
  */
 import { ownerFilterOf, type PodCache, type PodInfo, type ServiceCache } from '@sonde/probe-sdk';
 
@@ -90,7 +92,8 @@ export interface RemoteNamed {
 
 /**
  * `remotePod` / `remoteService` on every object under `data` (at most MAX_DEPTH levels down, owners
- * skipped) whose `raddr` is a known pod's IP / a known Service's address; each address is looked up once.
+ * skipped) whose `raddr` is a known pod's IP / a known Service's address (or a node's, at a Service's node
+ * port); each address is looked up once.
  */
 export function nameRemotes(data: unknown, { pods, services }: RemoteNamers): RemoteNamed {
   const named: RemoteNamed = { pods: 0, services: 0 };
@@ -122,7 +125,7 @@ export function nameRemotes(data: unknown, { pods, services }: RemoteNamers): Re
         const key = `${ip} ${port ?? ''}`;
         let name = serviceOf.get(key);
         if (name === undefined) {
-          const s = services.byIp(ip, port);
+          const s = services.byIp(ip, port) ?? (port !== undefined && pods?.isNodeIp(ip) ? services.byNodePort(port) : undefined);
           serviceOf.set(key, (name = s ? `${s.namespace}/${s.name}` : null));
         }
         if (name) {

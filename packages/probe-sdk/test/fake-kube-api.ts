@@ -26,6 +26,8 @@ export interface FakePodSpec {
   initContainers?: FakeContainer[];
   /** status.podIPs */
   ips?: string[];
+  /** status.hostIPs: the node's addresses */
+  hostIps?: string[];
   hostNetwork?: boolean;
 }
 
@@ -38,6 +40,7 @@ export function fakePod(p: FakePodSpec, rv = '1'): Record<string, unknown> {
     status: {
       phase: 'Running',
       ...(p.ips?.length ? { podIP: p.ips[0], podIPs: p.ips.map((ip) => ({ ip })) } : {}),
+      ...(p.hostIps?.length ? { hostIP: p.hostIps[0], hostIPs: p.hostIps.map((ip) => ({ ip })) } : {}),
       containerStatuses: (p.containers ?? []).map((c) => ({ name: c.name, ready: true, ...(c.containerID ? { containerID: c.containerID } : {}) })),
       ...(p.initContainers ? { initContainerStatuses: p.initContainers.map((c) => ({ name: c.name, ...(c.containerID ? { containerID: c.containerID } : {}) })) } : {}),
     },
@@ -55,7 +58,7 @@ export interface FakeServiceSpec {
   externalIPs?: string[];
   /** status.loadBalancer.ingress[].ip */
   loadBalancerIPs?: string[];
-  ports?: Array<{ port: number; protocol?: string; name?: string; targetPort?: number }>;
+  ports?: Array<{ port: number; protocol?: string; name?: string; targetPort?: number; nodePort?: number }>;
 }
 
 export function fakeService(s: FakeServiceSpec, rv = '1'): Record<string, unknown> {
@@ -68,7 +71,7 @@ export function fakeService(s: FakeServiceSpec, rv = '1'): Record<string, unknow
       type: s.type ?? 'ClusterIP',
       ...(ips.length ? { clusterIP: ips[0], clusterIPs: ips } : {}),
       ...(s.externalIPs ? { externalIPs: s.externalIPs } : {}),
-      ports: (s.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port, ...(p.name ? { name: p.name } : {}) })),
+      ports: (s.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port, ...(p.name ? { name: p.name } : {}), ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
     },
     status: { loadBalancer: s.loadBalancerIPs ? { ingress: s.loadBalancerIPs.map((ip) => ({ ip, ipMode: 'VIP' })) } : {} },
   };

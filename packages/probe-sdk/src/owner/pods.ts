@@ -29,6 +29,8 @@ export interface PodInfo {
   containers: PodContainer[];
   /** status.podIPs (status.podIP before dual-stack); empty for host-network pods, whose IP is the node's */
   ips?: string[];
+  /** status.hostIPs (status.hostIP before dual-stack): the addresses of the node it runs on */
+  hostIps?: string[];
   /** when a DELETED event (or a relist without it) removed it */
   deletedAt?: number;
 }
@@ -75,6 +77,8 @@ interface RawPod {
     phase?: string;
     podIP?: string;
     podIPs?: Array<{ ip?: string }>;
+    hostIP?: string;
+    hostIPs?: Array<{ ip?: string }>;
     containerStatuses?: Array<{ name: string; containerID?: string }>;
     initContainerStatuses?: Array<{ name: string; containerID?: string }>;
     ephemeralContainerStatuses?: Array<{ name: string; containerID?: string }>;
@@ -101,7 +105,8 @@ export function podFromObject(o: RawPod): PodInfo | null {
   add(o.status?.initContainerStatuses, 'init');
   add(o.status?.ephemeralContainerStatuses, 'ephemeral');
   const ips = o.spec?.hostNetwork ? [] : [...new Set([...(o.status?.podIPs ?? []).map((x) => x.ip), o.status?.podIP].filter((x): x is string => !!x))];
-  return { uid: md.uid, namespace: md.namespace ?? 'default', name: md.name, labels: md.labels ?? {}, nodeName: o.spec?.nodeName, phase: o.status?.phase, containers, ips };
+  const hostIps = [...new Set([...(o.status?.hostIPs ?? []).map((x) => x.ip), o.status?.hostIP].filter((x): x is string => !!x))];
+  return { uid: md.uid, namespace: md.namespace ?? 'default', name: md.name, labels: md.labels ?? {}, nodeName: o.spec?.nodeName, phase: o.status?.phase, containers, ips, hostIps };
 }
 
 export class PodCache extends K8sInformer<RawPod> {
@@ -191,6 +196,16 @@ export class PodCache extends K8sInformer<RawPod> {
       if (pod.ips?.includes(ip)) return pod;
     }
     return undefined;
+  }
+
+  /**
+   * Whether an IP is a node's, as the pods running there report it (status.hostIPs). The coordinator
+   * holds every pod, and the agents' DaemonSet runs a pod on every node it watches, so each such node's
+   * addresses are known.
+   */
+  isNodeIp(ip: string): boolean {
+    for (const { pod } of this.byUid.values()) if (pod.deletedAt === undefined && pod.hostIps?.includes(ip)) return true;
+    return false;
   }
 
   /** Live pods (not deleted), optionally only those a query selects. */

@@ -77,6 +77,22 @@ describe('ServiceCache', () => {
     expect(c.stats).toMatchObject({ lists: 1, resyncs: 0, errors: 0, resourceVersion: '104' });
   });
 
+  it('finds NodePort and LoadBalancer Services by node port (per protocol); a node port freed by a change or a delete answers none', async () => {
+    const shopNp: FakeServiceSpec = { uid: 'a5555555-5555-4555-8555-555555555555', name: 'shop-np', namespace: 'shop', type: 'NodePort', clusterIPs: ['10.96.7.7'], ports: [{ port: 80, nodePort: 30080, name: 'http' }, { port: 53, protocol: 'UDP', nodePort: 30053 }] };
+    const c = await start([web, shopNp, { ...edge, ports: [{ port: 443, nodePort: 31443 }] }]);
+    expect(c.byNodePort(30080)).toEqual({ namespace: 'shop', name: 'shop-np', type: 'NodePort', port: { port: 80, protocol: 'TCP', name: 'http', nodePort: 30080 } });
+    expect(c.byNodePort(31443)).toMatchObject({ namespace: 'ingress', name: 'edge', type: 'LoadBalancer', port: { port: 443 } });
+    expect(c.byNodePort(30053)).toBeUndefined(); // a UDP node port
+    expect(c.byNodePort(30053, 'UDP')).toMatchObject({ name: 'shop-np' });
+    expect(c.byNodePort(80)).toBeUndefined(); // a service port is not a node port
+    await until('the watch', () => api.openWatches === 1);
+    api.modifyService({ ...shopNp, ports: [{ port: 80, nodePort: 30081 }] });
+    await until('the node port moved', () => c.byNodePort(30081) !== undefined);
+    expect(c.byNodePort(30080)).toBeUndefined();
+    api.removeService(edge.uid);
+    await until('edge deleted', () => c.byNodePort(31443) === undefined);
+  });
+
   it('410 Gone as an ERROR event: lists again; a Service deleted and one created meanwhile are seen', async () => {
     const c = await start([web, edge]);
     await until('the watch', () => api.openWatches === 1);

@@ -6,6 +6,9 @@
  * status.loadBalancer.ingress[].ip. With kube-proxy a client's socket keeps the Service address it
  * connected to (the DNAT to a backend is conntrack's, not the socket's), so a `raddr` can be one.
  *
+ * NodePort and LoadBalancer Services are also found by their node port (spec.ports[].nodePort, unique in
+ * the cluster per protocol): a client that connected to a node's address at that port reached the Service.
+ *
  * A deleted Service leaves the index at once: a ClusterIP is handed to the next Service created.
  */
 import { K8sInformer, type InformerOptions, type InformerStats, type K8sChangeType } from '../k8s-informer.js';
@@ -15,6 +18,8 @@ export interface ServicePort {
   /** TCP, UDP or SCTP */
   protocol: string;
   name?: string;
+  /** the port on every node (NodePort and LoadBalancer Services) */
+  nodePort?: number;
 }
 
 export interface ServiceInfo {
@@ -46,7 +51,7 @@ interface RawService {
     clusterIP?: string;
     clusterIPs?: string[];
     externalIPs?: string[];
-    ports?: Array<{ port?: number; protocol?: string; name?: string }>;
+    ports?: Array<{ port?: number; protocol?: string; name?: string; nodePort?: number }>;
   };
   status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
 }
@@ -61,7 +66,7 @@ export function serviceFromObject(o: RawService): ServiceInfo | null {
   );
   const ports = (s.ports ?? [])
     .filter((p) => typeof p.port === 'number')
-    .map((p): ServicePort => ({ port: p.port!, protocol: p.protocol ?? 'TCP', ...(p.name ? { name: p.name } : {}) }));
+    .map((p): ServicePort => ({ port: p.port!, protocol: p.protocol ?? 'TCP', ...(p.name ? { name: p.name } : {}), ...(typeof p.nodePort === 'number' && p.nodePort > 0 ? { nodePort: p.nodePort } : {}) }));
   return { uid: md.uid ?? `${namespace}/${md.name}`, namespace, name: md.name, type: s.type ?? 'ClusterIP', ips: [...new Set(ips)], ports };
 }
 
@@ -70,6 +75,8 @@ export class ServiceCache extends K8sInformer<RawService> {
   generation = 0;
   private readonly byUid = new Map<string, ServiceInfo>();
   private readonly ipIndex = new Map<string, ServiceInfo[]>();
+  /** `TCP/30080` → the Service and port holding that node port */
+  private readonly nodePortIndex = new Map<string, { s: ServiceInfo; p: ServicePort }>();
 
   constructor(opts: ServiceCacheOptions) {
     super(opts, { path: '/api/v1/services', noun: 'service' });
@@ -78,6 +85,7 @@ export class ServiceCache extends K8sInformer<RawService> {
   protected replace(items: RawService[]): void {
     this.byUid.clear();
     this.ipIndex.clear();
+    this.nodePortIndex.clear();
     for (const o of items) {
       const s = serviceFromObject(o);
       if (s) this.index(s);
@@ -100,6 +108,7 @@ export class ServiceCache extends K8sInformer<RawService> {
       if (list) list.push(s);
       else this.ipIndex.set(ip, [s]);
     }
+    for (const p of s.ports) if (p.nodePort !== undefined) this.nodePortIndex.set(`${p.protocol}/${p.nodePort}`, { s, p });
   }
 
   private unindex(uid: string): void {
@@ -110,6 +119,10 @@ export class ServiceCache extends K8sInformer<RawService> {
       const rest = (this.ipIndex.get(ip) ?? []).filter((s) => s !== cur);
       if (rest.length) this.ipIndex.set(ip, rest);
       else this.ipIndex.delete(ip);
+    }
+    for (const p of cur.ports) {
+      const k = `${p.protocol}/${p.nodePort}`;
+      if (p.nodePort !== undefined && this.nodePortIndex.get(k)?.s === cur) this.nodePortIndex.delete(k);
     }
   }
 
@@ -127,6 +140,12 @@ export class ServiceCache extends K8sInformer<RawService> {
     if (serving.length === 1) return hit(serving[0]!.s, serving[0]!.p);
     if (serving.length === 0 && all.length === 1) return hit(all[0]!);
     return undefined;
+  }
+
+  /** The Service holding a node port (reached at any node's address), with that port. */
+  byNodePort(nodePort: number, protocol = 'TCP'): ServiceHit | undefined {
+    const hit = this.nodePortIndex.get(`${protocol}/${nodePort}`);
+    return hit ? { namespace: hit.s.namespace, name: hit.s.name, type: hit.s.type, port: hit.p } : undefined;
   }
 
   /** every Service held */

@@ -35,6 +35,17 @@ function sample(fams: PromFamily[], name: string, labels: Record<string, string>
 
 const post = (url: string, path: string, body: unknown) => postJson(url, body, path);
 
+/** The parts of a Slack Block Kit message and of a check that these tests read. */
+interface SlackMessage {
+  text: string;
+  blocks: Array<{ type: string; text?: { type: string; text: string }; fields?: Array<{ type: string; text: string }> }>;
+}
+interface Check {
+  id: string;
+  status: string;
+  report: { failed: number; results: Array<{ outcome: string }> } | null;
+}
+
 describeKernel('results for people, bots and Prometheus', () => {
   let server: Server;
   let echo: EchoServer;
@@ -73,13 +84,13 @@ describeKernel('results for people, bots and Prometheus', () => {
   it('format=slack: Block Kit with the count and percentiles in fields, the histogram in a code block', async () => {
     const res = await fetch(`${server.url}/v1/jobs/${job.id}?format=slack`);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const msg = await res.json();
+    const msg = await json<SlackMessage>(res);
     const t = job.result.data.total;
     expect(msg.text).toBe(`tcprtt · succeeded · ${Math.round(job.result.durationMs / 100) / 10} s — count ${t.count}, p50 ${t.p50.value} us, p99 ${t.p99.value} us`);
     expect(msg.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: expect.stringMatching(/^tcprtt · succeeded/) } });
-    const fields = msg.blocks[1].fields.map((f: any) => f.text);
+    const fields = msg.blocks[1]!.fields!.map((f) => f.text);
     expect(fields).toEqual(expect.arrayContaining([`*count*\n${t.count}`, `*p99*\n${t.p99.value} us`]));
-    expect(msg.blocks[2].text.text).toMatch(/^```usecs/);
+    expect(msg.blocks[2]!.text!.text).toMatch(/^```usecs/);
     expect(msg.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: expect.stringContaining(`<${server.url}/v1/jobs/${job.id}|${job.id}>`) }] });
     for (const b of msg.blocks) if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
   });
@@ -107,22 +118,22 @@ describeKernel('results for people, bots and Prometheus', () => {
   it('POST /v1/checks evaluates assertions when the job ends; JUnit and Markdown on request', async () => {
     const bad = await post(server.url, '/v1/checks', { probe: 'tcprtt', assertions: ['count > 0', 'p99 <'] });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors).toEqual([{ field: 'assertions.1', message: 'expected a metric or a number at the end at column 6 of \'p99 <\'' }]);
+    expect((await json<{ errors: unknown }>(bad)).errors).toEqual([{ field: 'assertions.1', message: 'expected a metric or a number at the end at column 6 of \'p99 <\'' }]);
     const res = await post(server.url, '/v1/checks', { probe: 'tcprtt', durationMs: 800, params: { rport: echo.port }, assertions: ['count >= 0', 'p99 < 1ns', 'nonsense > 1'] });
     expect(res.status).toBe(202);
-    const created = await res.json();
+    const created = await json<Check>(res);
     expect(res.headers.get('location')).toBe(`/v1/checks/${created.id}`);
     expect(created).toMatchObject({ status: 'pending', report: null, job: { probe: 'tcprtt', status: 'queued' } });
     expect((await fetch(`${server.url}/v1/checks/${created.id}?format=junit`)).status).toBe(409);
     await waitJob(server.url, created.id, ['succeeded']);
-    const check = await (await fetch(`${server.url}/v1/checks/${created.id}`)).json();
+    const check = await json<Check>(await fetch(`${server.url}/v1/checks/${created.id}`));
     expect(check.status).toBe('error');
-    expect(check.report.results.map((r: any) => r.outcome)).toEqual(['pass', expect.stringMatching(/fail|pass/), 'error']);
+    expect(check.report!.results.map((r) => r.outcome)).toEqual(['pass', expect.stringMatching(/fail|pass/), 'error']);
     const junit = await (await fetch(`${server.url}/v1/checks/${created.id}?format=junit`)).text();
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(junit);
     expect(Number(doc.testsuites.tests)).toBe(3);
     expect(Number(doc.testsuites.errors)).toBe(1);
-    expect(Number(doc.testsuites.failures)).toBe(check.report.failed);
+    expect(Number(doc.testsuites.failures)).toBe(check.report!.failed);
     const md = await (await fetch(`${server.url}/v1/checks/${created.id}?format=markdown`)).text();
     expect(md).toContain('### ⚠️ sonde check `tcprtt`: error');
   });

@@ -53,7 +53,8 @@ describeKernel('web page in headless Chromium', () => {
     // one input per schema property: the enum becomes a select, the boolean a checkbox
     const { probes } = await json(await fetch(`${server.url}/v1/probes`));
     const props = Object.keys(probes.find((p: { name: string }) => p.name === 'tcprtt').paramsSchema.properties);
-    const inputs = await page.locator('[data-param]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.param));
+    // runs in the page; the test config has no DOM lib, so the one field read is typed here
+    const inputs = await page.locator('[data-param]').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: Record<string, string | undefined> }).dataset.param));
     expect(inputs).toEqual(props);
     expect(await page.locator('select#param-units option').allTextContents()).toEqual(expect.arrayContaining(['us', 'ms']));
     expect(await page.locator('#param-extended').getAttribute('type')).toBe('checkbox');

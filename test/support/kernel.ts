@@ -14,13 +14,15 @@ const problem = permissionProblem();
 export const kernelSkipReason = problem ? `kernel tests need privileges: ${problem}` : undefined;
 
 export function describeKernel(name: string, fn: () => void): void {
-  if (!problem) return describe(name, fn);
-  if (process.env.SONDE_REQUIRE_KERNEL === '1') {
-    return describe(name, () => {
+  if (!problem) {
+    describe(name, fn);
+  } else if (process.env.SONDE_REQUIRE_KERNEL === '1') {
+    describe(name, () => {
       throw new Error(`${kernelSkipReason} (SONDE_REQUIRE_KERNEL=1 makes this a failure)`);
     });
+  } else {
+    describe.skip(`${name} — skipped: ${kernelSkipReason}`, fn);
   }
-  return describe.skip(`${name} — skipped: ${kernelSkipReason}`, fn);
 }
 
 /** The probes of this checkout, as their packages name them (packages/probes-<name>/): found, not listed. */

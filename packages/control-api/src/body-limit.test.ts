@@ -24,7 +24,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-function listen(fetch: (req: Request, env: unknown) => Response | Promise<Response>): Promise<number> {
+function listen(fetch: Parameters<typeof serve>[0]['fetch']): Promise<number> {
   return new Promise((resolve) => {
     server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve(info.port));
   });

@@ -40,6 +40,7 @@ function fakeCtx(ticks: number): ProbeContext & { emitted: unknown[] } {
     emit: (e: unknown[]) => void emitted.push(...e),
     lost: () => {},
     warn: () => {},
+    kernelEnum: () => [],
     emitted,
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeSkEventHead, SK_EVENT_HEAD_SIZE, tcpStateName } from './sk-event.js';
 import { splitRecords } from './events.js';
 
-function head(fields: { pid: number; comm: string; af: number; lport: number; rport: number; l: number[]; r: number[] }): Buffer {
+function head(fields: { pid: number; comm: string; af: number; lport: number; rport: number; l: readonly number[]; r: readonly number[] }): Buffer {
   const b = Buffer.alloc(SK_EVENT_HEAD_SIZE);
   b.writeBigUInt64LE(process.hrtime.bigint(), 0);
   b.writeBigUInt64LE(0xffff888012345678n, 8);

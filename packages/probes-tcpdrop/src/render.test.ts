@@ -8,7 +8,7 @@ const data: TcpdropData = {
     { reason: 'TCP_LISTEN_OVERFLOW', value: 40, subsystem: 'CORE', count: 2 },
     { reason: 'NO_SOCKET', value: 3, subsystem: 'CORE', count: 1 },
   ],
-  flows: [{ family: 4, laddr: '10.0.0.2', lport: 7000, raddr: '10.0.0.1', rport: 40000, reason: 'TCP_LISTEN_OVERFLOW', count: 2, state: 'LISTEN', flags: 'PSH|ACK' }],
+  flows: [{ family: 4, laddr: '10.0.0.2', lport: 7000, raddr: '10.0.0.1', rport: 40000, reason: 'TCP_LISTEN_OVERFLOW', cgroup: '10562', count: 2, state: 'LISTEN', flags: 'PSH|ACK' }],
   flowCount: 2,
   flowsMissed: 0,
   stacks: [{ reason: 'TCP_LISTEN_OVERFLOW', count: 2, frames: ['sk_skb_reason_drop+0x90', 'tcp_v4_rcv+0x5d1'] }],
@@ -17,7 +17,7 @@ const data: TcpdropData = {
   events: [
     {
       time: '2026-11-25T15:56:39.365Z', skaddr: null, netns: 1, family: 4, laddr: '10.0.0.2', lport: 7003, raddr: '10.0.0.1', rport: 56816,
-      reason: 'NO_SOCKET', state: '-', flags: 'SYN', location: 'tcp_v4_rcv+0x91', stack: ['sk_skb_reason_drop+0x90', 'tcp_v4_rcv+0x91'],
+      reason: 'NO_SOCKET', state: '-', flags: 'SYN', cgroup: '0', location: 'tcp_v4_rcv+0x91', stack: ['sk_skb_reason_drop+0x90', 'tcp_v4_rcv+0x91'],
     },
   ],
   eventsOmitted: 2,
@@ -26,7 +26,7 @@ const data: TcpdropData = {
     countedBy: 'listener_drops',
     listenDrops: 2,
     listeners: [
-      { family: 4, laddr: '10.0.0.2', lport: 7000, netns: 4026532304, pid: 4242, comm: 'python3', uid: 0, maxBacklog: 4, backlog: 5, backlogPeak: 5, listenDrops: 2, overflows: 2, synOverflows: 0, ackOverflows: 2, opened: false, closed: false },
+      { family: 4, laddr: '10.0.0.2', lport: 7000, netns: 4026532304, pid: 4242, comm: 'python3', uid: 0, cgroup: '10562', maxBacklog: 4, backlog: 5, backlogPeak: 5, listenDrops: 2, overflows: 2, synOverflows: 0, ackOverflows: 2, opened: false, closed: false },
     ],
   },
 };

@@ -4,7 +4,7 @@ import { decodeEvent, decodeHists } from './decode.js';
 import { maps, tcplife_event, tcplife_hist } from './layout.gen.js';
 
 /** a struct tcplife_event from its fields; its bytes come from the generated layout */
-function event(f: { pid: number; comm: string; af: number; l: number[]; r: number[]; lport: number; rport: number; tx: bigint; rx: bigint; durNs: bigint }): Buffer {
+function event(f: { pid: number; comm: string; af: number; l: readonly number[]; r: readonly number[]; lport: number; rport: number; tx: bigint; rx: bigint; durNs: bigint }): Buffer {
   return tcplife_event.encode({
     h: skEventHeadInput({ tsNs: process.hrtime.bigint(), skaddr: 0xffff88800abcd000n, pid: f.pid, comm: f.comm, af: f.af, lport: f.lport, rport: f.rport, laddr: f.l, raddr: f.r }),
     tx_bytes: Number(f.tx),

@@ -17,6 +17,7 @@ import { pyPeer } from '../../../test/support/pytcp.js';
 import { holdConnections, ssTan } from '../../../test/support/conns.mjs';
 
 interface Snap {
+  at: string;
   sockets: number;
   states: Record<string, number>;
   ephemeral: { range: [number, number]; size: number; portsUsed: number; usedPct: number; sockets: number; maxPerPort: number };
@@ -48,7 +49,7 @@ describeKernel('tcpports on connections the test holds', () => {
   let held: Held;
   const range = (): [number, number] => {
     const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    return [lo, hi];
+    return [lo!, hi!];
   };
 
   beforeAll(async () => {

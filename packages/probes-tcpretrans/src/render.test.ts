@@ -6,7 +6,7 @@ const ev: TcpretransEvent = {
   time: '2026-11-25T01:55:05.000Z', tsNs: '1', skaddr: '0x1', pid: 0, tid: 0, uid: 0, comm: '', cgroup: '0', netns: 1, family: 4,
   laddr: '10.153.223.157', lport: 22, raddr: '69.53.245.40', rport: 34619, type: 'R', state: 'ESTABLISHED', seq: 1234, segs: 1,
 };
-const flows = [{ family: 4 as const, laddr: '10.153.223.157', lport: 22, raddr: '69.53.245.40', rport: 34619, retransmits: 2, segments: 2 }];
+const flows = [{ family: 4 as const, laddr: '10.153.223.157', lport: 22, raddr: '69.53.245.40', rport: 34619, cgroup: '0', retransmits: 2, segments: 2 }];
 
 describe('renderTcpretrans', () => {
   it('prints events in the upstream layout, with SEQ when asked', () => {

@@ -36,7 +36,7 @@ function dump(entries: Entry[], sizes: { key?: number; value?: number } = {}): M
 const v6 = (...tail: number[]) => [...new Array(16 - tail.length).fill(0), ...tail];
 
 describe('decodeHists + toKeyed', () => {
-  it.each([
+  it.each<{ name: string; entries: Entry[]; want: unknown[] }>([
     {
       name: 'ungrouped: one key of zeros',
       entries: [{ slots: { 4: 126n, 5: 77n }, sum: 6353n, min: 17n, max: 42n }],

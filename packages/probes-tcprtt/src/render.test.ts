@@ -50,7 +50,7 @@ describe('renderTcprtt', () => {
 
   it('prints one section per pod', () => {
     const data: TcprttData = { unit: 'usecs', by: 'pod', histograms: [{ key: 'shop/web-0', cgroup: '11', hist: hA }], total: hA };
-    expect(renderTcprtt(data, {}).split('\n')[0]).toBe('Pod = shop/web-0 ');
+    expect(renderTcprtt(data, { extended: false }).split('\n')[0]).toBe('Pod = shop/web-0 ');
   });
 
   it('prints a block per interval with its time, like -i with -T', () => {

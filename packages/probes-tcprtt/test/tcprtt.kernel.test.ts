@@ -122,7 +122,7 @@ describeKernel('tcprtt on real traffic', () => {
     await traffic.done;
     await new Promise((r) => setTimeout(r, 200));
     stop.abort();
-    const [us, ms] = ((await jobs) as ResultEnvelope<RttData>[]).map((r) => r.data!);
+    const [us, ms] = ((await jobs) as ResultEnvelope<RttData>[]).map((r) => r.data!) as [RttData, RttData];
     expect(us.unit).toBe('usecs');
     expect(ms.unit).toBe('msecs');
     expect(traffic.rounds).toBe(300);

@@ -36,6 +36,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The parts of the API's answers these tests read: a created job's id, a finished job's export record. */
+type Created = { id: string };
+type JobWithExport = { result: { export: { otlp: OtlpExportOutcome } } };
+
 const exportOf = (t: TestApp, id: string) => (t.store.get(id)?.result as (ResultEnvelope & { export?: { otlp: OtlpExportOutcome } }) | null)?.export?.otlp;
 
 let open: Array<{ close(): unknown }> = [];
@@ -126,11 +130,11 @@ describe('export in a job request', () => {
     const two = app({ destinations: [dest('http://127.0.0.1:1', { name: 'a', default: false }), dest('http://127.0.0.1:1', { name: 'b', default: false })] });
     const r2 = await postJob(two.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: 'c' } });
     expect(r2.status).toBe(400);
-    const body = await r2.json();
+    const body = (await r2.json()) as { detail: string; destinations: string[] };
     expect(body.detail).toBe("export.otlp: unknown destination 'c': this server knows 'a', 'b'");
     expect(body.destinations).toEqual(['a', 'b']);
     const r3 = await postJob(two.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } });
-    expect((await r3.json()).detail).toMatch(/no default destination on this server: name one of 'a', 'b'/);
+    expect(((await r3.json()) as { detail: string }).detail).toMatch(/no default destination on this server: name one of 'a', 'b'/);
     // never a URL: the field takes a name or true
     const r4 = await postJob(two.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: 'a', url: 'http://evil:4318' } });
     expect(r4.status).toBe(400);
@@ -144,7 +148,7 @@ describe('export of a finished job to a real OTLP/HTTP receiver', () => {
     const t = app({ destinations: [dest(rx.url, { headers: { 'x-sonde-key': 'k1' } })] });
     const res = await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: 'lab' } });
     expect(res.status).toBe(202);
-    const { id } = await res.json();
+    const { id } = (await res.json()) as Created;
     const job = await waitStatus(t.store, id, 'succeeded');
     const outcome = await waitFor(() => exportOf(t, id)?.status === 'ok' && exportOf(t, id), 5000);
     const h = (job.result!.data as { buckets: Array<{ lo: number; hi: number; count: number }>; count: number });
@@ -170,7 +174,7 @@ describe('export of a finished job to a real OTLP/HTTP receiver', () => {
     const points = metrics.reduce((n, m) => n + (m.metric.histogram ?? m.metric.sum ?? m.metric.gauge).dataPoints.length, 0);
     expect(outcome).toMatchObject({ destination: 'lab', status: 'ok', attempts: 1, metricPoints: points, logRecords: 0 });
     // and GET /v1/jobs/{id} shows it
-    const got = await (await t.app.request(`/v1/jobs/${id}`)).json();
+    const got = (await (await t.app.request(`/v1/jobs/${id}`)).json()) as JobWithExport;
     expect(got.result.export.otlp).toEqual(outcome);
   });
 
@@ -178,7 +182,7 @@ describe('export of a finished job to a real OTLP/HTTP receiver', () => {
     const rx = await receiver();
     const t = app({ destinations: [dest(rx.url)] });
     t.catalog.addFakeEvents();
-    const { id } = await (await postJob(t.app, { probe: 'fakeevents', durationMs: 200, params: { count: 1234, batch: 500, everyMs: 1 }, export: { otlp: true } })).json();
+    const { id } = (await (await postJob(t.app, { probe: 'fakeevents', durationMs: 200, params: { count: 1234, batch: 500, everyMs: 1 }, export: { otlp: true } })).json()) as Created;
     const job = await waitStatus(t.store, id, 'succeeded');
     const outcome = await waitFor(() => exportOf(t, id)?.status === 'ok' && exportOf(t, id), 5000);
     const events = (job.result!.data as { events: Array<{ i: number; pid: number; comm: string }> }).events;
@@ -291,7 +295,7 @@ describe('a collector that is down or slow', () => {
     const port = await closedPort();
     const t = app({ destinations: [dest(`http://127.0.0.1:${port}`)] });
     const t0 = Date.now();
-    const { id } = await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
+    const { id } = (await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json()) as Created;
     const job = await waitStatus(t.store, id, 'succeeded');
     expect(Date.now() - t0).toBeLessThan(2000); // a 100 ms job (bounds are loose: CI machines are busy)
     expect(job.result!.data).not.toBeNull();
@@ -312,11 +316,11 @@ describe('a collector that is down or slow', () => {
   it('slow (never answers): each attempt is cut at timeoutMs, the whole export at the deadline', async () => {
     const rx = await receiver('hang');
     const t = app({ destinations: [dest(rx.url, { timeoutMs: 300 })] });
-    const { id } = await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
+    const { id } = (await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json()) as Created;
     const t0 = Date.now();
     await waitStatus(t.store, id, 'succeeded');
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect((await (await t.app.request(`/v1/jobs/${id}`)).json()).result.export.otlp.status).toBe('pending');
+    expect(((await (await t.app.request(`/v1/jobs/${id}`)).json()) as JobWithExport).result.export.otlp.status).toBe('pending');
     const out = await waitFor(() => exportOf(t, id)?.status === 'failed' && exportOf(t, id), 5000);
     expect(out).toMatchObject({ attempts: 3, reason: 'metrics: no answer in time (3 attempts)' });
     expect(rx.hits).toEqual(['/v1/metrics', '/v1/metrics', '/v1/metrics']);
@@ -325,7 +329,7 @@ describe('a collector that is down or slow', () => {
 
     // a tighter overall deadline bounds it however many attempts are left
     const t2 = app({ destinations: [dest(rx.url, { timeoutMs: 5000 })] }, {}, 700);
-    const j2 = await (await postJob(t2.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
+    const j2 = (await (await postJob(t2.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json()) as Created;
     const out2 = await waitFor(() => exportOf(t2, j2.id)?.status === 'failed' && exportOf(t2, j2.id), 5000);
     expect(out2).toMatchObject({ attempts: 1, reason: 'metrics: no answer in time (1 attempt)' });
     expect(out2.tookMs).toBeLessThan(2000);
@@ -334,13 +338,13 @@ describe('a collector that is down or slow', () => {
   it('retries 503 (retryable) but not 400', async () => {
     const rx = await receiver({ status: 503 });
     const t = app({ destinations: [dest(rx.url)] });
-    const { id } = await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
+    const { id } = (await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json()) as Created;
     expect(await waitFor(() => exportOf(t, id)?.status === 'failed' && exportOf(t, id), 5000)).toMatchObject({
       attempts: 3,
       reason: 'metrics: HTTP 503 Service Unavailable (3 attempts)',
     });
     rx.mode = { status: 400 };
-    const j2 = await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json();
+    const j2 = (await (await postJob(t.app, { probe: 'tcprtt', durationMs: 100, export: { otlp: true } })).json()) as Created;
     expect(await waitFor(() => exportOf(t, j2.id)?.status === 'failed' && exportOf(t, j2.id), 5000)).toMatchObject({
       attempts: 1,
       reason: 'metrics: HTTP 400 Bad Request (1 attempt)',

@@ -95,6 +95,30 @@ describeKernel('web page in headless Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('reads a result through its declared shape (probe-sdk output.js, served to the page): one row per key of a keyed histogram', async () => {
+    const created = await json(
+      await fetch(`${server.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ probe: 'tcprtt', durationMs: 1500, params: { by: 'raddr', rport: [echo.port] } }),
+      }),
+    );
+    await waitJob(server.url, created.id, ['running']);
+    const traffic = await pingPong(echo.port, { conns: 2, maxMs: 600 });
+    await traffic.stop();
+    const done = await waitJob(server.url, created.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    const keyed = (done.result.data.histograms as Array<{ key: string; hist: { count: number } }>).filter((r) => r.key !== null);
+    expect(keyed.length).toBeGreaterThan(0);
+    await page.goto(`${server.url}/#/jobs/${created.id}`);
+    const table = page.locator('table[data-table="by raddr"]');
+    await table.waitFor({ timeout: 10_000 });
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)));
+    expect(rows).toEqual(keyed.map((r) => [r.key, String(r.hist.count)]));
+    expect(await (await fetch(`${server.url}/ui/output.js`)).text()).toContain('export function keyedHistograms');
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('shows the server\'s problem when the form is wrong', async () => {
     await page.goto(`${server.url}/#/`);
     await page.locator('#probes li[data-probe="tcprtt"]').click();

@@ -1,6 +1,8 @@
 // The sonde web page: catalogue, a job form generated from each probe's params JSON schema,
 // running jobs with live progress (polling, plus the events stream for event probes), and
-// finished results with the histogram SVG and tables. Plain DOM, no build step.
+// finished results with the histogram SVG and tables. Plain DOM, no build step; a result's shape is
+// read with probe-sdk's own output.js (served at /ui/output.js), as the server reads it.
+import { isEventsDecl, isRowsDecl, keyName, keyedHistograms, totalHistogram } from './output.js';
 
 const $ = (sel) => document.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
@@ -277,34 +279,22 @@ function kernelCounters(k) {
 
 // ---- what a result shows, as its probe's output declaration (result.shape) says ------------------
 
-const isHist = (x) => !!x && typeof x === 'object' && typeof x.unit === 'string' && Array.isArray(x.buckets) && typeof x.count === 'number';
-const isRows = (d) => !!d && typeof d === 'object' && 'rows' in d;
-const isEvents = (d) => !!d && typeof d === 'object' && 'events' in d;
-
 // the histogram the result is about, the keyed ones (rows, their histogram and naming key field), the
 // declared tables (rows and event lists, not interval views); a result stored without a declaration
 // takes its probe's from the catalogue, else shows its lists of rows
 function resultView(job, data) {
   const catalogued = probes.find((p) => p.name === job.probe);
   const shape = job.result.shape || (catalogued && catalogued.shape) || null;
-  const view = { total: isHist(data) ? data : null, keyed: null, by: null, tables: [] };
+  const isTable = (v) => Array.isArray(v) && v.length > 0 && typeof v[0] === 'object';
   if (!shape) {
-    view.tables = Object.keys(data).filter((k) => Array.isArray(data[k]) && data[k].length && typeof data[k][0] === 'object');
-    return view;
+    return { total: totalHistogram({ fields: {} }, data), keyed: null, by: null, tables: Object.keys(data).filter((k) => isTable(data[k])) };
   }
   const fields = shape.fields || {};
-  const h = shape.histogram || {};
-  if (h.total && isHist(data[h.total])) view.total = data[h.total];
-  const kd = h.keyed && fields[h.keyed];
-  if (isRows(kd) && Array.isArray(data[h.keyed])) {
-    const hist = Object.keys(kd.rows).find((f) => kd.rows[f] && typeof kd.rows[f] === 'object' && 'histogram' in kd.rows[f]);
-    const key = Object.keys(kd.rows).find((f) => kd.rows[f] === 'key');
-    if (hist && key) view.keyed = { rows: data[h.keyed].filter((r) => isHist(r[hist])), hist, key };
-  }
-  const by = shape.by && data[shape.by];
-  if (typeof by === 'string' && by !== 'none') view.by = by;
-  view.tables = Object.keys(data).filter((k) => k !== h.keyed && ((isRows(fields[k]) && !fields[k].series) || isEvents(fields[k])) && Array.isArray(data[k]) && data[k].length && typeof data[k][0] === 'object');
-  return view;
+  const k = keyedHistograms(shape, data);
+  const keyed = k && k.keys.length ? { rows: k.rows, hist: k.hist, key: k.keys[0] } : null;
+  const skip = shape.histogram && shape.histogram.keyed;
+  const tables = Object.keys(data).filter((f) => f !== skip && ((isRowsDecl(fields[f]) && !fields[f].series) || isEventsDecl(fields[f])) && isTable(data[f]));
+  return { total: totalHistogram(shape, data), keyed, by: keyName(shape, data), tables };
 }
 
 let shown = null;

@@ -1,12 +1,13 @@
 /**
  * `npm run new-probe`: the template becomes a probe folder with its name everywhere and nothing left of
- * the placeholders, in one folder of (at most) 8 files; bad names and existing probes are refused.
+ * the placeholders, in one folder of (at most) 8 files; bad names and existing probes are refused; its C
+ * compiles, and its TypeScript (tests included) type-checks against the layout generated from that object.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const script = new URL('../scripts/new-probe.mjs', import.meta.url).pathname;
 
@@ -17,6 +18,8 @@ function files(dir: string): string[] {
 describe('new-probe', () => {
   const root = mkdtempSync(join(tmpdir(), 'sonde-new-probe-'));
   mkdirSync(join(root, 'packages'));
+  // rmSync removes the node_modules symlink, never what it points at
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
   const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { env: { ...process.env, SONDE_NEW_PROBE_ROOT: root }, encoding: 'utf8' });
 
   it('makes one folder of 8 files named for the probe, with no placeholder left', () => {
@@ -47,5 +50,20 @@ describe('new-probe', () => {
     const out = join(root, 'x.bpf.o');
     execFileSync('clang', ['-target', 'bpf', '-g', '-O2', '-Wall', '-Werror', '-D__TARGET_ARCH_x86', `-I${inc}`, `-I/usr/include/${process.arch === 'x64' ? 'x86_64' : 'aarch64'}-linux-gnu`, '-c', join(dir, 'bpf/tcpexample.bpf.c'), '-o', out]);
     expect(statSync(out).size).toBeGreaterThan(0);
+  });
+
+  it('the template’s TypeScript, its unit test included, type-checks against the layout generated from its object', () => {
+    const dir = join(root, 'packages', 'probes-tcpexample');
+    const repo = new URL('..', import.meta.url).pathname;
+    // the layout as the probe build writes it (bpf/Makefile: gen-layout.mjs on the object just compiled)
+    execFileSync(process.execPath, [join(repo, 'bpf/gen-layout.mjs'), join(root, 'x.bpf.o'), join(dir, 'src/layout.gen.ts')]);
+    expect(readFileSync(join(dir, 'src/layout.gen.ts'), 'utf8')).toMatch(/export const programs = /);
+    // the copy sits where a probe sits in the repo: the base tsconfig two levels up, the workspace's packages in node_modules
+    copyFileSync(join(repo, 'tsconfig.base.json'), join(root, 'tsconfig.base.json'));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    writeFileSync(join(dir, 'tsconfig.check.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, include: ['src/**/*.ts'], exclude: [] }));
+    const tsc = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.check.json')], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
   });
 });

@@ -30,13 +30,12 @@ import {
 import { ATTR_NETWORK_TRANSPORT, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { ATTR_HOST_NAME, ATTR_OS_TYPE, ATTR_OS_VERSION } from '@opentelemetry/semantic-conventions/incubating';
 import {
+  eventSummary,
+  eventWarns,
   inferDecl,
   inferShape,
   isCategoryDecl,
   isEventsDecl,
-  eventSummary,
-  eventWarns,
-  type EventsDecl,
   isFieldsDecl,
   isFigure,
   isHistogram,
@@ -46,6 +45,7 @@ import {
   roleOf,
   unitOf,
   type Decl,
+  type EventsDecl,
   type Histogram,
   type HistogramDecl,
   type OutputKind,

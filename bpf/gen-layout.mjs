@@ -10,7 +10,8 @@
  *     the keys and values of the object's maps, the types of its non-const globals (iterator output), and
  *     the structs nested in them: a type and a probe-sdk `layout()` with size, offsets and kinds;
  *   - `programs` (every global BPF function: SEC programs), `maps` (name → kind, key, value, max_entries),
- *     `Globals` (the .rodata `const volatile` knobs a job sets, typed) and `Vars` (.bss/.data globals);
+ *     `Globals` (the .rodata `const volatile` knobs a job sets, typed), `globals` (each knob's size in bytes
+ *     and, for an array, its length) and `Vars` (.bss/.data globals);
  * Structs tagged SONDE_SHARED live in bpf/include and are generated once, into probe-sdk (--sdk, from
  * bpf/sdk.bpf.c); a probe's file imports them from '@sonde/probe-sdk'.
  * A bitfield, or a struct with no name that cannot be named by its parent, is an error: the build stops.
@@ -170,7 +171,12 @@ function globalTs(v) {
   return r;
 }
 // `const volatile` knobs are global (a `static const` is the program's own constant), set as the loader writes them
-const globals = varsOf('.rodata').filter((v) => v.var.linkage !== 'static').map((v) => `${v.var.name}?: GlobalValue`);
+const knobs = varsOf('.rodata').filter((v) => v.var.linkage !== 'static');
+const globals = knobs.map((v) => `${v.var.name}?: GlobalValue`);
+const globalSizes = knobs.map((v) => {
+  const t = resolve(v.var.type_id).t;
+  return `${v.var.name}: { size: ${v.size}${t.kind === 'ARRAY' ? `, length: ${t.nr_elems}` : ''} }`;
+});
 const vars = [...varsOf('.bss'), ...varsOf('.data')].filter((v) => v.var.linkage !== 'static' && !v.var.name.startsWith(RECORD)).map((v) => `${v.var.name}: ${globalTs(v)}`);
 const programs = [...types.values()].filter((t) => t.kind === 'FUNC' && t.linkage === 'global').map((t) => t.name).sort();
 
@@ -189,6 +195,7 @@ if (!sdk) {
     `export const maps = { ${maps.join(', ')} } as const;`,
     'export type MapName = keyof typeof maps;',
     `export type Globals = { ${globals.join('; ')} };`,
+    `export const globals = { ${globalSizes.join(', ')} } as const;`,
     `export type Vars = { ${vars.join('; ')} };`,
     '/** what ProbeContext.load<Names>() checks names against */',
     'export type Names = { map: MapName; program: Program; globals: Globals };',

@@ -6,7 +6,7 @@
  *   - every tcpstates event names its socket's pod and container — the passive side's too, whose
  *     SYN_RECV -> ESTABLISHED runs in softirq — and a pod filter keeps exactly that pod's events while
  *     another pod and a Docker container talk at the same time (podSelector, cgroup subtree too);
- *   - by pod / by container: tcplife, tcprtt, tcptop, tcpconnlat keys are the pods and containers,
+ *   - by pod / by container: tcplife, tcprtt, tcptop, tcpconnlat, tcpsubnet keys are the pods and containers,
  *     each with its `owner`, and their counts are the traffic each made;
  *   - softirq: retransmits from the server's timers (and a SYN-ACK retransmitted for a request sock)
  *     and listen-overflow drops name the listening pod; tcpsynbl's rows and both probes' listener
@@ -49,7 +49,7 @@ describeKernel('owners on every event and key of real probes, and owner filters 
   afterAll(async () => {
     await lab.stop();
   });
-  const h = TestRunner.use(7, () => lab.owners);
+  const h = TestRunner.use(8, () => lab.owners);
 
   let server: LabProc;
   let port: number;
@@ -115,6 +115,7 @@ describeKernel('owners on every event and key of real probes, and owner filters 
         rtt: ['tcprtt', { laddr, by: 'pod' }],
         top: ['tcptop', { laddr, by: 'container', intervalMs: 60_000 }],
         connlat: ['tcpconnlat', { laddr, by: 'container', cgroup: lab.base }],
+        subnet: ['tcpsubnet', { laddr, by: 'pod', subnets: [subnet], intervalMs: 60_000 }],
       },
       async () => {
         // at the same time: the pod the filter keeps, and two it must not
@@ -190,6 +191,17 @@ describeKernel('owners on every event and key of real probes, and owner filters 
       'shop/web-0/sidecar': 2,
       [`docker:${lab.dockerId.slice(0, 12)}`]: 2,
     });
+
+    // tcpsubnet by pod: the bytes each pod sent into the lab's subnet (web-0: the echoes of 7 connections
+    // and the sidecar's 2 × 5 000; db-0: 3 × 20 000; the Docker container by its cgroup: 2 × 10 000)
+    const sub = (r.subnet!.result.data as { by: string; total: { rows: Array<Keyed & { subnet: string; bytes: number; sends: number }> } }).total.rows;
+    expect(Object.fromEntries(sub.map((row) => [row.key, [row.subnet, row.bytes]]))).toEqual({
+      'shop/web-0': [subnet, 90_000 + 10_000],
+      'shop/db-0': [subnet, 60_000],
+      [lab.dirs.docker]: [subnet, 20_000],
+    });
+    expect(sub.every((row) => row.sends > 0)).toBe(true);
+    expect(sub.find((row) => row.key === 'shop/web-0')!.owner).toMatchObject({ namespace: 'shop', pod: 'web-0' });
     await Promise.all([pg.end(), dk.end(), side.end()]);
   });
 

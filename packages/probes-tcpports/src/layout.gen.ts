@@ -15,6 +15,7 @@ export type Program = (typeof programs)[number];
 export const maps = { owners: { type: 'hash', key: 'u64', value: tcpports_owner, maxEntries: 4096 }, ports: { type: 'array', key: 'u32', value: tcpports_port, maxEntries: 65536 }, remotes: { type: 'hash', key: tcpports_remote, value: 'u64', maxEntries: 16384 }, owner_cgroups: { type: 'hash', key: 'u64', value: 'u8', maxEntries: 1024 } } as const;
 export type MapName = keyof typeof maps;
 export type Globals = { targ_owner_filter?: GlobalValue; targ_family?: GlobalValue; targ_port_lo?: GlobalValue; targ_port_hi?: GlobalValue };
+export const globals = { targ_owner_filter: { size: 1 }, targ_family: { size: 2 }, targ_port_lo: { size: 4 }, targ_port_hi: { size: 4 } } as const;
 export type Vars = { summary: tcpports_summary };
 /** what ProbeContext.load<Names>() checks names against */
 export type Names = { map: MapName; program: Program; globals: Globals };

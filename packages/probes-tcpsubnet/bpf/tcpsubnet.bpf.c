@@ -21,29 +21,38 @@
 #include "task.h"
 #include "tuple_filter.h"
 #include "tcp_sendrecv.h"
+#include "maps.h"
 
 /* the user's list, in order: network (16 bytes, network order), prefix length, AF_INET/AF_INET6 */
 const volatile __u8 targ_nets[TCPSUBNET_MAX_NETS][16] = {};
 const volatile __u32 targ_net_prefix[TCPSUBNET_MAX_NETS] = {};
 const volatile __u16 targ_net_family[TCPSUBNET_MAX_NETS] = {};
 const volatile __u32 targ_nnets = 0;
+/* rows per subnet and sending socket's cgroup (user space groups them by pod or container) */
+const volatile bool targ_by_owner = false;
 
 /*
- * Filled by tcpsubnet_send: slot i = subnet i of the list, slot TCPSUBNET_MAX_NETS = no match.
- * Never emptied in the kernel: user space diffs snapshots per interval.
+ * Filled by tcpsubnet_send: slot i = subnet i of the list, slot TCPSUBNET_MAX_NETS = no match; per
+ * socket cgroup with targ_by_owner. Never emptied in the kernel: user space diffs snapshots per
+ * interval. When it is full, `keys_full` counts the sends of new (subnet, cgroup) pairs it missed.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TCPSUBNET_MAX_NETS + 1);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPSUBNET_MAX_KEYS);
+	__type(key, struct subnet_key);
 	__type(value, struct subnet_val);
 } subnet_bytes SEC(".maps");
+
+__u64 keys_full = 0;
+
+static const struct subnet_val zero;
 
 static __always_inline int count(struct sock *sk, int ret)
 {
 	struct sock_tuple t;
 	struct owner o;
 	struct subnet_val *v;
+	struct subnet_key key = {};
 	__u32 slot = TCPSUBNET_MAX_NETS;
 
 	if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP || !netns_allowed(sk) || !sk_owner_allowed(sk))
@@ -69,9 +78,14 @@ static __always_inline int count(struct sock *sk, int ret)
 			break;
 		}
 	}
-	v = bpf_map_lookup_elem(&subnet_bytes, &slot);
-	if (!v)
+	key.slot = slot;
+	if (targ_by_owner)
+		key.cgroup = sk_cgroup_id(sk);
+	v = map_lookup_or_try_init(&subnet_bytes, &key, &zero);
+	if (!v) {
+		__sync_fetch_and_add(&keys_full, 1);
 		return 0;
+	}
 	__sync_fetch_and_add(&v->bytes, ret);
 	__sync_fetch_and_add(&v->sends, 1);
 	return 0;

@@ -1,10 +1,10 @@
 /**
- * What the `subnet_bytes` array of bpf/tcpsubnet.bpf.c means (key: slot; value: `struct subnet_val`,
- * bpf/tcpsubnet.h). Slot i is subnet i of the list, slot MAX_SUBNETS counts sends that matched no subnet.
- * Layouts: layout.gen.ts.
+ * What the `subnet_bytes` hash of bpf/tcpsubnet.bpf.c means (key: `struct subnet_key` — slot and, when
+ * grouping by owner, the sending socket's cgroup; value: `struct subnet_val`, bpf/tcpsubnet.h). Slot i
+ * is subnet i of the list, slot MAX_SUBNETS counts sends that matched no subnet. Layouts: layout.gen.ts.
  */
-import { checkMapSizes, decodeScalar, deltaRows, mapEntries, sideSize, type MapDump } from '@sonde/probe-sdk';
-import { maps, subnet_val } from './layout.gen.js';
+import { checkMapSizes, deltaRows, mapEntries, type MapDump } from '@sonde/probe-sdk';
+import { subnet_key, subnet_val } from './layout.gen.js';
 import { MAX_SUBNETS, UNITS, type UnitLetter } from './params.js';
 
 export interface SubnetCount {
@@ -12,23 +12,27 @@ export interface SubnetCount {
   subnet: string | null;
   /** position in the list (MAX_SUBNETS for "no match") */
   index: number;
+  /** the sending socket's cgroup v2 id when grouping by owner, else '0' */
+  cgroup: string;
   bytes: number;
   sends: number;
 }
 
 export function decodeSubnets(dump: MapDump, subnets: readonly string[]): Map<string, SubnetCount> {
-  checkMapSizes('tcpsubnet', 'subnet_bytes', dump, sideSize(maps.subnet_bytes.key), subnet_val.size);
+  checkMapSizes('tcpsubnet', 'subnet_bytes', dump, subnet_key.size, subnet_val.size);
   const out = new Map<string, SubnetCount>();
   for (const { key, value } of mapEntries(dump)) {
-    const index = decodeScalar(maps.subnet_bytes.key, key);
+    const k = subnet_key.decode(key);
+    const index = k.slot;
     if (index !== MAX_SUBNETS && index >= subnets.length) continue;
     const v = subnet_val.decode(value);
-    out.set(String(index), { subnet: index === MAX_SUBNETS ? null : subnets[index]!, index, bytes: v.bytes, sends: v.sends });
+    const cgroup = k.cgroup.toString();
+    out.set(`${index}/${cgroup}`, { subnet: index === MAX_SUBNETS ? null : subnets[index]!, index, cgroup, bytes: v.bytes, sends: v.sends });
   }
   return out;
 }
 
-/** what each subnet added since `before`; subnets without traffic dropped; most bytes first */
+/** what each subnet (and owner) added since `before`; those without traffic dropped; most bytes first */
 export function deltaSubnets(now: ReadonlyMap<string, SubnetCount>, before: ReadonlyMap<string, SubnetCount> | undefined): SubnetCount[] {
   return deltaRows(now, before, ['bytes', 'sends']).sort((a, b) => b.bytes - a.bytes || a.index - b.index);
 }

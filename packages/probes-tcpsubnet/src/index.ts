@@ -1,22 +1,28 @@
-import { collectIntervals, defineProbe, distFile, packageVersion } from '@sonde/probe-sdk';
+import { collectIntervals, decodeScalar, defineProbe, distFile, groupRows, isOwnerBy, ownerGroupsOf, packageVersion, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
 import { decodeSubnets, deltaSubnets, inUnit, type SubnetCount } from './decode.js';
 import { globalsFor, params, UNITS, type TcpsubnetParams } from './params.js';
 import { renderTcpsubnet } from './render.js';
 import { counters } from './counters.js';
-import type { Names, Program } from './layout.gen.js';
+import { maps, type Names, type Program } from './layout.gen.js';
 
 export { params, globalsFor, DEFAULT_SUBNETS, type TcpsubnetParams } from './params.js';
 export type { SubnetCount } from './decode.js';
 
-export interface SubnetRow extends SubnetCount {
+export interface SubnetRow extends Omit<SubnetCount, 'cgroup'> {
   /** bytes in the chosen unit */
   value: number;
+  /** by pod / container: the owner's key ("shop/web-0", "shop/web-0/web"; a cgroup path outside any pod or container) */
+  key?: string;
+  /** by pod / container: the cgroup v2 id standing for the owner */
+  cgroup?: string;
+  /** who it is (attached by the control plane from `cgroup`) */
+  owner?: Owner;
 }
 
 export interface SubnetTable {
   /** end of the interval (or of the job), ISO 8601 */
   at: string;
-  /** subnets that saw traffic, most bytes first; `subnet: null` = matched no subnet */
+  /** subnets that saw traffic (per subnet and owner with `by`), most bytes first; `subnet: null` = matched no subnet */
   rows: SubnetRow[];
 }
 
@@ -24,15 +30,35 @@ export interface TcpsubnetData {
   /** the list, normalised, in matching order */
   subnets: string[];
   unit: (typeof UNITS)[keyof typeof UNITS];
+  /** rows per subnet (none), or per subnet and pod or container */
+  by: TcpsubnetParams['by'];
   intervals: SubnetTable[];
   total: SubnetTable;
 }
 
-/** per subnet: bytes and sends, and `value`, the bytes in the chosen unit */
+/** per subnet (and owner): bytes and sends, and `value`, the bytes in the chosen unit */
 const subnetRows = {
-  rows: { subnet: 'key', index: 'key', bytes: { count: 'bytes' }, sends: 'count', value: 'count' },
+  rows: { subnet: 'key', index: 'key', key: 'key', cgroup: 'key', owner: 'label', bytes: { count: 'bytes' }, sends: 'count', value: 'count' },
   sum: 'value',
 } as const;
+
+/** a table's rows: per subnet, or per subnet and owner group (their sends summed), most bytes first */
+function tableRows(rows: SubnetCount[], p: TcpsubnetParams, groups: ReadonlyMap<string, OwnerGroup> | undefined): SubnetRow[] {
+  const value = (r: { bytes: number }) => inUnit(r.bytes, p.units);
+  if (!groups) return rows.map(({ cgroup: _c, ...r }) => ({ ...r, value: value(r) }));
+  const merged = groupRows(
+    rows,
+    groups,
+    (into, r) => {
+      into.bytes += r.bytes;
+      into.sends += r.sends;
+    },
+    (r) => String(r.index),
+  );
+  return merged
+    .map(({ ownerKey, ...r }) => ({ ...r, key: ownerKey, value: value(r) }))
+    .sort((a, b) => b.bytes - a.bytes || a.index - b.index || a.key.localeCompare(b.key));
+}
 
 export default defineProbe({
   name: 'tcpsubnet',
@@ -43,9 +69,11 @@ export default defineProbe({
     fields: {
       subnets: 'setting',
       unit: 'setting',
+      by: 'setting',
       intervals: { rows: { at: 'key', rows: subnetRows }, series: true },
       total: { fields: { at: 'label', rows: subnetRows }, whole: true },
     },
+    by: 'by',
   },
   params,
   counters,
@@ -66,17 +94,27 @@ export default defineProbe({
 
   async run(ctx, p): Promise<TcpsubnetData> {
     const bpf = await ctx.load<Names>({ globals: globalsFor(p) });
-    const table = (rows: SubnetCount[]): SubnetTable => ({
-      at: new Date().toISOString(),
-      rows: rows.map((r) => ({ ...r, value: inUnit(r.bytes, p.units) })),
-    });
+    // by pod/container: the owner group of each sending socket's cgroup, asked once per new cgroup
+    const by = isOwnerBy(p.by) ? p.by : undefined;
+    const groups = by ? new Map<string, OwnerGroup>() : undefined;
+    const read = async () => {
+      const snap = decodeSubnets(bpf.readMap('subnet_bytes'), p.subnets);
+      if (by && groups) {
+        const fresh = [...snap.values()].map((r) => r.cgroup).filter((id) => !groups.has(id));
+        for (const [id, g] of await ownerGroupsOf(ctx, fresh, by)) groups.set(id, g);
+      }
+      return snap;
+    };
+    const table = (rows: SubnetCount[]): SubnetTable => ({ at: new Date().toISOString(), rows: tableRows(rows, p, groups) });
     const { series, final } = await collectIntervals(ctx, {
       intervalMs: p.intervalMs,
-      read: () => decodeSubnets(bpf.readMap('subnet_bytes'), p.subnets),
+      read,
       report: (now, before) => table(deltaSubnets(now, before)),
       isEmpty: (t) => t.rows.length === 0,
     });
-    return { subnets: p.subnets, unit: UNITS[p.units], intervals: series.map((s) => s.rows), total: table(deltaSubnets(final, undefined)) };
+    const missed = decodeScalar('u64', bpf.readGlobal('keys_full'));
+    if (missed > 0) ctx.warn(`subnet_bytes map full (${maps.subnet_bytes.maxEntries} subnet and owner rows): ${missed} sends of further owners were not counted`);
+    return { subnets: p.subnets, unit: UNITS[p.units], by: p.by, intervals: series.map((s) => s.rows), total: table(deltaSubnets(final, undefined)) };
   },
 
   render: (data, p: TcpsubnetParams) => renderTcpsubnet(data, p),

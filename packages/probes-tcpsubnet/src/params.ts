@@ -4,12 +4,12 @@
  * filters map to tuple_filter.h + task.h. `units` is upstream -f, `intervalMs` -i, `json` -J.
  */
 import { z } from 'zod';
-import { checkConnFilters, connFilterGlobals, connFilterShape, familyToAf, formatAddr, parseCidr } from '@sonde/probe-sdk';
-import { maps, type Globals } from './layout.gen.js';
+import { checkConnFilters, connFilterGlobals, connFilterShape, familyToAf, formatAddr, isOwnerBy, ownerBy, parseCidr } from '@sonde/probe-sdk';
+import { globals, type Globals } from './layout.gen.js';
 
 export const DEFAULT_SUBNETS = ['127.0.0.1/32', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '0.0.0.0/0'];
-/** TCPSUBNET_MAX_NETS: the subnet_bytes array holds one slot per subnet and the no-match slot after them */
-export const MAX_SUBNETS = maps.subnet_bytes.maxEntries - 1;
+/** TCPSUBNET_MAX_NETS: the kernel's ordered list holds this many subnets; slot MAX_SUBNETS counts sends matching none */
+export const MAX_SUBNETS = globals.targ_net_prefix.length;
 
 const subnetList = z
   .union([z.string(), z.array(z.string())], { error: 'subnets is a comma-separated string or an array of CIDRs' })
@@ -51,6 +51,9 @@ export const params = z
       .describe('report in bits, Kbits, Mbits, bytes, KBytes or MBytes (b/k/m/B/K/M, upstream -f); JSON always keeps exact bytes too'),
     intervalMs: z.number().int().min(100, 'intervalMs is at least 100').default(1000).describe('one report per interval of this many ms (upstream -i, 1 s)'),
     json: z.boolean().default(false).describe('text output: one JSON line per interval, as upstream -J'),
+    by: ownerBy.describe(
+      'none: one row per subnet (upstream); pod / container: one row per subnet and sending pod ("namespace/name") or container ("namespace/pod/container"), each carrying its `owner`',
+    ),
     ...connFilterShape,
   })
   .strict()
@@ -70,6 +73,7 @@ export function globalsFor(p: TcpsubnetParams): Globals {
     targ_net_prefix: new Uint8Array(prefix.buffer),
     targ_net_family: new Uint8Array(fam.buffer),
     targ_nnets: p.subnets.length,
+    targ_by_owner: isOwnerBy(p.by),
     ...connFilterGlobals(p),
   };
 }

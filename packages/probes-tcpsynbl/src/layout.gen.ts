@@ -11,6 +11,7 @@ export type Program = (typeof programs)[number];
 export const maps = { owner_cgroups: { type: 'hash', key: 'u64', value: 'u8', maxEntries: 1024 }, listeners: { type: 'hash', key: 'u64', value: sonde_listener, maxEntries: 4096 }, listeners_closed: { type: 'hash', key: sonde_listener_closed_key, value: sonde_listener, maxEntries: 1024 }, listener_rx_marks: { type: 'percpu_array', key: 'u32', value: listener_rx_mark, maxEntries: 1 }, backlogs: { type: 'hash', key: synbl_key, value: synbl_val, maxEntries: 4096 } } as const;
 export type MapName = keyof typeof maps;
 export type Globals = { targ_owner_filter?: GlobalValue; targ_rcv4_lo?: GlobalValue; targ_rcv4_hi?: GlobalValue; targ_rcv6_lo?: GlobalValue; targ_rcv6_hi?: GlobalValue; targ_family?: GlobalValue; targ_lports?: GlobalValue; targ_lports_cnt?: GlobalValue; targ_netns?: GlobalValue; targ_overflow_reason?: GlobalValue };
+export const globals = { targ_owner_filter: { size: 1 }, targ_rcv4_lo: { size: 8 }, targ_rcv4_hi: { size: 8 }, targ_rcv6_lo: { size: 8 }, targ_rcv6_hi: { size: 8 }, targ_family: { size: 2 }, targ_lports: { size: 16, length: 8 }, targ_lports_cnt: { size: 4 }, targ_netns: { size: 4 }, targ_overflow_reason: { size: 4 } } as const;
 export type Vars = { listen_gen: number; listeners_missed: number };
 /** what ProbeContext.load<Names>() checks names against */
 export type Names = { map: MapName; program: Program; globals: Globals };

@@ -129,6 +129,22 @@ export async function ownerGroupsOf(ctx: ProbeContext, ids: Iterable<string>, by
 }
 
 /**
+ * The owner groups of the cgroups an interval probe meets, learned as snapshots bring new ones (each id
+ * asked once): `groups` is undefined without `by`, and `learn` is then a no-op.
+ */
+export function ownerGroupCache(ctx: ProbeContext, by: unknown): { groups: Map<string, OwnerGroup> | undefined; learn(ids: Iterable<string>): Promise<void> } {
+  if (!isOwnerBy(by)) return { groups: undefined, learn: async () => {} };
+  const groups = new Map<string, OwnerGroup>();
+  return {
+    groups,
+    async learn(ids) {
+      const fresh = [...ids].filter((id) => !groups.has(id));
+      for (const [id, g] of await ownerGroupsOf(ctx, fresh, by)) groups.set(id, g);
+    },
+  };
+}
+
+/**
  * Rows keyed by cgroup, merged per owner group: rows whose groups are equal (and whose `identity`
  * agrees, e.g. a drop reason) become one, carrying the group's cgroup (whose owner the control plane
  * attaches) and its key. `merge` folds a row into the group's accumulated one.

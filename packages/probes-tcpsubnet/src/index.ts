@@ -1,4 +1,4 @@
-import { collectIntervals, decodeScalar, defineProbe, distFile, groupRows, isOwnerBy, ownerGroupsOf, packageVersion, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
+import { collectIntervals, decodeScalar, defineProbe, distFile, groupRows, ownerGroupCache, packageVersion, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
 import { decodeSubnets, deltaSubnets, inUnit, type SubnetCount } from './decode.js';
 import { globalsFor, params, UNITS, type TcpsubnetParams } from './params.js';
 import { renderTcpsubnet } from './render.js';
@@ -95,14 +95,10 @@ export default defineProbe({
   async run(ctx, p): Promise<TcpsubnetData> {
     const bpf = await ctx.load<Names>({ globals: globalsFor(p) });
     // by pod/container: the owner group of each sending socket's cgroup, asked once per new cgroup
-    const by = isOwnerBy(p.by) ? p.by : undefined;
-    const groups = by ? new Map<string, OwnerGroup>() : undefined;
+    const { groups, learn } = ownerGroupCache(ctx, p.by);
     const read = async () => {
       const snap = decodeSubnets(bpf.readMap('subnet_bytes'), p.subnets);
-      if (by && groups) {
-        const fresh = [...snap.values()].map((r) => r.cgroup).filter((id) => !groups.has(id));
-        for (const [id, g] of await ownerGroupsOf(ctx, fresh, by)) groups.set(id, g);
-      }
+      await learn([...snap.values()].map((r) => r.cgroup));
       return snap;
     };
     const table = (rows: SubnetCount[]): SubnetTable => ({ at: new Date().toISOString(), rows: tableRows(rows, p, groups) });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { collectIntervals, decodeScalar, defineProbe, distFile, isOwnerBy, ownerGroupsOf, packageVersion, sumByOwner, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
+import { collectIntervals, decodeScalar, defineProbe, distFile, ownerGroupCache, packageVersion, sumByOwner, type Owner, type OwnerGroup } from '@sonde/probe-sdk';
 import { decodeFlows, deltaFlows, MAX_FLOWS, sortRows, type SortKey, type TopRow } from './decode.js';
 import { globalsFor, params, type TcptopParams } from './params.js';
 import { renderTcptop } from './render.js';
@@ -148,14 +148,10 @@ export default defineProbe({
     const bpf = await ctx.load<Names>({ globals: globalsFor(p) });
     type Snap = Map<string, TopRow>;
     // by pod/container: the owner group of each connection's cgroup, asked once per new cgroup
-    const by = isOwnerBy(p.by) ? p.by : undefined;
-    const groups = by ? new Map<string, OwnerGroup>() : undefined;
+    const { groups, learn } = ownerGroupCache(ctx, p.by);
     const read = async (): Promise<Snap> => {
       const snap = decodeFlows(bpf.readMap('flows'));
-      if (by && groups) {
-        const fresh = [...snap.values()].map((r) => r.cgroup).filter((id) => !groups.has(id));
-        for (const [id, g] of await ownerGroupsOf(ctx, fresh, by)) groups.set(id, g);
-      }
+      await learn([...snap.values()].map((r) => r.cgroup));
       return snap;
     };
     const { series, final } = await collectIntervals<Snap, TopTable>(ctx, {

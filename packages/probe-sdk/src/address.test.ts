@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatAddr, formatCidr, parseCidr, parseIp } from './address.js';
+import { canonicalIp, cidrContains, formatAddr, formatCidr, parseCidr, parseIp } from './address.js';
 
 const bytes = (...b: number[]) => {
   const out = new Uint8Array(16);
@@ -31,6 +31,18 @@ describe('formatAddr', () => {
   it('rejects short buffers and unknown families', () => {
     expect(() => formatAddr(6, new Uint8Array(4))).toThrow(/16 bytes/);
     expect(() => formatAddr(5 as 4, new Uint8Array(16))).toThrow(/family 5/);
+  });
+});
+
+describe('canonicalIp', () => {
+  it.each([
+    ['10.244.1.5', '10.244.1.5'],
+    ['FD00:96:0:0:0:0:0:1234', 'fd00:96::1234'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['::ffff:10.244.1.5', '10.244.1.5'],
+    ['not-an-ip', 'not-an-ip'],
+  ])('%s -> %s', (given, want) => {
+    expect(canonicalIp(given)).toBe(want);
   });
 });
 

@@ -130,6 +130,20 @@ export function parseIp(s: string): { family: IpFamily; addr: Uint8Array } {
 }
 
 /**
+ * An IP address as the probes write it (formatAddr: RFC 5952 for IPv6 — lower case, the longest run of
+ * zero groups compressed; a v4-mapped address as its IPv4 one), so that addresses from elsewhere (the
+ * Kubernetes API) compare equal to the probes' `raddr`. Text that is no IP address is returned as is.
+ */
+export function canonicalIp(s: string): string {
+  try {
+    const { family, addr } = parseIp(s);
+    return family === 6 && isV4Mapped(addr) ? formatAddr(4, addr.subarray(12)) : formatAddr(family, addr);
+  } catch {
+    return s;
+  }
+}
+
+/**
  * Parse `addr` or `addr/prefix` (IPv4 or IPv6). A plain address gets the full prefix; host
  * bits beyond the prefix are cleared (10.1.2.3/8 -> 10.0.0.0/8). A v4-mapped IPv6 network
  * (::ffff:10.0.0.0/104) becomes the IPv4 one (10.0.0.0/8), because the kernel side reports

@@ -7,6 +7,7 @@
  * `containerd://<id>` → <id>): lookup() answers from memory. Deleted pods stay findable by lookup()
  * for keepDeletedMs (late events of their sockets), never by select().
  */
+import { canonicalIp } from '../address.js';
 import { K8sInformer, type K8sChangeType, type InformerOptions, type InformerStats } from '../k8s-informer.js';
 import { matchesLabels, parseLabelSelector } from './label-selector.js';
 
@@ -104,8 +105,8 @@ export function podFromObject(o: RawPod): PodInfo | null {
   add(o.status?.containerStatuses, 'container');
   add(o.status?.initContainerStatuses, 'init');
   add(o.status?.ephemeralContainerStatuses, 'ephemeral');
-  const ips = o.spec?.hostNetwork ? [] : [...new Set([...(o.status?.podIPs ?? []).map((x) => x.ip), o.status?.podIP].filter((x): x is string => !!x))];
-  const hostIps = [...new Set([...(o.status?.hostIPs ?? []).map((x) => x.ip), o.status?.hostIP].filter((x): x is string => !!x))];
+  const ips = o.spec?.hostNetwork ? [] : [...new Set([...(o.status?.podIPs ?? []).map((x) => x.ip), o.status?.podIP].filter((x): x is string => !!x).map(canonicalIp))];
+  const hostIps = [...new Set([...(o.status?.hostIPs ?? []).map((x) => x.ip), o.status?.hostIP].filter((x): x is string => !!x).map(canonicalIp))];
   return { uid: md.uid, namespace: md.namespace ?? 'default', name: md.name, labels: md.labels ?? {}, nodeName: o.spec?.nodeName, phase: o.status?.phase, containers, ips, hostIps };
 }
 
@@ -191,6 +192,7 @@ export class PodCache extends K8sInformer<RawPod> {
    * only pods that are not Succeeded or Failed answer.
    */
   byIp(ip: string): PodInfo | undefined {
+    ip = canonicalIp(ip);
     for (const { pod } of this.byUid.values()) {
       if (pod.deletedAt !== undefined || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
       if (pod.ips?.includes(ip)) return pod;
@@ -204,6 +206,7 @@ export class PodCache extends K8sInformer<RawPod> {
    * addresses are known.
    */
   isNodeIp(ip: string): boolean {
+    ip = canonicalIp(ip);
     for (const { pod } of this.byUid.values()) if (pod.deletedAt === undefined && pod.hostIps?.includes(ip)) return true;
     return false;
   }

@@ -38,6 +38,7 @@ describe('ServiceCache', () => {
     expect(api.requests.slice(0, 2)).toEqual(['GET /api/v1/services?limit=3', 'GET /api/v1/services?limit=3&continue=3']);
     expect(c.services().map((s) => `${s.namespace}/${s.name}`).sort()).toEqual(['ingress/edge', 'ingress/edge-dns', 'shop/db', 'shop/web']);
     expect(c.byIp('10.96.12.34')).toEqual({ namespace: 'shop', name: 'web', type: 'ClusterIP' });
+    expect(c.byIp('FD00:96:0:0::1234', 443)).toMatchObject({ name: 'web' }); // IPv6 compared in one written form
     expect(c.byIp('fd00:96::1234', 443)).toEqual({ namespace: 'shop', name: 'web', type: 'ClusterIP', port: { port: 443, protocol: 'TCP', name: 'https' } });
     expect(c.byIp('10.96.12.34', 8080)).toEqual({ namespace: 'shop', name: 'web', type: 'ClusterIP' }); // its address, not a port it serves
     expect(c.byIp('192.0.2.10', 443)).toMatchObject({ name: 'edge', port: { port: 443 } });

@@ -11,6 +11,7 @@
  *
  * A deleted Service leaves the index at once: a ClusterIP is handed to the next Service created.
  */
+import { canonicalIp } from '../address.js';
 import { K8sInformer, type InformerOptions, type InformerStats, type K8sChangeType } from '../k8s-informer.js';
 
 export interface ServicePort {
@@ -63,7 +64,7 @@ export function serviceFromObject(o: RawService): ServiceInfo | null {
   const s = o.spec ?? {};
   const ips = [s.clusterIP, ...(s.clusterIPs ?? []), ...(s.externalIPs ?? []), ...(o.status?.loadBalancer?.ingress ?? []).map((i) => i.ip)].filter(
     (ip): ip is string => !!ip && ip !== 'None',
-  );
+  ).map(canonicalIp);
   const ports = (s.ports ?? [])
     .filter((p) => typeof p.port === 'number')
     .map((p): ServicePort => ({ port: p.port!, protocol: p.protocol ?? 'TCP', ...(p.name ? { name: p.name } : {}), ...(typeof p.nodePort === 'number' && p.nodePort > 0 ? { nodePort: p.nodePort } : {}) }));
@@ -133,7 +134,7 @@ export class ServiceCache extends K8sInformer<RawService> {
    * the hit carries that port.
    */
   byIp(ip: string, port?: number, protocol = 'TCP'): ServiceHit | undefined {
-    const all = this.ipIndex.get(ip);
+    const all = this.ipIndex.get(canonicalIp(ip));
     if (!all) return undefined;
     const serving = port === undefined ? [] : all.flatMap((s) => s.ports.filter((p) => p.port === port && p.protocol === protocol).map((p) => ({ s, p })));
     const hit = (s: ServiceInfo, p?: ServicePort): ServiceHit => ({ namespace: s.namespace, name: s.name, type: s.type, ...(p ? { port: p } : {}) });

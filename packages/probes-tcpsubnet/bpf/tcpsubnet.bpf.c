@@ -32,16 +32,27 @@ const volatile __u32 targ_nnets = 0;
 const volatile bool targ_by_owner = false;
 
 /*
- * Filled by tcpsubnet_send: slot i = subnet i of the list, slot TCPSUBNET_MAX_NETS = no match; per
- * socket cgroup with targ_by_owner. Never emptied in the kernel: user space diffs snapshots per
- * interval. When it is full, `keys_full` counts the sends of new (subnet, cgroup) pairs it missed.
+ * Filled by tcpsubnet_send: slot i = subnet i of the list, slot TCPSUBNET_MAX_NETS = no match. Never
+ * emptied in the kernel: user space diffs snapshots per interval. An array: the default path stays
+ * one array lookup per send.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCPSUBNET_MAX_NETS + 1);
+	__type(key, __u32);
+	__type(value, struct subnet_val);
+} subnet_bytes SEC(".maps");
+
+/*
+ * With targ_by_owner instead: per slot and sending socket's cgroup. When it is full, `keys_full`
+ * counts the sends of new (subnet, cgroup) pairs it missed.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TCPSUBNET_MAX_KEYS);
 	__type(key, struct subnet_key);
 	__type(value, struct subnet_val);
-} subnet_bytes SEC(".maps");
+} subnet_owner_bytes SEC(".maps");
 
 __u64 keys_full = 0;
 
@@ -78,13 +89,18 @@ static __always_inline int count(struct sock *sk, int ret)
 			break;
 		}
 	}
-	key.slot = slot;
-	if (targ_by_owner)
+	if (targ_by_owner) {
+		key.slot = slot;
 		key.cgroup = sk_cgroup_id(sk);
-	v = map_lookup_or_try_init(&subnet_bytes, &key, &zero);
-	if (!v) {
-		__sync_fetch_and_add(&keys_full, 1);
-		return 0;
+		v = map_lookup_or_try_init(&subnet_owner_bytes, &key, &zero);
+		if (!v) {
+			__sync_fetch_and_add(&keys_full, 1);
+			return 0;
+		}
+	} else {
+		v = bpf_map_lookup_elem(&subnet_bytes, &slot);
+		if (!v)
+			return 0;
 	}
 	__sync_fetch_and_add(&v->bytes, ret);
 	__sync_fetch_and_add(&v->sends, 1);

@@ -7,14 +7,14 @@
 
 /* subnets in the user's list; slot TCPSUBNET_MAX_NETS of `subnet_bytes` counts sends matching none */
 #define TCPSUBNET_MAX_NETS 32
-/* rows of `subnet_bytes`: (subnet slot, owner) pairs; without grouping by owner at most MAX_NETS + 1 */
+/* rows of `subnet_owner_bytes`: (subnet slot, owner) pairs */
 #define TCPSUBNET_MAX_KEYS 4096
 
-/* 16 bytes: a subnet slot, and the sending socket's cgroup when grouping by owner (else 0) */
+/* 16 bytes: a subnet slot and the sending socket's cgroup (grouping by owner) */
 struct subnet_key {
 	__u32 slot;        /* i = subnet i of the list; TCPSUBNET_MAX_NETS = no match */
 	__u32 pad;
-	sonde_id_t cgroup; /* the socket's cgroup v2 id (owner_filter.h), with targ_by_owner */
+	sonde_id_t cgroup; /* the socket's cgroup v2 id (owner_filter.h) */
 };
 SONDE_RECORD(subnet_key);
 

@@ -4,10 +4,13 @@ import { decodeSubnets, deltaSubnets, inUnit } from './decode.js';
 import { subnet_key, subnet_val } from './layout.gen.js';
 import { MAX_SUBNETS } from './params.js';
 
-/** a HASH map dump: key struct subnet_key { slot, cgroup }, value struct subnet_val { bytes, sends } (generated layouts) */
+/** an ARRAY map dump: every slot 0..MAX_SUBNETS, value struct subnet_val { bytes, sends } (generated layout) */
 function dump(slots: Record<number, [number, number]>, valueSize = subnet_val.size) {
-  const rows = Object.entries(slots).map(([i, [bytes, sends]]) => [{ slot: Number(i), cgroup: 0n }, { bytes, sends }] as const);
-  return { ...mapDumpOf(subnet_key, subnet_val, rows), valueSize };
+  const rows = Array.from({ length: MAX_SUBNETS + 1 }, (_, i) => {
+    const [bytes, sends] = slots[i] ?? [0, 0];
+    return [i, { bytes, sends }] as const;
+  });
+  return { ...mapDumpOf('u32', subnet_val, rows), valueSize };
 }
 
 const LIST = ['127.0.0.1/32', '10.0.0.0/8', '0.0.0.0/0'];
@@ -34,19 +37,20 @@ describe('decodeSubnets + deltaSubnets', () => {
     expect(deltaSubnets(t2, t1)).toEqual([{ subnet: '10.0.0.0/8', index: 1, cgroup: '0', bytes: 1024, sends: 2 }]);
   });
 
-  it('keeps one row per subnet and sending cgroup when grouping by owner', () => {
+  it('keeps one row per subnet and sending cgroup when grouping by owner (the hash keyed by struct subnet_key)', () => {
     const both = mapDumpOf(subnet_key, subnet_val, [
       [{ slot: 1, cgroup: 4343n }, { bytes: 100, sends: 1 }],
       [{ slot: 1, cgroup: 4242n }, { bytes: 300, sends: 3 }],
     ]);
-    expect(deltaSubnets(decodeSubnets(both, LIST), undefined)).toEqual([
+    expect(deltaSubnets(decodeSubnets(both, LIST, true), undefined)).toEqual([
       { subnet: '10.0.0.0/8', index: 1, cgroup: '4242', bytes: 300, sends: 3 },
       { subnet: '10.0.0.0/8', index: 1, cgroup: '4343', bytes: 100, sends: 1 },
     ]);
   });
 
   it('refuses a map whose layout is not the one it knows', () => {
-    expect(() => decodeSubnets(dump({}, 8), LIST)).toThrow(/expected 16\/16/);
+    expect(() => decodeSubnets(dump({}, 8), LIST)).toThrow(/expected 4\/16/);
+    expect(() => decodeSubnets(dump({}), LIST, true)).toThrow(/expected 16\/16/);
   });
 });
 

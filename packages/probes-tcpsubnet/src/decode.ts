@@ -1,10 +1,11 @@
 /**
- * What the `subnet_bytes` hash of bpf/tcpsubnet.bpf.c means (key: `struct subnet_key` — slot and, when
- * grouping by owner, the sending socket's cgroup; value: `struct subnet_val`, bpf/tcpsubnet.h). Slot i
- * is subnet i of the list, slot MAX_SUBNETS counts sends that matched no subnet. Layouts: layout.gen.ts.
+ * What the maps of bpf/tcpsubnet.bpf.c mean: `subnet_bytes` (an array, key: slot) or, when grouping by
+ * owner, `subnet_owner_bytes` (a hash, key: `struct subnet_key` — slot and the sending socket's cgroup);
+ * values `struct subnet_val` (bpf/tcpsubnet.h). Slot i is subnet i of the list, slot MAX_SUBNETS counts
+ * sends that matched no subnet. Layouts: layout.gen.ts.
  */
-import { checkMapSizes, deltaRows, mapEntries, type MapDump } from '@sonde/probe-sdk';
-import { subnet_key, subnet_val } from './layout.gen.js';
+import { checkMapSizes, decodeScalar, deltaRows, mapEntries, sideSize, type MapDump } from '@sonde/probe-sdk';
+import { maps, subnet_key, subnet_val } from './layout.gen.js';
 import { MAX_SUBNETS, UNITS, type UnitLetter } from './params.js';
 
 export interface SubnetCount {
@@ -18,11 +19,13 @@ export interface SubnetCount {
   sends: number;
 }
 
-export function decodeSubnets(dump: MapDump, subnets: readonly string[]): Map<string, SubnetCount> {
-  checkMapSizes('tcpsubnet', 'subnet_bytes', dump, subnet_key.size, subnet_val.size);
+/** `subnet_bytes` (byOwner false) or `subnet_owner_bytes` (true), keyed `slot/cgroup` (cgroup '0' without owners) */
+export function decodeSubnets(dump: MapDump, subnets: readonly string[], byOwner = false): Map<string, SubnetCount> {
+  const map = byOwner ? 'subnet_owner_bytes' : 'subnet_bytes';
+  checkMapSizes('tcpsubnet', map, dump, byOwner ? subnet_key.size : sideSize(maps.subnet_bytes.key), subnet_val.size);
   const out = new Map<string, SubnetCount>();
   for (const { key, value } of mapEntries(dump)) {
-    const k = subnet_key.decode(key);
+    const k = byOwner ? subnet_key.decode(key) : { slot: decodeScalar(maps.subnet_bytes.key, key), cgroup: 0n };
     const index = k.slot;
     if (index !== MAX_SUBNETS && index >= subnets.length) continue;
     const v = subnet_val.decode(value);

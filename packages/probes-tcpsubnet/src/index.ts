@@ -97,7 +97,7 @@ export default defineProbe({
     // by pod/container: the owner group of each sending socket's cgroup, asked once per new cgroup
     const { groups, learn } = ownerGroupCache(ctx, p.by);
     const read = async () => {
-      const snap = decodeSubnets(bpf.readMap('subnet_bytes'), p.subnets);
+      const snap = groups ? decodeSubnets(bpf.readMap('subnet_owner_bytes'), p.subnets, true) : decodeSubnets(bpf.readMap('subnet_bytes'), p.subnets);
       await learn([...snap.values()].map((r) => r.cgroup));
       return snap;
     };
@@ -109,7 +109,7 @@ export default defineProbe({
       isEmpty: (t) => t.rows.length === 0,
     });
     const missed = decodeScalar('u64', bpf.readGlobal('keys_full'));
-    if (missed > 0) ctx.warn(`subnet_bytes map full (${maps.subnet_bytes.maxEntries} subnet and owner rows): ${missed} sends of further owners were not counted`);
+    if (missed > 0) ctx.warn(`subnet_owner_bytes map full (${maps.subnet_owner_bytes.maxEntries} subnet and owner rows): ${missed} sends of further owners were not counted`);
     return { subnets: p.subnets, unit: UNITS[p.units], by: p.by, intervals: series.map((s) => s.rows), total: table(deltaSubnets(final, undefined)) };
   },
 

@@ -27,7 +27,7 @@ export function probeNames(project) {
  */
 export const CROSS_PROBE = [
   { row: 'owners (pods, containers)', prefix: 'owner-' },
-  { row: 'catalogue (each probe loads its preferred variant)', prefix: 'catalogue-' },
+  { row: 'catalogue (each probe loads its preferred variant; every fitting variant passes the verifier)', prefix: 'catalogue-' },
 ];
 
 /**

@@ -50,7 +50,8 @@ export function probeTestFiles(project) {
 
 function probeOfFile(file, names) {
   const b = basename(file);
-  return names.find((n) => b === `${n}.kernel.test.ts` || b.startsWith(`${n}-`) || file.includes(`probes-${n}/`)) ?? CROSS_PROBE.find((c) => b.startsWith(c.prefix))?.row;
+  // a cross-probe row is its kernel tests (the host run also reports unit tests such as owner-filters.test.ts)
+  return names.find((n) => b === `${n}.kernel.test.ts` || b.startsWith(`${n}-`) || file.includes(`probes-${n}/`)) ?? CROSS_PROBE.find((c) => b.startsWith(c.prefix) && b.endsWith('.kernel.test.ts'))?.row;
 }
 
 /** One run folder: per probe, tests passed/failed and the variants that attached. */
